@@ -1,0 +1,5 @@
+import sys
+
+from statuskit.cli import main
+
+sys.exit(main())

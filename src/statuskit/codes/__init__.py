@@ -1,0 +1,220 @@
+"""The status-code contract as data.
+
+Every record comes from ``catalogue.toml`` beside this module: the 41 codes of
+the seed table with the seed's labels, and the rest of the IANA registry.
+Nothing here imports the rest of statuskit; every other layer imports this.
+"""
+
+from __future__ import annotations
+
+import enum
+import http
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+__all__ = [
+    "Code",
+    "Disagreement",
+    "Guidance",
+    "Standing",
+    "Status",
+    "UnknownCode",
+    "all_codes",
+    "allows_body",
+    "is_client_error",
+    "is_error",
+    "is_informational",
+    "is_redirect",
+    "is_retryable",
+    "is_server_error",
+    "is_success",
+    "lookup",
+    "seed_codes",
+]
+
+
+class Guidance(enum.StrEnum):
+    """What a client does after receiving a code."""
+
+    NONE = "none"  # success or interim: nothing to repeat
+    FOLLOW = "follow"  # redirect: request the Location instead
+    NEVER = "never"  # repeating cannot help, changed or not
+    AFTER_CHANGE = "after-change"  # repeat only a modified request
+    LATER = "later"  # the same request may succeed later
+    AFTER_RETRY_AFTER = "after-retry-after"  # repeat once Retry-After has passed
+
+
+class Standing(enum.StrEnum):
+    ACTIVE = "active"
+    DEPRECATED = "deprecated"
+    UNUSED = "unused"
+    RESERVED = "reserved"
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """A point where the seed table and RFC 9110 part ways."""
+
+    topic: str
+    seed: str
+    rfc: str
+    follows: Literal["seed", "rfc"]
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """One status code's record in the contract."""
+
+    code: int
+    phrase: str
+    label: str | None
+    meaning: str
+    guidance: Guidance
+    seed_guidance: Guidance | None
+    requires: tuple[str, ...]
+    recommends: tuple[str, ...]
+    body_allowed: bool
+    standing: Standing
+    rfc: str
+    disagreements: tuple[Disagreement, ...]
+
+    @property
+    def in_seed(self) -> bool:
+        return self.label is not None
+
+    @property
+    def title(self) -> str:
+        """The short human title used in problem details (RFC 9457 §3.1.4)."""
+        return self.phrase
+
+    @property
+    def status_class(self) -> str:
+        return f"{self.code // 100}xx"
+
+    @property
+    def retryable(self) -> bool:
+        return self.guidance in (Guidance.LATER, Guidance.AFTER_RETRY_AFTER)
+
+
+class UnknownCode(LookupError):
+    """Raised by :func:`lookup` for a number or name the catalogue does not hold."""
+
+
+def _norm(name: str) -> str:
+    # "Not Found", "not-found", "NOT_FOUND", "NotFound" and "notfound" are one key.
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _load() -> tuple[dict[int, Code], dict[str, Code]]:
+    raw = resources.files(__name__).joinpath("catalogue.toml").read_text("utf-8")
+    by_code: dict[int, Code] = {}
+    by_name: dict[str, Code] = {}
+    for entry in tomllib.loads(raw)["code"]:
+        seed_guidance = entry.get("seed_guidance")
+        record = Code(
+            code=entry["code"],
+            phrase=entry["phrase"],
+            label=entry.get("label"),
+            meaning=entry["meaning"],
+            guidance=Guidance(entry["guidance"]),
+            seed_guidance=Guidance(seed_guidance) if seed_guidance else None,
+            requires=tuple(entry.get("requires", ())),
+            recommends=tuple(entry.get("recommends", ())),
+            body_allowed=entry["body"],
+            standing=Standing(entry["standing"]),
+            rfc=entry["rfc"],
+            disagreements=tuple(Disagreement(**d) for d in entry.get("disagreement", ())),
+        )
+        by_code[record.code] = record
+        for name in (record.phrase, record.label, _enum_name(record)):
+            if name:
+                by_name.setdefault(_norm(name), record)
+    return by_code, by_name
+
+
+def _enum_name(record: Code) -> str:
+    return re.sub(r"[^A-Z0-9]+", "_", record.phrase.upper()).strip("_")
+
+
+_BY_CODE, _BY_NAME = _load()
+
+
+def lookup(key: int | str) -> Code:
+    """The record for a number (``404``, ``"404"``) or a name (``"ServerTimeout"``,
+    ``"not found"``), ignoring case and separators."""
+    if isinstance(key, int):
+        found = _BY_CODE.get(key)
+    elif key.strip().isdigit():
+        found = _BY_CODE.get(int(key))
+    else:
+        found = _BY_NAME.get(_norm(key))
+    if found is None:
+        raise UnknownCode(f"unknown status code: {key!r}")
+    return found
+
+
+def all_codes() -> tuple[Code, ...]:
+    return tuple(_BY_CODE[c] for c in sorted(_BY_CODE))
+
+
+def seed_codes() -> tuple[Code, ...]:
+    return tuple(c for c in all_codes() if c.in_seed)
+
+
+def _iter_members() -> Iterator[tuple[str, int]]:
+    for record in all_codes():
+        yield _enum_name(record), record.code
+
+
+# An IntEnum built from the catalogue: members compare equal to ints and to
+# http.HTTPStatus members of the same number (both are int subclasses).
+Status = enum.IntEnum("Status", list(_iter_members()), module=__name__)  # type: ignore[misc]
+
+
+def _number(code: int | http.HTTPStatus) -> int:
+    return int(code)
+
+
+def is_informational(code: int) -> bool:
+    return 100 <= code < 200
+
+
+def is_success(code: int) -> bool:
+    return 200 <= code < 300
+
+
+def is_redirect(code: int) -> bool:
+    return 300 <= code < 400
+
+
+def is_client_error(code: int) -> bool:
+    return 400 <= code < 500
+
+
+def is_server_error(code: int) -> bool:
+    return 500 <= code < 600
+
+
+def is_error(code: int) -> bool:
+    return 400 <= code < 600
+
+
+def allows_body(code: int) -> bool:
+    """Whether a response with this code may carry content (RFC 9110 §6.4.1)."""
+    record = _BY_CODE.get(_number(code))
+    if record is not None:
+        return record.body_allowed
+    return not (is_informational(code) or code in (204, 304))
+
+
+def is_retryable(code: int) -> bool:
+    """Whether the same request may be repeated unchanged, now or later."""
+    record = _BY_CODE.get(_number(code))
+    if record is not None:
+        return record.retryable
+    return code in (408, 429, 502, 503, 504)
