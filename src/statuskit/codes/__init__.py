@@ -8,13 +8,14 @@ Nothing here imports the rest of statuskit; every other layer imports this.
 from __future__ import annotations
 
 import enum
-import http
+import os
 import re
-import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from typing import Literal
+
+# Written out (and kept equal to the catalogue by a test) so that type checkers
+# and editors see every member.
+from statuskit.codes._status import Status
 
 __all__ = [
     "Code",
@@ -110,11 +111,19 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _load() -> tuple[dict[int, Code], dict[str, Code]]:
-    raw = resources.files(__name__).joinpath("catalogue.toml").read_text("utf-8")
+_DATA_FILE = os.path.join(os.path.dirname(__file__), "catalogue.toml")
+
+
+def _load() -> tuple[dict[int, Code], dict[str, Code], dict[int, str]]:
+    import tomllib  # only here: its import costs as much as the parse
+
+    # A plain open(): importlib.resources would cost more than the parse itself.
+    with open(_DATA_FILE, "rb") as data:
+        entries = tomllib.load(data)["code"]
     by_code: dict[int, Code] = {}
     by_name: dict[str, Code] = {}
-    for entry in tomllib.loads(raw)["code"]:
+    enum_names: dict[int, str] = {}
+    for entry in entries:
         seed_guidance = entry.get("seed_guidance")
         record = Code(
             code=entry["code"],
@@ -131,53 +140,56 @@ def _load() -> tuple[dict[int, Code], dict[str, Code]]:
             disagreements=tuple(Disagreement(**d) for d in entry.get("disagreement", ())),
         )
         by_code[record.code] = record
-        for name in (record.phrase, record.label, _enum_name(record)):
+        enum_names[record.code] = entry.get("name") or _enum_name(record.phrase)
+        for name in (record.phrase, record.label, enum_names[record.code]):
             if name:
                 by_name.setdefault(_norm(name), record)
-    return by_code, by_name
+    return by_code, by_name, enum_names
 
 
-def _enum_name(record: Code) -> str:
-    return re.sub(r"[^A-Z0-9]+", "_", record.phrase.upper()).strip("_")
+def _enum_name(phrase: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "_", phrase.upper()).strip("_")
 
 
-_BY_CODE, _BY_NAME = _load()
+_TABLES: tuple[dict[int, Code], dict[str, Code], dict[int, str]] | None = None
+
+
+def _tables() -> tuple[dict[int, Code], dict[str, Code], dict[int, str]]:
+    # Parsed on first use, not at import: importing statuskit stays cheap for
+    # programs that never ask about a code.
+    global _TABLES
+    if _TABLES is None:
+        _TABLES = _load()
+    return _TABLES
+
+
+def enum_names() -> dict[int, str]:
+    """Status member name per code, as the catalogue gives it."""
+    return dict(_tables()[2])
 
 
 def lookup(key: int | str) -> Code:
     """The record for a number (``404``, ``"404"``) or a name (``"ServerTimeout"``,
     ``"not found"``), ignoring case and separators."""
+    by_code, by_name, _ = _tables()
     if isinstance(key, int):
-        found = _BY_CODE.get(key)
+        found = by_code.get(key)
     elif key.strip().isdigit():
-        found = _BY_CODE.get(int(key))
+        found = by_code.get(int(key))
     else:
-        found = _BY_NAME.get(_norm(key))
+        found = by_name.get(_norm(key))
     if found is None:
         raise UnknownCode(f"unknown status code: {key!r}")
     return found
 
 
 def all_codes() -> tuple[Code, ...]:
-    return tuple(_BY_CODE[c] for c in sorted(_BY_CODE))
+    by_code = _tables()[0]
+    return tuple(by_code[c] for c in sorted(by_code))
 
 
 def seed_codes() -> tuple[Code, ...]:
     return tuple(c for c in all_codes() if c.in_seed)
-
-
-def _iter_members() -> Iterator[tuple[str, int]]:
-    for record in all_codes():
-        yield _enum_name(record), record.code
-
-
-# An IntEnum built from the catalogue: members compare equal to ints and to
-# http.HTTPStatus members of the same number (both are int subclasses).
-Status = enum.IntEnum("Status", list(_iter_members()), module=__name__)  # type: ignore[misc]
-
-
-def _number(code: int | http.HTTPStatus) -> int:
-    return int(code)
 
 
 def is_informational(code: int) -> bool:
@@ -206,7 +218,7 @@ def is_error(code: int) -> bool:
 
 def allows_body(code: int) -> bool:
     """Whether a response with this code may carry content (RFC 9110 §6.4.1)."""
-    record = _BY_CODE.get(_number(code))
+    record = _tables()[0].get(code)
     if record is not None:
         return record.body_allowed
     return not (is_informational(code) or code in (204, 304))
@@ -214,7 +226,7 @@ def allows_body(code: int) -> bool:
 
 def is_retryable(code: int) -> bool:
     """Whether the same request may be repeated unchanged, now or later."""
-    record = _BY_CODE.get(_number(code))
+    record = _tables()[0].get(code)
     if record is not None:
         return record.retryable
     return code in (408, 429, 502, 503, 504)

@@ -1,0 +1,157 @@
+"""The ``statuskit`` command: explain | list | serve | check.
+
+Each subcommand imports what it needs when it runs, so ``statuskit explain``
+stays as quick as importing the catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from statuskit.codes import Code, UnknownCode, all_codes, lookup, seed_codes
+
+__all__ = ["main"]
+
+_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _record(code: Code) -> dict[str, Any]:
+    return {
+        "code": code.code,
+        "phrase": code.phrase,
+        "label": code.label,
+        "class": code.status_class,
+        "meaning": code.meaning,
+        "guidance": str(code.guidance),
+        "seed_guidance": str(code.seed_guidance) if code.seed_guidance else None,
+        "requires": list(code.requires),
+        "recommends": list(code.recommends),
+        "body_allowed": code.body_allowed,
+        "standing": str(code.standing),
+        "rfc": code.rfc,
+        "in_seed": code.in_seed,
+        "disagreements": [
+            {"topic": d.topic, "seed": d.seed, "rfc": d.rfc, "follows": d.follows, "why": d.why}
+            for d in code.disagreements
+        ],
+    }
+
+
+_GUIDANCE_TEXT = {
+    "none": "nothing to repeat",
+    "follow": "follow the Location instead of repeating",
+    "never": "do not repeat, changed or not",
+    "after-change": "do not repeat without changing the request",
+    "later": "may repeat unchanged later",
+    "after-retry-after": "repeat after the Retry-After delay",
+}
+
+
+def _explain_text(code: Code) -> str:
+    lines = [f"{code.code} {code.phrase}"]
+    if code.label is not None and code.label != code.phrase:
+        lines[0] += f"  (seed label: {code.label})"
+    elif code.label is None:
+        lines[0] += "  (not in the seed table)"
+    lines.append(f"  class      {code.status_class}, {code.standing}, {code.rfc}")
+    lines.append(f"  meaning    {code.meaning}")
+    guidance = f"{code.guidance}: {_GUIDANCE_TEXT[code.guidance]}"
+    lines.append(f"  client     {guidance}")
+    if code.seed_guidance is not None:
+        lines.append(f"  seed says  {code.seed_guidance}: {_GUIDANCE_TEXT[code.seed_guidance]}")
+    if code.requires:
+        lines.append(f"  requires   {', '.join(code.requires)}")
+    if code.recommends:
+        lines.append(f"  recommends {', '.join(code.recommends)}")
+    lines.append(f"  body       {'allowed' if code.body_allowed else 'never'}")
+    for d in code.disagreements:
+        lines.append(f"  seed vs RFC ({d.topic}), statuskit follows the {d.follows}:")
+        lines.append(f"    seed: {d.seed}")
+        lines.append(f"    RFC:  {d.rfc}")
+        if d.why:
+            lines.append(f"    why:  {d.why}")
+    return "\n".join(lines)
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    try:
+        code = lookup(args.code)
+    except UnknownCode:
+        print(f"statuskit: unknown status code: {args.code}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(_record(code), indent=2, ensure_ascii=False))
+    else:
+        print(_explain_text(code))
+    return EXIT_OK
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    codes = seed_codes() if args.seed else all_codes()
+    if args.status_class:
+        wanted = args.status_class.lower()
+        if wanted not in _CLASSES:
+            print(f"statuskit: unknown class {args.status_class!r}; use one of "
+                  f"{', '.join(_CLASSES)}", file=sys.stderr)
+            return EXIT_USAGE
+        codes = tuple(c for c in codes if c.status_class == wanted)
+    if args.json:
+        print(json.dumps([_record(c) for c in codes], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    rows = [("code", "label", "phrase", "client guidance", "headers")]
+    for c in codes:
+        headers = ", ".join(c.requires)
+        rows.append((str(c.code), c.label or "-", c.phrase, str(c.guidance), headers))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for i, row in enumerate(rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    return EXIT_OK
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="statuskit",
+        description="HTTP status codes as a contract: explain them, serve them, check them.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    explain = sub.add_parser("explain", help="what a status code means and what a client does")
+    explain.add_argument("code", help="a number (429) or a name (TooManyRequests, 'not found')")
+    explain.add_argument("--json", action="store_true", help="machine-readable output")
+    explain.set_defaults(handler=_cmd_explain)
+
+    listing = sub.add_parser("list", help="the catalogue as a table")
+    listing.add_argument("--class", dest="status_class", metavar="NXX", help="only 1xx..5xx")
+    listing.add_argument("--seed", action="store_true", help="only the 41 codes of the seed table")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=_cmd_list)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+# Subcommands living in other layers register themselves here; each imports
+# its layer only when it runs.
+_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
