@@ -1,0 +1,94 @@
+"""Entity tags (RFC 9110 §8.8.3) and the two comparison functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["ETag", "parse_etag", "parse_etags", "strong_match", "weak_match"]
+
+
+def _is_etagc(c: str) -> bool:
+    # RFC 9110 §8.8.3: etagc = %x21 / %x23-7E / obs-text
+    o = ord(c)
+    return o == 0x21 or 0x23 <= o <= 0x7E or 0x80 <= o <= 0xFF
+
+
+@dataclass(frozen=True, slots=True)
+class ETag:
+    """An entity tag: the opaque string without quotes, and whether it is weak."""
+
+    opaque: str
+    weak: bool = False
+
+    def __post_init__(self) -> None:
+        if not all(_is_etagc(c) for c in self.opaque):
+            raise ValueError(f"not an entity-tag value: {self.opaque!r}")
+
+    def __str__(self) -> str:
+        return f'W/"{self.opaque}"' if self.weak else f'"{self.opaque}"'
+
+
+def parse_etag(value: str | bytes) -> ETag | None:
+    """One entity-tag, or None when ``value`` is not exactly one."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    text = value.strip(" \t")
+    weak = text.startswith("W/")
+    if weak:
+        text = text[2:]
+    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
+        return None
+    opaque = text[1:-1]
+    if not all(_is_etagc(c) for c in opaque):
+        return None
+    return ETag(opaque, weak)
+
+
+def _split_tags(text: str) -> list[str]:
+    # Not split_quoted: entity-tags have no quoted-pair, so "\" is an
+    # ordinary etagc and a quote always opens or closes (RFC 9110 §8.8.3).
+    parts: list[str] = []
+    start = 0
+    quoted = False
+    for i, c in enumerate(text):
+        if c == '"':
+            quoted = not quoted
+        elif c == "," and not quoted:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def parse_etags(value: str | bytes) -> tuple[ETag, ...] | Literal["*"] | None:
+    """If-Match / If-None-Match: ``"*"`` or a list of entity-tags.
+
+    None when the field is malformed (RFC 9110 §13.1.1 leaves that to the
+    recipient; callers treat it as matching nothing).
+    """
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    text = value.strip(" \t")
+    if text == "*":
+        return "*"
+    tags: list[ETag] = []
+    for member in _split_tags(text):
+        member = member.strip(" \t")
+        if not member:
+            continue  # RFC 9110 §5.6.1: empty list elements are ignored
+        tag = parse_etag(member)
+        if tag is None:
+            return None
+        tags.append(tag)
+    return tuple(tags) if tags else None
+
+
+def strong_match(a: ETag, b: ETag) -> bool:
+    """RFC 9110 §8.8.3.2: both strong and the same opaque tag."""
+    return not a.weak and not b.weak and a.opaque == b.opaque
+
+
+def weak_match(a: ETag, b: ETag) -> bool:
+    """RFC 9110 §8.8.3.2: the same opaque tag, weak or not."""
+    return a.opaque == b.opaque

@@ -1,0 +1,46 @@
+"""Retry-After (RFC 9110 §10.2.3): delta-seconds or an HTTP-date."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from statuskit.http.dates import parse_http_date
+
+__all__ = ["format_retry_after", "parse_retry_after"]
+
+# Longer digit strings are garbage, not delays; this also keeps int() cheap.
+_MAX_DIGITS = 12
+
+
+def parse_retry_after(value: str | bytes | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait (>= 0), or None when the value is not a valid Retry-After.
+
+    An HTTP-date is measured from ``now`` (POSIX seconds; default: the clock),
+    and a date already past means no wait. Never raises.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+    text = value.strip(" \t")
+    if not text:
+        return None
+    # RFC 9110 §10.2.3: delta-seconds = 1*DIGIT; no sign, no fraction
+    if text.isascii() and text.isdigit():
+        return float(int(text)) if len(text) <= _MAX_DIGITS else None
+    moment = parse_http_date(text, now=now)
+    if moment is None:
+        return None
+    reference = time.time() if now is None else now
+    return max(0.0, moment.timestamp() - reference)
+
+
+def format_retry_after(seconds: float) -> str:
+    """delta-seconds, rounded up so that a client never comes back early."""
+    if seconds < 0 or math.isnan(seconds) or math.isinf(seconds):
+        raise ValueError(f"not a delay: {seconds!r}")
+    return str(math.ceil(seconds))
