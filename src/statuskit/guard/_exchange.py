@@ -1,0 +1,200 @@
+"""One request/response exchange between the guard, the app and the server.
+
+The guard hands the app this object's ``receive`` and ``send`` instead of the
+server's. They enforce what must hold whatever the app does: body limits and
+stalls on the way in (413, 408), and on the way out a status the wire can carry,
+no content where none is allowed, and a Content-Length that stays true.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from statuskit.guard._answers import send_problem
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+logger = logging.getLogger("statuskit.guard")
+
+_FRAMING_FIELDS = (b"content-length", b"transfer-encoding")
+_DISCONNECT: dict[str, Any] = {"type": "http.disconnect"}
+
+
+async def _nothing() -> None:
+    return None
+
+
+class BodyStalled(Exception):
+    """The request body stalled after the response had started: abort the connection."""
+
+
+class ResponseFramingError(RuntimeError):
+    """The app's content disagrees with the Content-Length it declared."""
+
+
+class Exchange:
+    __slots__ = (
+        "_receive",
+        "_send",
+        "answered",
+        "body_limit",
+        "body_retry_after",
+        "body_timeout",
+        "declared_length",
+        "head",
+        "received",
+        "sent_length",
+        "started",
+        "strip_body",
+    )
+
+    def __init__(
+        self,
+        receive: Receive,
+        send: Send,
+        head: bool,
+        body_limit: int | None,
+        body_retry_after: float | None,
+        body_timeout: float | None,
+    ) -> None:
+        self._receive = receive
+        self._send = send
+        self.head = head
+        self.body_limit = body_limit
+        self.body_retry_after = body_retry_after
+        self.body_timeout = body_timeout
+        self.received = 0
+        self.started = False  # a response start went to the server
+        self.answered = False  # the guard answered in the app's place; the app is ignored
+        self.strip_body = head
+        self.declared_length: int | None = None
+        self.sent_length = 0
+
+    # -- the guard's own answer -------------------------------------------------
+
+    async def answer(
+        self,
+        status: int,
+        *,
+        detail: str | None = None,
+        retry_after: float | None = None,
+        close: bool = False,
+        **extensions: Any,
+    ) -> None:
+        """Answer in the app's place; from now on the app's messages go nowhere."""
+        self.answered = True
+        self.started = True
+        await send_problem(
+            self._send,
+            status,
+            head=self.head,
+            detail=detail,
+            retry_after=retry_after,
+            close=close,
+            **extensions,
+        )
+
+    # -- the app's side ---------------------------------------------------------
+
+    async def receive(self) -> Message:
+        if self.answered:
+            return _DISCONNECT
+        if self.body_timeout is None:
+            message = await self._receive()
+        else:
+            try:
+                async with asyncio.timeout(self.body_timeout):
+                    message = await self._receive()
+            except TimeoutError:
+                return await self._body_stalled()
+        if self.body_limit is not None and message["type"] == "http.request":
+            # Counted as it streams; nothing is held back (RFC 9110 §15.5.14).
+            self.received += len(message.get("body", b""))
+            if self.received > self.body_limit:
+                return await self._body_too_large()
+        return message
+
+    async def _body_stalled(self) -> Message:
+        if self.started:
+            raise BodyStalled("request content stalled after the response started")
+        # RFC 9110 §15.5.9: 408, and the connection closes (the body's remainder is unread).
+        await self.answer(408, close=True)
+        return _DISCONNECT
+
+    async def _body_too_large(self) -> Message:
+        if self.started:
+            raise BodyStalled("request content passed the limit after the response started")
+        # RFC 9110 §15.5.14: 413; close, since the rest of the body will not be read.
+        await self.answer(413, retry_after=self.body_retry_after, close=True)
+        return _DISCONNECT
+
+    def send(self, message: Message) -> Awaitable[None]:
+        # A plain function returning the awaitable: the common path adds no coroutine frame.
+        if self.answered:
+            return _nothing()
+        kind = message["type"]
+        if kind == "http.response.body":
+            if self.strip_body or self.declared_length is not None:
+                return self._body(message)
+            return self._send(message)
+        if kind == "http.response.start":
+            return self._start(message)
+        return self._send(message)
+
+    async def _start(self, message: Message) -> None:
+        status = message["status"]
+        if not 200 <= status <= 599:
+            # RFC 9110 §15: a final status is 2xx-5xx; a 1xx or an out-of-range number
+            # from the app would break the framing, so the client gets a 500 instead.
+            logger.error("app sent status %r as a final response; answered 500", status)
+            await self.answer(500)
+            return
+        headers = message.get("headers", ())
+        if status == 204 or status == 304:
+            self.strip_body = True
+            # RFC 9110 §8.6, RFC 9112 §6.1: no Content-Length or Transfer-Encoding on 204.
+            # On 304 Content-Length MAY describe the selected representation, but servers
+            # (uvicorn among them) frame the 304 by it, so it is dropped there too.
+            cleaned = [(n, v) for n, v in headers if n.lower() not in _FRAMING_FIELDS]
+            if len(cleaned) != len(headers):
+                message = dict(message)
+                message["headers"] = cleaned
+        elif not self.strip_body:
+            for name, value in headers:
+                if len(name) == 14 and name.lower() == b"content-length":
+                    try:
+                        self.declared_length = int(value)
+                    except ValueError:
+                        logger.error("app sent Content-Length %r; answered 500", value)
+                        await self.answer(500)
+                        return
+                    break
+        self.started = True
+        await self._send(message)
+
+    async def _body(self, message: Message) -> None:
+        if self.strip_body:
+            # RFC 9110 §9.3.2 (HEAD), §15.3.5 (204), §15.4.5 (304): no content goes out.
+            if message.get("body"):
+                message = {"type": "http.response.body", "body": b"",
+                           "more_body": message.get("more_body", False)}
+            await self._send(message)
+            return
+        declared = self.declared_length
+        if declared is not None:
+            # RFC 9112 §6.3: the client frames by Content-Length, so it must stay true.
+            # Once the head is out a mismatch cannot be repaired: abort, so the client
+            # sees an incomplete message rather than a desynchronised connection.
+            self.sent_length += len(message.get("body", b""))
+            if self.sent_length > declared or (
+                not message.get("more_body", False) and self.sent_length != declared
+            ):
+                raise ResponseFramingError(
+                    f"app declared Content-Length {declared} and sent {self.sent_length} bytes"
+                )
+        await self._send(message)

@@ -1,0 +1,18 @@
+"""The wire layer: uvicorn protocol classes answering what the app never sees
+(505 501 414 431 400 408), and ``run()`` = Guard + protocol + uvicorn.
+
+Supported uvicorn: >=0.54,<0.55 (the protocol classes extend its internals).
+"""
+
+from statuskit.server._h11 import StatusH11Protocol, h11_protocol
+from statuskit.server._httptools import StatusHttpToolsProtocol, httptools_protocol
+from statuskit.server._run import config, run
+
+__all__ = [
+    "StatusH11Protocol",
+    "StatusHttpToolsProtocol",
+    "config",
+    "h11_protocol",
+    "httptools_protocol",
+    "run",
+]

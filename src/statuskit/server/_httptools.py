@@ -1,0 +1,170 @@
+"""uvicorn's httptools protocol with the wire's verdicts: 505 501 414 431 400 408."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+import httptools
+from uvicorn.protocols.http import httptools_impl
+
+from statuskit.server._wire import (
+    WIRE_VERSIONS,
+    CycleHygiene,
+    HeadDeadline,
+    later_http1_minor,
+    logger,
+)
+
+
+class _Refused(Exception):
+    """Raised inside a parser callback to stop parsing with a verdict."""
+
+
+_stock_send = httptools_impl.RequestResponseCycle.send
+
+
+class StatusHttpToolsCycle(CycleHygiene, httptools_impl.RequestResponseCycle):
+    # A plain function handing back uvicorn's coroutine: the checks cost no extra frame.
+    def send(self, message: Any) -> Coroutine[Any, Any, None]:
+        if not self.response_started:
+            if message["type"] == "http.response.start":
+                message = self._checked_start(message)
+        elif self._strip and message["type"] == "http.response.body":
+            message = self._stripped_body(message)
+        return _stock_send(self, message)
+
+    async def send_500_response(self) -> None:
+        headers, body = self._problem_500()
+        await super().send({"type": "http.response.start", "status": 500, "headers": headers})
+        await super().send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):
+    """``uvicorn.Config(http=StatusHttpToolsProtocol)``; tune with :func:`httptools_protocol`."""
+
+    max_target_length: int = 8192
+    # Request line plus header fields; nginx and h11 sit at 8-16 KiB.
+    max_header_size: int = 16384
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._verdict: int | None = None
+        self._head_data = b""
+        self._head_timer = None
+
+    # -- connection ---------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self._start_head_clock()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_clock()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            # Kept only while a head is incomplete: to name a parser verdict, and to tell a
+            # started request (408) from an idle connection when the head deadline passes.
+            self._head_data = self._head_data + data if self._head_data else data
+        super().data_received(data)
+        if self._in_head and len(self._head_data) > self.max_header_size \
+                and not self.transport.is_closing():
+            # RFC 9110 §15.5.15 / RFC 6585 §5: no end of the head yet, and already too large.
+            self._refuse(414 if len(self.url) > self.max_target_length else 431)
+
+    # -- parser callbacks -----------------------------------------------------------
+
+    def on_headers_complete(self) -> None:
+        if len(self.url) > self.max_target_length:
+            self._verdict = 414  # RFC 9110 §15.5.15
+            raise _Refused
+        version = self.parser.get_http_version()
+        if version not in WIRE_VERSIONS:
+            # RFC 9110 §15.6.6: HTTP/0.9 and an HTTP/2.0 request line on HTTP/1 are not spoken here.
+            self._verdict = 505
+            raise _Refused
+        if len(self._head_data) > self.max_header_size:
+            end = self._head_data.lstrip(b"\r\n").find(b"\r\n\r\n")
+            if end < 0 or end + 4 > self.max_header_size:
+                self._verdict = 431  # RFC 6585 §5
+                raise _Refused
+        self._in_head = False
+        self._head_data = b""
+        super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:
+            cycle.__class__ = StatusHttpToolsCycle
+            if version == "1.0":
+                # RFC 9110 §10.1.1: Expect is ignored in HTTP/1.0; no 100 Continue.
+                cycle.waiting_for_100_continue = False
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._in_head = True
+        self._head_deadline = self.loop.time() + self.header_timeout
+
+    def _request_begun(self) -> bool:
+        return bool(self._head_data.strip(b"\r\n"))
+
+    # -- verdicts -------------------------------------------------------------------
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn calls this for every parser error; name the real verdict instead."""
+        verdict = self._verdict or self._classify()
+        if verdict == 0:
+            return  # re-parsed as HTTP/1.1
+        head = self._head_data.lstrip(b"\r\n").startswith(b"HEAD ")
+        logger.info("refused a request on the wire: %d", verdict)
+        self._refuse(verdict, head=head)
+
+    def _classify(self) -> int:
+        line = self._head_data.lstrip(b"\r\n").split(b"\r\n", 1)[0]
+        parts = line.split(b" ")
+        if not self.url:
+            # The parser stopped at the method: an unknown token is 501, anything else 400
+            # (RFC 9110 §9.1).
+            from statuskit.http import is_token
+
+            method = parts[0].decode("latin-1")
+            return 501 if len(parts) == 3 and is_token(method) else 400
+        if len(parts) == 3 and parts[2][:5] == b"HTTP/":
+            version = parts[2][5:]
+            if later_http1_minor(version):
+                return 0 if self._reparse_as_http11(line) else 400
+            if len(version) == 3 and version[:1].isdigit() and version[1:2] == b"." \
+                    and version[2:].isdigit() and version not in (b"1.0", b"1.1"):
+                return 505  # RFC 9110 §15.6.6: a well-formed version we do not speak
+        return 400
+
+    def _reparse_as_http11(self, line: bytes) -> bool:
+        """RFC 9110 §6.2: serve HTTP/1.2 (and later minors) as HTTP/1.1."""
+        data = self._head_data.lstrip(b"\r\n")
+        if not data.startswith(line):
+            return False
+        self.parser = httptools.HttpRequestParser(self)
+        self.parser.set_dangerous_leniencies(lenient_data_after_close=True)
+        self._head_data = b""
+        self._in_head = True
+        self.data_received(line[:-3] + b"1.1" + data[len(line):])
+        return True
+
+
+def httptools_protocol(
+    *,
+    header_timeout: float = 10.0,
+    max_target_length: int = 8192,
+    max_header_size: int = 16384,
+) -> type[StatusHttpToolsProtocol]:
+    """A protocol class with these limits, for ``uvicorn.Config(http=...)``."""
+    return type(
+        "StatusHttpToolsProtocol",
+        (StatusHttpToolsProtocol,),
+        {
+            "header_timeout": header_timeout,
+            "max_target_length": max_target_length,
+            "max_header_size": max_header_size,
+        },
+    )

@@ -1,0 +1,64 @@
+"""``run()``: Guard + statuskit's protocol + uvicorn.Server in one call."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import uvicorn
+
+from statuskit.guard import Guard
+from statuskit.server._h11 import h11_protocol
+from statuskit.server._httptools import httptools_protocol
+
+
+def config(
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    header_timeout: float = 10.0,
+    max_header_size: int = 16384,
+    parser: Literal["httptools", "h11"] = "httptools",
+    uvicorn_options: dict[str, Any] | None = None,
+    **guard_settings: Any,
+) -> uvicorn.Config:
+    """The uvicorn configuration ``run()`` uses: ``app`` behind a Guard, on statuskit's protocol.
+
+    ``max_target_length`` and ``extension_methods`` go to both the guard and the protocol,
+    so the wire and the guard agree on 414 and 501.
+    """
+    max_target_length = guard_settings.setdefault("max_target_length", 8192)
+    if parser == "h11":
+        protocol: type = h11_protocol(
+            header_timeout=header_timeout,
+            max_target_length=max_target_length,
+            max_header_size=max_header_size,
+            extension_methods=guard_settings.get("extension_methods", ()),
+        )
+    else:
+        protocol = httptools_protocol(
+            header_timeout=header_timeout,
+            max_target_length=max_target_length,
+            max_header_size=max_header_size,
+        )
+    return uvicorn.Config(
+        Guard(app, **guard_settings), host=host, port=port, http=protocol,
+        **(uvicorn_options or {}),
+    )
+
+
+def run(
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    header_timeout: float = 10.0,
+    **settings: Any,
+) -> None:
+    """Serve ``app`` with every wire and transport code; blocks until shut down.
+
+    Other keywords: ``max_header_size``, ``parser`` ("httptools" or "h11"),
+    ``uvicorn_options`` (passed to ``uvicorn.Config``) and any Guard setting.
+    """
+    uvicorn.Server(config(app, host=host, port=port, header_timeout=header_timeout,
+                          **settings)).run()

@@ -1,0 +1,148 @@
+"""What both protocol classes share: the wire's own answers, the header deadline and
+the response hygiene uvicorn leaves to the app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from statuskit.codes import UnknownCode, lookup
+from statuskit.guard._answers import DETAILS, problem_response
+
+logger = logging.getLogger("statuskit.server")
+
+# RFC 9112 §2.3: the HTTP/1 versions these protocols speak on the wire.
+WIRE_VERSIONS = frozenset({"1.0", "1.1"})
+
+WIRE_DETAILS = {
+    **DETAILS,
+    400: "The request could not be parsed as HTTP/1.1.",
+    408: "The request header section was not received in time.",
+    431: "The request header section is larger than this server accepts.",
+}
+
+
+def status_line(status: int) -> bytes:
+    try:
+        phrase = lookup(status).phrase
+    except UnknownCode:
+        phrase = ""
+    return f"HTTP/1.1 {status} {phrase}\r\n".encode("ascii")
+
+
+def wire_response(
+    status: int, default_headers: list[tuple[bytes, bytes]], *, head: bool = False
+) -> bytes:
+    """A complete problem response that ends the connection (RFC 9112 §9.6)."""
+    headers, body = problem_response(status, WIRE_DETAILS.get(status), close=True)
+    out = [status_line(status)]
+    for name, value in (*default_headers, *headers):
+        out += [name, b": ", value, b"\r\n"]
+    out.append(b"\r\n")
+    if not head:
+        out.append(body)
+    return b"".join(out)
+
+
+def later_http1_minor(version: bytes) -> bool:
+    # RFC 9110 §6.2: HTTP/1.2 and later minors are processed as HTTP/1.1.
+    return len(version) == 3 and version[:2] == b"1." and version[2:] in b"23456789"
+
+
+class HeadDeadline:
+    """Slowloris defence: a header section must be complete ``header_timeout`` seconds
+    after the connection opened or the previous response ended.
+
+    If bytes of a request arrived, the client gets 408 and the connection closes
+    (RFC 9110 §15.5.9). If none did, the connection is idle and simply closes
+    (RFC 9112 §9.5): an unsolicited 408 there could cross a request in flight.
+
+    One timer per connection re-arms itself only when it fires, so the per-request
+    cost is a clock read, not a timer.
+    """
+
+    header_timeout: float = 10.0
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    server_state: Any
+    cycle: Any
+
+    _in_head: bool
+    _message_started: bool
+    _head_deadline: float
+    _head_timer: asyncio.TimerHandle | None
+
+    def _start_head_clock(self) -> None:
+        self._in_head = True
+        self._message_started = False
+        self._head_deadline = self.loop.time() + self.header_timeout
+        self._head_timer = self.loop.call_later(self.header_timeout, self._check_head)
+
+    def _stop_head_clock(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _check_head(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing():
+            return
+        now = self.loop.time()
+        busy = self.cycle is not None and not self.cycle.response_complete
+        if busy or not self._in_head:
+            wait = self.header_timeout
+        elif now < self._head_deadline:
+            wait = self._head_deadline - now
+        elif self._request_begun():
+            logger.info("header section incomplete after %.1f s; 408", self.header_timeout)
+            self._refuse(408)
+            return
+        else:
+            self.transport.close()
+            return
+        self._head_timer = self.loop.call_later(wait, self._check_head)
+
+    def _request_begun(self) -> bool:
+        return self._message_started
+
+    def _refuse(self, status: int, *, head: bool = False) -> None:
+        """Answer what the app never sees, then close."""
+        if not self.transport.is_closing():
+            defaults = self.server_state.default_headers
+            self.transport.write(wire_response(status, defaults, head=head))
+            self.transport.close()
+
+
+class CycleHygiene:
+    """Mixed into uvicorn's RequestResponseCycle: the app cannot write a 1xx as a final
+    response, nor content on 204/304 (RFC 9110 §15.3.5, §15.4.5, §6.4.1)."""
+
+    _strip: bool = False
+    scope: Any
+
+    def _checked_start(self, message: Any) -> Any:
+        status = message["status"]
+        if not 200 <= status <= 599:
+            raise RuntimeError(f"status {status!r} cannot be a final response")
+        if status == 204 or status == 304:
+            self._strip = True
+            headers = message.get("headers", ())
+            # RFC 9110 §8.6, RFC 9112 §6.1: no framing fields on a response without content.
+            return {**message, "headers": [
+                (n, v) for n, v in headers
+                if n.lower() not in (b"content-length", b"transfer-encoding")
+            ]}
+        return message
+
+    def _stripped_body(self, message: Any) -> Any:
+        if message.get("body"):
+            return {"type": message["type"], "body": b"",
+                    "more_body": message.get("more_body", False)}
+        return message
+
+    def _problem_500(self) -> tuple[list[tuple[bytes, bytes]], bytes]:
+        headers, body = problem_response(500, close=True)
+        if self.scope["method"] == "HEAD":
+            body = b""
+        return headers, body

@@ -1,0 +1,1 @@
+"""Shared test setup: this directory goes on sys.path so tests can import ``support``."""

@@ -1,0 +1,106 @@
+"""429, 503 and 504: limits of rate, capacity and the client's patience."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+
+from support.rawhttp import get
+
+PROBLEM = "application/problem+json"
+
+
+def test_over_the_rate_limit_is_429_with_retry_after(guarded):
+    port = guarded(rate_limit="3/minute")
+    assert [get(port, "/").status for _ in range(3)] == [200, 200, 200]
+    response = get(port, "/")
+    assert response.status == 429
+    assert response.header("content-type") == PROBLEM
+    assert response.json()["title"] == "Too Many Requests"
+    retry_after = int(response.header("retry-after") or "0")
+    assert 1 <= retry_after <= 60
+
+
+def test_rate_limit_key_function_separates_clients(guarded):
+    port = guarded(rate_limit="1/minute",
+                   rate_limit_key=lambda scope: dict(scope["headers"]).get(b"x-key", b"").decode())
+    assert get(port, "/", headers={"X-Key": "a"}).status == 200
+    assert get(port, "/", headers={"X-Key": "b"}).status == 200
+    assert get(port, "/", headers={"X-Key": "a"}).status == 429
+
+
+def test_head_over_the_rate_limit_gets_headers_only(guarded):
+    port = guarded(rate_limit="1/minute")
+    get(port, "/")
+    response = get(port, "/", method="HEAD")
+    assert response.status == 429
+    assert response.header("retry-after") is not None
+    assert response.body == b""
+
+
+def test_maintenance_switch_is_503_with_retry_after(guarded):
+    port = guarded(maintenance_retry_after=120)
+    assert get(port, "/").status == 200
+    guarded.guard.maintenance = True
+    response = get(port, "/")
+    assert response.status == 503
+    assert response.header("retry-after") == "120"
+    assert response.header("content-type") == PROBLEM
+    assert response.json()["title"] == "Service Unavailable"
+    guarded.guard.maintenance = False
+    assert get(port, "/").status == 200
+
+
+def test_requests_over_max_concurrency_are_shed_with_503(guarded):
+    port = guarded(max_concurrency=2, busy_retry_after=2)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        slow = [pool.submit(get, port, "/slow") for _ in range(2)]
+        time.sleep(0.3)
+        shed = get(port, "/")
+        assert [f.result().status for f in slow] == [200, 200]
+    assert shed.status == 503
+    assert shed.header("retry-after") == "2"
+    assert shed.header("content-type") == PROBLEM
+    assert get(port, "/").status == 200
+
+
+def test_client_timeout_query_parameter_is_504(guarded):
+    port = guarded()
+    started = time.monotonic()
+    response = get(port, "/slow?timeout=0.2")
+    assert time.monotonic() - started < 0.9
+    assert response.status == 504
+    assert response.header("content-type") == PROBLEM
+    assert response.json()["title"] == "Gateway Timeout"
+
+
+def test_request_timeout_header_is_504(guarded):
+    port = guarded()
+    response = get(port, "/slow", headers={"Request-Timeout": "0.2"})
+    assert response.status == 504
+
+
+def test_slow_app_without_client_timeout_is_not_504(guarded):
+    port = guarded()
+    response = get(port, "/slow")
+    assert response.status == 200
+    assert response.body == b"slow"
+
+
+def test_client_timeout_met_by_a_started_response_is_not_504(guarded):
+    port = guarded()
+    response = get(port, "/slow-stream?timeout=0.2")
+    assert response.status == 200
+    assert response.body == b"late"
+
+
+def test_client_timeout_is_capped(guarded):
+    port = guarded(max_client_timeout=0.2)
+    assert get(port, "/slow?timeout=60").status == 504
+
+
+def test_invalid_client_timeout_is_400(guarded):
+    port = guarded()
+    response = get(port, "/?timeout=soon")
+    assert response.status == 400
+    assert response.header("content-type") == PROBLEM

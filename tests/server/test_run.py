@@ -1,0 +1,38 @@
+"""``statuskit.server.run`` puts the guard and the protocol together."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import uvicorn
+
+from statuskit.server import StatusHttpToolsProtocol, config
+from support.apps import plain_app
+from support.rawhttp import RawConnection, get
+from support.servers import free_port, wait_for_port
+
+
+def test_config_wraps_guard_and_protocol_and_passes_settings():
+    port = free_port()
+    server = uvicorn.Server(config(plain_app, port=port, header_timeout=0.5, max_body_size=10,
+                                   max_target_length=200,
+                                   uvicorn_options={"log_level": "warning", "lifespan": "off"}))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for_port(port)
+        assert issubclass(server.config.http_protocol_class, StatusHttpToolsProtocol)
+        assert get(port, "/").status == 200
+        assert get(port, "/echo", method="POST", body=b"x" * 11).status == 413  # guard
+        assert get(port, "/" + "a" * 300).status == 414  # wire, same limit
+        assert get(port, "/", method="PURGE").status == 501  # guard
+        assert get(port, "/", version="HTTP/3.0").status == 505  # wire
+        with RawConnection(port) as conn:
+            started = time.monotonic()
+            conn.send(b"GET / HTTP/1.1\r\n")
+            assert conn.read_response().status == 408
+            assert time.monotonic() - started < 1.5
+    finally:
+        server.should_exit = True
+        thread.join(10)
