@@ -53,27 +53,29 @@ class Exchange:
         "strip_body",
     )
 
-    def __init__(
-        self,
-        receive: Receive,
-        send: Send,
-        head: bool,
-        body_limit: int | None,
-        body_retry_after: float | None,
-        body_timeout: float | None,
-    ) -> None:
-        self._receive = receive
+    def __init__(self, send: Send, head: bool) -> None:
         self._send = send
         self.head = head
-        self.body_limit = body_limit
-        self.body_retry_after = body_retry_after
-        self.body_timeout = body_timeout
-        self.received = 0
         self.started = False  # a response start went to the server
         self.answered = False  # the guard answered in the app's place; the app is ignored
         self.strip_body = head
         self.declared_length: int | None = None
         self.sent_length = 0
+
+    def watch_body(
+        self,
+        receive: Receive,
+        body_limit: int | None,
+        body_retry_after: float | None,
+        body_timeout: float | None,
+    ) -> None:
+        """Stand between the app and a request body: count it and time its stalls.
+        Only requests that have a body pay for this."""
+        self._receive = receive
+        self.body_limit = body_limit
+        self.body_retry_after = body_retry_after
+        self.body_timeout = body_timeout
+        self.received = 0
 
     # -- the guard's own answer -------------------------------------------------
 
@@ -134,19 +136,42 @@ class Exchange:
         return _DISCONNECT
 
     def send(self, message: Message) -> Awaitable[None]:
-        # A plain function returning the awaitable: the common path adds no coroutine frame.
+        # A plain function handing back the server's awaitable: the common path adds
+        # no coroutine frame; only the rare cases below get one.
         if self.answered:
             return _nothing()
         kind = message["type"]
         if kind == "http.response.body":
-            if self.strip_body or self.declared_length is not None:
-                return self._body(message)
+            if self.strip_body:
+                return self._stripped(message)
+            declared = self.declared_length
+            if declared is not None:
+                # RFC 9112 §6.3: the client frames by Content-Length, so it must stay
+                # true. Once the head is out a mismatch cannot be repaired: abort, so the
+                # client sees an incomplete message, not a desynchronised connection.
+                self.sent_length += len(message.get("body", b""))
+                if self.sent_length > declared or (
+                    self.sent_length != declared and not message.get("more_body", False)
+                ):
+                    raise ResponseFramingError(
+                        f"app declared Content-Length {declared} and sent {self.sent_length}"
+                    )
             return self._send(message)
         if kind == "http.response.start":
-            return self._start(message)
+            status = message["status"]
+            if not 200 <= status <= 599 or status == 204 or status == 304:
+                return self._unusual_start(message)
+            for name, value in message.get("headers", ()):
+                if len(name) == 14 and name.lower() == b"content-length":
+                    if not value.isdigit():
+                        return self._unusual_start(message)
+                    self.declared_length = int(value)
+                    break
+            self.started = True
+            return self._send(message)
         return self._send(message)
 
-    async def _start(self, message: Message) -> None:
+    async def _unusual_start(self, message: Message) -> None:
         status = message["status"]
         if not 200 <= status <= 599:
             # RFC 9110 §15: a final status is 2xx-5xx; a 1xx or an out-of-range number
@@ -154,47 +179,24 @@ class Exchange:
             logger.error("app sent status %r as a final response; answered 500", status)
             await self.answer(500)
             return
-        headers = message.get("headers", ())
         if status == 204 or status == 304:
             self.strip_body = True
+            headers = message.get("headers", ())
             # RFC 9110 §8.6, RFC 9112 §6.1: no Content-Length or Transfer-Encoding on 204.
             # On 304 Content-Length MAY describe the selected representation, but servers
             # (uvicorn among them) frame the 304 by it, so it is dropped there too.
             cleaned = [(n, v) for n, v in headers if n.lower() not in _FRAMING_FIELDS]
             if len(cleaned) != len(headers):
-                message = dict(message)
-                message["headers"] = cleaned
-        elif not self.strip_body:
-            for name, value in headers:
-                if len(name) == 14 and name.lower() == b"content-length":
-                    try:
-                        self.declared_length = int(value)
-                    except ValueError:
-                        logger.error("app sent Content-Length %r; answered 500", value)
-                        await self.answer(500)
-                        return
-                    break
-        self.started = True
-        await self._send(message)
-
-    async def _body(self, message: Message) -> None:
-        if self.strip_body:
-            # RFC 9110 §9.3.2 (HEAD), §15.3.5 (204), §15.4.5 (304): no content goes out.
-            if message.get("body"):
-                message = {"type": "http.response.body", "body": b"",
-                           "more_body": message.get("more_body", False)}
+                message = {**message, "headers": cleaned}
+            self.started = True
             await self._send(message)
             return
-        declared = self.declared_length
-        if declared is not None:
-            # RFC 9112 §6.3: the client frames by Content-Length, so it must stay true.
-            # Once the head is out a mismatch cannot be repaired: abort, so the client
-            # sees an incomplete message rather than a desynchronised connection.
-            self.sent_length += len(message.get("body", b""))
-            if self.sent_length > declared or (
-                not message.get("more_body", False) and self.sent_length != declared
-            ):
-                raise ResponseFramingError(
-                    f"app declared Content-Length {declared} and sent {self.sent_length} bytes"
-                )
+        logger.error("app sent a Content-Length that is not a number; answered 500")
+        await self.answer(500)
+
+    async def _stripped(self, message: Message) -> None:
+        # RFC 9110 §9.3.2 (HEAD), §15.3.5 (204), §15.4.5 (304): no content goes out.
+        if message.get("body"):
+            message = {"type": "http.response.body", "body": b"",
+                       "more_body": message.get("more_body", False)}
         await self._send(message)

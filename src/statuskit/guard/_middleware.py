@@ -131,6 +131,7 @@ class Guard:
             self._length_predicate = require_length
         elif require_length is not None:
             self._length_methods = frozenset(require_length)
+        self._any_length_rule = bool(self._length_methods) or self._length_predicate is not None
         self.max_body_size = max_body_size
         self.quota = quota
         self.rate_limit: Any = None
@@ -173,7 +174,12 @@ class Guard:
             await self._unknown_method(method, send, head)
             return
         # RFC 9110 §15.5.15: a target longer than this server is willing to interpret.
-        if self._target_length(scope) > self.max_target_length:
+        raw_path = scope.get("raw_path")
+        query: bytes = scope["query_string"]
+        target = len(raw_path) if raw_path is not None else len(scope["path"].encode("utf-8"))
+        if query:
+            target += len(query) + 1  # the "?" and the query, as sent
+        if target > self.max_target_length:
             await send_problem(send, 414, head=head)
             return
 
@@ -183,27 +189,31 @@ class Guard:
             await send_problem(send, 400, head=head, detail=str(exc))
             return
 
-        # RFC 9110 §10.1.1: any expectation other than 100-continue is 417, and
-        # Expect is ignored altogether in an HTTP/1.0 request.
-        if fields.expect is not None and version != "1.0" \
-                and not _only_100_continue(fields.expect):
-            await send_problem(send, 417, head=head)
-            return
-        # RFC 9110 §15.5.12: 411 where this service requires the length up front.
-        if fields.content_length is None and not fields.chunked and self._requires_length(
-            method, scope
-        ):
-            await send_problem(send, 411, head=head)
-            return
-
-        body_limit, body_retry_after = (
-            (self.max_body_size, None) if fields is _NO_FIELDS else self._body_limit(scope, fields)
-        )
-        # RFC 9110 §15.5.14: refused from the declared length, before any 100 Continue.
-        if body_limit is not None and fields.content_length is not None \
-                and fields.content_length > body_limit:
-            await send_problem(send, 413, head=head, retry_after=body_retry_after, close=True)
-            return
+        if fields is _NO_FIELDS:
+            # The common case: no body framing, no expectation, no Request-Timeout.
+            if self._any_length_rule and self._requires_length(method, scope):
+                await send_problem(send, 411, head=head)  # RFC 9110 §15.5.12
+                return
+            body_limit: int | None = self.max_body_size
+            body_retry_after: float | None = None
+        else:
+            # RFC 9110 §10.1.1: any expectation other than 100-continue is 417, and
+            # Expect is ignored altogether in an HTTP/1.0 request.
+            if fields.expect is not None and version != "1.0" \
+                    and not _only_100_continue(fields.expect):
+                await send_problem(send, 417, head=head)
+                return
+            # RFC 9110 §15.5.12: 411 where this service requires the length up front.
+            if fields.content_length is None and not fields.chunked \
+                    and self._any_length_rule and self._requires_length(method, scope):
+                await send_problem(send, 411, head=head)
+                return
+            body_limit, body_retry_after = self._body_limit(scope, fields)
+            # RFC 9110 §15.5.14: refused from the declared length, before any 100 Continue.
+            if body_limit is not None and fields.content_length is not None \
+                    and fields.content_length > body_limit:
+                await send_problem(send, 413, head=head, retry_after=body_retry_after, close=True)
+                return
 
         # RFC 9110 §15.6.4: a maintenance window, always with Retry-After.
         if self.maintenance:
@@ -222,7 +232,7 @@ class Guard:
 
         client_timeout = None
         if fields.request_timeout is not None or (
-            self._timeout_param is not None and self._timeout_param in scope["query_string"]
+            self._timeout_param is not None and self._timeout_param in query
         ):
             try:
                 client_timeout = self._client_timeout(scope, fields)
@@ -230,20 +240,20 @@ class Guard:
                 await send_problem(send, 400, head=head, detail=str(exc))
                 return
 
-        exchange = Exchange(
-            receive,
-            send,
-            head,
-            # A declared length is enforced by the server's framing; only a body whose
-            # length is not declared needs counting as it streams.
-            body_limit if fields.content_length is None else None,
-            body_retry_after,
-            self.body_timeout,
-        )
+        exchange = Exchange(send, head)
         # No body to stall on (RFC 9112 §6.3): hand the app the server's receive.
         wrap_receive = fields.chunked or bool(fields.content_length) or (
             fields.content_length is None and not version.startswith("1")
         )
+        if wrap_receive:
+            exchange.watch_body(
+                receive,
+                # A declared length is enforced by the server's framing; only a body whose
+                # length is not declared needs counting as it streams.
+                body_limit if fields.content_length is None else None,
+                body_retry_after,
+                self.body_timeout,
+            )
         self.in_flight += 1
         try:
             if client_timeout is None:
@@ -331,19 +341,15 @@ class Guard:
             # RFC 9110 §9.1: a method is a token; anything else is a malformed request.
             await send_problem(send, 400, head=head, detail="The request method is not a token.")
 
-    @staticmethod
-    def _target_length(scope: Scope) -> int:
-        raw_path = scope.get("raw_path")
-        length = len(raw_path) if raw_path is not None else len(scope["path"].encode("utf-8"))
-        query = scope.get("query_string")
-        return length + len(query) + 1 if query else length
-
     def _request_headers(self, scope: Scope) -> _RequestHeaders:
-        # One pass, C speed; repeated fields are looked at again only when present.
         headers: list[tuple[bytes, bytes]] = scope["headers"]
-        fields = dict(headers)
-        if not self._interesting.intersection(fields):
+        interesting = self._interesting
+        for name, _ in headers:
+            if name in interesting:
+                break
+        else:
             return _NO_FIELDS  # the common case: no body, no expectation, no timeout
+        fields = dict(headers)
         content_length = None
         raw_length = fields.get(b"content-length")
         if raw_length is not None:
