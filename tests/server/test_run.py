@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import uvicorn
 
@@ -33,6 +34,35 @@ def test_config_wraps_guard_and_protocol_and_passes_settings():
             conn.send(b"GET / HTTP/1.1\r\n")
             assert conn.read_response().status == 408
             assert time.monotonic() - started < 1.5
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+async def _rule_breaking_app(scope: Any, receive: Any, send: Any) -> None:
+    status = {"/interim": 103, "/no-content": 204}[scope["path"]]
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-length", b"5")]})
+    await send({"type": "http.response.body", "body": b"hello"})
+
+
+def test_run_stack_keeps_response_rules_with_protocol_checks_off():
+    # run() turns the protocol's own response checks off; the guard must still keep them.
+    port = free_port()
+    server = uvicorn.Server(config(_rule_breaking_app, port=port,
+                                   uvicorn_options={"log_level": "critical", "lifespan": "off"}))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for_port(port)
+        assert server.config.http_protocol_class.response_hygiene is False
+        interim = get(port, "/interim")
+        assert interim.status == 500
+        assert interim.header("content-type") == "application/problem+json"
+        no_content = get(port, "/no-content")
+        assert no_content.status == 204
+        assert no_content.body == b""
+        assert no_content.header("content-length") is None
     finally:
         server.should_exit = True
         thread.join(10)

@@ -78,6 +78,9 @@ class StatusH11Cycle(CycleHygiene, h11_impl.RequestResponseCycle):
 class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
     """``uvicorn.Config(http=StatusH11Protocol)``; tune with :func:`h11_protocol`."""
 
+    # As on the httptools protocol: off when a Guard in front keeps the same rules.
+    response_hygiene: bool = True
+
     max_target_length: int = 8192
     max_header_size: int = 16384
     extension_methods: frozenset[str] = frozenset()
@@ -115,7 +118,8 @@ class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
         if cycle is not previous and type(cycle) is h11_impl.RequestResponseCycle:
             self._in_head = False
             self._message_started = False
-            cycle.__class__ = StatusH11Cycle
+            if self.response_hygiene:
+                cycle.__class__ = StatusH11Cycle
 
     def on_response_complete(self) -> None:
         self._in_head = True
