@@ -1,0 +1,144 @@
+"""``App``: path templates mapped to resources, as one ASGI application.
+
+Runs alone (behind the guard) or mounted in Starlette/FastAPI, where the mount
+prefix arrives as ``root_path``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from typing import Any
+
+from statuskit.resource._graph import Answer, decide, problem
+from statuskit.resource._request import Request
+from statuskit.resource._resource import Resource
+
+__all__ = ["App", "Route"]
+
+logger = logging.getLogger("statuskit.resource")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+TraceHook = Callable[[Request, int, list[str]], None]
+
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::(int|str|path))?\}")
+_CONVERTERS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "str": ("[^/]+", str),
+    "int": ("[0-9]+", int),
+    "path": (".+", str),
+}
+
+
+class Route:
+    """One path template (``/notes/{id}``, ``/items/{n:int}``, ``/files/{rest:path}``)."""
+
+    __slots__ = ("converters", "pattern", "resource", "static", "template")
+
+    def __init__(self, template: str, resource: type[Resource]) -> None:
+        self.template = template
+        self.resource = resource
+        self.converters: dict[str, Callable[[str], Any]] = {}
+        regex = ""
+        end = 0
+        for m in _PARAM.finditer(template):
+            regex += re.escape(template[end:m.start()])
+            name, kind = m.group(1), m.group(2) or "str"
+            part, convert = _CONVERTERS[kind]
+            regex += f"(?P<{name}>{part})"
+            self.converters[name] = convert
+            end = m.end()
+        regex += re.escape(template[end:])
+        self.static = not self.converters
+        self.pattern = re.compile(regex)
+
+    def match(self, path: str) -> dict[str, Any] | None:
+        m = self.pattern.fullmatch(path)
+        if m is None:
+            return None
+        return {name: self.converters[name](value) for name, value in m.groupdict().items()}
+
+
+class App:
+    """ASGI app: each request goes to the first route whose template matches.
+
+    ``debug=True`` adds an ``X-Statuskit-Trace`` header naming the decisions the
+    request passed; ``trace_hook(request, status, nodes)`` receives them always.
+    ``websockets`` maps exact paths to plain ASGI WebSocket handlers. ``state`` is
+    handed to every resource as ``request.state``.
+    """
+
+    def __init__(
+        self,
+        routes: Mapping[str, type[Resource]] | Iterable[tuple[str, type[Resource]]],
+        *,
+        debug: bool = False,
+        trace_hook: TraceHook | None = None,
+        websockets: Mapping[str, ASGIApp] | None = None,
+        state: Any = None,
+    ) -> None:
+        pairs = routes.items() if isinstance(routes, Mapping) else routes
+        self.routes = [Route(template, resource) for template, resource in pairs]
+        # Static templates resolve with one dict lookup.
+        self._static = {r.template: r for r in reversed(self.routes) if r.static}
+        self._dynamic = [r for r in self.routes if not r.static]
+        self.debug = debug
+        self.trace_hook = trace_hook
+        self.websockets = dict(websockets or {})
+        self.state = state
+
+    def _route(self, path: str) -> tuple[type[Resource], dict[str, Any]] | None:
+        route = self._static.get(path)
+        if route is not None:
+            return route.resource, {}
+        for route in self._dynamic:
+            params = route.match(path)
+            if params is not None:
+                return route.resource, params
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        path: str = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):] or "/"
+        if kind == "websocket":
+            handler = self.websockets.get(path)
+            if handler is None:
+                await send({"type": "websocket.close", "code": 1000})
+                return
+            await handler(scope, receive, send)
+            return
+        if kind != "http":
+            return  # lifespan: nothing to start or stop
+
+        found = self._route(path)
+        tracing = self.debug or self.trace_hook is not None
+        trace: list[str] | None = [] if tracing else None
+        request = Request(scope, receive, found[1] if found else {}, self.state)
+        if found is None:
+            answer = problem(404)  # RFC 9110 §15.5.5: no resource at this path
+        else:
+            answer = await decide(found[0](request), request, trace)
+        if trace is not None:
+            if self.trace_hook is not None:
+                self.trace_hook(request, answer.status, trace)
+            if self.debug:
+                answer.headers.append((b"x-statuskit-trace", ",".join(trace).encode()))
+        await _send_answer(send, answer, scope["method"] == "HEAD")
+
+
+async def _send_answer(send: Send, answer: Answer, head: bool) -> None:
+    headers = answer.headers
+    status = answer.status
+    body = answer.body
+    if status != 204 and status != 304 and not 100 <= status < 200:
+        # RFC 9110 §8.6; a HEAD answer carries the length a GET would have had (§9.3.2)
+        headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head or status in (204, 304)
+                else body})

@@ -1,0 +1,187 @@
+"""``Resource``: a class that answers questions about one thing at one URL.
+
+Override the questions whose default does not fit; each may be ``async def``.
+The decision graph (``_graph``) asks them in RFC 9110 order and the status code
+falls out of the answers; no method here ever names a status number.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from statuskit.http.etags import ETag
+from statuskit.resource._outcomes import Alternate, Outcome
+from statuskit.resource._request import Request
+
+__all__ = ["Resource", "parse_json"]
+
+# Every question the graph may ask; each may be a plain or an async method.
+QUESTIONS = (
+    "service_available", "allowed_methods", "uri_too_long", "malformed", "authorized",
+    "proxy_authorized", "forbidden", "valid_content_length", "multiple_choices", "exists",
+    "previously_existed", "moved_permanently", "moved_temporarily", "etag", "last_modified",
+    "cache_control", "is_conflict", "validate", "non_authoritative", "representation", "get",
+    "post", "put", "patch", "delete",
+)
+
+# Methods whose presence as an override makes the HTTP method allowed.
+_ACTIONS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON parser for request content; ValueError means malformed (400)."""
+    return json.loads(body)
+
+
+class Resource:
+    """Base class: every question has a default a plain read-only resource keeps.
+
+    Class attributes are read once per class, not per request:
+
+    ``provides``
+        Media types this resource can produce, in the server's order of preference.
+    ``languages``
+        Content languages it can produce (empty: not negotiated).
+    ``accepts``
+        Per method, the media types of request content it takes and their parsers.
+    ``max_content_length``
+        Largest request content it takes (413 past it).
+    ``supports_ranges``
+        Whether GET answers Range requests (206 / 416, ``Accept-Ranges: bytes``).
+    ``extension_methods``
+        Methods beyond the IANA registry this resource knows of.
+    """
+
+    provides: ClassVar[Sequence[str]] = ("application/json",)
+    languages: ClassVar[Sequence[str]] = ()
+    accepts: ClassVar[Mapping[str, Mapping[str, Callable[[bytes], Any]]]] = {}
+    max_content_length: ClassVar[int] = 1024 * 1024
+    supports_ranges: ClassVar[bool] = False
+    extension_methods: ClassVar[frozenset[str]] = frozenset()
+
+    # Filled in per subclass by __init_subclass__.
+    _allowed: ClassVar[tuple[str, ...]] = ("GET", "HEAD", "OPTIONS")
+    _async: ClassVar[frozenset[str]] = frozenset()
+    _overridden: ClassVar[frozenset[str]] = frozenset({"representation", "valid_content_length"})
+    _negotiated: ClassVar[dict[str | None, str | None]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Decided once per class so the hot path never inspects: which questions are
+        # async, and which the class answers itself (the rest keep their defaults
+        # and are not asked at all).
+        cls._async = frozenset(
+            name for name in QUESTIONS if inspect.iscoroutinefunction(getattr(cls, name, None))
+        )
+        cls._overridden = frozenset(
+            name for name in QUESTIONS if getattr(cls, name) is not getattr(Resource, name)
+        ) | {"representation", "valid_content_length"}
+        cls._negotiated = {}
+        allowed = ["GET", "HEAD"]
+        allowed += [method for name, method in _ACTIONS.items()
+                    if getattr(cls, name) is not getattr(Resource, name)]
+        cls._allowed = (*allowed, "OPTIONS")
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    # -- the questions, in the order the graph asks them -------------------------------
+
+    def service_available(self) -> bool | float:
+        """True, or the seconds until it will be (503 + Retry-After)."""
+        return True
+
+    def allowed_methods(self) -> Sequence[str]:
+        """Methods this resource answers; by default GET, HEAD, OPTIONS and each of
+        POST/PUT/PATCH/DELETE whose action method the subclass defines."""
+        return self._allowed
+
+    def uri_too_long(self) -> bool:
+        return False
+
+    def malformed(self) -> str | None:
+        """Why the request is malformed (400), or None."""
+        return None
+
+    def authorized(self) -> bool | str:
+        """True, or the challenge for WWW-Authenticate (401)."""
+        return True
+
+    def proxy_authorized(self) -> bool | str:
+        """True, or the challenge for Proxy-Authenticate (407), for gateways."""
+        return True
+
+    def forbidden(self) -> bool | str:
+        """False, or True / a reason when the client may not do this (403)."""
+        return False
+
+    def valid_content_length(self, length: int) -> bool:
+        return length <= self.max_content_length
+
+    def multiple_choices(self) -> Sequence[Alternate] | None:
+        """Alternates to offer (300) when the request's Accept does not choose one."""
+        return None
+
+    def exists(self) -> bool:
+        return True
+
+    def previously_existed(self) -> bool:
+        """Whether a missing resource was here once (410 instead of 404, or a move)."""
+        return False
+
+    def moved_permanently(self) -> str | None:
+        """Where a missing resource lives now for good (301, or 308 for unsafe methods)."""
+        return None
+
+    def moved_temporarily(self) -> str | None:
+        """Where a missing resource lives for now (302, or 307 for unsafe methods)."""
+        return None
+
+    def etag(self) -> ETag | str | None:
+        """The current entity tag (a str is a strong tag's opaque value)."""
+        return None
+
+    def last_modified(self) -> datetime | float | None:
+        return None
+
+    def cache_control(self) -> str | None:
+        return None
+
+    def is_conflict(self, content: Any) -> str | None:
+        """Why writing ``content`` clashes with the current state (409), or None."""
+        return None
+
+    def validate(self, content: Any) -> list[dict[str, Any]] | None:
+        """Semantic errors in parsed content (422), or None when it is valid."""
+        return None
+
+    def non_authoritative(self) -> bool:
+        """Whether the representation was transformed from an origin's (203)."""
+        return False
+
+    # -- the representation and the actions --------------------------------------------
+
+    def representation(self, media_type: str) -> Any:
+        """The current representation: bytes, str, or a JSON-able value."""
+        return {}
+
+    def get(self) -> Outcome | None:
+        """A GET that is more than a representation (a gateway's forward, a job's
+        redirect); None means: serve ``representation``."""
+        return None
+
+    def post(self, content: Any) -> Outcome:
+        raise NotImplementedError
+
+    def put(self, content: Any) -> Outcome:
+        raise NotImplementedError
+
+    def patch(self, content: Any) -> Outcome:
+        raise NotImplementedError
+
+    def delete(self) -> Outcome:
+        raise NotImplementedError
