@@ -118,6 +118,47 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from statuskit.reference import DEMO_TOKENS, create_app, parse_tokens
+    from statuskit.server import run
+
+    try:
+        tokens = {**DEMO_TOKENS, **parse_tokens(args.token)} if args.token else None
+    except ValueError as exc:
+        print(f"statuskit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    app = create_app(
+        db=args.db,
+        rate_limit=args.rate_limit,
+        max_concurrency=args.max_concurrency,
+        maintenance=args.maintenance,
+        upstream=args.upstream,
+        tokens=tokens,
+    )
+    print(f"statuskit reference API on http://{args.host}:{args.port}/ "
+          f"(GET / lists a request for every code)", file=sys.stderr)
+    run(app, host=args.host, port=args.port, header_timeout=args.header_timeout,
+        uvicorn_options={"log_level": "warning"})
+    return EXIT_OK
+
+
+def _add_serve(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="run the reference API where every seed code happens")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--db", default=":memory:", help="SQLite file for notes (default: memory)")
+    serve.add_argument("--rate-limit", metavar="N/PERIOD", help="e.g. 10/second (429 past it)")
+    serve.add_argument("--max-concurrency", type=int, metavar="N",
+                       help="503 past N requests in flight")
+    serve.add_argument("--maintenance", action="store_true", help="503 for every request")
+    serve.add_argument("--upstream", metavar="URL", help="the gateway's upstream base URL")
+    serve.add_argument("--token", action="append", default=[], metavar="NAME:SCOPE",
+                       help="an extra bearer token; SCOPE is rw, ro or proxy")
+    serve.add_argument("--header-timeout", type=float, default=10.0, metavar="S",
+                       help="408 when a request's header section takes longer")
+    serve.set_defaults(handler=_cmd_serve)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statuskit",
@@ -143,7 +184,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 # Subcommands living in other layers register themselves here; each imports
 # its layer only when it runs.
-_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+_EXTRA_COMMANDS: list[Callable[[Any], None]] = [_add_serve]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -89,3 +89,15 @@ def test_websocket_route_is_handed_the_connection() -> None:
 
     asyncio.run(go())
     assert seen == ["/ws"]
+
+
+def test_mounted_asgi_app_answers_below_its_prefix() -> None:
+    async def raw(scope: Any, receive: Any, send: Any) -> None:
+        body = (scope["root_path"] + "|" + scope["path"]).encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    app = App({"/items/{n:int}": Item}, mounts={"/raw": raw})
+    assert call(app, "GET", "/raw/x").body == b"/raw|/raw/x"
+    assert call(app, "GET", "/rawish").status == 404

@@ -67,8 +67,10 @@ class App:
 
     ``debug=True`` adds an ``X-Statuskit-Trace`` header naming the decisions the
     request passed; ``trace_hook(request, status, nodes)`` receives them always.
-    ``websockets`` maps exact paths to plain ASGI WebSocket handlers. ``state`` is
-    handed to every resource as ``request.state``.
+    ``websockets`` maps exact paths to plain ASGI WebSocket handlers; ``mounts``
+    maps path prefixes to plain ASGI apps that answer everything below them (they
+    see the prefix in ``root_path``). ``state`` is handed to every resource as
+    ``request.state``.
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class App:
         debug: bool = False,
         trace_hook: TraceHook | None = None,
         websockets: Mapping[str, ASGIApp] | None = None,
+        mounts: Mapping[str, ASGIApp] | None = None,
         state: Any = None,
     ) -> None:
         pairs = routes.items() if isinstance(routes, Mapping) else routes
@@ -88,6 +91,7 @@ class App:
         self.debug = debug
         self.trace_hook = trace_hook
         self.websockets = dict(websockets or {})
+        self.mounts = [(prefix.rstrip("/"), app) for prefix, app in (mounts or {}).items()]
         self.state = state
 
     def _route(self, path: str) -> tuple[type[Resource], dict[str, Any]] | None:
@@ -115,6 +119,10 @@ class App:
             return
         if kind != "http":
             return  # lifespan: nothing to start or stop
+        for prefix, mounted in self.mounts:
+            if path == prefix or path.startswith(prefix + "/"):
+                await mounted({**scope, "root_path": root + prefix}, receive, send)
+                return
 
         found = self._route(path)
         tracing = self.debug or self.trace_hook is not None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import json
 import secrets
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -120,8 +121,8 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
         return problem(414)
 
     note("b10")  # RFC 9110 §15.5.6: 405 carries Allow
-    allowed = resource.allowed_methods() if _asks(resource, "allowed_methods") \
-        else resource._allowed
+    allowed: Sequence[str] = await _ask(resource, "allowed_methods") \
+        if _asks(resource, "allowed_methods") else resource._allowed
     if method not in allowed:
         return problem(405, f"{method} is not allowed here.",
                        [(b"allow", format_allow(allowed).encode())])
@@ -147,7 +148,7 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     validators = await _validators(resource)
     verdict = _preconditions(request, validators, note)
     if verdict is not None:
-        return _not_modified(resource, validators, media_type) if verdict == 304 \
+        return await _not_modified(resource, validators) if verdict == 304 \
             else problem(412)
 
     if method == "GET" or method == "HEAD":
@@ -211,10 +212,14 @@ def _content_type_refused(resource: Resource, request: Request) -> Answer | None
     parsed = parse_content_type(raw) if raw is not None else None
     if parsed is None or parsed[0] not in accepted:
         offer = ", ".join(accepted)
-        return problem(415, f"Send content as one of: {offer}.",
-                       [(b"accept", offer.encode())] if request.method != "PATCH"
-                       else [(b"accept-patch", offer.encode())])
+        field = _ACCEPT_FIELD.get(request.method, b"accept")
+        return problem(415, f"Send content as one of: {offer}.", [(field, offer.encode())])
     return None
+
+
+# RFC 9110 §15.5.16 lets Accept name the formats a 415 would have taken; POST and
+# PATCH have fields of their own for that (W3C LDP Accept-Post, RFC 5789 Accept-Patch).
+_ACCEPT_FIELD = {"POST": b"accept-post", "PATCH": b"accept-patch"}
 
 
 # -- c3 .. d5: which representation? ----------------------------------------------------
@@ -357,7 +362,11 @@ async def _validators(resource: Resource) -> _Validators:
         raw = await _ask(resource, "last_modified")
         if isinstance(raw, datetime):
             raw = (raw if raw.tzinfo else raw.replace(tzinfo=UTC)).timestamp()
-        modified = None if raw is None else float(int(raw))  # HTTP dates: whole seconds
+        if raw is not None:
+            # RFC 9110 §8.8.2.1: never later than the response's Date. Servers stamp
+            # Date from a clock refreshed once a second (uvicorn does), so a change
+            # within the last second is dated to the second before.
+            modified = float(min(int(raw), int(time.time()) - 1))
     return _Validators(etag, modified)
 
 
@@ -412,14 +421,19 @@ def _if_none_match_fails(value: str, current: ETag | None) -> bool:
     return any(weak_match(tag, current) for tag in tags)
 
 
-def _not_modified(resource: Resource, v: _Validators, media_type: str) -> Answer:
+async def _cache_headers(resource: Resource, headers: Headers) -> None:
+    if _asks(resource, "cache_control"):
+        cache_control = await _ask(resource, "cache_control")
+        if cache_control:
+            headers.append((b"cache-control", cache_control.encode()))
+    headers.extend(_vary(resource))
+
+
+async def _not_modified(resource: Resource, v: _Validators) -> Answer:
     # RFC 9110 §15.4.5: the fields a 200 would carry that describe the representation
     # or its caching, and no content.
     headers = v.headers()
-    cache_control = resource.cache_control() if _asks(resource, "cache_control") else None
-    if cache_control:
-        headers.append((b"cache-control", cache_control.encode()))
-    headers.extend(_vary(resource))
+    await _cache_headers(resource, headers)
     return Answer(304, headers)
 
 
@@ -439,11 +453,7 @@ async def _read(resource: Resource, request: Request, media_type: str, language:
     headers.extend(v.headers())
     if language is not None:
         headers.append((b"content-language", language.encode()))
-    if _asks(resource, "cache_control"):
-        cache_control = resource.cache_control()
-        if cache_control:
-            headers.append((b"cache-control", cache_control.encode()))
-    headers.extend(_vary(resource))
+    await _cache_headers(resource, headers)
     status = 200
     if _asks(resource, "non_authoritative") and await _ask(resource, "non_authoritative"):
         note("o18n")
@@ -593,15 +603,20 @@ async def _content(resource: Resource, request: Request) -> Any:
         raise _Unparsable(type(exc).__name__) from None
 
 
+def _new_etag(opaque: str | None) -> Headers:
+    return [(b"etag", str(ETag(opaque)).encode())] if opaque is not None else []
+
+
 def _outcome(outcome: Any, media_type: str, v: _Validators, note: Any) -> Answer:
     """Map what an action reports to its status (RFC 9110 §15)."""
     if isinstance(outcome, Done):
+        headers = _new_etag(outcome.etag)
         if outcome.body is None:
-            return Answer(204, [])  # RFC 9110 §15.3.5
-        return Answer(200, [(b"content-type", _content_type(media_type))],
-                      render(outcome.body, media_type))
+            return Answer(204, headers)  # RFC 9110 §15.3.5
+        headers.append((b"content-type", _content_type(media_type)))
+        return Answer(200, headers, render(outcome.body, media_type))
     if isinstance(outcome, Created):
-        headers = [(b"location", outcome.location.encode())]
+        headers = [(b"location", outcome.location.encode()), *_new_etag(outcome.etag)]
         if outcome.body is None:
             return Answer(201, headers)
         headers.append((b"content-type", _content_type(media_type)))

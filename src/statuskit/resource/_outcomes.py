@@ -28,17 +28,21 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Done:
-    """Finished; with a body the client gets it (200), without one nothing (204)."""
+    """Finished; with a body the client gets it (200), without one nothing (204).
+    ``etag`` is the resource's new entity tag after a write (RFC 9110 §8.8.3)."""
 
     body: Any = None
+    etag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Created:
-    """A new resource exists at ``location`` (201, RFC 9110 §15.3.2)."""
+    """A new resource exists at ``location`` (201, RFC 9110 §15.3.2), with the
+    entity tag of its first version when given."""
 
     location: str
     body: Any = None
+    etag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 from statuskit.http.etags import ETag
 from statuskit.resource._outcomes import Alternate, Outcome
 from statuskit.resource._request import Request
+
+T = TypeVar("T")
+# Every question may be answered by a plain or an ``async def`` method.
+Maybe: TypeAlias = T | Awaitable[T]
 
 __all__ = ["Resource", "parse_json"]
 
@@ -91,97 +95,97 @@ class Resource:
 
     # -- the questions, in the order the graph asks them -------------------------------
 
-    def service_available(self) -> bool | float:
+    def service_available(self) -> Maybe[bool | float]:
         """True, or the seconds until it will be (503 + Retry-After)."""
         return True
 
-    def allowed_methods(self) -> Sequence[str]:
+    def allowed_methods(self) -> Maybe[Sequence[str]]:
         """Methods this resource answers; by default GET, HEAD, OPTIONS and each of
         POST/PUT/PATCH/DELETE whose action method the subclass defines."""
         return self._allowed
 
-    def uri_too_long(self) -> bool:
+    def uri_too_long(self) -> Maybe[bool]:
         return False
 
-    def malformed(self) -> str | None:
+    def malformed(self) -> Maybe[str | None]:
         """Why the request is malformed (400), or None."""
         return None
 
-    def authorized(self) -> bool | str:
+    def authorized(self) -> Maybe[bool | str]:
         """True, or the challenge for WWW-Authenticate (401)."""
         return True
 
-    def proxy_authorized(self) -> bool | str:
+    def proxy_authorized(self) -> Maybe[bool | str]:
         """True, or the challenge for Proxy-Authenticate (407), for gateways."""
         return True
 
-    def forbidden(self) -> bool | str:
+    def forbidden(self) -> Maybe[bool | str]:
         """False, or True / a reason when the client may not do this (403)."""
         return False
 
-    def valid_content_length(self, length: int) -> bool:
+    def valid_content_length(self, length: int) -> Maybe[bool]:
         return length <= self.max_content_length
 
-    def multiple_choices(self) -> Sequence[Alternate] | None:
+    def multiple_choices(self) -> Maybe[Sequence[Alternate] | None]:
         """Alternates to offer (300) when the request's Accept does not choose one."""
         return None
 
-    def exists(self) -> bool:
+    def exists(self) -> Maybe[bool]:
         return True
 
-    def previously_existed(self) -> bool:
+    def previously_existed(self) -> Maybe[bool]:
         """Whether a missing resource was here once (410 instead of 404, or a move)."""
         return False
 
-    def moved_permanently(self) -> str | None:
+    def moved_permanently(self) -> Maybe[str | None]:
         """Where a missing resource lives now for good (301, or 308 for unsafe methods)."""
         return None
 
-    def moved_temporarily(self) -> str | None:
+    def moved_temporarily(self) -> Maybe[str | None]:
         """Where a missing resource lives for now (302, or 307 for unsafe methods)."""
         return None
 
-    def etag(self) -> ETag | str | None:
+    def etag(self) -> Maybe[ETag | str | None]:
         """The current entity tag (a str is a strong tag's opaque value)."""
         return None
 
-    def last_modified(self) -> datetime | float | None:
+    def last_modified(self) -> Maybe[datetime | float | None]:
         return None
 
-    def cache_control(self) -> str | None:
+    def cache_control(self) -> Maybe[str | None]:
         return None
 
-    def is_conflict(self, content: Any) -> str | None:
+    def is_conflict(self, content: Any) -> Maybe[str | None]:
         """Why writing ``content`` clashes with the current state (409), or None."""
         return None
 
-    def validate(self, content: Any) -> list[dict[str, Any]] | None:
+    def validate(self, content: Any) -> Maybe[list[dict[str, Any]] | None]:
         """Semantic errors in parsed content (422), or None when it is valid."""
         return None
 
-    def non_authoritative(self) -> bool:
+    def non_authoritative(self) -> Maybe[bool]:
         """Whether the representation was transformed from an origin's (203)."""
         return False
 
     # -- the representation and the actions --------------------------------------------
 
-    def representation(self, media_type: str) -> Any:
+    def representation(self, media_type: str) -> Maybe[Any]:
         """The current representation: bytes, str, or a JSON-able value."""
         return {}
 
-    def get(self) -> Outcome | None:
+    def get(self) -> Maybe[Outcome | None]:
         """A GET that is more than a representation (a gateway's forward, a job's
         redirect); None means: serve ``representation``."""
         return None
 
-    def post(self, content: Any) -> Outcome:
+    def post(self, content: Any) -> Maybe[Outcome]:
         raise NotImplementedError
 
-    def put(self, content: Any) -> Outcome:
+    def put(self, content: Any) -> Maybe[Outcome]:
         raise NotImplementedError
 
-    def patch(self, content: Any) -> Outcome:
+    def patch(self, content: Any) -> Maybe[Outcome]:
         raise NotImplementedError
 
-    def delete(self) -> Outcome:
+    def delete(self) -> Maybe[Outcome]:
         raise NotImplementedError

@@ -1,0 +1,60 @@
+"""Every response the checker sees goes through httplint; its notes ride along."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["LintNote", "lint_response"]
+
+
+@dataclass(frozen=True, slots=True)
+class LintNote:
+    level: str  # "bad" (an error), "warning", "info" or "good"
+    subject: str
+    summary: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.level == "bad"
+
+
+def lint_response(
+    method: str,
+    url: str,
+    request_headers: Iterable[tuple[str, str]],
+    status: int,
+    reason: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    *,
+    levels: Iterable[str] = ("bad", "warning"),
+) -> list[LintNote]:
+    """httplint's notes at the given levels for one exchange."""
+    from httplint import HttpRequestLinter, HttpResponseLinter
+
+    request = HttpRequestLinter()
+    request.process_request_topline(method.encode(), url.encode(), b"HTTP/1.1")
+    request.process_headers([(k.encode("latin-1"), v.encode("latin-1"))
+                             for k, v in request_headers])
+    request.finish_content(True)
+    response = HttpResponseLinter(_related=request)
+    response.is_head_response = method == "HEAD"
+    response.process_response_topline(b"HTTP/1.1", str(status).encode(), reason.encode())
+    response.process_headers([(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers])
+    response.feed_content(body)
+    response.finish_content(True)
+    wanted = frozenset(levels)
+    media = next((v for k, v in headers if k.lower() == "content-type"), "")
+    return [
+        LintNote(note.level.value, note.subject, str(note))
+        for note in response.notes
+        if note.level.value in wanted and not _known_false_positive(note, status, media)
+    ]
+
+
+def _known_false_positive(note: object, status: int, media: str) -> bool:
+    # RFC 9110 §15.3.7.2: a multipart/byteranges 206 carries Content-Range in each
+    # part, not in the header section; httplint's 206 check does not look at parts.
+    return (status == 206 and media.lower().startswith("multipart/byteranges")
+            and type(note).__name__ == "PARTIAL_WITHOUT_RANGE")
