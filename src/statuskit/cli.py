@@ -184,7 +184,13 @@ def _build_parser() -> argparse.ArgumentParser:
 
 # Subcommands living in other layers register themselves here; each imports
 # its layer only when it runs.
-_EXTRA_COMMANDS: list[Callable[[Any], None]] = [_add_serve]
+def _add_check(sub: Any) -> None:
+    from statuskit.check.cli import register  # argparse only; the checker loads on run
+
+    register(sub)
+
+
+_EXTRA_COMMANDS: list[Callable[[Any], None]] = [_add_serve, _add_check]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -66,3 +66,12 @@ def test_run_stack_keeps_response_rules_with_protocol_checks_off():
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_config_serves_an_already_guarded_app_as_it_is():
+    from statuskit.guard import Guard
+
+    guard = Guard(plain_app, max_target_length=300)
+    cfg = config(guard, port=free_port())
+    assert cfg.app is guard
+    assert cfg.http.max_target_length == 300  # type: ignore[union-attr]

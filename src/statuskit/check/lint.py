@@ -29,12 +29,14 @@ def lint_response(
     body: bytes,
     *,
     levels: Iterable[str] = ("bad", "warning"),
+    request_version: str = "HTTP/1.1",
 ) -> list[LintNote]:
     """httplint's notes at the given levels for one exchange."""
     from httplint import HttpRequestLinter, HttpResponseLinter
 
     request = HttpRequestLinter()
-    request.process_request_topline(method.encode(), url.encode(), b"HTTP/1.1")
+    request.process_request_topline(method.encode(), url.encode(),
+                                    request_version.encode())
     request.process_headers([(k.encode("latin-1"), v.encode("latin-1"))
                              for k, v in request_headers])
     request.finish_content(True)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 import uvicorn
 
 from statuskit.guard import Guard
+from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.server._h11 import h11_protocol
 from statuskit.server._httptools import httptools_protocol
 
@@ -24,16 +25,28 @@ def config(
 ) -> uvicorn.Config:
     """The uvicorn configuration ``run()`` uses: ``app`` behind a Guard, on statuskit's protocol.
 
+    An app that is already a ``Guard`` is served as it is.
+
     ``max_target_length`` and ``extension_methods`` go to both the guard and the protocol,
     so the wire and the guard agree on 414 and 501.
     """
-    max_target_length = guard_settings.setdefault("max_target_length", 8192)
+    if isinstance(app, Guard):
+        # Already guarded (the reference API is): one guard, and the wire agrees with it.
+        if guard_settings:
+            raise TypeError("guard settings go to the Guard the app already has")
+        guard = app
+        max_target_length = app.max_target_length
+        extension_methods: Any = app.methods - REGISTERED_METHODS
+    else:
+        max_target_length = guard_settings.setdefault("max_target_length", 8192)
+        extension_methods = guard_settings.get("extension_methods", ())
+        guard = Guard(app, **guard_settings)
     if parser == "h11":
         protocol: type = h11_protocol(
             header_timeout=header_timeout,
             max_target_length=max_target_length,
             max_header_size=max_header_size,
-            extension_methods=guard_settings.get("extension_methods", ()),
+            extension_methods=extension_methods,
         )
     else:
         protocol = httptools_protocol(
@@ -44,7 +57,7 @@ def config(
             response_hygiene=False,
         )
     return uvicorn.Config(
-        Guard(app, **guard_settings), host=host, port=port, http=protocol,
+        guard, host=host, port=port, http=protocol,
         **(uvicorn_options or {}),
     )
 

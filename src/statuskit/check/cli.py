@@ -1,0 +1,106 @@
+"""``statuskit check [URL]``: the checker's command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from typing import Any
+
+__all__ = ["register"]
+
+
+def _codes(text: str) -> set[int]:
+    from statuskit.codes import seed_codes
+
+    seed = [c.code for c in seed_codes()]
+    wanted: set[int] = set()
+    for part in text.split(","):
+        part = part.strip().lower()
+        if len(part) == 3 and part[0] in "12345" and part.endswith("xx"):
+            wanted.update(c for c in seed if c // 100 == int(part[0]))
+        elif part.isdigit():
+            wanted.add(int(part))
+        elif part:
+            raise argparse.ArgumentTypeError(f"not a code or class: {part!r}")
+    return wanted
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from statuskit.check.plan import PlanError, load_plan
+    from statuskit.check.report import summary, to_html, to_json, to_table
+    from statuskit.check.runner import Options, check_server
+    from statuskit.check.verdict import Outcome, Verdict
+
+    console = Console(stderr=True)
+    try:
+        plan = load_plan(args.plan) if args.plan else None
+    except (OSError, PlanError) as exc:
+        print(f"statuskit: {exc}", file=sys.stderr)
+        return 2
+    options = Options(only=args.only, include_slow=args.include_slow,
+                      include_load=args.include_load, timeout=args.timeout, plan=plan)
+
+    def check(url: str) -> tuple[list[Verdict], float]:
+        started = time.perf_counter()
+        with console.status(f"checking {url}") as status:
+            done = 0
+
+            def progress(verdict: Verdict) -> None:
+                nonlocal done
+                done += 1
+                status.update(f"checking {url}: {done} codes judged, last {verdict.code} "
+                              f"{verdict.outcome}")
+
+            verdicts = asyncio.run(check_server(url, options, progress))
+        return verdicts, time.perf_counter() - started
+
+    if args.url:
+        target = args.url
+        verdicts, seconds = check(target)
+    else:
+        from contextlib import ExitStack
+
+        from statuskit.check.embedded import reference_server
+
+        with ExitStack() as servers:
+            url = servers.enter_context(reference_server(header_timeout=1.0))
+            if args.include_load:
+                # A second instance with limits, so the ordinary probes run unthrottled.
+                options.load_base = servers.enter_context(reference_server(
+                    rate_limit="20/second", max_concurrency=8))
+            target = f"the reference API ({url})"
+            verdicts, seconds = check(url)
+
+    Console().print(to_table(verdicts, f"statuskit check: {target}"))
+    counts = summary(verdicts)
+    console.print(", ".join(f"{n} {o}" for o, n in counts.items() if n)
+                  + f" in {seconds:.2f} s")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            out.write(to_json(verdicts, target, seconds))
+    if args.html:
+        with open(args.html, "w", encoding="utf-8") as out:
+            out.write(to_html(verdicts, target, seconds))
+    return 1 if any(v.outcome is Outcome.FAIL for v in verdicts) else 0
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("check", help="prove a live server's status codes, code by code")
+    parser.add_argument("url", nargs="?", help="server to check (default: start the reference "
+                                               "API on a free loopback port and check it)")
+    parser.add_argument("--plan", metavar="FILE", help="TOML probe plan for resource codes")
+    parser.add_argument("--only", type=_codes, metavar="CODES",
+                        help="e.g. 4xx,412,505 (default: all 41 seed codes)")
+    parser.add_argument("--json", metavar="FILE", help="write the verdicts as JSON")
+    parser.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
+    parser.add_argument("--include-slow", action="store_true",
+                        help="also probe 408 (waits for the server's header timeout)")
+    parser.add_argument("--include-load", action="store_true",
+                        help="also probe 429/503 with bounded bursts")
+    parser.add_argument("--timeout", type=float, default=5.0, metavar="S",
+                        help="seconds to wait for each answer (default 5)")
+    parser.set_defaults(handler=_run)

@@ -1,0 +1,123 @@
+"""Generic probes: a deliberately wrong server fails each; a guarded one passes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from statuskit.check import Options, Outcome, Verdict, check_server
+from statuskit.guard import Guard
+from statuskit.server import httptools_protocol
+from support.servers import serve
+
+GENERIC = {204, 304, 404, 405, 406, 412, 413, 414, 416, 417, 501, 505}
+
+
+async def always_200(scope: Any, receive: Any, send: Any) -> None:
+    """Answers 200 with a body to everything, the way a careless app does."""
+    if scope["type"] != "http":
+        return
+    body = b'{"ok": true}'
+    await send({"type": "http.response.start", "status": 200, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"etag", b'"v1"'), (b"accept-ranges", b"bytes")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def careful(scope: Any, receive: Any, send: Any) -> None:
+    """A tiny app that keeps the contract for the generic probes' paths."""
+    if scope["type"] != "http":
+        return
+    method, path = scope["method"], scope["path"]
+    fields = dict(scope["headers"])
+    body = b"0123456789"
+    base = [(b"etag", b'"v1"'), (b"accept-ranges", b"bytes")]
+
+    async def answer(status: int, headers: list[tuple[bytes, bytes]], content: bytes = b"") -> None:
+        if content:
+            headers = [*headers, (b"content-length", str(len(content)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
+
+    problem = [(b"content-type", b"application/problem+json")]
+    if path != "/":
+        await answer(404, problem, b'{"status": 404}')
+    elif method == "OPTIONS":
+        await answer(204, [(b"allow", b"GET, HEAD, OPTIONS")])
+    elif method not in ("GET", "HEAD"):
+        await answer(405, [*problem, (b"allow", b"GET, HEAD, OPTIONS")], b'{"status": 405}')
+    elif b"application/x-statuskit-unobtainable" in fields.get(b"accept", b""):
+        await answer(406, problem, b'{"status": 406}')
+    elif fields.get(b"if-none-match") == b'"v1"':
+        await answer(304, base)
+    elif b"if-match" in fields:
+        await answer(412, problem, b'{"status": 412}')
+    elif fields.get(b"range") == b"bytes=0-0":
+        await answer(206, [*base, (b"content-range", b"bytes 0-0/10")], b"0")
+    elif fields.get(b"range", b"").startswith(b"bytes=1"):
+        await answer(416, [*problem, (b"content-range", b"bytes */10")], b'{"status": 416}')
+    else:
+        await answer(200, [*base, (b"content-type", b"text/plain")], body)
+
+
+def run(port: int, **options: Any) -> dict[int, Verdict]:
+    verdicts = asyncio.run(check_server(f"http://127.0.0.1:{port}/",
+                                        Options(only=GENERIC, timeout=3, **options)))
+    return {v.code: v for v in verdicts}
+
+
+@pytest.fixture(scope="module")
+def wrong() -> dict[int, Verdict]:
+    # Stock uvicorn with httptools, no guard: how Python services ship today.
+    with serve(always_200, http="httptools") as port:
+        return run(port)
+
+
+@pytest.fixture(scope="module")
+def right() -> dict[int, Verdict]:
+    with serve(Guard(careful, max_body_size=1024), http=httptools_protocol()) as port:
+        return run(port)
+
+
+@pytest.mark.parametrize("code", sorted(GENERIC))
+def test_wrong_server_fails_the_generic_probe(wrong: dict[int, Verdict], code: int) -> None:
+    verdict = wrong[code]
+    assert verdict.outcome is Outcome.FAIL, (code, verdict)
+    assert verdict.reason
+
+
+@pytest.mark.parametrize("code", sorted(GENERIC))
+def test_careful_server_passes_the_generic_probe(right: dict[int, Verdict], code: int) -> None:
+    verdict = right[code]
+    assert verdict.outcome is Outcome.PASS, (code, verdict)
+    assert verdict.status == code
+
+
+def test_stock_uvicorn_answers_http_3_with_400(wrong: dict[int, Verdict]) -> None:
+    assert wrong[505].status == 400
+
+
+def test_stock_uvicorn_invites_the_body_of_a_request_it_cannot_take(
+        wrong: dict[int, Verdict]) -> None:
+    # The app never refuses the 1 TB POST, so the answer is not 413.
+    assert "expected 413" in wrong[413].reason
+
+
+def test_every_verdict_came_from_a_response(right: dict[int, Verdict]) -> None:
+    for verdict in right.values():
+        assert verdict.status is not None
+
+
+def test_json_and_html_reports_are_written(right: dict[int, Verdict], tmp_path: Any) -> None:
+    from statuskit.check.report import to_html, to_json
+
+    verdicts = sorted(right.values(), key=lambda v: v.code)
+    document = json.loads(to_json(verdicts, "http://x/", 1.5))
+    assert document["summary"]["pass"] == len(GENERIC)
+    assert [v["code"] for v in document["verdicts"]] == sorted(GENERIC)
+    page = to_html(verdicts, "http://x/", 1.5)
+    assert page.startswith("<!doctype html>")
+    assert "<td>4xx</td>" in page and "http://" not in page.split("<style>")[1].split("</style>")[0]
