@@ -1,0 +1,62 @@
+"""A retry budget per origin: retries spend tokens, first-try successes earn them.
+
+When a server fails everything, a fleet of clients that each retry three times
+triples its load. The budget caps that: once an origin's tokens are spent, its
+requests are tried once and fail fast, until successes refill it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+__all__ = ["RetryBudget", "budget_for", "reset_budgets"]
+
+
+class RetryBudget:
+    """A token bucket (thread-safe). Defaults: 500 tokens, a retry costs 5 (10
+    after a timeout), a success on the first try gives 1 back."""
+
+    def __init__(self, capacity: float = 500, retry_cost: float = 5,
+                 timeout_cost: float = 10, success_credit: float = 1) -> None:
+        self.capacity = capacity
+        self.retry_cost = retry_cost
+        self.timeout_cost = timeout_cost
+        self.success_credit = success_credit
+        self._tokens = capacity
+        self._lock = threading.Lock()
+
+    @property
+    def tokens(self) -> float:
+        return self._tokens
+
+    def try_spend(self, *, after_timeout: bool = False) -> bool:
+        """Take a retry's cost; False (and nothing taken) when it cannot be paid."""
+        cost = self.timeout_cost if after_timeout else self.retry_cost
+        with self._lock:
+            if self._tokens < cost:
+                return False
+            self._tokens -= cost
+            return True
+
+    def credit(self) -> None:
+        with self._lock:
+            self._tokens = min(self.capacity, self._tokens + self.success_credit)
+
+
+_BUDGETS: dict[str, RetryBudget] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def budget_for(origin: str) -> RetryBudget:
+    """The process-wide budget of one origin (``scheme://host:port``)."""
+    with _REGISTRY_LOCK:
+        budget = _BUDGETS.get(origin)
+        if budget is None:
+            budget = _BUDGETS[origin] = RetryBudget()
+        return budget
+
+
+def reset_budgets() -> None:
+    """Forget every origin's budget (tests, or after a deploy)."""
+    with _REGISTRY_LOCK:
+        _BUDGETS.clear()

@@ -1,0 +1,125 @@
+"""httpx transports that act on status codes the way the table says.
+
+Redirects stay with httpx's ``follow_redirects``, which already does what RFC
+9110 asks (303 → GET, 307/308 keep method and content, 305 never followed);
+the transport only refuses https → http unless allowed. Retrying lives here, in
+the transport, so every request a client sends gets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from statuskit.client._budget import RetryBudget
+from statuskit.client._core import Exchange, RetryEvent, check_redirect
+from statuskit.client._policy import RetryPolicy
+
+__all__ = ["AsyncRetryTransport", "RetryTransport"]
+
+ATTEMPTS = "statuskit_attempts"  # response.extensions key holding the attempt history
+
+
+def _replayable(request: httpx.Request) -> bool:
+    # Bytes already in memory can be sent again; a generator cannot.
+    return isinstance(request.stream, httpx.ByteStream)
+
+
+def _sent(error: httpx.TransportError) -> bool:
+    # Nothing reached the server if the connection itself failed.
+    return not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+class _Settings:
+    def __init__(self, policy: RetryPolicy | None, budget: RetryBudget | None,
+                 on_retry: Callable[[RetryEvent], None] | None,
+                 allow_insecure_redirects: bool) -> None:
+        self.policy = policy or RetryPolicy()
+        self.budget = budget
+        self.on_retry = on_retry
+        self.allow_insecure_redirects = allow_insecure_redirects
+
+    def exchange(self, request: httpx.Request) -> Exchange:
+        return Exchange(self.policy, self.budget, request.method, str(request.url),
+                        request.headers, _replayable(request), self.on_retry)
+
+
+class RetryTransport(httpx.BaseTransport):
+    """``httpx.Client(transport=RetryTransport())``; wraps any inner transport."""
+
+    def __init__(self, transport: httpx.BaseTransport | None = None,
+                 policy: RetryPolicy | None = None, *, budget: RetryBudget | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_retry: Callable[[RetryEvent], None] | None = None,
+                 allow_insecure_redirects: bool = False) -> None:
+        self.transport = transport or httpx.HTTPTransport()
+        self.settings = _Settings(policy, budget, on_retry, allow_insecure_redirects)
+        self.sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        exchange = self.settings.exchange(request)
+        while True:
+            try:
+                response = self.transport.handle_request(request)
+            except httpx.TransportError as error:
+                retry = exchange.after_error(error, sent=_sent(error),
+                                             timeout=isinstance(error, httpx.TimeoutException))
+                if retry is None:
+                    raise
+                self.sleep(retry.after)
+                continue
+            check_redirect(str(request.url), response.status_code,
+                           response.headers.get("location"),
+                           self.settings.allow_insecure_redirects)
+            retry = exchange.after_response(response.status_code, response.headers, response)
+            if retry is None:
+                response.extensions = {**response.extensions, ATTEMPTS: exchange.attempts}
+                return response
+            response.read()
+            response.close()
+            self.sleep(retry.after)
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport):
+    """``httpx.AsyncClient(transport=AsyncRetryTransport())``; wraps any inner one."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport | None = None,
+                 policy: RetryPolicy | None = None, *, budget: RetryBudget | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 on_retry: Callable[[RetryEvent], None] | None = None,
+                 allow_insecure_redirects: bool = False) -> None:
+        self.transport = transport or httpx.AsyncHTTPTransport()
+        self.settings = _Settings(policy, budget, on_retry, allow_insecure_redirects)
+        self.sleep = sleep
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        exchange = self.settings.exchange(request)
+        while True:
+            try:
+                response = await self.transport.handle_async_request(request)
+            except httpx.TransportError as error:
+                retry = exchange.after_error(error, sent=_sent(error),
+                                             timeout=isinstance(error, httpx.TimeoutException))
+                if retry is None:
+                    raise
+                await self.sleep(retry.after)
+                continue
+            check_redirect(str(request.url), response.status_code,
+                           response.headers.get("location"),
+                           self.settings.allow_insecure_redirects)
+            retry = exchange.after_response(response.status_code, response.headers, response)
+            if retry is None:
+                response.extensions = {**response.extensions, ATTEMPTS: exchange.attempts}
+                return response
+            await response.aread()
+            await response.aclose()
+            await self.sleep(retry.after)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()

@@ -1,0 +1,124 @@
+"""RetryPolicy alone: a pure decision."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from statuskit.client import GiveUp, Retry, RetryPolicy
+from statuskit.http import format_http_date
+
+NO_JITTER = RetryPolicy(random=lambda: 1.0)
+
+
+def decide(policy: RetryPolicy = NO_JITTER, **kwargs: object) -> Retry | GiveUp:
+    args: dict[str, object] = {"method": "GET", "attempt": 1, "elapsed": 0.0}
+    args.update(kwargs)
+    return policy.decide(**args)  # type: ignore[arg-type]
+
+
+def test_503_is_retried_under_rfc_guidance() -> None:
+    assert isinstance(decide(status=503), Retry)
+
+
+def test_503_is_not_retried_under_seed_guidance() -> None:
+    policy = RetryPolicy(guidance="seed", random=lambda: 1.0)
+    assert isinstance(decide(policy, status=503), GiveUp)
+    assert isinstance(decide(policy, status=429), Retry)  # the seed says wait for Retry-After
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 412, 422, 501, 505])
+def test_client_errors_and_permanent_server_errors_are_not_retried(status: int) -> None:
+    assert isinstance(decide(status=status), GiveUp)
+
+
+def test_500_only_when_opted_in() -> None:
+    assert isinstance(decide(status=500), GiveUp)
+    assert isinstance(decide(RetryPolicy(retry_500=True), status=500), Retry)
+
+
+def test_post_is_not_retried_without_idempotency_key() -> None:
+    assert isinstance(decide(method="POST", status=503), GiveUp)
+    keyed = decide(method="POST", status=503, request_headers={"Idempotency-Key": "k1"})
+    assert isinstance(keyed, Retry)
+
+
+def test_connection_refused_before_sending_retries_any_method() -> None:
+    assert isinstance(decide(method="POST", error=ConnectionError(), sent=False), Retry)
+    assert isinstance(decide(method="POST", error=ConnectionError(), sent=True), GiveUp)
+
+
+def test_413_only_with_retry_after() -> None:
+    assert isinstance(decide(status=413), GiveUp)
+    assert isinstance(decide(status=413, headers={"Retry-After": "2"}), Retry)
+
+
+def test_wait_is_at_least_retry_after() -> None:
+    decision = decide(status=429, headers={"Retry-After": "7"})
+    assert isinstance(decision, Retry)
+    assert 7 <= decision.after <= 8
+
+
+def test_http_date_retry_after_is_measured_from_the_response_date() -> None:
+    date = 1_700_000_000
+    headers = {"Date": format_http_date(date), "Retry-After": format_http_date(date + 5)}
+    decision = decide(status=503, headers=headers, now=date + 1000)  # our clock is off
+    assert isinstance(decision, Retry)
+    assert 5 <= decision.after < 6
+
+
+def test_retry_after_past_the_limit_gives_up_with_the_value() -> None:
+    decision = decide(status=503, headers={"Retry-After": "3600"})
+    assert isinstance(decision, GiveUp)
+    assert decision.retry_after == 3600
+
+
+def test_retry_after_past_the_deadline_gives_up_with_the_value() -> None:
+    decision = decide(status=503, headers={"Retry-After": "20"}, elapsed=25)
+    assert isinstance(decision, GiveUp) and decision.retry_after == 20
+
+
+@pytest.mark.parametrize("value", ["-5", "1.5", "", "soon", "5, 10",
+                                   "Wed, 21 Oct 2015 07:28:00 PST", "99999999999999999999"])
+def test_invalid_retry_after_is_ignored(value: str) -> None:
+    decision = decide(status=503, headers={"Retry-After": value})
+    assert isinstance(decision, Retry)
+    assert decision.retry_after is None
+
+
+def test_past_date_retry_after_means_no_extra_wait() -> None:
+    decision = decide(status=503, headers={"Retry-After": format_http_date(1_000_000_000)})
+    assert isinstance(decision, Retry)
+    assert decision.retry_after == 0
+
+
+def test_attempt_cap() -> None:
+    assert isinstance(decide(status=503, attempt=3), GiveUp)
+    with pytest.raises(ValueError):
+        RetryPolicy(max_attempts=6)
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    waits = [decide(status=502, attempt=a).after for a in (1, 2)]  # type: ignore[union-attr]
+    assert waits == [0.5, 1.0]
+    big = RetryPolicy(max_attempts=5, cap=2, random=lambda: 1.0)
+    assert decide(big, status=502, attempt=4).after == 2  # type: ignore[union-attr]
+
+
+@given(status=st.sampled_from([408, 413, 429, 500, 502, 503, 504, 404]),
+       attempt=st.integers(1, 6), elapsed=st.floats(0, 60),
+       retry_after=st.one_of(st.none(), st.integers(0, 100).map(str), st.text(max_size=8)),
+       jitter=st.floats(0, 1))
+def test_properties_of_every_decision(status: int, attempt: int, elapsed: float,
+                                      retry_after: str | None, jitter: float) -> None:
+    policy = RetryPolicy(random=lambda: jitter)
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    decision = policy.decide(method="GET", attempt=attempt, elapsed=elapsed, status=status,
+                             headers=headers)
+    if isinstance(decision, Retry):
+        assert attempt < policy.max_attempts  # never past the attempt cap
+        assert elapsed + decision.after <= policy.deadline  # never a sleep past the deadline
+        if decision.retry_after is not None:
+            assert decision.after >= decision.retry_after  # never earlier than asked
+            assert decision.retry_after <= policy.max_retry_after

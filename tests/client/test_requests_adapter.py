@@ -1,0 +1,78 @@
+"""RetryAdapter: the same policy under requests."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from scripted import Script
+
+from statuskit.client import (
+    NotFound,
+    RecordedWaits,
+    RetryAdapter,
+    RetryAfterTooLong,
+    RetryBudget,
+    raise_for_status,
+)
+
+Server = tuple[str, Script]
+
+
+def session(waits: RecordedWaits | None = None, **kwargs: object) -> requests.Session:
+    s = requests.Session()
+    s.mount("http://", RetryAdapter(sleep=(waits or RecordedWaits()).sleep, **kwargs))  # type: ignore[arg-type]
+    return s
+
+
+def test_get_503_is_retried_and_history_is_kept(server: Server) -> None:
+    base, script = server
+    script.on("/r-503", 503, 200)
+    response = session().get(base + "/r-503")
+    assert response.status_code == 200
+    assert [a.status for a in response.statuskit_attempts] == [503, 200]  # type: ignore[attr-defined]
+
+
+def test_post_503_is_not_retried(server: Server) -> None:
+    base, script = server
+    script.on("/r-post", 503)
+    assert session().post(base + "/r-post", data=b"x").status_code == 503
+    assert script.count("/r-post") == 1
+
+
+def test_invalid_retry_after_never_raises(server: Server) -> None:
+    base, script = server
+    script.on("/r-bad", (429, {"Retry-After": "soon-ish"}, b""), 200)
+    assert session().get(base + "/r-bad").status_code == 200
+
+
+def test_far_future_retry_after_raises(server: Server) -> None:
+    base, script = server
+    script.on("/r-far", (429, {"Retry-After": "7200"}, b""))
+    with pytest.raises(RetryAfterTooLong):
+        session().get(base + "/r-far")
+
+
+def test_budget_drains_then_fails_fast(server: Server) -> None:
+    base, script = server
+    script.on("/r-storm", 503)
+    s = session(budget=RetryBudget(capacity=10))
+    counts = []
+    for _ in range(3):
+        before = script.count("/r-storm")
+        s.get(base + "/r-storm")
+        counts.append(script.count("/r-storm") - before)
+    assert counts == [3, 1, 1]
+
+
+def test_typed_error_from_a_requests_response(server: Server) -> None:
+    base, script = server
+    script.on("/r-404", 404)
+    with pytest.raises(NotFound):
+        raise_for_status(session().get(base + "/r-404"))
+
+
+def test_305_is_never_followed(server: Server) -> None:
+    base, script = server
+    script.on("/r-305", (305, {"Location": "/echo"}, b""))
+    response = session().get(base + "/r-305")
+    assert response.status_code == 305

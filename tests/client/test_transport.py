@@ -1,0 +1,226 @@
+"""RetryTransport and AsyncRetryTransport against a real loopback server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+from scripted import Script
+
+from statuskit.client import (
+    ATTEMPTS,
+    AsyncRetryTransport,
+    InsecureRedirect,
+    NotFound,
+    RecordedWaits,
+    RetryAfterTooLong,
+    RetryBudget,
+    RetryPolicy,
+    RetryTransport,
+    ServerTimeout,
+    ServiceUnavailable,
+    TooManyRequests,
+    raise_for_status,
+)
+from statuskit.http import format_http_date
+
+Server = tuple[str, Script]
+
+
+def client(base: str, waits: RecordedWaits | None = None, **kwargs: object) -> httpx.Client:
+    transport = RetryTransport(sleep=(waits or RecordedWaits()).sleep, **kwargs)  # type: ignore[arg-type]
+    return httpx.Client(base_url=base, transport=transport)
+
+
+def test_429_with_retry_after_1_waits_a_second_then_succeeds(server: Server) -> None:
+    base, script = server
+    script.on("/limited", (429, {"Retry-After": "1"}, b""), 200)
+    started = time.monotonic()
+    with httpx.Client(base_url=base, transport=RetryTransport()) as real:  # real sleep
+        response = real.get("/limited")
+    assert response.status_code == 200
+    assert time.monotonic() - started >= 1.0
+    assert script.count("/limited") == 2
+    attempts = response.extensions[ATTEMPTS]
+    assert [a.status for a in attempts] == [429, 200]
+
+
+def test_post_503_is_not_retried(server: Server) -> None:
+    base, script = server
+    script.on("/post-503", 503)
+    with client(base) as c:
+        assert c.post("/post-503", content=b"x").status_code == 503
+    assert script.count("/post-503") == 1
+
+
+def test_post_with_idempotency_key_is_retried(server: Server) -> None:
+    base, script = server
+    script.on("/keyed", 503, 201)
+    with client(base) as c:
+        response = c.post("/keyed", content=b"x", headers={"Idempotency-Key": "k-1"})
+    assert response.status_code == 201
+    assert script.count("/keyed") == 2
+    assert [body for _, body in script.seen["/keyed"]] == [b"x", b"x"]  # the body went again
+
+
+def test_get_503_is_retried_up_to_three_attempts(server: Server) -> None:
+    base, script = server
+    script.on("/down", 503)
+    waits = RecordedWaits()
+    with client(base, waits) as c:
+        response = c.get("/down")
+    assert response.status_code == 503
+    assert script.count("/down") == 3
+    assert len(waits.waits) == 2
+    assert all(w <= 2 for w in waits.waits)  # backoff base 1 s for 503, full jitter
+
+
+def test_server_answering_503_to_everything_drains_the_budget_then_fails_fast(
+        server: Server) -> None:
+    base, script = server
+    script.on("/storm", 503)
+    budget = RetryBudget(capacity=20)  # room for four retries
+    with client(base, budget=budget) as c:
+        counts = []
+        for _ in range(4):
+            before = script.count("/storm")
+            c.get("/storm")
+            counts.append(script.count("/storm") - before)
+    assert counts == [3, 3, 1, 1]  # two retries each, then one try: fail fast
+    assert budget.tokens < budget.retry_cost
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", "", "garbage", "5, 10",
+                                   "Fri, 31 Dec 9999 23:59:59 GMT",
+                                   "Thu, 01 Jan 1970 00:00:00 GMT"])
+def test_invalid_retry_after_never_raises(server: Server, value: str) -> None:
+    base, script = server
+    path = f"/bad-retry-after-{abs(hash(value))}"
+    script.on(path, (503, {"Retry-After": value}, b""), 200)
+    with client(base, policy=RetryPolicy(max_retry_after=1e12, deadline=1e12)) as c:
+        response = c.get(path)
+    assert response.status_code == 200
+
+
+def test_far_future_retry_after_raises_with_the_value(server: Server) -> None:
+    base, script = server
+    script.on("/later", (503, {"Retry-After": "86400"}, b""))
+    with client(base) as c, pytest.raises(RetryAfterTooLong) as caught:
+        c.get("/later")
+    assert caught.value.retry_after == 86400
+    assert script.count("/later") == 1
+
+
+def test_http_date_retry_after_is_honoured(server: Server) -> None:
+    base, script = server
+    # The server's Date is an hour behind our clock: the wait is still 3 s.
+    date = time.time() - 3600
+    script.on("/dated", (503, {"Date": format_http_date(date),
+                               "Retry-After": format_http_date(date + 3)}, b""), 200)
+    waits = RecordedWaits()
+    with client(base, waits) as c:
+        assert c.get("/dated").status_code == 200
+    assert 2 <= waits.waits[0] <= 4.5
+
+
+def test_305_is_never_followed(server: Server) -> None:
+    base, script = server
+    script.on("/use-proxy", (305, {"Location": "/echo"}, b""))
+    with httpx.Client(base_url=base, transport=RetryTransport(), follow_redirects=True) as c:
+        response = c.get("/use-proxy")
+    assert response.status_code == 305
+    assert script.count("/echo") == 0
+
+
+def test_303_is_followed_with_get(server: Server) -> None:
+    base, script = server
+    script.on("/see-other", (303, {"Location": "/echo"}, b""))
+    with httpx.Client(base_url=base, transport=RetryTransport(), follow_redirects=True) as c:
+        response = c.post("/see-other", content=b"form")
+    assert response.json() == {"method": "GET", "body": ""}
+
+
+def test_307_keeps_the_post_and_its_body(server: Server) -> None:
+    base, script = server
+    script.on("/temp", (307, {"Location": "/echo"}, b""))
+    with httpx.Client(base_url=base, transport=RetryTransport(), follow_redirects=True) as c:
+        response = c.post("/temp", content=b"payload")
+    assert response.json() == {"method": "POST", "body": "payload"}
+
+
+def test_redirect_from_https_to_http_is_refused() -> None:
+    def upstream(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(301, headers={"Location": "http://example.test/"})
+
+    transport = RetryTransport(httpx.MockTransport(upstream))
+    with httpx.Client(transport=transport) as c, pytest.raises(InsecureRedirect):
+        c.get("https://example.test/")
+    allowed = RetryTransport(httpx.MockTransport(upstream), allow_insecure_redirects=True)
+    with httpx.Client(transport=allowed) as c:
+        assert c.get("https://example.test/").status_code == 301
+
+
+def test_typed_errors_carry_problem_details_and_history(server: Server) -> None:
+    base, script = server
+    problem = b'{"type":"about:blank","title":"Not Found","status":404,"detail":"no such note"}'
+    script.on("/missing", (404, {"Content-Type": "application/problem+json"}, problem))
+    script.on("/busy", (429, {"Retry-After": "0"}, b""))
+    script.on("/slowpoke", 504)
+    with client(base) as c:
+        with pytest.raises(NotFound) as not_found:
+            raise_for_status(c.get("/missing"))
+        with pytest.raises(TooManyRequests) as busy:
+            raise_for_status(c.get("/busy"))
+        with pytest.raises(ServerTimeout):
+            raise_for_status(c.get("/slowpoke"))
+    assert not_found.value.problem is not None
+    assert not_found.value.problem["detail"] == "no such note"
+    assert "no such note" in str(not_found.value)
+    assert busy.value.retry_after == 0
+    assert len(busy.value.attempts) == 3
+
+
+def test_on_retry_hook_sees_each_wait(server: Server) -> None:
+    base, script = server
+    script.on("/hooked", 502, 502, 200)
+    events = []
+    with client(base, on_retry=events.append) as c:
+        assert c.get("/hooked").status_code == 200
+    assert [(e.attempt, e.status) for e in events] == [(1, 502), (2, 502)]
+
+
+def test_connection_refused_is_retried_then_raised() -> None:
+    from support.servers import free_port
+
+    waits = RecordedWaits()
+    with httpx.Client(transport=RetryTransport(sleep=waits.sleep)) as c, \
+            pytest.raises(httpx.ConnectError):
+        c.post(f"http://127.0.0.1:{free_port()}/", content=b"x")
+    assert len(waits.waits) == 2  # refused before sending: even POST is retried
+
+
+def test_async_transport_retries_and_records(server: Server) -> None:
+    base, script = server
+    script.on("/async", 503, 503, 200)
+    waits = RecordedWaits()
+
+    async def go() -> httpx.Response:
+        transport = AsyncRetryTransport(sleep=waits.async_sleep)
+        async with httpx.AsyncClient(base_url=base, transport=transport) as c:
+            return await c.get("/async")
+
+    response = asyncio.run(go())
+    assert response.status_code == 200
+    assert len(waits.waits) == 2
+    assert [a.status for a in response.extensions[ATTEMPTS]] == [503, 503, 200]
+
+
+def test_seed_guidance_does_not_repeat_503(server: Server) -> None:
+    base, script = server
+    script.on("/seed-503", 503)
+    with client(base, policy=RetryPolicy(guidance="seed")) as c, \
+            pytest.raises(ServiceUnavailable):
+        raise_for_status(c.get("/seed-503"))
+    assert script.count("/seed-503") == 1
