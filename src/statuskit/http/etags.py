@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["ETag", "parse_etag", "parse_etags", "strong_match", "weak_match"]
 
 
-def _is_etagc(c: str) -> bool:
-    # RFC 9110 §8.8.3: etagc = %x21 / %x23-7E / obs-text
-    o = ord(c)
-    return o == 0x21 or 0x23 <= o <= 0x7E or 0x80 <= o <= 0xFF
+# RFC 9110 §8.8.3: etagc = %x21 / %x23-7E / obs-text
+_OPAQUE = re.compile("[\x21\x23-\x7e\x80-\xff]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +21,7 @@ class ETag:
     weak: bool = False
 
     def __post_init__(self) -> None:
-        if not all(_is_etagc(c) for c in self.opaque):
+        if not _OPAQUE.fullmatch(self.opaque):
             raise ValueError(f"not an entity-tag value: {self.opaque!r}")
 
     def __str__(self) -> str:
@@ -40,7 +39,7 @@ def parse_etag(value: str | bytes) -> ETag | None:
     if len(text) < 2 or text[0] != '"' or text[-1] != '"':
         return None
     opaque = text[1:-1]
-    if not all(_is_etagc(c) for c in opaque):
+    if not _OPAQUE.fullmatch(opaque):
         return None
     return ETag(opaque, weak)
 

@@ -104,9 +104,10 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     """Walk the graph for one request and return its answer."""
     method = request.method
     note = trace.append if trace is not None else _no_trace
+    asks = resource._overridden  # only these are asked; the rest keep their defaults
 
     note("b13")  # RFC 9110 §15.6.4: is the service available?
-    if _asks(resource, "service_available"):
+    if "service_available" in asks:
         available = await _ask(resource, "service_available")
         if available is not True:
             wait = _UNAVAILABLE_RETRY_AFTER if available is False else float(available)
@@ -117,35 +118,47 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
         return problem(501, f"The method {method} is not implemented here.")
 
     note("b11")  # RFC 9110 §15.5.15
-    if _asks(resource, "uri_too_long") and await _ask(resource, "uri_too_long"):
+    if "uri_too_long" in asks and await _ask(resource, "uri_too_long"):
         return problem(414)
 
     note("b10")  # RFC 9110 §15.5.6: 405 carries Allow
     allowed: Sequence[str] = await _ask(resource, "allowed_methods") \
-        if _asks(resource, "allowed_methods") else resource._allowed
+        if "allowed_methods" in asks else resource._allowed
     if method not in allowed:
         return problem(405, f"{method} is not allowed here.",
                        [(b"allow", format_allow(allowed).encode())])
 
-    denial = await _refusal(resource, request, note)
-    if denial is not None:
-        return denial
+    if resource._guards or method in _BODY_METHODS:
+        denial = await _refusal(resource, request, note)
+        if denial is not None:
+            return denial
+    elif trace is not None:
+        trace.extend(("b9", "b8", "b8p", "b7"))  # passed on their default answers
 
     note("b3")  # RFC 9110 §9.3.7 and the seed: OPTIONS answers 204 with Allow
     if method == "OPTIONS":
         return Answer(204, [(b"allow", format_allow(allowed).encode())])
 
-    chosen = await _negotiated(resource, request, note)
+    note("c3")  # RFC 9110 §12.5.1
+    if "multiple_choices" in asks and _accept_does_not_choose(request.header(b"accept")):
+        alternates = await _ask(resource, "multiple_choices")
+        if alternates:
+            note("c3m")
+            return _multiple_choices(alternates)
+    chosen = _negotiated(resource, request, note)
     if isinstance(chosen, Answer):
         return chosen
     media_type, language = chosen
 
     note("g7")
-    exists = await _ask(resource, "exists") if _asks(resource, "exists") else True
-    if not exists:
-        return await _missing(resource, request, media_type, note)
+    if "exists" in asks:
+        exists = resource.exists()
+        if "exists" in resource._async:
+            exists = await exists  # type: ignore[misc]
+        if not exists:
+            return await _missing(resource, request, media_type, note)
 
-    validators = await _validators(resource)
+    validators = await _validators(resource) if resource._validated else _NO_VALIDATORS
     verdict = _preconditions(request, validators, note)
     if verdict is not None:
         return await _not_modified(resource, validators) if verdict == 304 \
@@ -225,18 +238,11 @@ _ACCEPT_FIELD = {"POST": b"accept-post", "PATCH": b"accept-patch"}
 # -- c3 .. d5: which representation? ----------------------------------------------------
 
 
-async def _negotiated(
+def _negotiated(
     resource: Resource, request: Request, note: Any
 ) -> tuple[str, str | None] | Answer:
-    note("c3")  # RFC 9110 §12.5.1
-    accept = request.header(b"accept")
     provided = resource.provides
-    if _asks(resource, "multiple_choices") and _accept_does_not_choose(accept):
-        alternates = await _ask(resource, "multiple_choices")
-        if alternates:
-            note("c3m")
-            return _multiple_choices(alternates)
-    media_type = _cached_negotiation(type(resource), provided, accept)
+    media_type = _cached_negotiation(type(resource), provided, request.header(b"accept"))
     if media_type is None:
         note("c4")  # RFC 9110 §15.5.7
         return problem(406, f"Available: {', '.join(provided)}.", _vary(resource))
@@ -284,12 +290,18 @@ def _multiple_choices(alternates: Sequence[Alternate]) -> Answer:
 
 
 def _vary(resource: Resource) -> Headers:
-    fields = []
-    if len(resource.provides) > 1:
-        fields.append("Accept")
-    if len(resource.languages) > 1:
-        fields.append("Accept-Language")
-    return [(b"vary", ", ".join(fields).encode())] if fields else []
+    # RFC 9110 §12.5.5: name the fields negotiation looked at; fixed per class.
+    cls = type(resource)
+    vary = cls.__dict__.get("_vary_field")
+    if vary is None:
+        fields = []
+        if len(cls.provides) > 1:
+            fields.append("Accept")
+        if len(cls.languages) > 1:
+            fields.append("Accept-Language")
+        vary = [(b"vary", ", ".join(fields).encode())] if fields else []
+        cls._vary_field = vary  # type: ignore[attr-defined]
+    return list(vary)
 
 
 # -- g7 false: the resource is not there ------------------------------------------------
@@ -352,22 +364,41 @@ class _Validators:
         return out
 
 
+_NO_VALIDATORS = _Validators(None, None)
+
+
 async def _validators(resource: Resource) -> _Validators:
+    asks, asynchronous = resource._overridden, resource._async
     etag: ETag | None = None
-    if _asks(resource, "etag"):
-        raw = await _ask(resource, "etag")
-        etag = ETag(raw) if isinstance(raw, str) else raw
+    if "etag" in asks:
+        raw = resource.etag()
+        if "etag" in asynchronous:
+            raw = await raw  # type: ignore[misc]
+        etag = _etag(type(resource), raw) if isinstance(raw, str) else raw  # type: ignore[assignment]
     modified: float | None = None
-    if _asks(resource, "last_modified"):
-        raw = await _ask(resource, "last_modified")
-        if isinstance(raw, datetime):
-            raw = (raw if raw.tzinfo else raw.replace(tzinfo=UTC)).timestamp()
-        if raw is not None:
+    if "last_modified" in asks:
+        stamp = resource.last_modified()
+        if "last_modified" in asynchronous:
+            stamp = await stamp  # type: ignore[misc]
+        if isinstance(stamp, datetime):
+            stamp = (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
+        if stamp is not None:
             # RFC 9110 §8.8.2.1: never later than the response's Date. Servers stamp
             # Date from a clock refreshed once a second (uvicorn does), so a change
             # within the last second is dated to the second before.
-            modified = float(min(int(raw), int(time.time()) - 1))
+            modified = float(min(int(stamp), int(time.time()) - 1))  # type: ignore[arg-type]
     return _Validators(etag, modified)
+
+
+def _etag(cls: type[Resource], opaque: str) -> ETag:
+    # Tags repeat from request to request: keep the parsed ones per class (bounded).
+    cache = cls._etags
+    found = cache.get(opaque)
+    if found is None:
+        found = ETag(opaque)
+        if len(cache) < _CACHE_LIMIT:
+            cache[opaque] = found
+    return found
 
 
 def _preconditions(request: Request, v: _Validators, note: Any) -> int | None:
@@ -404,6 +435,8 @@ def _preconditions(request: Request, v: _Validators, note: Any) -> int | None:
 
 
 def _if_match_passes(value: str, current: ETag | None) -> bool:
+    if current is not None and not current.weak and value == str(current):
+        return True  # the usual case: the client echoes the tag it was given
     tags = parse_etags(value)
     if tags == "*":
         return True  # the resource exists
@@ -413,6 +446,8 @@ def _if_match_passes(value: str, current: ETag | None) -> bool:
 
 
 def _if_none_match_fails(value: str, current: ETag | None) -> bool:
+    if current is not None and value == str(current):
+        return True  # the usual case: the client echoes the tag it was given
     tags = parse_etags(value)
     if tags == "*":
         return True  # the resource exists
@@ -433,7 +468,10 @@ async def _not_modified(resource: Resource, v: _Validators) -> Answer:
     # RFC 9110 §15.4.5: the fields a 200 would carry that describe the representation
     # or its caching, and no content.
     headers = v.headers()
-    await _cache_headers(resource, headers)
+    if "cache_control" in resource._overridden:
+        await _cache_headers(resource, headers)
+    else:
+        headers.extend(_vary(resource))
     return Answer(304, headers)
 
 
@@ -443,19 +481,25 @@ async def _not_modified(resource: Resource, v: _Validators) -> Answer:
 async def _read(resource: Resource, request: Request, media_type: str, language: str | None,
                 v: _Validators, note: Any) -> Answer:
     note("o18")
-    if _asks(resource, "get"):
+    if "get" in resource._overridden:
         outcome = await _ask(resource, "get")
         if outcome is not None:
             return _outcome(outcome, media_type, v, note)
-    value = await _ask(resource, "representation", media_type)
+    value = resource.representation(media_type)
+    if "representation" in resource._async:
+        value = await value
     body = render(value, media_type)
     headers = [(b"content-type", _content_type(media_type))]
     headers.extend(v.headers())
     if language is not None:
         headers.append((b"content-language", language.encode()))
-    await _cache_headers(resource, headers)
+    if "cache_control" in resource._overridden:
+        await _cache_headers(resource, headers)
+    else:
+        headers.extend(_vary(resource))
     status = 200
-    if _asks(resource, "non_authoritative") and await _ask(resource, "non_authoritative"):
+    if "non_authoritative" in resource._overridden and \
+            await _ask(resource, "non_authoritative"):
         note("o18n")
         status = 203  # RFC 9110 §15.3.4
     if resource.supports_ranges:

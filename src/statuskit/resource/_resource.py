@@ -72,6 +72,9 @@ class Resource:
     _async: ClassVar[frozenset[str]] = frozenset()
     _overridden: ClassVar[frozenset[str]] = frozenset({"representation", "valid_content_length"})
     _negotiated: ClassVar[dict[str | None, str | None]] = {}
+    _etags: ClassVar[dict[str, ETag]] = {}
+    _guards: ClassVar[bool] = False  # answers any of malformed/authorized/forbidden
+    _validated: ClassVar[bool] = False  # answers etag or last_modified
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -85,6 +88,10 @@ class Resource:
             name for name in QUESTIONS if getattr(cls, name) is not getattr(Resource, name)
         ) | {"representation", "valid_content_length"}
         cls._negotiated = {}
+        cls._etags = {}
+        cls._guards = bool(cls._overridden & {"malformed", "authorized", "proxy_authorized",
+                                              "forbidden"})
+        cls._validated = bool(cls._overridden & {"etag", "last_modified"})
         allowed = ["GET", "HEAD"]
         allowed += [method for name, method in _ACTIONS.items()
                     if getattr(cls, name) is not getattr(Resource, name)]

@@ -1,0 +1,147 @@
+"""The same endpoint in every framework the benchmark compares.
+
+GET /notes/1: a small JSON note (or plain text when Accept asks for it) with a
+strong ETag, and 304 when If-None-Match names that ETag. Every version does the
+negotiation and the conditional request itself, as written by someone who
+knows the framework; none caches responses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+NOTE = {"id": "1", "title": "benchmark", "body": "the same note in every framework"}
+ETAG = '"v1-5f2b"'
+JSON_BODY = json.dumps(NOTE, separators=(",", ":")).encode()
+TEXT_BODY = f"{NOTE['title']}\n\n{NOTE['body']}\n".encode()
+
+
+def wants_text(accept: str | None) -> bool:
+    return accept is not None and "text/plain" in accept and "application/json" not in accept
+
+
+# -- a bare ASGI app: the ceiling --------------------------------------------------------
+
+
+async def bare(scope: Any, receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    if scope["path"] != "/notes/1":
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    headers = dict(scope["headers"])
+    if headers.get(b"if-none-match") == ETAG.encode():
+        await send({"type": "http.response.start", "status": 304,
+                    "headers": [(b"etag", ETAG.encode())]})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    accept = headers.get(b"accept")
+    text = wants_text(accept.decode() if accept else None)
+    body = TEXT_BODY if text else JSON_BODY
+    await send({"type": "http.response.start", "status": 200, "headers": [
+        (b"content-type", b"text/plain; charset=utf-8" if text else b"application/json"),
+        (b"etag", ETAG.encode()), (b"vary", b"Accept"),
+        (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# -- statuskit ---------------------------------------------------------------------------
+
+
+def statuskit_app() -> Any:
+    from statuskit.resource import App, Resource
+
+    class Note(Resource):
+        provides = ("application/json", "text/plain")
+
+        def exists(self) -> bool:
+            return self.request.params["id"] == "1"
+
+        def etag(self) -> str:
+            return ETAG.strip('"')
+
+        def representation(self, media_type: str) -> Any:
+            return TEXT_BODY if media_type == "text/plain" else JSON_BODY
+
+    return App({"/notes/{id}": Note})
+
+
+# -- Falcon ------------------------------------------------------------------------------
+
+
+def falcon_app() -> Any:
+    import falcon
+    import falcon.asgi
+
+    class Note:
+        async def on_get(self, req: Any, resp: Any, note_id: str) -> None:
+            if note_id != "1":
+                raise falcon.HTTPNotFound()
+            if req.get_header("If-None-Match") == ETAG:
+                resp.status = falcon.HTTP_304
+                resp.etag = ETAG
+                return
+            media = req.client_prefers(["application/json", "text/plain"])
+            if media is None:
+                raise falcon.HTTPNotAcceptable()
+            resp.etag = ETAG
+            resp.vary = ("Accept",)
+            if media == "text/plain":
+                resp.content_type = "text/plain; charset=utf-8"
+                resp.data = TEXT_BODY
+            else:
+                resp.content_type = "application/json"
+                resp.data = JSON_BODY
+
+    app = falcon.asgi.App()
+    app.add_route("/notes/{note_id}", Note())
+    return app
+
+
+# -- Starlette and FastAPI ---------------------------------------------------------------
+
+
+def _starlette_endpoint() -> Any:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    async def note(request: Request) -> Response:
+        if request.path_params["note_id"] != "1":
+            return Response(status_code=404)
+        if request.headers.get("if-none-match") == ETAG:
+            return Response(status_code=304, headers={"etag": ETAG})
+        text = wants_text(request.headers.get("accept"))
+        return Response(TEXT_BODY if text else JSON_BODY,
+                        media_type="text/plain" if text else "application/json",
+                        headers={"etag": ETAG, "vary": "Accept"})
+
+    return note
+
+
+def starlette_app() -> Any:
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    return Starlette(routes=[Route("/notes/{note_id}", _starlette_endpoint())])
+
+
+def fastapi_app() -> Any:
+    from fastapi import FastAPI, Request
+    from fastapi.responses import Response
+
+    app = FastAPI()
+
+    @app.get("/notes/{note_id}")
+    async def note(note_id: str, request: Request) -> Response:
+        if note_id != "1":
+            return Response(status_code=404)
+        if request.headers.get("if-none-match") == ETAG:
+            return Response(status_code=304, headers={"etag": ETAG})
+        text = wants_text(request.headers.get("accept"))
+        return Response(TEXT_BODY if text else JSON_BODY,
+                        media_type="text/plain" if text else "application/json",
+                        headers={"etag": ETAG, "vary": "Accept"})
+
+    return app

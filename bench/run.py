@@ -1,0 +1,400 @@
+"""statuskit's benchmarks, measured in one run on this machine: one table of figures
+and ratios.
+
+    python bench/run.py [--quick]
+
+Sections: in-process ASGI calls/s (no sockets); loopback requests/s and p99 with
+wrk (from apt; a bounded Python load generator when wrk is absent); import and
+CLI start-up time; the retrying client's overhead; a retry storm with and
+without the retry budget. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "src"))
+
+import apps  # noqa: E402
+
+ROWS: list[tuple[str, str, str]] = []
+
+
+def row(section: str, name: str, value: str) -> None:
+    ROWS.append((section, name, value))
+    print(f"  {name:<58} {value}", flush=True)
+
+
+# -- in-process ---------------------------------------------------------------------------
+
+
+def _scope(path: str, headers: dict[str, str]) -> dict[str, Any]:
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+            "query_string": b"", "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
+            "headers": [(b"host", b"bench"), *((k.encode(), v.encode())
+                                               for k, v in headers.items())]}
+
+
+async def _calls_per_second(app: Any, scope: dict[str, Any], seconds: float) -> float:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    status: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    await app(dict(scope), receive, send)  # warm up, and check it answers
+    best = 0.0
+    for _ in range(3):
+        n, started = 0, time.perf_counter()
+        deadline = started + seconds
+        while time.perf_counter() < deadline:
+            for _ in range(200):
+                await app(dict(scope), receive, send)
+            n += 200
+        best = max(best, n / (time.perf_counter() - started))
+    return best
+
+
+def in_process(seconds: float) -> None:
+    print("in-process ASGI calls/s (best of 3 rounds):", flush=True)
+    from statuskit.guard import Guard
+
+    accept = {"accept": "text/plain;q=0.9, application/json"}
+    cached = {**accept, "if-none-match": apps.ETAG}
+    contenders: list[tuple[str, Any]] = [
+        ("bare ASGI", apps.bare),
+        ("statuskit resource", apps.statuskit_app()),
+        ("Falcon", apps.falcon_app()),
+        ("Starlette", apps.starlette_app()),
+        ("FastAPI", apps.fastapi_app()),
+    ]
+    results: dict[tuple[str, str], float] = {}
+    for path_name, path, headers in (("GET (ETag + Accept)", "/notes/1", accept),
+                                     ("304", "/notes/1", cached),
+                                     ("404", "/notes/2", accept)):
+        for name, app in contenders:
+            rate = asyncio.run(_calls_per_second(app, _scope(path, headers), seconds))
+            results[(name, path_name)] = rate
+            row("in-process", f"{path_name:<20} {name}", f"{rate:>10,.0f}/s")
+    guard_rate = asyncio.run(_calls_per_second(Guard(apps.bare),
+                                               _scope("/notes/1", accept), seconds))
+    results[("Guard(bare)", "GET (ETag + Accept)")] = guard_rate
+    row("in-process", f"{'GET (ETag + Accept)':<20} Guard(bare ASGI)", f"{guard_rate:>10,.0f}/s")
+    for path_name in ("GET (ETag + Accept)", "304", "404"):
+        ours = results[("statuskit resource", path_name)]
+        row("ratio", f"{path_name}: statuskit / Falcon",
+            f"{ours / results[('Falcon', path_name)]:.2f}x")
+        row("ratio", f"{path_name}: statuskit / Starlette",
+            f"{ours / results[('Starlette', path_name)]:.2f}x")
+        row("ratio", f"{path_name}: statuskit / FastAPI",
+            f"{ours / results[('FastAPI', path_name)]:.2f}x")
+        row("ratio", f"{path_name}: statuskit / bare ASGI",
+            f"{ours / results[('bare ASGI', path_name)]:.0%}")
+    row("ratio", "Guard(bare) / bare, in-process",
+        f"{guard_rate / results[('bare ASGI', 'GET (ETag + Accept)')]:.0%}")
+
+
+# -- loopback -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(port: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def serve(mode: str, port: int) -> None:
+    """Run one server (called in a child process: ``run.py --serve MODE PORT``)."""
+    import uvicorn
+
+    options: dict[str, Any] = {"log_level": "error", "access_log": False, "lifespan": "off"}
+    if mode == "serve-stack":
+        from statuskit.reference import create_app
+        from statuskit.server import config
+
+        app = create_app()
+        app.app.state.store.create("n1", "benchmark", "the same note in every framework")
+        uvicorn.Server(config(app, port=port, uvicorn_options=options)).run()
+        return
+    app = {"resource-stock": apps.statuskit_app, "resource-h11": apps.statuskit_app,
+           "falcon-stock": apps.falcon_app, "bare-stock": lambda: apps.bare}[mode]()
+    uvicorn.run(app, host="127.0.0.1", port=port, http="h11" if "h11" in mode else "httptools",
+                **options)
+
+
+def _wrk(port: int, path: str, headers: dict[str, str], seconds: float) -> tuple[float, float]:
+    args = ["wrk", "-t1", "-c32", f"-d{max(1, round(seconds))}s", "--latency"]
+    for k, v in headers.items():
+        args += ["-H", f"{k}: {v}"]
+    out = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True,
+                         text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+    latency = float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan")
+    if "Non-2xx" in out and "if-none-match" not in {k.lower() for k in headers}:
+        raise RuntimeError(out)
+    return rps, latency
+
+
+def _python_load(port: int, path: str, headers: dict[str, str],
+                 seconds: float) -> tuple[float, float]:
+    import httpx
+
+    latencies: list[float] = []
+
+    async def worker(client: httpx.AsyncClient, deadline: float) -> None:
+        while time.perf_counter() < deadline:
+            t = time.perf_counter()
+            await client.get(path, headers=headers)
+            latencies.append(time.perf_counter() - t)
+
+    async def main() -> None:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            deadline = time.perf_counter() + seconds
+            await asyncio.gather(*(worker(client, deadline) for _ in range(16)))
+
+    asyncio.run(main())
+    latencies.sort()
+    return len(latencies) / seconds, latencies[int(len(latencies) * 0.99)] * 1000
+
+
+def loopback(seconds: float, rounds: int) -> None:
+    load = _wrk if shutil.which("wrk") else _python_load
+    generator = "wrk, 1 thread, 32 connections" if load is _wrk else "Python load"
+    print(f"loopback requests/s and p99 ({generator}, best of {rounds} rounds of {seconds:g} s):",
+          flush=True)
+    servers = {
+        "serve-stack": ("statuskit serve stack (protocol + guard + resource)", "/notes/n1"),
+        "resource-stock": ("same resource app, stock uvicorn httptools", "/notes/1"),
+        "resource-h11": ("same resource app, stock uvicorn h11", "/notes/1"),
+        "falcon-stock": ("Falcon, stock uvicorn httptools", "/notes/1"),
+        "bare-stock": ("bare ASGI, stock uvicorn httptools", "/notes/1"),
+    }
+    procs = {}
+    for mode in servers:
+        port = _free_port()
+        procs[mode] = (subprocess.Popen([sys.executable, __file__, "--serve", mode, str(port)]),
+                       port)
+    try:
+        for _, port in procs.values():
+            _wait(port)
+        etags: dict[str, str] = {}
+        import httpx
+
+        for mode, (_, port) in procs.items():
+            etags[mode] = httpx.get(f"http://127.0.0.1:{port}{servers[mode][1]}").headers["etag"]
+        best: dict[tuple[str, str], tuple[float, float]] = {}
+        for _ in range(rounds):  # rounds alternate servers so drift hits all alike
+            for mode, (_, port) in procs.items():
+                for kind in ("GET", "304"):
+                    headers = {"Accept": "application/json"}
+                    if kind == "304":
+                        headers["If-None-Match"] = etags[mode]
+                    result = load(port, servers[mode][1], headers, seconds)
+                    if result[0] > best.get((mode, kind), (0.0, 0.0))[0]:
+                        best[(mode, kind)] = result
+        for kind in ("GET", "304"):
+            for mode, (label, _) in servers.items():
+                rps, p99 = best[(mode, kind)]
+                row("loopback", f"{kind:<4} {label}", f"{rps:>9,.0f}/s  p99 {p99:.2f} ms")
+        for kind in ("GET", "304"):
+            serve_rps = best[("serve-stack", kind)][0]
+            row("ratio", f"{kind}: serve stack / same app on stock httptools",
+                f"{serve_rps / best[('resource-stock', kind)][0]:.0%}")
+            row("ratio", f"{kind}: serve stack / Falcon on stock httptools",
+                f"{serve_rps / best[('falcon-stock', kind)][0]:.2f}x")
+            row("ratio", f"{kind}: h11 / stock httptools (same app)",
+                f"{best[('resource-h11', kind)][0] / best[('resource-stock', kind)][0]:.0%}")
+    finally:
+        for proc, _ in procs.values():
+            proc.terminate()
+            proc.wait(10)
+
+
+# -- start-up ------------------------------------------------------------------------------
+
+
+def startup() -> None:
+    print("start-up:", flush=True)
+    env = {**os.environ, "PYTHONPATH": os.path.join(HERE, "..", "src")}
+    for module in ("statuskit", "statuskit.codes"):
+        totals = []
+        for _ in range(5):
+            err = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
+                                 capture_output=True, text=True, env=env).stderr
+            last = [line for line in err.splitlines() if line.rstrip().endswith(f"| {module}")]
+            totals.append(int(last[-1].split("|")[1]) / 1000)
+        row("start-up", f"python -X importtime -c 'import {module}' (median of 5)",
+            f"{statistics.median(totals):.1f} ms")
+    walls = []
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "statuskit", "explain", "404"], capture_output=True,
+                       env=env, check=True)
+        walls.append(time.perf_counter() - started)
+    row("start-up", "statuskit explain 404, wall time (median of 5)",
+        f"{statistics.median(walls) * 1000:.0f} ms")
+
+
+# -- client --------------------------------------------------------------------------------
+
+
+def _in_thread(app: Any) -> tuple[Any, int]:
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="critical",
+                                           lifespan="off", access_log=False))
+    threading.Thread(target=server.run, daemon=True).start()
+    _wait(port)
+    return server, port
+
+
+def client_overhead(requests_per_round: int) -> None:
+    print("client on loopback 200s (sequential, keep-alive; best of 5 alternating rounds):",
+          flush=True)
+    import httpx
+
+    from statuskit.client import RetryTransport
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", "bare-stock", str(port)])
+    try:
+        _wait(port)
+        url = f"http://127.0.0.1:{port}/notes/1"
+        clients = {"bare httpx": httpx.Client(),
+                   "httpx + RetryTransport": httpx.Client(transport=RetryTransport())}
+        best = dict.fromkeys(clients, 0.0)
+        for _ in range(5):
+            for name, client in clients.items():
+                started = time.perf_counter()
+                for _ in range(requests_per_round):
+                    client.get(url)
+                best[name] = max(best[name], requests_per_round / (time.perf_counter() - started))
+        for name, rate in best.items():
+            row("client", name, f"{rate:>9,.0f} req/s")
+        overhead = 1 - best["httpx + RetryTransport"] / best["bare httpx"]
+        row("ratio", "RetryTransport overhead vs bare httpx", f"{overhead:.1%}")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def retry_storm(seconds: float) -> None:
+    print(f"retry storm: 50 clients, each starting a request every 100 ms for {seconds:g} s, "
+          "against a server answering 503 to everything:", flush=True)
+    import httpx
+
+    from statuskit.client import AsyncRetryTransport, RetryBudget
+
+    attempts = [0]
+
+    async def always_503(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        attempts[0] += 1
+        await send({"type": "http.response.start", "status": 503,
+                    "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+
+    server, port = _in_thread(always_503)
+
+    async def fleet(budget: RetryBudget) -> tuple[int, int, float]:
+        transport = AsyncRetryTransport(budget=budget)  # one transport: the process's clients
+        started_at = attempts[0]
+        logical = 0
+        async with httpx.AsyncClient(transport=transport, timeout=30,
+                                     limits=httpx.Limits(max_connections=200)) as client:
+            tasks = []
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < seconds:
+                for _ in range(50):
+                    tasks.append(asyncio.create_task(client.get(f"http://127.0.0.1:{port}/")))
+                    logical += 1
+                await asyncio.sleep(0.1)
+            window = time.perf_counter() - t0
+            in_window = attempts[0] - started_at
+            await asyncio.gather(*tasks)
+        return logical, in_window, window
+
+    try:
+        for name, budget in (("without a budget", RetryBudget(capacity=float("inf"))),
+                             ("with the default budget (500 tokens)", RetryBudget())):
+            logical, in_window, window = asyncio.run(fleet(budget))
+            row("storm", f"{name}: attempts/s the server saw", f"{in_window / window:>9,.0f}/s")
+            row("storm", f"{name}: attempts per request", f"{in_window / logical:.2f}")
+    finally:
+        server.should_exit = True
+
+
+# -- the table -----------------------------------------------------------------------------
+
+
+def machine() -> str:
+    import falcon
+    import fastapi
+    import httpx
+    import starlette
+    import uvicorn
+
+    return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"uvicorn {uvicorn.__version__}, Falcon {falcon.__version__}, "
+            f"Starlette {starlette.__version__}, FastAPI {fastapi.__version__}, "
+            f"httpx {httpx.__version__}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="shorter rounds")
+    parser.add_argument("--serve", nargs=2, metavar=("MODE", "PORT"), help=argparse.SUPPRESS)
+    parser.add_argument("--only", default="inprocess,loopback,startup,client,storm")
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]))
+        return
+    sections: dict[str, Callable[[], None]] = {
+        "inprocess": lambda: in_process(0.2 if args.quick else 0.5),
+        "loopback": lambda: loopback(2 if args.quick else 3, 1 if args.quick else 2),
+        "startup": startup,
+        "client": lambda: client_overhead(500 if args.quick else 2000),
+        "storm": lambda: retry_storm(2 if args.quick else 4),
+    }
+    print(f"machine: {machine()}\n", flush=True)
+    for name in args.only.split(","):
+        sections[name]()
+        print(flush=True)
+
+
+if __name__ == "__main__":
+    main()
