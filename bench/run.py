@@ -138,13 +138,21 @@ def serve(mode: str, port: int) -> None:
     import uvicorn
 
     options: dict[str, Any] = {"log_level": "error", "access_log": False, "lifespan": "off"}
-    if mode == "serve-stack":
+    if mode == "reference":
         from statuskit.reference import create_app
         from statuskit.server import config
 
         app = create_app()
         app.app.state.store.create("n1", "benchmark", "the same note in every framework")
         uvicorn.Server(config(app, port=port, uvicorn_options=options)).run()
+        return
+    if mode == "serve-stack":
+        from statuskit.server import config
+
+        uvicorn.Server(config(apps.statuskit_app(), port=port, uvicorn_options=options)).run()
+        return
+    if mode == "storm":
+        uvicorn.run(_counting_503, host="127.0.0.1", port=port, **options)
         return
     app = {"resource-stock": apps.statuskit_app, "resource-h11": apps.statuskit_app,
            "falcon-stock": apps.falcon_app, "bare-stock": lambda: apps.bare}[mode]()
@@ -195,11 +203,12 @@ def loopback(seconds: float, rounds: int) -> None:
     print(f"loopback requests/s and p99 ({generator}, best of {rounds} rounds of {seconds:g} s):",
           flush=True)
     servers = {
-        "serve-stack": ("statuskit serve stack (protocol + guard + resource)", "/notes/n1"),
+        "serve-stack": ("statuskit stack (protocol + guard) + resource app", "/notes/1"),
         "resource-stock": ("same resource app, stock uvicorn httptools", "/notes/1"),
         "resource-h11": ("same resource app, stock uvicorn h11", "/notes/1"),
         "falcon-stock": ("Falcon, stock uvicorn httptools", "/notes/1"),
         "bare-stock": ("bare ASGI, stock uvicorn httptools", "/notes/1"),
+        "reference": ("statuskit serve: reference API, GET /notes/{id} (SQLite)", "/notes/n1"),
     }
     procs = {}
     for mode in servers:
@@ -234,6 +243,8 @@ def loopback(seconds: float, rounds: int) -> None:
                 f"{serve_rps / best[('resource-stock', kind)][0]:.0%}")
             row("ratio", f"{kind}: serve stack / Falcon on stock httptools",
                 f"{serve_rps / best[('falcon-stock', kind)][0]:.2f}x")
+            row("ratio", f"{kind}: statuskit serve (reference) / Falcon",
+                f"{best[('reference', kind)][0] / best[('falcon-stock', kind)][0]:.2f}x")
             row("ratio", f"{kind}: h11 / stock httptools (same app)",
                 f"{best[('resource-h11', kind)][0] / best[('resource-stock', kind)][0]:.0%}")
     finally:
@@ -311,51 +322,69 @@ def client_overhead(requests_per_round: int) -> None:
         proc.wait(10)
 
 
+_STORM_COUNT = [0]
+
+
+async def _counting_503(scope: Any, receive: Any, send: Any) -> None:
+    """Answers 503 to everything; GET /count says how many requests it saw."""
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/count":
+        body = str(_STORM_COUNT[0]).encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+        return
+    _STORM_COUNT[0] += 1
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [(b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
 def retry_storm(seconds: float) -> None:
-    print(f"retry storm: 50 clients, each starting a request every 100 ms for {seconds:g} s, "
-          "against a server answering 503 to everything:", flush=True)
+    print(f"retry storm: 50 clients, each starting a request every 200 ms for {seconds:g} s, "
+          "against a server answering 503 to everything (default policy, real sleeps):",
+          flush=True)
     import httpx
 
     from statuskit.client import AsyncRetryTransport, RetryBudget
 
-    attempts = [0]
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", "storm", str(port)])
 
-    async def always_503(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        attempts[0] += 1
-        await send({"type": "http.response.start", "status": 503,
-                    "headers": [(b"content-length", b"0")]})
-        await send({"type": "http.response.body", "body": b""})
+    def count() -> int:
+        return int(httpx.get(f"http://127.0.0.1:{port}/count").text)
 
-    server, port = _in_thread(always_503)
-
-    async def fleet(budget: RetryBudget) -> tuple[int, int, float]:
-        transport = AsyncRetryTransport(budget=budget)  # one transport: the process's clients
-        started_at = attempts[0]
+    async def fleet(budget: RetryBudget) -> tuple[int, int, float, int]:
+        transport = AsyncRetryTransport(budget=budget)  # shared: one process's clients
+        before = count()
         logical = 0
-        async with httpx.AsyncClient(transport=transport, timeout=30,
-                                     limits=httpx.Limits(max_connections=200)) as client:
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=100)
+        async with httpx.AsyncClient(transport=transport, timeout=60, limits=limits) as client:
             tasks = []
             t0 = time.perf_counter()
             while time.perf_counter() - t0 < seconds:
                 for _ in range(50):
                     tasks.append(asyncio.create_task(client.get(f"http://127.0.0.1:{port}/")))
                     logical += 1
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.2)
+            results = await asyncio.gather(*tasks, return_exceptions=True)
             window = time.perf_counter() - t0
-            in_window = attempts[0] - started_at
-            await asyncio.gather(*tasks)
-        return logical, in_window, window
+        errors = sum(isinstance(r, BaseException) for r in results)
+        return logical, count() - before, window, errors
 
     try:
+        _wait(port)
         for name, budget in (("without a budget", RetryBudget(capacity=float("inf"))),
                              ("with the default budget (500 tokens)", RetryBudget())):
-            logical, in_window, window = asyncio.run(fleet(budget))
-            row("storm", f"{name}: attempts/s the server saw", f"{in_window / window:>9,.0f}/s")
-            row("storm", f"{name}: attempts per request", f"{in_window / logical:.2f}")
+            logical, attempts, window, errors = asyncio.run(fleet(budget))
+            row("storm", f"{name}: attempts/s the server saw",
+                f"{attempts / window:>9,.0f}/s")
+            row("storm", f"{name}: attempts per request ({logical} requests)",
+                f"{attempts / logical:.2f}" + (f", {errors} errors" if errors else ""))
     finally:
-        server.should_exit = True
+        proc.terminate()
+        proc.wait(10)
 
 
 # -- the table -----------------------------------------------------------------------------

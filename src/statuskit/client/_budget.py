@@ -24,6 +24,7 @@ class RetryBudget:
         self.success_credit = success_credit
         self._tokens = capacity
         self._lock = threading.Lock()
+        self._announced = False  # the current exhaustion has been logged
 
     @property
     def tokens(self) -> float:
@@ -38,9 +39,17 @@ class RetryBudget:
             self._tokens -= cost
             return True
 
+    def first_refusal(self) -> bool:
+        """True once per exhaustion, so it is logged once, not per request."""
+        with self._lock:
+            first, self._announced = not self._announced, True
+            return first
+
     def credit(self) -> None:
         with self._lock:
             self._tokens = min(self.capacity, self._tokens + self.success_credit)
+            if self._tokens >= self.retry_cost:
+                self._announced = False
 
 
 _BUDGETS: dict[str, RetryBudget] = {}

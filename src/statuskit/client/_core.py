@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from statuskit.client._budget import RetryBudget, budget_for
+from statuskit.client._budget import RetryBudget
 from statuskit.client._errors import InsecureRedirect, RetryAfterTooLong
 from statuskit.client._policy import Decision, GiveUp, Retry, RetryPolicy
 
@@ -67,20 +67,24 @@ def origin_of(url: str) -> str:
 class Exchange:
     """The attempts of one request through an adapter."""
 
-    def __init__(self, policy: RetryPolicy, budget: RetryBudget | None, method: str, url: str,
+    def __init__(self, policy: RetryPolicy, budget: RetryBudget, method: str, url: Any,
                  request_headers: Mapping[str, str], replayable: bool,
                  on_retry: Callable[[RetryEvent], None] | None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.policy = policy
-        self.budget = budget if budget is not None else budget_for(origin_of(url))
+        self.budget = budget
         self.method = method
-        self.url = url
+        self._url = url  # str() only when a retry is logged: most exchanges never need it
         self.request_headers = request_headers
         self.replayable = replayable
         self.on_retry = on_retry
         self.clock = clock
         self.started = clock()
         self.attempts: list[Attempt] = []
+
+    @property
+    def url(self) -> str:
+        return str(self._url)
 
     @property
     def number(self) -> int:
@@ -91,8 +95,13 @@ class Exchange:
         """Retry(wait) to go again, None to hand the response back. Raises
         RetryAfterTooLong when the server asks for more patience than allowed."""
         number = self.number
-        if number == 1 and status < 400:
-            self.budget.credit()  # a first-try success refills the origin's budget
+        if status < 400:
+            # Success or redirect: nothing to decide. A first-try success refills
+            # the origin's budget.
+            if number == 1:
+                self.budget.credit()
+            self.attempts.append(Attempt(number, status, None, "done"))
+            return None
         decision = self.policy.decide(
             method=self.method, attempt=number, elapsed=self.clock() - self.started,
             status=status, headers=headers, request_headers=self.request_headers)
@@ -122,8 +131,9 @@ class Exchange:
         if not self.budget.try_spend(after_timeout=after_timeout):
             # Fail fast: a spent budget means the origin is failing for everyone.
             self._record(number, status, error_text, "retry budget exhausted")
-            logger.warning("retry budget for %s exhausted; not retrying %s",
-                           origin_of(self.url), self.method)
+            if self.budget.first_refusal():
+                logger.warning("retry budget for %s exhausted: failing fast until "
+                               "successes refill it", origin_of(self.url))
             return None
         self._record(number, status, error_text, f"retry after {decision.after:.2f} s",
                      decision.after)

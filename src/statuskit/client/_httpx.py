@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from statuskit.client._budget import RetryBudget
+from statuskit.client._budget import RetryBudget, budget_for
 from statuskit.client._core import Exchange, RetryEvent, check_redirect
 from statuskit.client._policy import RetryPolicy
 
@@ -41,10 +41,20 @@ class _Settings:
         self.budget = budget
         self.on_retry = on_retry
         self.allow_insecure_redirects = allow_insecure_redirects
+        self._budgets: dict[tuple[bytes, bytes], RetryBudget] = {}
 
     def exchange(self, request: httpx.Request) -> Exchange:
-        return Exchange(self.policy, self.budget, request.method, str(request.url),
-                        request.headers, _replayable(request), self.on_retry)
+        url = request.url
+        budget = self.budget
+        if budget is None:
+            # The process-wide budget of this origin, looked up once per transport.
+            key = (url.raw_scheme, url.netloc)
+            budget = self._budgets.get(key)
+            if budget is None:
+                port = url.port or (443 if url.scheme == "https" else 80)
+                budget = self._budgets[key] = budget_for(f"{url.scheme}://{url.host}:{port}")
+        return Exchange(self.policy, budget, request.method, url, request.headers,
+                        _replayable(request), self.on_retry)
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -71,9 +81,10 @@ class RetryTransport(httpx.BaseTransport):
                     raise
                 self.sleep(retry.after)
                 continue
-            check_redirect(str(request.url), response.status_code,
-                           response.headers.get("location"),
-                           self.settings.allow_insecure_redirects)
+            if 300 <= response.status_code < 400:
+                check_redirect(str(request.url), response.status_code,
+                               response.headers.get("location"),
+                               self.settings.allow_insecure_redirects)
             retry = exchange.after_response(response.status_code, response.headers, response)
             if retry is None:
                 response.extensions = {**response.extensions, ATTEMPTS: exchange.attempts}
@@ -110,9 +121,10 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                     raise
                 await self.sleep(retry.after)
                 continue
-            check_redirect(str(request.url), response.status_code,
-                           response.headers.get("location"),
-                           self.settings.allow_insecure_redirects)
+            if 300 <= response.status_code < 400:
+                check_redirect(str(request.url), response.status_code,
+                               response.headers.get("location"),
+                               self.settings.allow_insecure_redirects)
             retry = exchange.after_response(response.status_code, response.headers, response)
             if retry is None:
                 response.extensions = {**response.extensions, ATTEMPTS: exchange.attempts}

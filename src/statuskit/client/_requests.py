@@ -13,8 +13,8 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from statuskit.client._budget import RetryBudget
-from statuskit.client._core import Exchange, RetryEvent, check_redirect
+from statuskit.client._budget import RetryBudget, budget_for
+from statuskit.client._core import Exchange, RetryEvent, check_redirect, origin_of
 from statuskit.client._policy import RetryPolicy
 
 __all__ = ["RetryAdapter"]
@@ -40,7 +40,8 @@ class RetryAdapter(HTTPAdapter):
         url = request.url or ""
         replayable = request.body is None or isinstance(request.body, bytes | str)
         headers: Mapping[str, str] = request.headers
-        exchange = Exchange(self.policy, self.budget, method, url, headers, replayable,
+        budget = self.budget or budget_for(origin_of(url))
+        exchange = Exchange(self.policy, budget, method, url, headers, replayable,
                             self.on_retry)
         while True:
             try:
