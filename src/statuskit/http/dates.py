@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from datetime import UTC, datetime
@@ -73,9 +74,17 @@ def format_http_date(when: datetime | float) -> str:
     """IMF-fixdate for a datetime (naive means UTC) or a POSIX timestamp."""
     if isinstance(when, datetime):
         moment = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-        tm = moment.timetuple()
-    else:
-        tm = time.gmtime(when)
+        return _format_tm(moment.timetuple())
+    return _format_second(int(when // 1))
+
+
+@functools.lru_cache(maxsize=512)
+def _format_second(second: int) -> str:
+    # Servers stamp the same few seconds (Last-Modified, Date) over and over.
+    return _format_tm(time.gmtime(second))
+
+
+def _format_tm(tm: time.struct_time) -> str:
     if not 1 <= tm.tm_year <= 9999:
         raise ValueError("HTTP-date years have four digits")
     return (
