@@ -6,6 +6,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 import uvicorn
 
 from statuskit.server import StatusHttpToolsProtocol, config
@@ -75,3 +76,25 @@ def test_config_serves_an_already_guarded_app_as_it_is():
     cfg = config(guard, port=free_port())
     assert cfg.app is guard
     assert cfg.http.max_target_length == 300  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("path", "most_content"), [("/lie-long", 0), ("/lie-short", 3)])
+def test_run_stack_aborts_content_that_disagrees_with_content_length(path, most_content):
+    # config() leaves Content-Length to uvicorn's cycle, which enforces it as the guard
+    # would: the connection is aborted, never desynchronised.
+    port = free_port()
+    server = uvicorn.Server(config(plain_app, port=port,
+                                   uvicorn_options={"log_level": "critical", "lifespan": "off"}))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for_port(port)
+        assert server.config.app.check_content_length is False
+        with RawConnection(port) as conn:
+            conn.send(f"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+            assert conn.read_head()[1] == 200
+            assert len(conn.pending(0.3)) <= most_content
+            assert conn.is_closed()
+    finally:
+        server.should_exit = True
+        thread.join(10)

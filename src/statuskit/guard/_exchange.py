@@ -45,6 +45,7 @@ class Exchange:
         "body_limit",
         "body_retry_after",
         "body_timeout",
+        "check_length",
         "declared_length",
         "head",
         "received",
@@ -53,9 +54,10 @@ class Exchange:
         "strip_body",
     )
 
-    def __init__(self, send: Send, head: bool) -> None:
+    def __init__(self, send: Send, head: bool, check_length: bool = True) -> None:
         self._send = send
         self.head = head
+        self.check_length = check_length
         self.started = False  # a response start went to the server
         self.answered = False  # the guard answered in the app's place; the app is ignored
         self.strip_body = head
@@ -143,7 +145,11 @@ class Exchange:
         kind = message["type"]
         if kind == "http.response.body":
             if self.strip_body:
-                return self._stripped(message)
+                # RFC 9110 §9.3.2 (HEAD), §15.3.5 (204), §15.4.5 (304): no content goes out.
+                if message.get("body"):
+                    message = {"type": kind, "body": b"",
+                               "more_body": message.get("more_body", False)}
+                return self._send(message)
             declared = self.declared_length
             if declared is not None:
                 # RFC 9112 §6.3: the client frames by Content-Length, so it must stay
@@ -159,44 +165,40 @@ class Exchange:
             return self._send(message)
         if kind == "http.response.start":
             status = message["status"]
-            if not 200 <= status <= 599 or status == 204 or status == 304:
-                return self._unusual_start(message)
-            for name, value in message.get("headers", ()):
-                if len(name) == 14 and name.lower() == b"content-length":
-                    if not value.isdigit():
-                        return self._unusual_start(message)
-                    self.declared_length = int(value)
-                    break
+            if status == 204 or status == 304:
+                return self._send(self._without_content(message))
+            if not 200 <= status <= 599:
+                return self._not_final(status)
+            if self.check_length:
+                for name, value in message.get("headers", ()):
+                    if len(name) == 14 and name.lower() == b"content-length":
+                        if not value.isdigit():
+                            return self._length_not_a_number()
+                        self.declared_length = int(value)
+                        break
             self.started = True
             return self._send(message)
         return self._send(message)
 
-    async def _unusual_start(self, message: Message) -> None:
-        status = message["status"]
-        if not 200 <= status <= 599:
-            # RFC 9110 §15: a final status is 2xx-5xx; a 1xx or an out-of-range number
-            # from the app would break the framing, so the client gets a 500 instead.
-            logger.error("app sent status %r as a final response; answered 500", status)
-            await self.answer(500)
-            return
-        if status == 204 or status == 304:
-            self.strip_body = True
-            headers = message.get("headers", ())
-            # RFC 9110 §8.6, RFC 9112 §6.1: no Content-Length or Transfer-Encoding on 204.
-            # On 304 Content-Length MAY describe the selected representation, but servers
-            # (uvicorn among them) frame the 304 by it, so it is dropped there too.
-            cleaned = [(n, v) for n, v in headers if n.lower() not in _FRAMING_FIELDS]
-            if len(cleaned) != len(headers):
-                message = {**message, "headers": cleaned}
-            self.started = True
-            await self._send(message)
-            return
-        logger.error("app sent a Content-Length that is not a number; answered 500")
+    def _without_content(self, message: Message) -> Message:
+        self.strip_body = True
+        self.started = True
+        headers = message.get("headers", ())
+        # RFC 9110 §8.6, RFC 9112 §6.1: no Content-Length or Transfer-Encoding on 204.
+        # On 304 Content-Length MAY describe the selected representation, but servers
+        # (uvicorn among them) frame the 304 by it, so it is dropped there too.
+        for name, _ in headers:
+            if (len(name) == 14 or len(name) == 17) and name.lower() in _FRAMING_FIELDS:
+                cleaned = [(n, v) for n, v in headers if n.lower() not in _FRAMING_FIELDS]
+                return {**message, "headers": cleaned}
+        return message
+
+    async def _not_final(self, status: Any) -> None:
+        # RFC 9110 §15: a final status is 2xx-5xx; a 1xx or an out-of-range number
+        # from the app would break the framing, so the client gets a 500 instead.
+        logger.error("app sent status %r as a final response; answered 500", status)
         await self.answer(500)
 
-    async def _stripped(self, message: Message) -> None:
-        # RFC 9110 §9.3.2 (HEAD), §15.3.5 (204), §15.4.5 (304): no content goes out.
-        if message.get("body"):
-            message = {"type": "http.response.body", "body": b"",
-                       "more_body": message.get("more_body", False)}
-        await self._send(message)
+    async def _length_not_a_number(self) -> None:
+        logger.error("app sent a Content-Length that is not a number; answered 500")
+        await self.answer(500)

@@ -96,6 +96,10 @@ class Guard:
         started its response in time; the app is then cancelled. None disables a source.
     ``body_timeout`` (30 s; None: no limit)
         408 with ``Connection: close`` when a request body the app awaits stalls this long.
+    ``check_content_length`` (True)
+        Keep the app's Content-Length true: content that disagrees with it aborts the
+        connection instead of desynchronising it (RFC 9112 §6.3). uvicorn's protocols
+        enforce the same rule, so ``statuskit.server.run()`` leaves it to them.
     """
 
     def __init__(
@@ -119,6 +123,7 @@ class Guard:
         timeout_header: str | None = "request-timeout",
         max_client_timeout: float = 300.0,
         body_timeout: float | None = 30.0,
+        check_content_length: bool = True,
     ) -> None:
         from statuskit.http.methods import REGISTERED_METHODS
 
@@ -150,6 +155,7 @@ class Guard:
         self._timeout_header = timeout_header.lower().encode("ascii") if timeout_header else None
         self.max_client_timeout = max_client_timeout
         self.body_timeout = body_timeout
+        self.check_content_length = check_content_length
         self.in_flight = 0
         interesting = {b"content-length", b"transfer-encoding", b"expect"}
         if self._timeout_header is not None:
@@ -183,11 +189,17 @@ class Guard:
             await send_problem(send, 414, head=head)
             return
 
-        try:
-            fields = self._request_headers(scope)
-        except _Malformed as exc:
-            await send_problem(send, 400, head=head, detail=str(exc))
-            return
+        fields = _NO_FIELDS
+        interesting = self._interesting
+        for name, _ in scope["headers"]:
+            if name in interesting:
+                # Body framing, an expectation or a Request-Timeout: read them properly.
+                try:
+                    fields = self._request_headers(scope)
+                except _Malformed as exc:
+                    await send_problem(send, 400, head=head, detail=str(exc))
+                    return
+                break
 
         if fields is _NO_FIELDS:
             # The common case: no body framing, no expectation, no Request-Timeout.
@@ -240,11 +252,15 @@ class Guard:
                 await send_problem(send, 400, head=head, detail=str(exc))
                 return
 
-        exchange = Exchange(send, head)
-        # No body to stall on (RFC 9112 §6.3): hand the app the server's receive.
-        wrap_receive = fields.chunked or bool(fields.content_length) or (
-            fields.content_length is None and not version.startswith("1")
-        )
+        exchange = Exchange(send, head, self.check_content_length)
+        # No body to stall on (RFC 9112 §6.3): hand the app the server's receive. HTTP/2
+        # and HTTP/3 frame a body without Content-Length, so there only a declared 0 is.
+        if fields is _NO_FIELDS:
+            wrap_receive = version[0] != "1"
+        else:
+            wrap_receive = fields.chunked or bool(fields.content_length) or (
+                fields.content_length is None and version[0] != "1"
+            )
         if wrap_receive:
             exchange.watch_body(
                 receive,
@@ -343,12 +359,6 @@ class Guard:
 
     def _request_headers(self, scope: Scope) -> _RequestHeaders:
         headers: list[tuple[bytes, bytes]] = scope["headers"]
-        interesting = self._interesting
-        for name, _ in headers:
-            if name in interesting:
-                break
-        else:
-            return _NO_FIELDS  # the common case: no body, no expectation, no timeout
         fields = dict(headers)
         content_length = None
         raw_length = fields.get(b"content-length")

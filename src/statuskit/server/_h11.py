@@ -12,6 +12,7 @@ from uvicorn.protocols.http import h11_impl
 from statuskit.server._wire import (
     CycleHygiene,
     HeadDeadline,
+    WireState,
     later_http1_minor,
     logger,
 )
@@ -96,7 +97,7 @@ class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
             m.encode("ascii") for m in (*REGISTERED_METHODS, *self.extension_methods)
         )
         self.conn = conn
-        self._head_timer = None
+        self._wire = WireState()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
@@ -107,8 +108,9 @@ class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._in_head and data.strip(b"\r\n"):
-            self._message_started = True
+        wire = self._wire
+        if wire.in_head and not wire.message_started and data.strip(b"\r\n"):
+            wire.message_started = True
         super().data_received(data)
 
     def handle_events(self) -> None:
@@ -116,14 +118,15 @@ class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
         super().handle_events()
         cycle = self.cycle
         if cycle is not previous and type(cycle) is h11_impl.RequestResponseCycle:
-            self._in_head = False
-            self._message_started = False
+            self._wire.in_head = False
+            self._wire.message_started = False
             if self.response_hygiene:
                 cycle.__class__ = StatusH11Cycle
 
     def on_response_complete(self) -> None:
-        self._in_head = True
-        self._head_deadline = self.loop.time() + self.header_timeout
+        wire = self._wire
+        wire.in_head = True
+        wire.deadline = self.loop.time() + self.header_timeout
         super().on_response_complete()
 
     def send_400_response(self, msg: str) -> None:

@@ -13,6 +13,7 @@ from statuskit.server._wire import (
     WIRE_VERSIONS,
     CycleHygiene,
     HeadDeadline,
+    WireState,
     later_http1_minor,
     logger,
 )
@@ -23,6 +24,7 @@ class _Refused(Exception):
 
 
 _stock_send = httptools_impl.RequestResponseCycle.send
+_Stock = httptools_impl.HttpToolsProtocol
 
 
 class StatusHttpToolsCycle(CycleHygiene, httptools_impl.RequestResponseCycle):
@@ -54,9 +56,7 @@ class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._verdict: int | None = None
-        self._head_data = b""
-        self._head_timer = None
+        self._wire = WireState()
 
     # -- connection ---------------------------------------------------------------
 
@@ -69,12 +69,13 @@ class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._in_head:
+        wire = self._wire
+        if wire.in_head:
             # Kept only while a head is incomplete: to name a parser verdict, and to tell a
             # started request (408) from an idle connection when the head deadline passes.
-            self._head_data = self._head_data + data if self._head_data else data
-        super().data_received(data)
-        if self._in_head and len(self._head_data) > self.max_header_size \
+            wire.head_data = wire.head_data + data if wire.head_data else data
+        _Stock.data_received(self, data)
+        if wire.in_head and len(wire.head_data) > self.max_header_size \
                 and not self.transport.is_closing():
             # RFC 9110 §15.5.15 / RFC 6585 §5: no end of the head yet, and already too large.
             self._refuse(414 if len(self.url) > self.max_target_length else 431)
@@ -82,22 +83,23 @@ class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):
     # -- parser callbacks -----------------------------------------------------------
 
     def on_headers_complete(self) -> None:
+        wire = self._wire
         if len(self.url) > self.max_target_length:
-            self._verdict = 414  # RFC 9110 §15.5.15
+            wire.verdict = 414  # RFC 9110 §15.5.15
             raise _Refused
         version = self.parser.get_http_version()
         if version not in WIRE_VERSIONS:
             # RFC 9110 §15.6.6: HTTP/0.9 and an HTTP/2.0 request line on HTTP/1 are not spoken here.
-            self._verdict = 505
+            wire.verdict = 505
             raise _Refused
-        if len(self._head_data) > self.max_header_size:
-            end = self._head_data.lstrip(b"\r\n").find(b"\r\n\r\n")
+        if len(wire.head_data) > self.max_header_size:
+            end = wire.head_data.lstrip(b"\r\n").find(b"\r\n\r\n")
             if end < 0 or end + 4 > self.max_header_size:
-                self._verdict = 431  # RFC 6585 §5
+                wire.verdict = 431  # RFC 6585 §5
                 raise _Refused
-        self._in_head = False
-        self._head_data = b""
-        super().on_headers_complete()
+        wire.in_head = False
+        wire.head_data = b""
+        _Stock.on_headers_complete(self)
         cycle = self.cycle
         if cycle is not None and cycle.scope is self.scope:
             if self.response_hygiene:
@@ -107,26 +109,27 @@ class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):
                 cycle.waiting_for_100_continue = False
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
-        self._in_head = True
-        self._head_deadline = self.loop.time() + self.header_timeout
+        _Stock.on_response_complete(self)
+        wire = self._wire
+        wire.in_head = True
+        wire.deadline = self.loop.time() + self.header_timeout
 
     def _request_begun(self) -> bool:
-        return bool(self._head_data.strip(b"\r\n"))
+        return bool(self._wire.head_data.strip(b"\r\n"))
 
     # -- verdicts -------------------------------------------------------------------
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn calls this for every parser error; name the real verdict instead."""
-        verdict = self._verdict or self._classify()
+        verdict = self._wire.verdict or self._classify()
         if verdict == 0:
             return  # re-parsed as HTTP/1.1
-        head = self._head_data.lstrip(b"\r\n").startswith(b"HEAD ")
+        head = self._wire.head_data.lstrip(b"\r\n").startswith(b"HEAD ")
         logger.info("refused a request on the wire: %d", verdict)
         self._refuse(verdict, head=head)
 
     def _classify(self) -> int:
-        line = self._head_data.lstrip(b"\r\n").split(b"\r\n", 1)[0]
+        line = self._wire.head_data.lstrip(b"\r\n").split(b"\r\n", 1)[0]
         parts = line.split(b" ")
         if not self.url:
             # The parser stopped at the method: an unknown token is 501, anything else 400
@@ -146,13 +149,14 @@ class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):
 
     def _reparse_as_http11(self, line: bytes) -> bool:
         """RFC 9110 §6.2: serve HTTP/1.2 (and later minors) as HTTP/1.1."""
-        data = self._head_data.lstrip(b"\r\n")
+        wire = self._wire
+        data = wire.head_data.lstrip(b"\r\n")
         if not data.startswith(line):
             return False
         self.parser = httptools.HttpRequestParser(self)
         self.parser.set_dangerous_leniencies(lenient_data_after_close=True)
-        self._head_data = b""
-        self._in_head = True
+        wire.head_data = b""
+        wire.in_head = True
         self.data_received(line[:-3] + b"1.1" + data[len(line):])
         return True
 

@@ -35,11 +35,14 @@ def config(
         if guard_settings:
             raise TypeError("guard settings go to the Guard the app already has")
         guard = app
+        # uvicorn's cycles keep Content-Length true themselves; checking twice costs.
+        guard.check_content_length = False
         max_target_length = app.max_target_length
         extension_methods: Any = app.methods - REGISTERED_METHODS
     else:
         max_target_length = guard_settings.setdefault("max_target_length", 8192)
         extension_methods = guard_settings.get("extension_methods", ())
+        guard_settings.setdefault("check_content_length", False)
         guard = Guard(app, **guard_settings)
     if parser == "h11":
         protocol: type = h11_protocol(
