@@ -103,19 +103,26 @@ def falcon_app() -> Any:
 # -- Starlette and FastAPI ---------------------------------------------------------------
 
 
+def _note_response(note_id: str, headers: Any) -> Any:
+    """The note endpoint's answer as a Starlette Response (FastAPI returns the same class)."""
+    from starlette.responses import Response
+
+    if note_id != "1":
+        return Response(status_code=404)
+    if headers.get("if-none-match") == ETAG:
+        return Response(status_code=304, headers={"etag": ETAG})
+    text = wants_text(headers.get("accept"))
+    return Response(TEXT_BODY if text else JSON_BODY,
+                    media_type="text/plain" if text else "application/json",
+                    headers={"etag": ETAG, "vary": "Accept"})
+
+
 def _starlette_endpoint() -> Any:
     from starlette.requests import Request
     from starlette.responses import Response
 
     async def note(request: Request) -> Response:
-        if request.path_params["note_id"] != "1":
-            return Response(status_code=404)
-        if request.headers.get("if-none-match") == ETAG:
-            return Response(status_code=304, headers={"etag": ETAG})
-        text = wants_text(request.headers.get("accept"))
-        return Response(TEXT_BODY if text else JSON_BODY,
-                        media_type="text/plain" if text else "application/json",
-                        headers={"etag": ETAG, "vary": "Accept"})
+        return _note_response(request.path_params["note_id"], request.headers)  # type: ignore[no-any-return]
 
     return note
 
@@ -135,13 +142,6 @@ def fastapi_app() -> Any:
 
     @app.get("/notes/{note_id}")
     async def note(note_id: str, request: Request) -> Response:
-        if note_id != "1":
-            return Response(status_code=404)
-        if request.headers.get("if-none-match") == ETAG:
-            return Response(status_code=304, headers={"etag": ETAG})
-        text = wants_text(request.headers.get("accept"))
-        return Response(TEXT_BODY if text else JSON_BODY,
-                        media_type="text/plain" if text else "application/json",
-                        headers={"etag": ETAG, "vary": "Accept"})
+        return _note_response(note_id, request.headers)  # type: ignore[no-any-return]
 
     return app

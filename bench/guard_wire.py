@@ -14,11 +14,12 @@ import argparse
 import asyncio
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from typing import Any
+
+from _net import free_port, wait_for
 
 BODY = b"ok"
 HEADERS = [(b"content-type", b"text/plain"), (b"content-length", b"2")]
@@ -54,23 +55,6 @@ def serve(mode: str, port: int) -> None:
                  }[mode.split("-")[1]]
     uvicorn.run(app, host="127.0.0.1", port=port, http=http, log_level="error",
                 access_log=False, lifespan="off")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"server on {port} did not start")
 
 
 def load_wrk(port: int, seconds: float, connections: int) -> float:

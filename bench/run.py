@@ -17,7 +17,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "src"))
 
 import apps  # noqa: E402
+from _net import free_port, wait_for  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
 
@@ -116,23 +116,6 @@ def in_process(seconds: float) -> None:
 # -- loopback -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(port: int) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listening on {port}")
-
-
 def serve(mode: str, port: int) -> None:
     """Run one server (called in a child process: ``run.py --serve MODE PORT``)."""
     import uvicorn
@@ -212,12 +195,12 @@ def loopback(seconds: float, rounds: int) -> None:
     }
     procs = {}
     for mode in servers:
-        port = _free_port()
+        port = free_port()
         procs[mode] = (subprocess.Popen([sys.executable, __file__, "--serve", mode, str(port)]),
                        port)
     try:
         for _, port in procs.values():
-            _wait(port)
+            wait_for(port)
         etags: dict[str, str] = {}
         import httpx
 
@@ -284,11 +267,11 @@ def startup() -> None:
 def _in_thread(app: Any) -> tuple[Any, int]:
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="critical",
                                            lifespan="off", access_log=False))
     threading.Thread(target=server.run, daemon=True).start()
-    _wait(port)
+    wait_for(port)
     return server, port
 
 
@@ -299,10 +282,10 @@ def client_overhead(requests_per_round: int) -> None:
 
     from statuskit.client import RetryTransport
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, __file__, "--serve", "bare-stock", str(port)])
     try:
-        _wait(port)
+        wait_for(port)
         url = f"http://127.0.0.1:{port}/notes/1"
         clients = {"bare httpx": httpx.Client(),
                    "httpx + RetryTransport": httpx.Client(transport=RetryTransport())}
@@ -349,7 +332,7 @@ def retry_storm(seconds: float) -> None:
 
     from statuskit.client import AsyncRetryTransport, RetryBudget
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, __file__, "--serve", "storm", str(port)])
 
     def count() -> int:
@@ -374,7 +357,7 @@ def retry_storm(seconds: float) -> None:
         return logical, count() - before, window, errors
 
     try:
-        _wait(port)
+        wait_for(port)
         for name, budget in (("without a budget", RetryBudget(capacity=float("inf"))),
                              ("with the default budget (500 tokens)", RetryBudget())):
             logical, attempts, window, errors = asyncio.run(fleet(budget))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -12,18 +11,16 @@ import uvicorn
 from statuskit.server import StatusHttpToolsProtocol, config
 from support.apps import plain_app
 from support.rawhttp import RawConnection, get
-from support.servers import free_port, wait_for_port
+from support.servers import free_port, running
+
+QUIET = {"log_level": "critical", "lifespan": "off"}
 
 
 def test_config_wraps_guard_and_protocol_and_passes_settings():
     port = free_port()
     server = uvicorn.Server(config(plain_app, port=port, header_timeout=0.5, max_body_size=10,
-                                   max_target_length=200,
-                                   uvicorn_options={"log_level": "warning", "lifespan": "off"}))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_for_port(port)
+                                   max_target_length=200, uvicorn_options=QUIET))
+    with running(server):
         assert issubclass(server.config.http_protocol_class, StatusHttpToolsProtocol)
         assert get(port, "/").status == 200
         assert get(port, "/echo", method="POST", body=b"x" * 11).status == 413  # guard
@@ -35,9 +32,6 @@ def test_config_wraps_guard_and_protocol_and_passes_settings():
             conn.send(b"GET / HTTP/1.1\r\n")
             assert conn.read_response().status == 408
             assert time.monotonic() - started < 1.5
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 async def _rule_breaking_app(scope: Any, receive: Any, send: Any) -> None:
@@ -50,12 +44,8 @@ async def _rule_breaking_app(scope: Any, receive: Any, send: Any) -> None:
 def test_run_stack_keeps_response_rules_with_protocol_checks_off():
     # run() turns the protocol's own response checks off; the guard must still keep them.
     port = free_port()
-    server = uvicorn.Server(config(_rule_breaking_app, port=port,
-                                   uvicorn_options={"log_level": "critical", "lifespan": "off"}))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_for_port(port)
+    server = uvicorn.Server(config(_rule_breaking_app, port=port, uvicorn_options=QUIET))
+    with running(server):
         assert server.config.http_protocol_class.response_hygiene is False
         interim = get(port, "/interim")
         assert interim.status == 500
@@ -64,9 +54,6 @@ def test_run_stack_keeps_response_rules_with_protocol_checks_off():
         assert no_content.status == 204
         assert no_content.body == b""
         assert no_content.header("content-length") is None
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_config_serves_an_already_guarded_app_as_it_is():
@@ -83,18 +70,11 @@ def test_run_stack_aborts_content_that_disagrees_with_content_length(path, most_
     # config() leaves Content-Length to uvicorn's cycle, which enforces it as the guard
     # would: the connection is aborted, never desynchronised.
     port = free_port()
-    server = uvicorn.Server(config(plain_app, port=port,
-                                   uvicorn_options={"log_level": "critical", "lifespan": "off"}))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_for_port(port)
+    server = uvicorn.Server(config(plain_app, port=port, uvicorn_options=QUIET))
+    with running(server):
         assert server.config.app.check_content_length is False
         with RawConnection(port) as conn:
             conn.send(f"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
             assert conn.read_head()[1] == 200
             assert len(conn.pending(0.3)) <= most_content
             assert conn.is_closed()
-    finally:
-        server.should_exit = True
-        thread.join(10)

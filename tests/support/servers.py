@@ -40,7 +40,17 @@ def serve(app: Any, *, http: Any = "httptools", **config: Any) -> Iterator[int]:
     server = uvicorn.Server(
         uvicorn.Config(app, http=http, **{"lifespan": "off", "log_level": "warning", **config})
     )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    try:
+        with running(server, sockets=[sock]):
+            yield port
+    finally:
+        sock.close()
+
+
+@contextlib.contextmanager
+def running(server: uvicorn.Server, **run_options: Any) -> Iterator[uvicorn.Server]:
+    """Run a configured uvicorn server in a background thread until the block ends."""
+    thread = threading.Thread(target=server.run, kwargs=run_options, daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + 10
@@ -48,11 +58,10 @@ def serve(app: Any, *, http: Any = "httptools", **config: Any) -> Iterator[int]:
             if time.monotonic() > deadline or not thread.is_alive():
                 raise RuntimeError("uvicorn did not start")
             time.sleep(0.01)
-        yield port
+        yield server
     finally:
         server.should_exit = True
         thread.join(10)
-        sock.close()
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ import httpx
 
 from statuskit.client._budget import RetryBudget, budget_for
 from statuskit.client._core import Exchange, RetryEvent, check_redirect
-from statuskit.client._policy import RetryPolicy
+from statuskit.client._policy import Retry, RetryPolicy
 
 __all__ = ["AsyncRetryTransport", "RetryTransport"]
 
@@ -56,6 +56,21 @@ class _Settings:
         return Exchange(self.policy, budget, request.method, url, request.headers,
                         _replayable(request), self.on_retry)
 
+    def after_error(self, exchange: Exchange, error: httpx.TransportError) -> Retry | None:
+        return exchange.after_error(error, sent=_sent(error),
+                                    timeout=isinstance(error, httpx.TimeoutException))
+
+    def after_response(self, exchange: Exchange, request: httpx.Request,
+                       response: httpx.Response) -> Retry | None:
+        """The retry to make, or None with the attempt history put on the response."""
+        if 300 <= response.status_code < 400:
+            check_redirect(str(request.url), response.status_code,
+                           response.headers.get("location"), self.allow_insecure_redirects)
+        retry = exchange.after_response(response.status_code, response.headers, response)
+        if retry is None:
+            response.extensions = {**response.extensions, ATTEMPTS: exchange.attempts}
+        return retry
+
 
 class RetryTransport(httpx.BaseTransport):
     """``httpx.Client(transport=RetryTransport())``; wraps any inner transport."""
@@ -70,24 +85,19 @@ class RetryTransport(httpx.BaseTransport):
         self.sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        exchange = self.settings.exchange(request)
+        settings = self.settings
+        exchange = settings.exchange(request)
         while True:
             try:
                 response = self.transport.handle_request(request)
             except httpx.TransportError as error:
-                retry = exchange.after_error(error, sent=_sent(error),
-                                             timeout=isinstance(error, httpx.TimeoutException))
+                retry = settings.after_error(exchange, error)
                 if retry is None:
                     raise
                 self.sleep(retry.after)
                 continue
-            if 300 <= response.status_code < 400:
-                check_redirect(str(request.url), response.status_code,
-                               response.headers.get("location"),
-                               self.settings.allow_insecure_redirects)
-            retry = exchange.after_response(response.status_code, response.headers, response)
+            retry = settings.after_response(exchange, request, response)
             if retry is None:
-                response.extensions = {**response.extensions, ATTEMPTS: exchange.attempts}
                 return response
             response.read()
             response.close()
@@ -110,24 +120,19 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self.sleep = sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        exchange = self.settings.exchange(request)
+        settings = self.settings
+        exchange = settings.exchange(request)
         while True:
             try:
                 response = await self.transport.handle_async_request(request)
             except httpx.TransportError as error:
-                retry = exchange.after_error(error, sent=_sent(error),
-                                             timeout=isinstance(error, httpx.TimeoutException))
+                retry = settings.after_error(exchange, error)
                 if retry is None:
                     raise
                 await self.sleep(retry.after)
                 continue
-            if 300 <= response.status_code < 400:
-                check_redirect(str(request.url), response.status_code,
-                               response.headers.get("location"),
-                               self.settings.allow_insecure_redirects)
-            retry = exchange.after_response(response.status_code, response.headers, response)
+            retry = settings.after_response(exchange, request, response)
             if retry is None:
-                response.extensions = {**response.extensions, ATTEMPTS: exchange.attempts}
                 return response
             await response.aread()
             await response.aclose()

@@ -15,7 +15,7 @@ import inspect
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -437,23 +437,22 @@ def _preconditions(request: Request, v: _Validators, note: Any) -> int | None:
 def _if_match_passes(value: str, current: ETag | None) -> bool:
     if current is not None and not current.weak and value == str(current):
         return True  # the usual case: the client echoes the tag it was given
-    tags = parse_etags(value)
-    if tags == "*":
-        return True  # the resource exists
-    if tags is None or current is None:
-        return False
-    return any(strong_match(tag, current) for tag in tags)
+    return _listed(value, current, strong_match)  # RFC 9110 §13.1.1: strong comparison
 
 
 def _if_none_match_fails(value: str, current: ETag | None) -> bool:
     if current is not None and value == str(current):
         return True  # the usual case: the client echoes the tag it was given
+    return _listed(value, current, weak_match)  # RFC 9110 §13.1.2: weak comparison
+
+
+def _listed(value: str, current: ETag | None, match: Callable[[ETag, ETag], bool]) -> bool:
     tags = parse_etags(value)
     if tags == "*":
         return True  # the resource exists
     if tags is None or current is None:
         return False
-    return any(weak_match(tag, current) for tag in tags)
+    return any(match(tag, current) for tag in tags)
 
 
 async def _cache_headers(resource: Resource, headers: Headers) -> None:

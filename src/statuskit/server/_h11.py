@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import h11
@@ -58,22 +58,8 @@ class _CheckedConnection(h11.Connection):
     head_request: bool = False
 
 
-_stock_send = h11_impl.RequestResponseCycle.send
-
-
 class StatusH11Cycle(CycleHygiene, h11_impl.RequestResponseCycle):
-    def send(self, message: Any) -> Coroutine[Any, Any, None]:
-        if not self.response_started:
-            if message["type"] == "http.response.start":
-                message = self._checked_start(message)
-        elif self._strip and message["type"] == "http.response.body":
-            message = self._stripped_body(message)
-        return _stock_send(self, message)
-
-    async def send_500_response(self) -> None:
-        headers, body = self._problem_500()
-        await super().send({"type": "http.response.start", "status": 500, "headers": headers})
-        await super().send({"type": "http.response.body", "body": body, "more_body": False})
+    stock_send = h11_impl.RequestResponseCycle.send
 
 
 class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
 from typing import Any
 
 import httptools
@@ -23,24 +22,11 @@ class _Refused(Exception):
     """Raised inside a parser callback to stop parsing with a verdict."""
 
 
-_stock_send = httptools_impl.RequestResponseCycle.send
 _Stock = httptools_impl.HttpToolsProtocol
 
 
 class StatusHttpToolsCycle(CycleHygiene, httptools_impl.RequestResponseCycle):
-    # A plain function handing back uvicorn's coroutine: the checks cost no extra frame.
-    def send(self, message: Any) -> Coroutine[Any, Any, None]:
-        if not self.response_started:
-            if message["type"] == "http.response.start":
-                message = self._checked_start(message)
-        elif self._strip and message["type"] == "http.response.body":
-            message = self._stripped_body(message)
-        return _stock_send(self, message)
-
-    async def send_500_response(self) -> None:
-        headers, body = self._problem_500()
-        await super().send({"type": "http.response.start", "status": 500, "headers": headers})
-        await super().send({"type": "http.response.body", "body": body, "more_body": False})
+    stock_send = httptools_impl.RequestResponseCycle.send
 
 
 class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):

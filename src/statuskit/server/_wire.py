@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from statuskit.codes import UnknownCode, lookup
@@ -132,10 +133,32 @@ class HeadDeadline:
 
 class CycleHygiene:
     """Mixed into uvicorn's RequestResponseCycle: the app cannot write a 1xx as a final
-    response, nor content on 204/304 (RFC 9110 §15.3.5, §15.4.5, §6.4.1)."""
+    response, nor content on 204/304 (RFC 9110 §15.3.5, §15.4.5, §6.4.1).
 
+    Each protocol names its cycle's own ``send`` as ``stock_send``.
+    """
+
+    stock_send: Callable[..., Coroutine[Any, Any, None]]
     _strip: bool = False
+    response_started: bool
     scope: Any
+
+    # A plain function handing back uvicorn's coroutine: the checks cost no extra frame.
+    def send(self, message: Any) -> Coroutine[Any, Any, None]:
+        if not self.response_started:
+            if message["type"] == "http.response.start":
+                message = self._checked_start(message)
+        elif self._strip and message["type"] == "http.response.body":
+            message = self._stripped_body(message)
+        return type(self).stock_send(self, message)
+
+    async def send_500_response(self) -> None:
+        headers, body = problem_response(500, close=True)
+        if self.scope["method"] == "HEAD":
+            body = b""
+        stock_send = type(self).stock_send
+        await stock_send(self, {"type": "http.response.start", "status": 500, "headers": headers})
+        await stock_send(self, {"type": "http.response.body", "body": body, "more_body": False})
 
     def _checked_start(self, message: Any) -> Any:
         status = message["status"]
@@ -156,9 +179,3 @@ class CycleHygiene:
             return {"type": message["type"], "body": b"",
                     "more_body": message.get("more_body", False)}
         return message
-
-    def _problem_500(self) -> tuple[list[tuple[bytes, bytes]], bytes]:
-        headers, body = problem_response(500, close=True)
-        if self.scope["method"] == "HEAD":
-            body = b""
-        return headers, body
