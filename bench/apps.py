@@ -100,6 +100,51 @@ def falcon_app() -> Any:
     return app
 
 
+def falcon_store_app(store: Any) -> Any:
+    """What ``statuskit serve`` answers on GET /notes/{id}, in Falcon, from the same store:
+    404, 304 on a matching If-None-Match, 406, JSON / text / Markdown, ETag,
+    Last-Modified, Cache-Control, Vary and Accept-Ranges."""
+    from datetime import UTC, datetime
+
+    import falcon
+    import falcon.asgi
+
+    provided = ["application/json", "text/plain", "text/markdown"]
+
+    class Note:
+        async def on_get(self, req: Any, resp: Any, note_id: str) -> None:
+            note = store.get(note_id)
+            if note is None:
+                raise falcon.HTTPNotFound()
+            etag = falcon.ETag(note.etag)
+            resp.etag = etag
+            resp.last_modified = datetime.fromtimestamp(note.modified, UTC)
+            resp.cache_control = ["no-cache"]
+            resp.vary = ("Accept",)
+            resp.accept_ranges = "bytes"
+            tags = req.if_none_match
+            if tags is not None and (tags == "*" or etag in tags):
+                resp.status = falcon.HTTP_304
+                return
+            media = req.client_prefers(provided)
+            if media is None:
+                raise falcon.HTTPNotAcceptable()
+            if media == "text/plain":
+                resp.content_type = "text/plain; charset=utf-8"
+                resp.text = f"{note.title}\n\n{note.body}\n"
+            elif media == "text/markdown":
+                resp.content_type = "text/markdown; charset=utf-8"
+                resp.text = f"# {note.title}\n\n{note.body}\n"
+            else:
+                resp.content_type = "application/json"
+                resp.data = json.dumps(note.as_json(), separators=(",", ":"),
+                                       ensure_ascii=False).encode()
+
+    app = falcon.asgi.App()
+    app.add_route("/notes/{note_id}", Note())
+    return app
+
+
 # -- Starlette and FastAPI ---------------------------------------------------------------
 
 

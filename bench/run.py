@@ -134,6 +134,13 @@ def serve(mode: str, port: int) -> None:
 
         uvicorn.Server(config(apps.statuskit_app(), port=port, uvicorn_options=options)).run()
         return
+    if mode == "falcon-store":
+        from statuskit.reference.store import NoteStore
+
+        store = NoteStore()
+        store.create("n1", "benchmark", "the same note in every framework")
+        uvicorn.run(apps.falcon_store_app(store), host="127.0.0.1", port=port, **options)
+        return
     if mode == "storm":
         uvicorn.run(_counting_503, host="127.0.0.1", port=port, **options)
         return
@@ -192,6 +199,7 @@ def loopback(seconds: float, rounds: int) -> None:
         "falcon-stock": ("Falcon, stock uvicorn httptools", "/notes/1"),
         "bare-stock": ("bare ASGI, stock uvicorn httptools", "/notes/1"),
         "reference": ("statuskit serve: reference API, GET /notes/{id} (SQLite)", "/notes/n1"),
+        "falcon-store": ("Falcon doing the same from the same SQLite store", "/notes/n1"),
     }
     procs = {}
     for mode in servers:
@@ -226,8 +234,8 @@ def loopback(seconds: float, rounds: int) -> None:
                 f"{serve_rps / best[('resource-stock', kind)][0]:.0%}")
             row("ratio", f"{kind}: serve stack / Falcon on stock httptools",
                 f"{serve_rps / best[('falcon-stock', kind)][0]:.2f}x")
-            row("ratio", f"{kind}: statuskit serve (reference) / Falcon",
-                f"{best[('reference', kind)][0] / best[('falcon-stock', kind)][0]:.2f}x")
+            row("ratio", f"{kind}: statuskit serve (reference) / Falcon, same store",
+                f"{best[('reference', kind)][0] / best[('falcon-store', kind)][0]:.2f}x")
             row("ratio", f"{kind}: h11 / stock httptools (same app)",
                 f"{best[('resource-h11', kind)][0] / best[('resource-stock', kind)][0]:.0%}")
     finally:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from statuskit._json import compact_json
 from statuskit.codes import UnknownCode, lookup
 
 __all__ = ["PROBLEM_CONTENT_TYPE", "problem_body", "problem_headers"]
@@ -43,7 +43,7 @@ def problem_body(
     if instance is not None:
         document["instance"] = instance
     document.update(extensions)
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return compact_json(document)
 
 
 def problem_headers(body: bytes) -> list[tuple[bytes, bytes]]:

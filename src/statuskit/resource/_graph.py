@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from statuskit._json import compact_json
 from statuskit.http.accept import negotiate, negotiate_language
 from statuskit.http.dates import format_http_date, parse_http_date
 from statuskit.http.etags import ETag, parse_etag, parse_etags, strong_match, weak_match
@@ -523,7 +524,7 @@ def render(value: Any, media_type: str) -> bytes:
         return value
     if isinstance(value, str):
         return value.encode("utf-8")
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return compact_json(value)
 
 
 def _ranged(request: Request, body: bytes, media_type: str, headers: Headers,
