@@ -87,7 +87,7 @@ class Guard:
         e.g. ``"10/second"``; ``redis://host:port`` shares the allowance between
         processes; the key defaults to the client address.
     ``max_concurrency`` (None), ``busy_retry_after`` (1 s)
-        503 once this many requests are in flight.
+        503 once this many requests are in flight (counted in ``in_flight`` while set).
     ``maintenance`` (False), ``maintenance_retry_after`` (60 s)
         503 for every request while set; settable at runtime (``guard.maintenance = True``).
     ``timeout_param`` ("timeout"), ``timeout_header`` ("request-timeout"),
@@ -243,9 +243,9 @@ class Guard:
             return
 
         client_timeout = None
-        if fields.request_timeout is not None or (
-            self._timeout_param is not None and self._timeout_param in query
-        ):
+        timeout_param = self._timeout_param
+        if (timeout_param is not None and timeout_param in query) \
+                or fields.request_timeout is not None:
             try:
                 client_timeout = self._client_timeout(scope, fields)
             except _Malformed as exc:
@@ -270,23 +270,24 @@ class Guard:
                 body_retry_after,
                 self.body_timeout,
             )
-        self.in_flight += 1
+        app_receive = exchange.receive if wrap_receive else receive
+        counted = self.max_concurrency is not None  # in_flight matters only for shedding
+        if counted:
+            self.in_flight += 1
         try:
             if client_timeout is None:
                 try:
-                    await self.app(scope, exchange.receive if wrap_receive else receive,
-                                   exchange.send)
+                    await self.app(scope, app_receive, exchange.send)
                 except Exception as exc:
                     await self._app_failed(exc, scope, exchange)
                     return
                 if not exchange.started:
                     await self._no_response(scope, exchange)
             else:
-                await self._run_with_deadline(
-                    scope, exchange.receive if wrap_receive else receive, exchange, client_timeout
-                )
+                await self._run_with_deadline(scope, app_receive, exchange, client_timeout)
         finally:
-            self.in_flight -= 1
+            if counted:
+                self.in_flight -= 1
 
     # -- running the app ------------------------------------------------------------
 
