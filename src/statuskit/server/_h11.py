@@ -15,6 +15,7 @@ from statuskit.server._wire import (
     WireState,
     later_http1_minor,
     logger,
+    with_cycle_class,
 )
 
 
@@ -62,6 +63,10 @@ class StatusH11Cycle(CycleHygiene, h11_impl.RequestResponseCycle):
     stock_send = h11_impl.RequestResponseCycle.send
 
 
+_Stock = h11_impl.H11Protocol
+_hygienic_handle_events = with_cycle_class(_Stock.handle_events, h11_impl, StatusH11Cycle)
+
+
 class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
     """``uvicorn.Config(http=StatusH11Protocol)``; tune with :func:`h11_protocol`."""
 
@@ -101,13 +106,13 @@ class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
 
     def handle_events(self) -> None:
         previous = self.cycle
-        super().handle_events()
-        cycle = self.cycle
-        if cycle is not previous and type(cycle) is h11_impl.RequestResponseCycle:
+        if self.response_hygiene:
+            _hygienic_handle_events(self)
+        else:
+            _Stock.handle_events(self)
+        if self.cycle is not previous and self.cycle is not None:
             self._wire.in_head = False
             self._wire.message_started = False
-            if self.response_hygiene:
-                cycle.__class__ = StatusH11Cycle
 
     def on_response_complete(self) -> None:
         wire = self._wire
