@@ -89,12 +89,12 @@ def test_charset_not_named_needs_a_star() -> None:
 
 @given(st.text())
 def test_parsers_never_raise(value: str) -> None:
-    parse_accept(value)
-    parse_qlist(value)
-    negotiate(OFFERS, value)
-    negotiate_language(["en"], value)
-    negotiate_encoding(["gzip", "identity"], value)
-    negotiate_charset(["utf-8"], value)
+    assert all(0 <= r.q <= 1 for r in parse_accept(value))  # RFC 9110 §12.4.2
+    assert all(0 <= q <= 1 for _, q in parse_qlist(value))
+    assert negotiate(OFFERS, value) in (*OFFERS, None)
+    assert negotiate_language(["en"], value) in ("en", None)
+    assert negotiate_encoding(["gzip", "identity"], value) in ("gzip", "identity", None)
+    assert negotiate_charset(["utf-8"], value) in ("utf-8", None)
 
 
 @given(st.sampled_from(OFFERS), st.integers(1, 1000))

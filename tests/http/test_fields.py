@@ -66,7 +66,12 @@ def test_allow_round_trips(values: list[str]) -> None:
 
 @given(st.text())
 def test_parsers_never_raise(value: str) -> None:
-    parse_list(value)
-    parse_allow(value)
-    parse_content_type(value)
-    is_token(value)
+    # RFC 9110 §5.6.1: empty members dropped, optional whitespace (SP, HTAB) trimmed
+    assert all(member and member == member.strip(" \t") for member in parse_list(value))
+    assert all(is_token(method) for method in parse_allow(value))  # RFC 9110 §10.2.1
+    content_type = parse_content_type(value)
+    if content_type is not None:
+        media_type, params = content_type
+        assert media_type == media_type.lower() and media_type.count("/") == 1
+        assert isinstance(params, dict)
+    assert is_token(value) == (value != "" and all(is_token(c) for c in value))

@@ -87,9 +87,15 @@ def test_content_range_parses() -> None:
 
 @given(st.text())
 def test_parsers_never_raise(value: str) -> None:
-    parse_range(value)
-    parse_content_range(value)
-    parse_unsatisfied_range(value)
+    specs = parse_range(value)
+    assert specs is None or (len(specs) > 0 and all(isinstance(s, RangeSpec) for s in specs))
+    content_range = parse_content_range(value)
+    if content_range is not None:
+        first, last, complete = content_range
+        assert 0 <= first <= last
+        assert complete is None or last < complete  # RFC 9110 §14.4
+    length = parse_unsatisfied_range(value)
+    assert length is None or length >= 0
 
 
 @given(
