@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = ["ETag", "parse_etag", "parse_etags", "strong_match", "weak_match"]
@@ -19,13 +19,17 @@ class ETag:
 
     opaque: str
     weak: bool = False
+    # The field value as sent; formatted once, since a tag is compared and sent often.
+    _text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not _OPAQUE.fullmatch(self.opaque):
             raise ValueError(f"not an entity-tag value: {self.opaque!r}")
+        text = f'W/"{self.opaque}"' if self.weak else f'"{self.opaque}"'
+        object.__setattr__(self, "_text", text)
 
     def __str__(self) -> str:
-        return f'W/"{self.opaque}"' if self.weak else f'"{self.opaque}"'
+        return self._text
 
 
 def parse_etag(value: str | bytes) -> ETag | None:

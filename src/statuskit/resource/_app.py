@@ -11,7 +11,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
-from statuskit.resource._graph import Answer, decide, problem
+from statuskit.resource._graph import decide, problem
 from statuskit.resource._request import Request
 from statuskit.resource._resource import Resource
 
@@ -36,7 +36,7 @@ _CONVERTERS: dict[str, tuple[str, Callable[[str], Any]]] = {
 class Route:
     """One path template (``/notes/{id}``, ``/items/{n:int}``, ``/files/{rest:path}``)."""
 
-    __slots__ = ("converters", "pattern", "resource", "static", "template")
+    __slots__ = ("converters", "pattern", "resource", "static", "template", "text_only")
 
     def __init__(self, template: str, resource: type[Resource]) -> None:
         self.template = template
@@ -53,12 +53,15 @@ class Route:
             end = m.end()
         regex += re.escape(template[end:])
         self.static = not self.converters
+        self.text_only = all(convert is str for convert in self.converters.values())
         self.pattern = re.compile(regex)
 
     def match(self, path: str) -> dict[str, Any] | None:
         m = self.pattern.fullmatch(path)
         if m is None:
             return None
+        if self.text_only:
+            return m.groupdict()  # nothing to convert
         return {name: self.converters[name](value) for name, value in m.groupdict().items()}
 
 
@@ -125,28 +128,26 @@ class App:
                 return
 
         found = self._route(path)
-        tracing = self.debug or self.trace_hook is not None
-        trace: list[str] | None = [] if tracing else None
-        request = Request(scope, receive, found[1] if found else {}, self.state)
+        trace: list[str] | None = [] if self.debug or self.trace_hook is not None else None
         if found is None:
+            request = Request(scope, receive, {}, self.state)
             answer = problem(404)  # RFC 9110 §15.5.5: no resource at this path
         else:
+            request = Request(scope, receive, found[1], self.state)
             answer = await decide(found[0](request), request, trace)
         if trace is not None:
             if self.trace_hook is not None:
                 self.trace_hook(request, answer.status, trace)
             if self.debug:
                 answer.headers.append((b"x-statuskit-trace", ",".join(trace).encode()))
-        await _send_answer(send, answer, scope["method"] == "HEAD")
 
-
-async def _send_answer(send: Send, answer: Answer, head: bool) -> None:
-    headers = answer.headers
-    status = answer.status
-    body = answer.body
-    if status != 204 and status != 304 and not 100 <= status < 200:
-        # RFC 9110 §8.6; a HEAD answer carries the length a GET would have had (§9.3.2)
-        headers.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head or status in (204, 304)
-                else body})
+        headers, status, body = answer.headers, answer.status, answer.body
+        if status == 204 or status == 304 or status < 200:
+            body = b""  # RFC 9110 §6.4.1: these never carry content, nor its length
+        else:
+            # RFC 9110 §8.6; a HEAD answer carries the length a GET would have had (§9.3.2)
+            headers.append((b"content-length", str(len(body)).encode()))
+            if scope["method"] == "HEAD":
+                body = b""
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

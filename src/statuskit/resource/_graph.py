@@ -162,8 +162,11 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     validators = await _validators(resource) if resource._validated else _NO_VALIDATORS
     verdict = _preconditions(request, validators, note)
     if verdict is not None:
-        return await _not_modified(resource, validators) if verdict == 304 \
-            else problem(412)
+        if verdict == 412:
+            return problem(412)
+        cache_control = await _ask(resource, "cache_control") \
+            if "cache_control" in asks else None
+        return _not_modified(resource, validators, cache_control)
 
     if method == "GET" or method == "HEAD":
         return await _read(resource, request, media_type, language, validators, note)
@@ -456,22 +459,17 @@ def _listed(value: str, current: ETag | None, match: Callable[[ETag, ETag], bool
     return any(match(tag, current) for tag in tags)
 
 
-async def _cache_headers(resource: Resource, headers: Headers) -> None:
-    if _asks(resource, "cache_control"):
-        cache_control = await _ask(resource, "cache_control")
-        if cache_control:
-            headers.append((b"cache-control", cache_control.encode()))
+def _cache_headers(resource: Resource, headers: Headers, cache_control: str | None) -> None:
+    if cache_control:
+        headers.append((b"cache-control", cache_control.encode()))
     headers.extend(_vary(resource))
 
 
-async def _not_modified(resource: Resource, v: _Validators) -> Answer:
+def _not_modified(resource: Resource, v: _Validators, cache_control: str | None) -> Answer:
     # RFC 9110 §15.4.5: the fields a 200 would carry that describe the representation
     # or its caching, and no content.
     headers = v.headers()
-    if "cache_control" in resource._overridden:
-        await _cache_headers(resource, headers)
-    else:
-        headers.extend(_vary(resource))
+    _cache_headers(resource, headers, cache_control)
     return Answer(304, headers)
 
 
@@ -493,10 +491,9 @@ async def _read(resource: Resource, request: Request, media_type: str, language:
     headers.extend(v.headers())
     if language is not None:
         headers.append((b"content-language", language.encode()))
-    if "cache_control" in resource._overridden:
-        await _cache_headers(resource, headers)
-    else:
-        headers.extend(_vary(resource))
+    cache_control = await _ask(resource, "cache_control") \
+        if "cache_control" in resource._overridden else None
+    _cache_headers(resource, headers, cache_control)
     status = 200
     if "non_authoritative" in resource._overridden and \
             await _ask(resource, "non_authoritative"):
