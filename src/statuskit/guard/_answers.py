@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from statuskit.problem import problem_body, problem_headers
-
-Message = MutableMapping[str, Any]
-Send = Callable[[Message], Awaitable[None]]
+from statuskit.types import Send
 
 # A short, generic explanation per code; nothing from the request is echoed back.
 DETAILS: dict[int, str] = {

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable
 from typing import Any
 
 from statuskit.guard._answers import send_problem
-
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from statuskit.types import Message, Receive, Send
 
 logger = logging.getLogger("statuskit.guard")
 

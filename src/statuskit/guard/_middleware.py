@@ -12,16 +12,15 @@ import contextlib
 import logging
 import math
 import secrets
-from collections.abc import Awaitable, Callable, Collection, Iterable, MutableMapping
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, NamedTuple
 
 from statuskit.guard._answers import send_problem
-from statuskit.guard._exchange import Exchange, Receive, Send
+from statuskit.guard._exchange import Exchange
+from statuskit.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["Guard", "Quota"]
 
-Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 logger = logging.getLogger("statuskit.guard")
 

@@ -9,17 +9,17 @@ and no content where none is allowed.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from statuskit.codes import UnknownCode, allows_body, lookup
 from statuskit.http import format_content_range, parse_range, resolve_ranges
 from statuskit.problem import PROBLEM_CONTENT_TYPE, problem_body
+from statuskit.types import Send
 
 __all__ = ["status_app"]
 
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 _PARTIAL = b"0123456789" * 10  # what /status/206 takes ranges of
 

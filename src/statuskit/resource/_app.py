@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from statuskit.resource._graph import decide, problem
 from statuskit.resource._request import Request
 from statuskit.resource._resource import Resource
+from statuskit.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["App", "Route"]
 
 logger = logging.getLogger("statuskit.resource")
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 TraceHook = Callable[[Request, int, list[str]], None]
 
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::(int|str|path))?\}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
+
+from statuskit.types import Receive
 
 __all__ = ["Request"]
 
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 
 class Request:
