@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from statuskit.codes import Code, UnknownCode, all_codes, lookup, seed_codes
+from statuskit.defaults import HEADER_TIMEOUT
 
 __all__ = ["main"]
 
@@ -154,7 +155,7 @@ def _add_serve(sub: Any) -> None:
     serve.add_argument("--upstream", metavar="URL", help="the gateway's upstream base URL")
     serve.add_argument("--token", action="append", default=[], metavar="NAME:SCOPE",
                        help="an extra bearer token; SCOPE is rw, ro or proxy")
-    serve.add_argument("--header-timeout", type=float, default=10.0, metavar="S",
+    serve.add_argument("--header-timeout", type=float, default=HEADER_TIMEOUT, metavar="S",
                        help="408 when a request's header section takes longer")
     serve.set_defaults(handler=_cmd_serve)
 

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable, Collection, Iterable
 from typing import Any, NamedTuple
 
+from statuskit.defaults import BODY_TIMEOUT, MAX_BODY_SIZE, MAX_TARGET_LENGTH
 from statuskit.guard._answers import send_problem
 from statuskit.guard._exchange import Exchange
 from statuskit.types import ASGIApp, Receive, Scope, Send
@@ -28,8 +29,6 @@ logger = logging.getLogger("statuskit.guard")
 # handing "2.0" or "3.0" is reporting an HTTP/1 request line with that version, which is
 # not HTTP/2 or HTTP/3 at all (RFC 9113 §3, RFC 9114 §3): RFC 9110 §15.6.6 505.
 SPOKEN_VERSIONS = frozenset({"1.0", "1.1", "1", "2", "3"})
-
-MiB = 1024 * 1024
 
 
 class Quota(NamedTuple):
@@ -106,9 +105,9 @@ class Guard:
         app: ASGIApp,
         *,
         extension_methods: Iterable[str] = (),
-        max_target_length: int = 8192,
+        max_target_length: int = MAX_TARGET_LENGTH,
         require_length: Collection[str] | Callable[[str, str], bool] | None = None,
-        max_body_size: int | None = MiB,
+        max_body_size: int | None = MAX_BODY_SIZE,
         quota: Callable[[Scope], Quota | None] | None = None,
         rate_limit: str | None = None,
         rate_limit_storage: str = "memory://",
@@ -121,7 +120,7 @@ class Guard:
         timeout_param: str | None = "timeout",
         timeout_header: str | None = "request-timeout",
         max_client_timeout: float = 300.0,
-        body_timeout: float | None = 30.0,
+        body_timeout: float | None = BODY_TIMEOUT,
         check_content_length: bool = True,
     ) -> None:
         from statuskit.http.methods import REGISTERED_METHODS

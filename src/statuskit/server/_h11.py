@@ -9,6 +9,7 @@ from typing import Any
 import h11
 from uvicorn.protocols.http import h11_impl
 
+from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH
 from statuskit.server._wire import (
     CycleHygiene,
     HeadDeadline,
@@ -22,8 +23,8 @@ from statuskit.server._wire import (
 class _CheckedConnection(h11.Connection):
     """h11 parses; this names what it lets through but the wire does not accept."""
 
-    max_target_length = 8192
-    max_header_size = 16384
+    max_target_length = MAX_TARGET_LENGTH
+    max_header_size = MAX_HEADER_SIZE
     methods: frozenset[bytes] = frozenset()
 
     def next_event(self) -> Any:
@@ -73,8 +74,8 @@ class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
     # As on the httptools protocol: off when a Guard in front keeps the same rules.
     response_hygiene: bool = True
 
-    max_target_length: int = 8192
-    max_header_size: int = 16384
+    max_target_length: int = MAX_TARGET_LENGTH
+    max_header_size: int = MAX_HEADER_SIZE
     extension_methods: frozenset[str] = frozenset()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -129,9 +130,9 @@ class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
 
 def h11_protocol(
     *,
-    header_timeout: float = 10.0,
-    max_target_length: int = 8192,
-    max_header_size: int = 16384,
+    header_timeout: float = HEADER_TIMEOUT,
+    max_target_length: int = MAX_TARGET_LENGTH,
+    max_header_size: int = MAX_HEADER_SIZE,
     extension_methods: Iterable[str] = (),
 ) -> type[StatusH11Protocol]:
     """A protocol class with these limits, for ``uvicorn.Config(http=...)``."""

@@ -8,6 +8,7 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http import httptools_impl
 
+from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH
 from statuskit.server._wire import (
     WIRE_VERSIONS,
     CycleHygiene,
@@ -38,9 +39,9 @@ _hygienic_headers_complete = with_cycle_class(
 class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):
     """``uvicorn.Config(http=StatusHttpToolsProtocol)``; tune with :func:`httptools_protocol`."""
 
-    max_target_length: int = 8192
+    max_target_length: int = MAX_TARGET_LENGTH
     # Request line plus header fields; nginx and h11 sit at 8-16 KiB.
-    max_header_size: int = 16384
+    max_header_size: int = MAX_HEADER_SIZE
     # Response rules for the app (no 1xx as final, no content on 204/304). Off when a
     # Guard stands in front (as in run()), which keeps the same rules.
     response_hygiene: bool = True
@@ -155,9 +156,9 @@ class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):
 
 def httptools_protocol(
     *,
-    header_timeout: float = 10.0,
-    max_target_length: int = 8192,
-    max_header_size: int = 16384,
+    header_timeout: float = HEADER_TIMEOUT,
+    max_target_length: int = MAX_TARGET_LENGTH,
+    max_header_size: int = MAX_HEADER_SIZE,
     response_hygiene: bool = True,
 ) -> type[StatusHttpToolsProtocol]:
     """A protocol class with these limits, for ``uvicorn.Config(http=...)``."""

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import uvicorn
 
+from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH
 from statuskit.guard import Guard
 from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.server._h11 import h11_protocol
@@ -17,8 +18,8 @@ def config(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    header_timeout: float = 10.0,
-    max_header_size: int = 16384,
+    header_timeout: float = HEADER_TIMEOUT,
+    max_header_size: int = MAX_HEADER_SIZE,
     parser: Literal["httptools", "h11"] = "httptools",
     uvicorn_options: dict[str, Any] | None = None,
     **guard_settings: Any,
@@ -40,7 +41,7 @@ def config(
         max_target_length = app.max_target_length
         extension_methods: Any = app.methods - REGISTERED_METHODS
     else:
-        max_target_length = guard_settings.setdefault("max_target_length", 8192)
+        max_target_length = guard_settings.setdefault("max_target_length", MAX_TARGET_LENGTH)
         extension_methods = guard_settings.get("extension_methods", ())
         guard_settings.setdefault("check_content_length", False)
         guard = Guard(app, **guard_settings)
@@ -70,7 +71,7 @@ def run(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    header_timeout: float = 10.0,
+    header_timeout: float = HEADER_TIMEOUT,
     **settings: Any,
 ) -> None:
     """Serve ``app`` with every wire and transport code; blocks until shut down.

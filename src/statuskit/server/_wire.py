@@ -10,6 +10,7 @@ from types import FunctionType, ModuleType
 from typing import Any
 
 from statuskit.codes import UnknownCode, lookup
+from statuskit.defaults import HEADER_TIMEOUT
 from statuskit.guard._answers import DETAILS, problem_response
 
 logger = logging.getLogger("statuskit.server")
@@ -83,7 +84,7 @@ class HeadDeadline:
     cost is a clock read, not a timer.
     """
 
-    header_timeout: float = 10.0
+    header_timeout: float = HEADER_TIMEOUT
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
     server_state: Any
