@@ -15,6 +15,7 @@ import httpx
 from statuskit.guard import Guard
 from statuskit.reference._index import index_document, probe_plan
 from statuskit.reference._jobs import JobBoard
+from statuskit.reference._ranges import ignore_unreadable_range
 from statuskit.reference._resources import (
     Drafts,
     Fail,
@@ -30,6 +31,7 @@ from statuskit.reference._resources import (
     NoteItem,
     Notes,
     OldNotes,
+    PrivateNoteItem,
     PrivateNotes,
     Slow,
     State,
@@ -93,6 +95,7 @@ def create_app(
     )
     state = State(
         store=NoteStore(db),
+        private_store=NoteStore(db, area="private"),
         jobs=JobBoard(job_seconds),
         upstream=client,
         gateway_timeout=gateway_timeout,
@@ -120,6 +123,7 @@ def create_app(
             "/latest-note": LatestNote,
             "/drafts": Drafts,
             "/private/notes": PrivateNotes,
+            "/private/notes/{id}": PrivateNoteItem,
             "/gateway/{path:path}": Gateway,
             "/slow": Slow,
             "/fail": Fail,
@@ -130,7 +134,7 @@ def create_app(
         debug=debug,
     )
     return Guard(
-        app,
+        ignore_unreadable_range(app),
         rate_limit=rate_limit,
         rate_limit_storage=rate_limit_storage,
         max_concurrency=max_concurrency,
