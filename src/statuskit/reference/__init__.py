@@ -7,6 +7,7 @@ app); ``statuskit serve`` runs it behind statuskit's wire protocol.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,7 +64,7 @@ def parse_tokens(specs: Iterable[str]) -> dict[str, str]:
 class Index(Resource):
     """``/``: one example request per seed code, and the probe plan."""
 
-    def representation(self, media_type: str) -> Any:
+    def representation(self, media_type: str) -> str:
         state: State = self.request.state
         return state.index
 
@@ -106,7 +107,8 @@ def create_app(
         proxy_token=next(iter(sorted(state.proxy_tokens)), None),
         read_only_token=next((t for t, s in sorted(table.items()) if s == "ro"), None),
     )
-    state.index = index_document(plan)
+    # Rendered once, indented: people read this page with curl.
+    state.index = json.dumps(index_document(plan), indent=2, ensure_ascii=False) + "\n"
     app = App(
         {
             "/": Index,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
@@ -45,7 +44,7 @@ class State:
     gateway_timeout: float
     tokens: dict[str, str] = field(default_factory=dict)  # token -> "rw" | "ro"
     proxy_tokens: frozenset[str] = frozenset()
-    index: dict[str, Any] = field(default_factory=dict)  # GET / (examples and the plan)
+    index: str = ""  # GET /: the examples and the plan, as JSON text
 
 
 def _state(resource: Resource) -> State:
@@ -409,6 +408,3 @@ class Fail(Resource):
     def representation(self, media_type: str) -> Any:
         raise RuntimeError("the reference API's deliberate failure at /fail")
 
-
-def json_bytes(document: Any) -> bytes:
-    return json.dumps(document, indent=2).encode()
