@@ -57,3 +57,15 @@ def test_target_size_step_expands_past_the_limit_and_is_414(server: int,
         reply = conn.read_response()
     assert reply.status == 414
     assert reply.header("content-type") == "application/problem+json"
+
+
+def test_index_documents_the_limits_bad_input_meets(client: httpx.Client) -> None:
+    from statuskit.reference._content import MAX_JSON_DEPTH
+
+    limits = client.get("/").json()["limits"]
+    assert f"at most {MAX_JSON_DEPTH} nested" in limits["json"]
+    assert "'/'" in limits["note_id"] and limits["note_id"].endswith("422")
+    deep = b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1)
+    refused = client.post("/jobs", content=deep, headers={"content-type": "application/json"})
+    assert refused.status_code == 400
+    assert refused.headers["content-type"] == "application/problem+json"

@@ -26,13 +26,18 @@ from __future__ import annotations
 from typing import Any
 
 from statuskit.codes import lookup
+from statuskit.defaults import MAX_TARGET_LENGTH
+from statuskit.reference._content import MAX_JSON_DEPTH
+from statuskit.reference._ids import ID_ALPHABET
+from statuskit.reference._resources import MAX_NOTE_BYTES, MAX_TITLE
+from statuskit.reference._status_echo import MAX_LOCATION_LENGTH
 
 __all__ = ["index_document", "probe_plan"]
 
 _NOTE = {"title": "probe note", "body": "written by the probe plan"}
 # Past the notes' 64 KiB limit and the 8 KiB target limit (statuskit.defaults).
-_BIG_NOTE_BYTES = 65 * 1024
-_LONG_TARGET_BYTES = 9000
+_BIG_NOTE_BYTES = MAX_NOTE_BYTES + 1024
+_LONG_TARGET_BYTES = MAX_TARGET_LENGTH + 808
 _JSON = {"Content-Type": "application/json"}
 
 
@@ -174,6 +179,17 @@ def probe_plan(*, proxy_token: str | None, read_only_token: str | None) -> dict[
     return {"version": 1, "probes": probes}
 
 
+# What bad input is refused with, so a client can know before it sends.
+LIMITS = {
+    "json": f"at most {MAX_JSON_DEPTH} nested arrays/objects; no lone surrogates "
+            "(\\ud800-\\udfff unpaired), NaN or Infinity: 400",
+    "note_id": f"{ID_ALPHABET}: 422",
+    "note_content_bytes": MAX_NOTE_BYTES,
+    "note_title_characters": MAX_TITLE,
+    "status_location": f"a same-origin RFC 3986 path reference, at most {MAX_LOCATION_LENGTH} "
+                       "characters, percent-encoded: 400 otherwise",
+}
+
 _REQUEST_KEYS = ("method", "path", "headers", "json", "body", "content_size", "target_size")
 
 
@@ -197,6 +213,7 @@ def index_document(plan: dict[str, Any]) -> dict[str, Any]:
         examples.append(example)
     return {
         "service": "statuskit reference API",
+        "limits": LIMITS,
         "examples": examples,
         "statuskit_plan": plan,
     }
