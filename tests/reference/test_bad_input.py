@@ -223,3 +223,20 @@ def test_status_redirect_keeps_a_same_origin_location(client: httpx.Client, fine
     location = reply.headers["location"]
     assert location == fine
     assert urlsplit(_as_a_browser_reads_it(location)).netloc == "statuskit.test"
+
+
+# -- found while attacking the rest of the reference -------------------------------------
+
+def test_gateway_path_with_a_nul_is_forwarded_encoded_not_a_500(client: httpx.Client) -> None:
+    reply = client.get("/gateway/%00", headers={"proxy-authorization": "Bearer demo-proxy"})
+    assert reply.status_code == 203  # the upstream's 404 document, reshaped
+    assert reply.json()["upstream_status"] == 404
+
+
+@pytest.mark.parametrize("path", ["/status/\u0662\u0660\u0660", "/status/503?retry_after=\u0661"])
+def test_status_takes_ascii_digits_only(client: httpx.Client, path: str) -> None:
+    # Arabic-Indic digits pass str.isdigit; HTTP's DIGIT is %x30-39 (RFC 5234 B.1).
+    reply = client.get(path)
+    assert reply.status_code in (400, 404)
+    assert reply.headers["content-type"] == PROBLEM
+    assert "retry-after" not in reply.headers

@@ -50,7 +50,8 @@ async def status_app(scope: MutableMapping[str, Any], receive: Any, send: Send) 
     tail = scope["path"][len(root):].strip("/")
     head = scope["method"] == "HEAD"
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    if not tail.isdigit() or len(tail) != 3:
+    # isascii: str.isdigit is also true for other scripts' digits ("٢٠٠").
+    if not (tail.isascii() and tail.isdigit()) or len(tail) != 3:
         await _problem(send, 404, "Ask for /status/NNN with a three-digit code.", head)
         return
     code = int(tail)
@@ -61,7 +62,7 @@ async def status_app(scope: MutableMapping[str, Any], receive: Any, send: Send) 
         await _problem(send, 404, "Codes 200 to 599 can be asked for here.", head)
         return
     retry_after = query.get("retry_after", ["1"])[0]
-    if not retry_after.isdigit() or len(retry_after) > 9:
+    if not (retry_after.isascii() and retry_after.isdigit()) or len(retry_after) > 9:
         await _problem(send, 400, "retry_after must be a whole number of seconds.", head)
         return
     location = query.get("location", ["/"])[0]
