@@ -79,11 +79,12 @@ def _markdown(note: Note) -> str:
 class _InArea(Resource):
     """A resource of one notes area: the public notes or the private ones."""
 
+    private: ClassVar[bool] = False
     collection: ClassVar[str] = "/notes"
 
     def store(self) -> NoteStore:
         state = _state(self)
-        return state.private_store if self.collection == "/private/notes" else state.store
+        return state.private_store if self.private else state.store
 
 
 class Notes(_InArea):
@@ -329,6 +330,7 @@ class Drafts(Moved):
 class _Private(_InArea):
     """The private area: its own notes, readable with any token, writable with rw."""
 
+    private = True
     collection = "/private/notes"
 
     def authorized(self) -> bool | str:
