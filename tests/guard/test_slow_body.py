@@ -161,8 +161,10 @@ async def _streams_while_listening(scope: dict[str, Any], receive: Any, send: An
     for _ in range(6):
         await asyncio.sleep(0.2)
         await send({"type": "http.response.body", "body": b".", "more_body": True})
-    await send({"type": "http.response.body", "body": str(size).encode(), "more_body": False})
+    if listener.done():
+        listener.result()  # what the listener raised ends the response, as a task group would
     listener.cancel()
+    await send({"type": "http.response.body", "body": str(size).encode(), "more_body": False})
 
 
 def test_the_body_clock_stops_once_the_body_is_complete(guarded):
