@@ -38,9 +38,10 @@ _STATIC_METHODS = frozenset({"GET", "HEAD"})
 
 
 def route_path(scope: Scope) -> str:
-    """The path the router matches: the request path below the app's root path."""
+    """The path the app's router matches: the request path below the app's root path
+    (inside a mount, Starlette keeps the app's own root path as ``app_root_path``)."""
     path: str = scope["path"]
-    root: str = scope.get("root_path", "")
+    root: str = scope.get("app_root_path", scope.get("root_path", ""))
     if root and path.startswith(root):
         return path[len(root):] or "/"
     return path
