@@ -108,5 +108,5 @@ def test_accept_charset_star_takes_the_servers_first() -> None:
 
 def test_a_charset_python_cannot_encode_is_refused_at_class_definition() -> None:
     with pytest.raises(ValueError, match="x-klingon"):
-        class Bad(Resource):  # noqa: F841
+        class Bad(Resource):
             provides = ("text/plain;charset=x-klingon",)
