@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from statuskit.resource._graph import decide, problem
+from statuskit.resource._answer import problem
+from statuskit.resource._flow import decide
 from statuskit.resource._request import Request
 from statuskit.resource._resource import Resource
 from statuskit.types import ASGIApp, Receive, Scope, Send

@@ -1,7 +1,7 @@
 """``Resource``: a class that answers questions about one thing at one URL.
 
 Override the questions whose default does not fit; each may be ``async def``.
-The decision graph (``_graph``) asks them in RFC 9110 order and the status code
+The decision graph (``_flow``) asks them in RFC 9110 order and the status code
 falls out of the answers; no method here ever names a status number.
 """
 
@@ -15,6 +15,7 @@ from typing import Any, ClassVar, TypeAlias, TypeVar
 
 from statuskit.http.etags import ETag
 from statuskit.resource._outcomes import Alternate, Outcome
+from statuskit.resource._representation import charset_of, check_charset
 from statuskit.resource._request import Request
 
 T = TypeVar("T")
@@ -29,7 +30,7 @@ QUESTIONS = (
     "proxy_authorized", "forbidden", "valid_content_length", "multiple_choices", "exists",
     "previously_existed", "moved_permanently", "moved_temporarily", "etag", "last_modified",
     "cache_control", "is_conflict", "validate", "non_authoritative", "representation", "get",
-    "post", "put", "patch", "delete",
+    "post", "put", "patch", "delete", "allow_missing_post",
 )
 
 # Methods whose presence as an override makes the HTTP method allowed.
@@ -49,7 +50,12 @@ class Resource:
     ``provides``
         Media types this resource can produce, in the server's order of preference.
     ``languages``
-        Content languages it can produce (empty: not negotiated).
+        Content languages it can produce (empty: not negotiated). The one chosen
+        for a request is ``self.language`` when ``representation`` runs.
+    ``charsets``
+        Charsets text representations can be encoded in, in the server's order
+        of preference (empty: not negotiated; text goes out as UTF-8 or in the
+        charset a ``provides`` entry declares). The one chosen is ``self.charset``.
     ``accepts``
         Per method, the media types of request content it takes and their parsers.
     ``max_content_length``
@@ -62,6 +68,7 @@ class Resource:
 
     provides: ClassVar[Sequence[str]] = ("application/json",)
     languages: ClassVar[Sequence[str]] = ()
+    charsets: ClassVar[Sequence[str]] = ()
     accepts: ClassVar[Mapping[str, Mapping[str, Callable[[bytes], Any]]]] = {}
     max_content_length: ClassVar[int] = 1024 * 1024
     supports_ranges: ClassVar[bool] = False
@@ -96,6 +103,12 @@ class Resource:
         allowed += [method for name, method in _ACTIONS.items()
                     if getattr(cls, name) is not getattr(Resource, name)]
         cls._allowed = (*allowed, "OPTIONS")
+        for name in (*cls.charsets, *filter(None, map(charset_of, cls.provides))):
+            check_charset(name)  # a charset Python cannot encode is a class bug
+
+    # What negotiation chose for this request (d5, e6); None when not negotiated.
+    language: str | None = None
+    charset: str | None = None
 
     def __init__(self, request: Request) -> None:
         self.request = request
@@ -151,6 +164,11 @@ class Resource:
     def moved_temporarily(self) -> Maybe[str | None]:
         """Where a missing resource lives for now (302, or 307 for unsafe methods)."""
         return None
+
+    def allow_missing_post(self) -> Maybe[bool]:
+        """Whether a POST to this missing resource creates it (``post`` runs and
+        ``Done`` answers 201) instead of 404 / 410."""
+        return False
 
     def etag(self) -> Maybe[ETag | str | None]:
         """The current entity tag (a str is a strong tag's opaque value)."""
