@@ -1,0 +1,31 @@
+"""406 and Vary for routes that declare the media types they provide (RFC 9110 §12.5)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from statuskit.http import negotiate
+from statuskit.starlette._response import edit_of
+
+__all__ = ["choose_media_type"]
+
+
+def choose_media_type(request: Request, provides: Sequence[str]) -> str:
+    """The media type of ``provides`` the request's Accept prefers (the first one when
+    Accept is absent); 406 when it accepts none of them (RFC 9110 §15.5.7). When the
+    choice has more than one outcome, the response names Accept in Vary (§12.5.5).
+    Without ``install()`` it only chooses."""
+    if not provides:
+        raise ValueError("a route provides at least one media type")
+    edit = edit_of(request.scope, "choose_media_type")
+    if edit is not None and len(provides) > 1 and "Accept" not in edit.vary:
+        edit.vary.append("Accept")
+    chosen = negotiate(provides, request.headers.get("accept"))
+    if chosen is not None:
+        return chosen
+    if edit is None:
+        return provides[0]
+    raise HTTPException(406, f"Available: {', '.join(provides)}.")
