@@ -2,20 +2,69 @@
 one route per method (FastAPI makes one per decorator), a router included under a
 prefix (FastAPI keeps it as a private object) or mounted (Starlette)."""
 
-from __future__ import annotations
 
-from typing import Any
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi import HTTPException as FastAPIHTTPException
 from pydantic import BaseModel, ConfigDict
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 
+from statuskit.starlette import (
+    Validators,
+    accept_ranges,
+    choose_media_type,
+    conditional,
+    preconditions,
+    provides,
+)
+
 NOTES: dict[int, dict[str, Any]] = {1: {"id": 1, "title": "first"}}
+TEXT = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+class Documents:
+    """Versioned texts for the conditional and range routes; ``writes`` counts the
+    writes that reached a handler."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.texts: dict[int, tuple[int, str, float]] = {1: (1, TEXT, time.time() - 3600)}
+        self.writes = 0
+
+    def validators(self, doc_id: int) -> Validators | None:
+        found = self.texts.get(doc_id)
+        return None if found is None else Validators(f"d{found[0]}", found[2])
+
+    def write(self, doc_id: int, text: str, expected: Validators | None) -> str:
+        with self.lock:
+            self.writes += 1
+            version = self.texts.get(doc_id, (0, "", 0.0))[0]
+            if expected is not None and expected.etag != f"d{version}":
+                raise HTTPException(412, "Changed while the request was in flight.")
+            self.texts[doc_id] = (version + 1, text, time.time())
+            return f'"d{version + 1}"'
+
+
+def representation(docs: Documents, doc_id: int, media: str) -> Response:
+    found = docs.texts.get(doc_id)
+    if found is None:
+        raise HTTPException(404, "No such document.")
+    if media == "text/plain":
+        return PlainTextResponse(found[1])
+    return JSONResponse({"text": found[1]})
+
+
+async def _chunks() -> AsyncIterator[bytes]:
+    for _ in range(3):
+        yield TEXT.encode()
 
 
 class Note(BaseModel):
@@ -64,6 +113,30 @@ def fastapi_app(**settings: Any) -> FastAPI:
     @app.post("/upload")
     async def upload(request: Request) -> dict[str, int]:
         return {"received": len(await request.body())}
+
+    docs = Documents()
+    app.state.docs = docs
+
+    def current(doc_id: int) -> Validators | None:
+        return docs.validators(doc_id)
+
+    Media = Annotated[str, Depends(provides("text/plain", "application/json"))]
+    Readable = Annotated[Validators | None,
+                         Depends(conditional(current, cache_control="max-age=60"))]
+    Writable = Annotated[Validators | None, Depends(conditional(current, require=True))]
+
+    @app.get("/docs/{doc_id}", dependencies=[Depends(accept_ranges)])
+    def read_doc(doc_id: int, media: Media, validators: Readable) -> Response:
+        return representation(docs, doc_id, media)
+
+    @app.put("/docs/{doc_id}", status_code=204)
+    async def write_doc(doc_id: int, request: Request, validators: Writable) -> Response:
+        etag = docs.write(doc_id, (await request.body()).decode(), validators)
+        return Response(status_code=204, headers={"ETag": etag})
+
+    @app.get("/stream", dependencies=[Depends(accept_ranges)])
+    def stream() -> StreamingResponse:
+        return StreamingResponse(_chunks(), media_type="text/plain")
 
     router = APIRouter(prefix="/admin")
 
@@ -118,8 +191,34 @@ async def _stats(request: Request) -> Response:
     return JSONResponse({"notes": len(NOTES)})
 
 
+def _doc_routes(docs: Documents) -> list[Route]:
+    async def read_doc(request: Request) -> Response:
+        doc_id = request.path_params["doc_id"]
+        media = choose_media_type(request, ("text/plain", "application/json"))
+        accept_ranges(request)
+        preconditions(request, docs.validators(doc_id), cache_control="max-age=60")
+        return representation(docs, doc_id, media)
+
+    async def write_doc(request: Request) -> Response:
+        current = docs.validators(request.path_params["doc_id"])
+        preconditions(request, current, require=True)
+        etag = docs.write(request.path_params["doc_id"], (await request.body()).decode(), current)
+        return Response(status_code=204, headers={"ETag": etag})
+
+    async def stream(request: Request) -> Response:
+        accept_ranges(request)
+        return StreamingResponse(_chunks(), media_type="text/plain")
+
+    return [
+        Route("/docs/{doc_id:int}", read_doc, methods=["GET"]),
+        Route("/docs/{doc_id:int}", write_doc, methods=["PUT"]),
+        Route("/stream", stream),
+    ]
+
+
 def starlette_app(**settings: Any) -> Starlette:
-    return Starlette(routes=[
+    docs = Documents()
+    app = Starlette(routes=[*_doc_routes(docs),
         Route("/items", _list, methods=["GET"]),
         Route("/items", _create, methods=["POST"]),
         Route("/items/{item_id:int}", _read, methods=["GET"]),
@@ -130,3 +229,5 @@ def starlette_app(**settings: Any) -> Starlette:
         Route("/upload", _upload, methods=["POST"]),
         Mount("/admin", routes=[Route("/stats", _stats, methods=["GET", "DELETE"])]),
     ], **settings)
+    app.state.docs = docs
+    return app

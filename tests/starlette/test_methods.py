@@ -136,7 +136,7 @@ def test_a_cors_preflight_reaches_the_apps_cors_middleware() -> None:
     assert plain.status == 204
 
 
-def test_routes_added_by_include_router_after_install_are_read_when_serving() -> None:
+def test_routes_declared_after_install_are_read_when_serving() -> None:
     app = install(FastAPI())
 
     @app.get("/late")

@@ -47,7 +47,7 @@ def install(app: App, *, options_status: int = 204, **guard_settings: Any) -> Ap
 
     def build_middleware_stack() -> ASGIApp:
         settings = dict(guard_settings)
-        own_limit = app.max_body_size
+        own_limit = getattr(app, "max_body_size", None)  # Starlette 1.x and later
         if own_limit is not None:
             # One 413 decision: the guard's, from Content-Length before the app reads,
             # at the smaller of the two limits. Starlette's would answer plain text.
@@ -57,7 +57,8 @@ def install(app: App, *, options_status: int = 204, **guard_settings: Any) -> Ap
         try:
             stack = build_original()
         finally:
-            app.max_body_size = own_limit
+            if own_limit is not None:
+                app.max_body_size = own_limit
         stack = _without_server_error_page(app, stack)
         contract = Contract(stack, RouteTable.of(app), options_status=options_status)
         return Guard(contract, **settings)
