@@ -8,7 +8,7 @@
                   later GET -> 410
 
 Everything below is plain FastAPI except four names: ``install`` at the end, and the
-``conditional``, ``provides`` and ``accept_ranges`` dependencies.
+``conditional``, ``provides`` and ``ranged`` dependencies.
 """
 
 import threading
@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from statuskit.starlette import Validators, accept_ranges, conditional, install, provides
+from statuskit.starlette import Validators, conditional, install, provides, ranged
 
 
 class NoteIn(BaseModel):
@@ -114,7 +114,7 @@ def create_app(*, contract: bool = True) -> FastAPI:
     app = FastAPI(title="notes")
     notes = Notes()
 
-    def current(item_id: int) -> Validators | None:
+    async def current(item_id: int) -> Validators | None:
         note = notes.get(item_id)
         return None if note is None else Validators(etag=note.etag, last_modified=note.updated)
 
@@ -141,7 +141,7 @@ def create_app(*, contract: bool = True) -> FastAPI:
         response.headers["ETag"] = f'"{note.etag}"'
         return note.as_json()
 
-    @app.get("/items/{item_id}", dependencies=[Depends(accept_ranges)])
+    @app.get("/items/{item_id}", dependencies=[Depends(ranged())])
     def read_item(item_id: int, media: NoteMedia, validators: Readable) -> Response:
         note = notes.get_or_raise(item_id)
         if media == "text/plain":

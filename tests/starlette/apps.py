@@ -24,6 +24,7 @@ from statuskit.starlette import (
     conditional,
     preconditions,
     provides,
+    ranged,
 )
 
 NOTES: dict[int, dict[str, Any]] = {1: {"id": 1, "title": "first"}}
@@ -117,7 +118,7 @@ def fastapi_app(**settings: Any) -> FastAPI:
     docs = Documents()
     app.state.docs = docs
 
-    def current(doc_id: int) -> Validators | None:
+    async def current(doc_id: int) -> Validators | None:
         return docs.validators(doc_id)
 
     Media = Annotated[str, Depends(provides("text/plain", "application/json"))]
@@ -125,7 +126,7 @@ def fastapi_app(**settings: Any) -> FastAPI:
                          Depends(conditional(current, cache_control="max-age=60"))]
     Writable = Annotated[Validators | None, Depends(conditional(current, require=True))]
 
-    @app.get("/docs/{doc_id}", dependencies=[Depends(accept_ranges)])
+    @app.get("/docs/{doc_id}", dependencies=[Depends(ranged())])
     def read_doc(doc_id: int, media: Media, validators: Readable) -> Response:
         return representation(docs, doc_id, media)
 
@@ -134,7 +135,7 @@ def fastapi_app(**settings: Any) -> FastAPI:
         etag = docs.write(doc_id, (await request.body()).decode(), validators)
         return Response(status_code=204, headers={"ETag": etag})
 
-    @app.get("/stream", dependencies=[Depends(accept_ranges)])
+    @app.get("/stream", dependencies=[Depends(ranged())])
     def stream() -> StreamingResponse:
         return StreamingResponse(_chunks(), media_type="text/plain")
 

@@ -4,8 +4,8 @@
 errors into problem+json with RFC 9110's 400/415/422 split and puts the ``Guard`` in
 front. Per route: ``preconditions`` (RFC 9110 §13.2.2 before the handler: 304, 412,
 428), ``accept_ranges`` (206, 416, multipart/byteranges on any GET response) and
-``choose_media_type`` (406 and Vary). ``conditional`` and ``provides`` are the same as
-FastAPI dependencies; FastAPI is imported only when one of them is used.
+``choose_media_type`` (406 and Vary). ``conditional``, ``ranged`` and ``provides`` are
+the same as FastAPI dependencies; FastAPI is imported only when one of them is used.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ __all__ = [
     "install",
     "preconditions",
     "provides",
+    "ranged",
 ]
 
-_FASTAPI_HELPERS = frozenset({"conditional", "provides"})
+_FASTAPI_HELPERS = frozenset({"conditional", "provides", "ranged"})
 
 
 def __getattr__(name: str) -> Any:

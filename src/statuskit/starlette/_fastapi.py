@@ -9,9 +9,13 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from statuskit.starlette._negotiation import choose_media_type
+from statuskit.starlette._ranges import accept_ranges
 from statuskit.starlette._validators import Validators, preconditions
 
-__all__ = ["conditional", "provides"]
+__all__ = ["conditional", "provides", "ranged"]
+
+# Every dependency here is ``async def``: FastAPI runs a plain ``def`` dependency in a
+# worker thread, which costs more than everything these do.
 
 
 def conditional(current: Callable[..., Any], *, require: bool = False,
@@ -20,12 +24,14 @@ def conditional(current: Callable[..., Any], *, require: bool = False,
 
     ``current`` is itself a FastAPI dependency (it may take path parameters, the
     request, other dependencies) returning the target's ``Validators``, or None when it
-    does not exist. The dependency answers 304 / 412 / 428 in the handler's place, and
-    gives the handler the validators.
+    does not exist; make it ``async def`` unless it blocks (FastAPI runs a plain ``def``
+    in a worker thread). The dependency answers 304 / 412 / 428 in the handler's place,
+    and gives the handler the validators.
     """
 
-    def dependency(request: Request,
-                   validators: Validators | None = Depends(current)) -> Validators | None:  # noqa: B008
+    async def dependency(request: Request,
+                         validators: Validators | None = Depends(current)  # noqa: B008
+                         ) -> Validators | None:
         preconditions(request, validators, require=require, cache_control=cache_control)
         return validators
 
@@ -38,7 +44,17 @@ def provides(*media_types: str) -> Callable[..., str]:
     if not media_types:
         raise ValueError("a route provides at least one media type")
 
-    def dependency(request: Request) -> str:
+    async def dependency(request: Request) -> str:
         return choose_media_type(request, media_types)
+
+    return dependency
+
+
+def ranged() -> Callable[..., Any]:
+    """A dependency opting the route's GET response in to byte ranges
+    (``dependencies=[Depends(ranged())]``)."""
+
+    async def dependency(request: Request) -> None:
+        accept_ranges(request)
 
     return dependency

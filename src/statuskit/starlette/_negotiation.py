@@ -12,6 +12,10 @@ from statuskit.starlette._response import edit_of
 
 __all__ = ["choose_media_type"]
 
+# Clients repeat a few Accept values; the choice for each is remembered (bounded).
+_CACHE_LIMIT = 512
+_chosen: dict[tuple[tuple[str, ...], str | None], str | None] = {}
+
 
 def choose_media_type(request: Request, provides: Sequence[str]) -> str:
     """The media type of ``provides`` the request's Accept prefers (the first one when
@@ -23,9 +27,20 @@ def choose_media_type(request: Request, provides: Sequence[str]) -> str:
     edit = edit_of(request.scope, "choose_media_type")
     if edit is not None and len(provides) > 1 and "Accept" not in edit.vary:
         edit.vary.append("Accept")
-    chosen = negotiate(provides, request.headers.get("accept"))
+    chosen = _negotiate(tuple(provides), request.headers.get("accept"))
     if chosen is not None:
         return chosen
     if edit is None:
         return provides[0]
     raise HTTPException(406, f"Available: {', '.join(provides)}.")
+
+
+def _negotiate(provides: tuple[str, ...], accept: str | None) -> str | None:
+    key = (provides, accept)
+    try:
+        return _chosen[key]
+    except KeyError:
+        chosen = negotiate(provides, accept)
+        if len(_chosen) < _CACHE_LIMIT:
+            _chosen[key] = chosen
+        return chosen

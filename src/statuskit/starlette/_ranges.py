@@ -17,8 +17,7 @@ __all__ = ["accept_ranges"]
 
 
 def accept_ranges(request: Request) -> None:
-    """Opt this request's GET response in to byte ranges. Usable as a FastAPI
-    dependency as it is (``dependencies=[Depends(accept_ranges)]``).
+    """Opt this request's GET response in to byte ranges (FastAPI: ``ranged()``).
     Acts only under ``install()``."""
     edit = edit_of(request.scope, "accept_ranges")
     if edit is not None:
