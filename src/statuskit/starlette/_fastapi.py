@@ -38,7 +38,7 @@ def conditional(current: Callable[..., Any], *, require: bool = False,
     return dependency
 
 
-def provides(*media_types: str) -> Callable[..., str]:
+def provides(*media_types: str) -> Callable[..., Any]:
     """A dependency giving the handler the media type Accept chose among
     ``media_types``; 406 with Vary when none is acceptable."""
     if not media_types:
