@@ -90,6 +90,8 @@ async def http_exception(request: Request, exc: Exception) -> Response:
         if allowed is not None:
             headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
             headers["Allow"] = allowed
+    if not allows_body(status):
+        return problem_response(status, None, headers)  # 304 (and 204): the fields alone
     detail, extensions = _detail(status, exc.detail)
     return problem_response(status, detail, headers, **extensions)
 
