@@ -146,3 +146,27 @@ def test_routes_declared_after_install_are_read_when_serving() -> None:
     with serve(app) as live:
         answer = exchange(live, "OPTIONS", "/late")
     assert methods(answer.header("allow")) == ["GET", "HEAD", "OPTIONS"]
+
+
+def test_an_http_endpoint_class_is_read_for_its_methods() -> None:
+    from starlette.applications import Starlette
+    from starlette.endpoints import HTTPEndpoint
+    from starlette.responses import JSONResponse, PlainTextResponse
+    from starlette.routing import Route
+
+    class Thing(HTTPEndpoint):
+        async def get(self, request: object) -> PlainTextResponse:
+            return PlainTextResponse("thing")
+
+        async def put(self, request: object) -> PlainTextResponse:
+            return PlainTextResponse("put")
+
+    app = Starlette(routes=[Route("/thing", Thing), Route("/items", lambda r: JSONResponse([]), methods=["GET", "POST"])])
+    with serve(install(app)) as live:
+        options = exchange(live, "OPTIONS", "/thing")
+        refused = exchange(live, "POST", "/thing", {"Content-Length": "0"})
+        unimplemented = exchange(live, "PATCH", "/thing", {"Content-Length": "0"})
+    assert methods(options.header("allow")) == ["GET", "HEAD", "PUT", "OPTIONS"]
+    problem(refused, 405)
+    assert methods(refused.header("allow")) == ["GET", "HEAD", "PUT", "OPTIONS"]
+    problem(unimplemented, 501)

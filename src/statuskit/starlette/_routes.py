@@ -33,6 +33,8 @@ class _AnyMethod(frozenset[str]):
 
 ANY_METHOD: frozenset[str] = _AnyMethod()
 
+# The methods Starlette's HTTPEndpoint looks for a handler of.
+_ENDPOINT_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY")
 # What a mounted StaticFiles serves; Starlette's StaticFiles answers 405 to the rest.
 _STATIC_METHODS = frozenset({"GET", "HEAD"})
 
@@ -137,8 +139,18 @@ def _entry(route: Any) -> _Entry | None:
         return _mount_entry(route, regex)
     methods = getattr(route, "methods", None)
     if methods is None:
-        return _Entry(regex, ANY_METHOD)  # an ASGI endpoint answers every method itself
+        # An ASGI endpoint answers every method itself; an HTTPEndpoint says which.
+        return _Entry(regex, _endpoint_methods(getattr(route, "endpoint", None)))
     return _Entry(regex, frozenset(methods))
+
+
+def _endpoint_methods(endpoint: Any) -> frozenset[str]:
+    endpoints = sys.modules.get("starlette.endpoints")
+    if endpoints is None or not isinstance(endpoint, type) \
+            or not issubclass(endpoint, endpoints.HTTPEndpoint):
+        return ANY_METHOD
+    # The methods HTTPEndpoint dispatches to a handler named for them.
+    return frozenset(m for m in _ENDPOINT_METHODS if getattr(endpoint, m.lower(), None))
 
 
 def _mount_entry(mount: Any, regex: Pattern[str]) -> _Entry:
