@@ -161,7 +161,8 @@ def test_an_http_endpoint_class_is_read_for_its_methods() -> None:
         async def put(self, request: object) -> PlainTextResponse:
             return PlainTextResponse("put")
 
-    app = Starlette(routes=[Route("/thing", Thing), Route("/items", lambda r: JSONResponse([]), methods=["GET", "POST"])])
+    app = Starlette(routes=[Route("/thing", Thing),
+                            Route("/items", lambda r: JSONResponse([]), methods=["GET", "POST"])])
     with serve(install(app)) as live:
         options = exchange(live, "OPTIONS", "/thing")
         refused = exchange(live, "POST", "/thing", {"Content-Length": "0"})

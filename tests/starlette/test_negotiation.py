@@ -39,3 +39,10 @@ def test_406_comes_before_the_preconditions(port: int) -> None:
 def test_head_negotiates_too(port: int) -> None:
     answer = exchange(port, "HEAD", "/docs/1", {"Accept": "image/png"})
     assert answer.status == 406 and answer.body == b""
+
+
+def test_a_huge_hostile_accept_is_answered_not_crashed(port: int) -> None:
+    accept = ", ".join(f"x/{'y' * 20};q=0.{i % 10}" for i in range(300))
+    answer = get(port, "/docs/1", headers={"Accept": accept})
+    problem(answer, 406)
+    assert answer.header("vary") == "Accept"

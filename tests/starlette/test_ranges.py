@@ -93,3 +93,17 @@ def test_httplint_finds_nothing_wrong_with_the_answers(port: int) -> None:
                               [("Host", "test"), *request.items()], answer.status,
                               answer.reason, answer.headers, answer.body, levels=("bad",))
         assert notes == [], (fields, notes)
+
+
+def test_hundreds_of_ranges_are_ignored_not_amplified(port: int) -> None:
+    many = "bytes=" + ",".join(f"{i}-{i}" for i in range(500))
+    answer = get(port, "/docs/1", headers={**PLAIN, "Range": many})
+    # RFC 9110 §17.15: a server may ignore a Range that asks for too many parts.
+    assert answer.status == 200 and answer.body == TEXT.encode()
+
+
+def test_overlapping_ranges_are_coalesced(port: int) -> None:
+    answer = get(port, "/docs/1", headers={**PLAIN, "Range": "bytes=0-5,2-8,3-4"})
+    # RFC 9110 §14.2: overlapping ranges may be merged; one part left means no multipart.
+    assert answer.status == 206 and answer.body == TEXT[0:9].encode()
+    assert answer.header("content-range") == f"bytes 0-8/{len(TEXT)}"

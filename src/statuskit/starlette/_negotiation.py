@@ -12,8 +12,10 @@ from statuskit.starlette._response import edit_of
 
 __all__ = ["choose_media_type"]
 
-# Clients repeat a few Accept values; the choice for each is remembered (bounded).
+# Clients repeat a few Accept values; the choice for each is remembered (bounded in
+# entries and in the length of a value worth remembering).
 _CACHE_LIMIT = 512
+_CACHED_ACCEPT_LENGTH = 256
 _chosen: dict[tuple[tuple[str, ...], str | None], str | None] = {}
 
 
@@ -41,6 +43,7 @@ def _negotiate(provides: tuple[str, ...], accept: str | None) -> str | None:
         return _chosen[key]
     except KeyError:
         chosen = negotiate(provides, accept)
-        if len(_chosen) < _CACHE_LIMIT:
+        if len(_chosen) < _CACHE_LIMIT and (accept is None or
+                                            len(accept) <= _CACHED_ACCEPT_LENGTH):
             _chosen[key] = chosen
         return chosen
