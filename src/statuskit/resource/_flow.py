@@ -28,7 +28,12 @@ from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.http.retry_after import format_retry_after
 from statuskit.resource._answer import Answer, Headers, problem
 from statuskit.resource._outcomes import Alternate, outcome_answer
-from statuskit.resource._preconditions import Note, evaluate_preconditions, timestamp
+from statuskit.resource._preconditions import (
+    Note,
+    evaluate_preconditions,
+    no_note,
+    timestamp,
+)
 from statuskit.resource._ranges import select_range
 from statuskit.resource._representation import content_type, render
 from statuskit.resource._request import BodyTooLarge, ClientGone, Request
@@ -40,9 +45,6 @@ _UNAVAILABLE_RETRY_AFTER = 60.0
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _CACHE_LIMIT = 256
 
-
-def _no_note(node: str) -> None:
-    return None
 
 
 async def _ask(resource: Resource, name: str, *args: Any) -> Any:
@@ -58,7 +60,7 @@ async def _ask(resource: Resource, name: str, *args: Any) -> Any:
 async def decide(resource: Resource, request: Request, trace: list[str] | None) -> Answer:
     """Walk the graph for one request and return its answer."""
     method = request.method
-    note: Note = trace.append if trace is not None else _no_note
+    note: Note = trace.append if trace is not None else no_note
     asks = resource._overridden  # only these are asked; the rest keep their defaults
 
     note("b13")
@@ -88,7 +90,12 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     if method == "OPTIONS":
         return await options(resource, allowed)
 
-    chosen = await negotiated(resource, request, note)
+    note("c3")
+    if "multiple_choices" in asks and accept_does_not_choose(request.header(b"accept")):
+        choices = await multiple_choices(resource, note)
+        if choices is not None:
+            return choices
+    chosen = negotiated(resource, request, note)
     if isinstance(chosen, Answer):
         return chosen
 
@@ -103,7 +110,11 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     validators = await _validators(resource) if resource._validated else _NO_VALIDATORS
     verdict = _preconditions(request, validators, exists=True, creates=False, note=note)
     if verdict is not None:
-        return await _precondition_answer(resource, verdict, validators)
+        if verdict == 412:
+            return problem(412)
+        cache_control = await _ask(resource, "cache_control") \
+            if "cache_control" in asks else None
+        return not_modified(resource, validators, cache_control)
     note("m16")
     if method == "DELETE":
         note("m20")
@@ -252,15 +263,8 @@ async def options(resource: Resource, allowed: Sequence[str]) -> Answer:
 # -- c3 .. f7: which representation? ----------------------------------------------------
 
 
-async def negotiated(resource: Resource, request: Request, note: Note) -> str | Answer:
-    """c3 .. e6: the media type, and on the resource its language and charset."""
-    note("c3")
-    if "multiple_choices" in resource._overridden and \
-            accept_does_not_choose(request.header(b"accept")):
-        note("multiple_choices")
-        alternates = await _ask(resource, "multiple_choices")
-        if alternates:
-            return multiple_choices(alternates)
+def negotiated(resource: Resource, request: Request, note: Note) -> str | Answer:
+    """c4 .. e6: the media type, and on the resource its language and charset."""
     media_type = acceptable_media_type(resource, request, note)
     if isinstance(media_type, Answer):
         return media_type
@@ -333,8 +337,15 @@ def _cached_negotiation(cls: type[Resource], provided: Sequence[str],
         return chosen
 
 
-def multiple_choices(alternates: Sequence[Alternate]) -> Answer:
-    """300: list the choices; a Location names the server's preference (RFC 9110 §15.4.1)."""
+async def multiple_choices(resource: Resource, note: Note) -> Answer | None:
+    """Multiple representations, and Accept does not choose? 300 (RFC 9110 §15.4.1)."""
+    note("multiple_choices")
+    alternates = await _ask(resource, "multiple_choices")
+    return _choices(alternates) if alternates else None
+
+
+def _choices(alternates: Sequence[Alternate]) -> Answer:
+    # RFC 9110 §15.4.1: list the choices; a Location names the server's preference.
     links = ", ".join(f'<{a.location}>; rel="alternate"; type="{a.media_type}"'
                       for a in alternates)
     body = json.dumps({"alternates": [
@@ -497,7 +508,7 @@ def _preconditions(request: Request, v: _Validators, *, exists: bool, creates: b
     if_unmodified_since = header(b"if-unmodified-since")
     if if_match is None and if_none_match is None and if_modified_since is None \
             and if_unmodified_since is None and exists:
-        if note is not _no_note:
+        if note is not no_note:
             for node in ("g8", "h10", "i12", "l13"):
                 note(node)  # passed: no field to evaluate
         return None  # the usual case: an unconditional request
@@ -508,21 +519,17 @@ def _preconditions(request: Request, v: _Validators, *, exists: bool, creates: b
         note=note)
 
 
-async def _precondition_answer(resource: Resource, verdict: int, v: _Validators) -> Answer:
-    if verdict == 412:
-        return problem(412)
-    # RFC 9110 §15.4.5: the fields a 200 would carry that describe the representation
-    # or its caching, and no content.
+def not_modified(resource: Resource, v: _Validators, cache_control: str | None) -> Answer:
+    """304: the fields a 200 would carry that describe the representation or its
+    caching, and no content (RFC 9110 §15.4.5)."""
     headers = v.headers()
-    await _cache_headers(resource, headers)
+    _cache_headers(resource, headers, cache_control)
     return Answer(304, headers)
 
 
-async def _cache_headers(resource: Resource, headers: Headers) -> None:
-    if "cache_control" in resource._overridden:
-        cache_control = await _ask(resource, "cache_control")
-        if cache_control:
-            headers.append((b"cache-control", cache_control.encode()))
+def _cache_headers(resource: Resource, headers: Headers, cache_control: str | None) -> None:
+    if cache_control:
+        headers.append((b"cache-control", cache_control.encode()))
     headers.extend(_vary(resource))
 
 
@@ -545,7 +552,9 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
     headers.extend(v.headers())
     if resource.language is not None:
         headers.append((b"content-language", resource.language.encode()))
-    await _cache_headers(resource, headers)
+    cache_control = await _ask(resource, "cache_control") \
+        if "cache_control" in resource._overridden else None
+    _cache_headers(resource, headers, cache_control)
     status = 200
     if "non_authoritative" in resource._overridden and \
             await _ask(resource, "non_authoritative"):
