@@ -87,7 +87,7 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     elif trace is not None:
         trace.extend(("b9", "b8", "b7", "b6", "b5", "b4"))  # passed on their defaults
     note("b3")
-    if method == "OPTIONS":
+    if method == "OPTIONS":  # the resource's own answer to OPTIONS, not CORS preflight
         return await options(resource, allowed)
 
     note("c3")
@@ -112,9 +112,8 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     if verdict is not None:
         if verdict == 412:
             return problem(412)
-        cache_control = await _ask(resource, "cache_control") \
-            if "cache_control" in asks else None
-        return not_modified(resource, validators, cache_control)
+        caching = await _caching(resource) if resource._caches else _NO_CACHING
+        return not_modified(resource, validators, caching)
     note("m16")
     if method == "DELETE":
         note("m20")
@@ -127,6 +126,15 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
             note("o18")
             return await read(resource, request, chosen, validators, note)
     return await write(resource, request, chosen, note, created=False)
+
+
+async def handled(resource: Resource, exc: Exception) -> Answer:
+    """The resource's own reading of an exception it raised, or the exception again."""
+    if "handle_exception" in resource._overridden:
+        outcome = await _ask(resource, "handle_exception", exc)
+        if outcome is not None:
+            return outcome_answer(outcome, resource.provides[0], resource.charset)
+    raise exc
 
 
 # -- b13 .. b3: is the request itself acceptable? ----------------------------------------
@@ -256,8 +264,13 @@ async def content_too_large(resource: Resource, request: Request) -> Answer | No
 
 
 async def options(resource: Resource, allowed: Sequence[str]) -> Answer:
-    """b3: OPTIONS? 204 with Allow (RFC 9110 §9.3.7 and the seed)."""
-    return Answer(204, [(b"allow", format_allow(allowed).encode())])
+    """b3: OPTIONS? 204 with Allow (RFC 9110 §9.3.7 and the seed), and the
+    fields the resource adds (Accept-Patch, CORS, ...)."""
+    headers = [(b"allow", format_allow(allowed).encode())]
+    if "options" in resource._overridden:
+        for name, value in (await _ask(resource, "options")).items():
+            headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    return Answer(204, headers)
 
 
 # -- c3 .. f7: which representation? ----------------------------------------------------
@@ -371,6 +384,7 @@ def _vary(resource: Resource) -> Headers:
             fields.append("Accept-Language")
         if len(cls.charsets) > 1:
             fields.append("Accept-Charset")
+        fields.extend(name for name in cls.vary if name not in fields)
         vary = [(b"vary", ", ".join(fields).encode())] if fields else []
         cls._vary_field = vary  # type: ignore[attr-defined]
     return list(vary)
@@ -519,17 +533,32 @@ def _preconditions(request: Request, v: _Validators, *, exists: bool, creates: b
         note=note)
 
 
-def not_modified(resource: Resource, v: _Validators, cache_control: str | None) -> Answer:
+def not_modified(resource: Resource, v: _Validators, caching: _Caching) -> Answer:
     """304: the fields a 200 would carry that describe the representation or its
     caching, and no content (RFC 9110 §15.4.5)."""
     headers = v.headers()
-    _cache_headers(resource, headers, cache_control)
+    _cache_headers(resource, headers, caching)
     return Answer(304, headers)
 
 
-def _cache_headers(resource: Resource, headers: Headers, cache_control: str | None) -> None:
+_Caching = tuple[str | None, float | None]
+_NO_CACHING: _Caching = (None, None)
+
+
+async def _caching(resource: Resource) -> _Caching:
+    """Cache-Control and Expires, for the resources that set them."""
+    asks = resource._overridden
+    cache_control = await _ask(resource, "cache_control") if "cache_control" in asks else None
+    expires = timestamp(await _ask(resource, "expires")) if "expires" in asks else None
+    return cache_control, expires
+
+
+def _cache_headers(resource: Resource, headers: Headers, caching: _Caching) -> None:
+    cache_control, expires = caching
     if cache_control:
         headers.append((b"cache-control", cache_control.encode()))
+    if expires is not None:
+        headers.append((b"expires", format_http_date(expires).encode()))  # RFC 9111 §5.3
     headers.extend(_vary(resource))
 
 
@@ -552,9 +581,8 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
     headers.extend(v.headers())
     if resource.language is not None:
         headers.append((b"content-language", resource.language.encode()))
-    cache_control = await _ask(resource, "cache_control") \
-        if "cache_control" in resource._overridden else None
-    _cache_headers(resource, headers, cache_control)
+    caching = await _caching(resource) if resource._caches else _NO_CACHING
+    _cache_headers(resource, headers, caching)
     status = 200
     if "non_authoritative" in resource._overridden and \
             await _ask(resource, "non_authoritative"):

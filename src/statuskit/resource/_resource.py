@@ -30,7 +30,8 @@ QUESTIONS = (
     "proxy_authorized", "forbidden", "valid_content_length", "multiple_choices", "exists",
     "previously_existed", "moved_permanently", "moved_temporarily", "etag", "last_modified",
     "cache_control", "is_conflict", "validate", "non_authoritative", "representation", "get",
-    "post", "put", "patch", "delete", "allow_missing_post",
+    "post", "put", "patch", "delete", "allow_missing_post", "expires", "options",
+    "handle_exception",
 )
 
 # Methods whose presence as an override makes the HTTP method allowed.
@@ -63,7 +64,10 @@ class Resource:
     ``supports_ranges``
         Whether GET answers Range requests (206 / 416, ``Accept-Ranges: bytes``).
     ``extension_methods``
-        Methods beyond the IANA registry this resource knows of.
+        Methods beyond the IANA registry this resource knows of (501 for others).
+    ``vary``
+        Request fields beyond the negotiated ones that select the representation
+        (``("Authorization",)``): added to Vary (RFC 9110 §12.5.5).
     """
 
     provides: ClassVar[Sequence[str]] = ("application/json",)
@@ -73,6 +77,7 @@ class Resource:
     max_content_length: ClassVar[int] = 1024 * 1024
     supports_ranges: ClassVar[bool] = False
     extension_methods: ClassVar[frozenset[str]] = frozenset()
+    vary: ClassVar[Sequence[str]] = ()
 
     # Filled in per subclass by __init_subclass__.
     _allowed: ClassVar[tuple[str, ...]] = ("GET", "HEAD", "OPTIONS")
@@ -82,6 +87,7 @@ class Resource:
     _etags: ClassVar[dict[str, ETag]] = {}
     _guards: ClassVar[bool] = False  # answers any of malformed/authorized/forbidden
     _validated: ClassVar[bool] = False  # answers etag or last_modified
+    _caches: ClassVar[bool] = False  # answers cache_control or expires
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -99,6 +105,7 @@ class Resource:
         cls._guards = bool(cls._overridden & {"malformed", "authorized", "proxy_authorized",
                                               "forbidden"})
         cls._validated = bool(cls._overridden & {"etag", "last_modified"})
+        cls._caches = bool(cls._overridden & {"cache_control", "expires"})
         allowed = ["GET", "HEAD"]
         allowed += [method for name, method in _ACTIONS.items()
                     if getattr(cls, name) is not getattr(Resource, name)]
@@ -178,6 +185,20 @@ class Resource:
         return None
 
     def cache_control(self) -> Maybe[str | None]:
+        return None
+
+    def expires(self) -> Maybe[datetime | float | None]:
+        """When the representation goes stale (Expires, RFC 9111 §5.3), or None."""
+        return None
+
+    def options(self) -> Maybe[Mapping[str, str]]:
+        """Header fields to add to the OPTIONS answer beside Allow."""
+        return {}
+
+    def handle_exception(self, exc: Exception) -> Maybe[Outcome | None]:
+        """What an exception raised by a question or an action means, as an
+        outcome (``BadGateway``, ``Conflict``, ...), or None to let it propagate
+        (the guard answers 500)."""
         return None
 
     def is_conflict(self, content: Any) -> Maybe[str | None]:
