@@ -20,7 +20,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from statuskit.http.accept import negotiate, negotiate_charset, negotiate_language
+from statuskit.http.accept import (
+    negotiate,
+    negotiate_charset,
+    negotiate_encoding,
+    negotiate_language,
+)
 from statuskit.http.dates import format_http_date
 from statuskit.http.etags import ETag
 from statuskit.http.fields import format_allow, parse_content_type
@@ -35,7 +40,7 @@ from statuskit.resource._preconditions import (
     timestamp,
 )
 from statuskit.resource._ranges import select_range
-from statuskit.resource._representation import content_type, render
+from statuskit.resource._representation import content_type, encode_content, render
 from statuskit.resource._request import BodyTooLarge, ClientGone, Request
 from statuskit.resource._resource import Resource
 
@@ -291,6 +296,11 @@ def negotiated(resource: Resource, request: Request, note: Note) -> str | Answer
         if isinstance(charset, Answer):
             return charset
         resource.charset = charset
+    if resource.encodings:
+        encoding = acceptable_encoding(resource, request, note)
+        if isinstance(encoding, Answer):
+            return encoding
+        resource.encoding = encoding
     return media_type
 
 
@@ -335,6 +345,20 @@ def acceptable_charset(resource: Resource, request: Request, note: Note) -> str 
         return problem(406, f"Available charsets: {', '.join(resource.charsets)}.",
                        _vary(resource))
     return charset
+
+
+def acceptable_encoding(resource: Resource, request: Request, note: Note) -> str | Answer:
+    """f6 → f7: acceptable encoding available? (RFC 9110 §12.5.3: identity stays
+    acceptable unless the field excludes it)"""
+    note("f6")
+    field = request.header(b"accept-encoding")
+    if field is not None:
+        note("f7")
+    encoding = negotiate_encoding(resource.encodings, field)
+    if encoding is None:
+        return problem(406, f"Available codings: {', '.join(resource.encodings)}.",
+                       _vary(resource))
+    return encoding.lower()
 
 
 def _cached_negotiation(cls: type[Resource], provided: Sequence[str],
@@ -384,6 +408,8 @@ def _vary(resource: Resource) -> Headers:
             fields.append("Accept-Language")
         if len(cls.charsets) > 1:
             fields.append("Accept-Charset")
+        if len(cls.encodings) > 1:
+            fields.append("Accept-Encoding")
         fields.extend(name for name in cls.vary if name not in fields)
         vary = [(b"vary", ", ".join(fields).encode())] if fields else []
         cls._vary_field = vary  # type: ignore[attr-defined]
@@ -489,6 +515,11 @@ async def _validators(resource: Resource) -> _Validators:
         if "etag" in asynchronous:
             raw = await raw  # type: ignore[misc]
         etag = _etag(type(resource), raw) if isinstance(raw, str) else raw  # type: ignore[assignment]
+        coding = resource.encoding
+        if etag is not None and not etag.weak and coding is not None and coding != "identity":
+            # RFC 9110 §8.8.3: a strong tag names one representation's bytes, and
+            # the gzip representation is another one.
+            etag = _etag(type(resource), f"{etag.opaque}-{coding}")
     modified: float | None = None
     if "last_modified" in asks:
         stamp: Any = resource.last_modified()
@@ -578,6 +609,9 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
     charset = resource.charset
     body = render(value, media_type, charset)
     headers = [(b"content-type", content_type(media_type, charset))]
+    if resource.encoding is not None and resource.encoding != "identity":
+        body = encode_content(body, resource.encoding)
+        headers.append((b"content-encoding", resource.encoding.encode()))  # RFC 9110 §8.4
     headers.extend(v.headers())
     if resource.language is not None:
         headers.append((b"content-language", resource.language.encode()))

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeAlias, TypeVar
 
 from statuskit.http.etags import ETag
 from statuskit.resource._outcomes import Alternate, Outcome
-from statuskit.resource._representation import charset_of, check_charset
+from statuskit.resource._representation import charset_of, check_charset, check_coding
 from statuskit.resource._request import Request
 
 T = TypeVar("T")
@@ -63,6 +63,11 @@ class Resource:
         Largest request content it takes (413 past it).
     ``supports_ranges``
         Whether GET answers Range requests (206 / 416, ``Accept-Ranges: bytes``).
+    ``encodings``
+        Content codings GET may apply (``("gzip", "identity")``), in the server's
+        order of preference, negotiated with Accept-Encoding (empty: none). The
+        one chosen is ``self.encoding``; a strong ETag gains ``-gzip`` for the
+        gzip representation (RFC 9110 §8.8.3: a different representation).
     ``extension_methods``
         Methods beyond the IANA registry this resource knows of (501 for others).
     ``vary``
@@ -73,6 +78,7 @@ class Resource:
     provides: ClassVar[Sequence[str]] = ("application/json",)
     languages: ClassVar[Sequence[str]] = ()
     charsets: ClassVar[Sequence[str]] = ()
+    encodings: ClassVar[Sequence[str]] = ()
     accepts: ClassVar[Mapping[str, Mapping[str, Callable[[bytes], Any]]]] = {}
     max_content_length: ClassVar[int] = 1024 * 1024
     supports_ranges: ClassVar[bool] = False
@@ -112,10 +118,13 @@ class Resource:
         cls._allowed = (*allowed, "OPTIONS")
         for name in (*cls.charsets, *filter(None, map(charset_of, cls.provides))):
             check_charset(name)  # a charset Python cannot encode is a class bug
+        for name in cls.encodings:
+            check_coding(name)
 
     # What negotiation chose for this request (d5, e6); None when not negotiated.
     language: str | None = None
     charset: str | None = None
+    encoding: str | None = None
 
     def __init__(self, request: Request) -> None:
         self.request = request
