@@ -92,7 +92,7 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     elif trace is not None:
         trace.extend(("b9", "b8", "b7", "b6", "b5", "b4"))  # passed on their defaults
     note("b3")
-    if method == "OPTIONS":  # the resource's own answer to OPTIONS, not CORS preflight
+    if method == "OPTIONS":
         return await options(resource, allowed)
 
     note("c3")

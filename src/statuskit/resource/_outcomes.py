@@ -138,8 +138,8 @@ def outcome_answer(outcome: Any, media_type: str, charset: str | None = None, *,
     """The answer for what an action reports (RFC 9110 §15). ``created``: the
     target had no current representation before this request."""
     if isinstance(outcome, Done):
-        note("p11")  # new resource?
         if created:
+            note("p11")  # new resource?
             # RFC 9110 §9.3.4: a PUT that creates MUST answer 201; the target
             # URI names the new resource, so Location is optional (§15.3.2).
             return _with_body(201, _new_etag(outcome.etag), outcome.body, media_type, charset)
