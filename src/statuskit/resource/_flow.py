@@ -100,9 +100,13 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
         choices = await multiple_choices(resource, note)
         if choices is not None:
             return choices
-    chosen = negotiated(resource, request, note)
+    chosen = acceptable_media_type(resource, request, note)
     if isinstance(chosen, Answer):
         return chosen
+    if resource._negotiates:
+        refused = negotiated(resource, request, note)
+        if refused is not None:
+            return refused
 
     note("g7")
     if "exists" in asks:
@@ -281,11 +285,8 @@ async def options(resource: Resource, allowed: Sequence[str]) -> Answer:
 # -- c3 .. f7: which representation? ----------------------------------------------------
 
 
-def negotiated(resource: Resource, request: Request, note: Note) -> str | Answer:
-    """c4 .. e6: the media type, and on the resource its language and charset."""
-    media_type = acceptable_media_type(resource, request, note)
-    if isinstance(media_type, Answer):
-        return media_type
+def negotiated(resource: Resource, request: Request, note: Note) -> Answer | None:
+    """d4 .. f7: language, charset and coding, each kept on the resource."""
     if resource.languages:
         language = acceptable_language(resource, request, note)
         if isinstance(language, Answer):
@@ -301,7 +302,7 @@ def negotiated(resource: Resource, request: Request, note: Note) -> str | Answer
         if isinstance(encoding, Answer):
             return encoding
         resource.encoding = encoding
-    return media_type
+    return None
 
 
 def accept_does_not_choose(accept: str | None) -> bool:

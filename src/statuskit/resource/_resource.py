@@ -94,6 +94,7 @@ class Resource:
     _guards: ClassVar[bool] = False  # answers any of malformed/authorized/forbidden
     _validated: ClassVar[bool] = False  # answers etag or last_modified
     _caches: ClassVar[bool] = False  # answers cache_control or expires
+    _negotiates: ClassVar[bool] = False  # has languages, charsets or encodings
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -112,6 +113,7 @@ class Resource:
                                               "forbidden"})
         cls._validated = bool(cls._overridden & {"etag", "last_modified"})
         cls._caches = bool(cls._overridden & {"cache_control", "expires"})
+        cls._negotiates = bool(cls.languages or cls.charsets or cls.encodings)
         allowed = ["GET", "HEAD"]
         allowed += [method for name, method in _ACTIONS.items()
                     if getattr(cls, name) is not getattr(Resource, name)]
