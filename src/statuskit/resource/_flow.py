@@ -20,7 +20,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from statuskit.http.accept import negotiate, negotiate_charset, negotiate_language
+from statuskit.http.accept import (
+    negotiate,
+    negotiate_charset,
+    negotiate_encoding,
+    negotiate_language,
+)
 from statuskit.http.dates import format_http_date
 from statuskit.http.etags import ETag
 from statuskit.http.fields import format_allow, parse_content_type
@@ -28,9 +33,14 @@ from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.http.retry_after import format_retry_after
 from statuskit.resource._answer import Answer, Headers, problem
 from statuskit.resource._outcomes import Alternate, outcome_answer
-from statuskit.resource._preconditions import Note, evaluate_preconditions, timestamp
+from statuskit.resource._preconditions import (
+    Note,
+    evaluate_preconditions,
+    no_note,
+    timestamp,
+)
 from statuskit.resource._ranges import select_range
-from statuskit.resource._representation import content_type, render
+from statuskit.resource._representation import content_type, encode_content, render
 from statuskit.resource._request import BodyTooLarge, ClientGone, Request
 from statuskit.resource._resource import Resource
 
@@ -40,9 +50,6 @@ _UNAVAILABLE_RETRY_AFTER = 60.0
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _CACHE_LIMIT = 256
 
-
-def _no_note(node: str) -> None:
-    return None
 
 
 async def _ask(resource: Resource, name: str, *args: Any) -> Any:
@@ -58,7 +65,7 @@ async def _ask(resource: Resource, name: str, *args: Any) -> Any:
 async def decide(resource: Resource, request: Request, trace: list[str] | None) -> Answer:
     """Walk the graph for one request and return its answer."""
     method = request.method
-    note: Note = trace.append if trace is not None else _no_note
+    note: Note = trace.append if trace is not None else no_note
     asks = resource._overridden  # only these are asked; the rest keep their defaults
 
     note("b13")
@@ -88,9 +95,18 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     if method == "OPTIONS":
         return await options(resource, allowed)
 
-    chosen = await negotiated(resource, request, note)
+    note("c3")
+    if "multiple_choices" in asks and accept_does_not_choose(request.header(b"accept")):
+        choices = await multiple_choices(resource, note)
+        if choices is not None:
+            return choices
+    chosen = acceptable_media_type(resource, request, note)
     if isinstance(chosen, Answer):
         return chosen
+    if resource._negotiates:
+        refused = negotiated(resource, request, note)
+        if refused is not None:
+            return refused
 
     note("g7")
     if "exists" in asks:
@@ -103,7 +119,10 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     validators = await _validators(resource) if resource._validated else _NO_VALIDATORS
     verdict = _preconditions(request, validators, exists=True, creates=False, note=note)
     if verdict is not None:
-        return await _precondition_answer(resource, verdict, validators)
+        if verdict == 412:
+            return problem(412)
+        caching = await _caching(resource) if resource._caches else _NO_CACHING
+        return not_modified(resource, validators, caching)
     note("m16")
     if method == "DELETE":
         note("m20")
@@ -116,6 +135,15 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
             note("o18")
             return await read(resource, request, chosen, validators, note)
     return await write(resource, request, chosen, note, created=False)
+
+
+async def handled(resource: Resource, exc: Exception) -> Answer:
+    """The resource's own reading of an exception it raised, or the exception again."""
+    if "handle_exception" in resource._overridden:
+        outcome = await _ask(resource, "handle_exception", exc)
+        if outcome is not None:
+            return outcome_answer(outcome, resource.provides[0], resource.charset)
+    raise exc
 
 
 # -- b13 .. b3: is the request itself acceptable? ----------------------------------------
@@ -245,25 +273,20 @@ async def content_too_large(resource: Resource, request: Request) -> Answer | No
 
 
 async def options(resource: Resource, allowed: Sequence[str]) -> Answer:
-    """b3: OPTIONS? 204 with Allow (RFC 9110 §9.3.7 and the seed)."""
-    return Answer(204, [(b"allow", format_allow(allowed).encode())])
+    """b3: OPTIONS? 204 with Allow (RFC 9110 §9.3.7 and the seed), and the
+    fields the resource adds (Accept-Patch, CORS, ...)."""
+    headers = [(b"allow", format_allow(allowed).encode())]
+    if "options" in resource._overridden:
+        for name, value in (await _ask(resource, "options")).items():
+            headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    return Answer(204, headers)
 
 
 # -- c3 .. f7: which representation? ----------------------------------------------------
 
 
-async def negotiated(resource: Resource, request: Request, note: Note) -> str | Answer:
-    """c3 .. e6: the media type, and on the resource its language and charset."""
-    note("c3")
-    if "multiple_choices" in resource._overridden and \
-            accept_does_not_choose(request.header(b"accept")):
-        note("multiple_choices")
-        alternates = await _ask(resource, "multiple_choices")
-        if alternates:
-            return multiple_choices(alternates)
-    media_type = acceptable_media_type(resource, request, note)
-    if isinstance(media_type, Answer):
-        return media_type
+def negotiated(resource: Resource, request: Request, note: Note) -> Answer | None:
+    """d4 .. f7: language, charset and coding, each kept on the resource."""
     if resource.languages:
         language = acceptable_language(resource, request, note)
         if isinstance(language, Answer):
@@ -274,7 +297,12 @@ async def negotiated(resource: Resource, request: Request, note: Note) -> str | 
         if isinstance(charset, Answer):
             return charset
         resource.charset = charset
-    return media_type
+    if resource.encodings:
+        encoding = acceptable_encoding(resource, request, note)
+        if isinstance(encoding, Answer):
+            return encoding
+        resource.encoding = encoding
+    return None
 
 
 def accept_does_not_choose(accept: str | None) -> bool:
@@ -320,6 +348,20 @@ def acceptable_charset(resource: Resource, request: Request, note: Note) -> str 
     return charset
 
 
+def acceptable_encoding(resource: Resource, request: Request, note: Note) -> str | Answer:
+    """f6 → f7: acceptable encoding available? (RFC 9110 §12.5.3: identity stays
+    acceptable unless the field excludes it)"""
+    note("f6")
+    field = request.header(b"accept-encoding")
+    if field is not None:
+        note("f7")
+    encoding = negotiate_encoding(resource.encodings, field)
+    if encoding is None:
+        return problem(406, f"Available codings: {', '.join(resource.encodings)}.",
+                       _vary(resource))
+    return encoding.lower()
+
+
 def _cached_negotiation(cls: type[Resource], provided: Sequence[str],
                         accept: str | None) -> str | None:
     # Clients repeat one Accept value; remember the answer per class (bounded).
@@ -333,8 +375,15 @@ def _cached_negotiation(cls: type[Resource], provided: Sequence[str],
         return chosen
 
 
-def multiple_choices(alternates: Sequence[Alternate]) -> Answer:
-    """300: list the choices; a Location names the server's preference (RFC 9110 §15.4.1)."""
+async def multiple_choices(resource: Resource, note: Note) -> Answer | None:
+    """Multiple representations, and Accept does not choose? 300 (RFC 9110 §15.4.1)."""
+    note("multiple_choices")
+    alternates = await _ask(resource, "multiple_choices")
+    return _choices(alternates) if alternates else None
+
+
+def _choices(alternates: Sequence[Alternate]) -> Answer:
+    # RFC 9110 §15.4.1: list the choices; a Location names the server's preference.
     links = ", ".join(f'<{a.location}>; rel="alternate"; type="{a.media_type}"'
                       for a in alternates)
     body = json.dumps({"alternates": [
@@ -360,6 +409,9 @@ def _vary(resource: Resource) -> Headers:
             fields.append("Accept-Language")
         if len(cls.charsets) > 1:
             fields.append("Accept-Charset")
+        if len(cls.encodings) > 1:
+            fields.append("Accept-Encoding")
+        fields.extend(name for name in cls.vary if name not in fields)
         vary = [(b"vary", ", ".join(fields).encode())] if fields else []
         cls._vary_field = vary  # type: ignore[attr-defined]
     return list(vary)
@@ -464,6 +516,11 @@ async def _validators(resource: Resource) -> _Validators:
         if "etag" in asynchronous:
             raw = await raw  # type: ignore[misc]
         etag = _etag(type(resource), raw) if isinstance(raw, str) else raw  # type: ignore[assignment]
+        coding = resource.encoding
+        if etag is not None and not etag.weak and coding is not None and coding != "identity":
+            # RFC 9110 §8.8.3: a strong tag names one representation's bytes, and
+            # the gzip representation is another one.
+            etag = _etag(type(resource), f"{etag.opaque}-{coding}")
     modified: float | None = None
     if "last_modified" in asks:
         stamp: Any = resource.last_modified()
@@ -497,7 +554,7 @@ def _preconditions(request: Request, v: _Validators, *, exists: bool, creates: b
     if_unmodified_since = header(b"if-unmodified-since")
     if if_match is None and if_none_match is None and if_modified_since is None \
             and if_unmodified_since is None and exists:
-        if note is not _no_note:
+        if note is not no_note:
             for node in ("g8", "h10", "i12", "l13"):
                 note(node)  # passed: no field to evaluate
         return None  # the usual case: an unconditional request
@@ -508,21 +565,32 @@ def _preconditions(request: Request, v: _Validators, *, exists: bool, creates: b
         note=note)
 
 
-async def _precondition_answer(resource: Resource, verdict: int, v: _Validators) -> Answer:
-    if verdict == 412:
-        return problem(412)
-    # RFC 9110 §15.4.5: the fields a 200 would carry that describe the representation
-    # or its caching, and no content.
+def not_modified(resource: Resource, v: _Validators, caching: _Caching) -> Answer:
+    """304: the fields a 200 would carry that describe the representation or its
+    caching, and no content (RFC 9110 §15.4.5)."""
     headers = v.headers()
-    await _cache_headers(resource, headers)
+    _cache_headers(resource, headers, caching)
     return Answer(304, headers)
 
 
-async def _cache_headers(resource: Resource, headers: Headers) -> None:
-    if "cache_control" in resource._overridden:
-        cache_control = await _ask(resource, "cache_control")
-        if cache_control:
-            headers.append((b"cache-control", cache_control.encode()))
+_Caching = tuple[str | None, float | None]
+_NO_CACHING: _Caching = (None, None)
+
+
+async def _caching(resource: Resource) -> _Caching:
+    """Cache-Control and Expires, for the resources that set them."""
+    asks = resource._overridden
+    cache_control = await _ask(resource, "cache_control") if "cache_control" in asks else None
+    expires = timestamp(await _ask(resource, "expires")) if "expires" in asks else None
+    return cache_control, expires
+
+
+def _cache_headers(resource: Resource, headers: Headers, caching: _Caching) -> None:
+    cache_control, expires = caching
+    if cache_control:
+        headers.append((b"cache-control", cache_control.encode()))
+    if expires is not None:
+        headers.append((b"expires", format_http_date(expires).encode()))  # RFC 9111 §5.3
     headers.extend(_vary(resource))
 
 
@@ -542,10 +610,14 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
     charset = resource.charset
     body = render(value, media_type, charset)
     headers = [(b"content-type", content_type(media_type, charset))]
+    if resource.encoding is not None and resource.encoding != "identity":
+        body = encode_content(body, resource.encoding)
+        headers.append((b"content-encoding", resource.encoding.encode()))  # RFC 9110 §8.4
     headers.extend(v.headers())
     if resource.language is not None:
         headers.append((b"content-language", resource.language.encode()))
-    await _cache_headers(resource, headers)
+    caching = await _caching(resource) if resource._caches else _NO_CACHING
+    _cache_headers(resource, headers, caching)
     status = 200
     if "non_authoritative" in resource._overridden and \
             await _ask(resource, "non_authoritative"):

@@ -7,12 +7,12 @@ finished elsewhere, accepted for later, conflicted, lost a race) and
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from statuskit.http.etags import ETag
 from statuskit.resource._answer import Answer, Headers, problem
+from statuskit.resource._preconditions import Note, no_note
 from statuskit.resource._representation import content_type, render
 
 __all__ = [
@@ -120,9 +120,6 @@ Outcome = (
 )
 
 
-def _no_note(node: str) -> None:
-    return None
-
 
 def _new_etag(opaque: str | None) -> Headers:
     return [(b"etag", str(ETag(opaque)).encode())] if opaque is not None else []
@@ -137,12 +134,12 @@ def _with_body(status: int, headers: Headers, body: Any, media_type: str,
 
 
 def outcome_answer(outcome: Any, media_type: str, charset: str | None = None, *,
-                   created: bool = False, note: Callable[[str], None] = _no_note) -> Answer:
+                   created: bool = False, note: Note = no_note) -> Answer:
     """The answer for what an action reports (RFC 9110 §15). ``created``: the
     target had no current representation before this request."""
     if isinstance(outcome, Done):
-        note("p11")  # new resource?
         if created:
+            note("p11")  # new resource?
             # RFC 9110 §9.3.4: a PUT that creates MUST answer 201; the target
             # URI names the new resource, so Location is optional (§15.3.2).
             return _with_body(201, _new_etag(outcome.etag), outcome.body, media_type, charset)

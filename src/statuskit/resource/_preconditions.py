@@ -12,6 +12,7 @@ in a trace is in its docstring); the nodes that only ask "is the field there?"
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -32,9 +33,9 @@ PRECONDITION_FAILED = 412
 Note = Callable[[str], None]
 """Receives the id of each decision taken (a trace); ``list.append`` will do."""
 
-
-def _no_note(node: str) -> None:
-    return None
+# Where the trace goes when nobody traces: a sink that keeps nothing, and a C
+# call that costs a third of a Python no-op function.
+no_note: Note = deque[str](maxlen=0).append
 
 
 def timestamp(moment: float | datetime | None) -> float | None:
@@ -56,7 +57,7 @@ def evaluate_preconditions(
     exists: bool = True,
     creates: bool | None = None,
     now: float | None = None,
-    note: Note = _no_note,
+    note: Note = no_note,
 ) -> int | None:
     """None to go on with the method, or the status to answer instead: 412 or 304.
 
@@ -71,7 +72,6 @@ def evaluate_preconditions(
         if not (method == "PUT" if creates is None else creates):
             return None  # RFC 9110 §13.2.1: a 404 stays a 404
         return PRECONDITION_FAILED if if_match_on_missing(if_match, note) else None
-    modified = timestamp(last_modified)
     note("g8")
     if if_match is not None:
         if not if_match_holds(if_match, etag, note):
@@ -79,7 +79,7 @@ def evaluate_preconditions(
     else:
         note("h10")
         if if_unmodified_since is not None and \
-                modified_after(if_unmodified_since, modified, note):
+                modified_after(if_unmodified_since, timestamp(last_modified), note):
             return PRECONDITION_FAILED  # step 2, only without If-Match
     note("i12")
     if if_none_match is not None:
@@ -88,7 +88,7 @@ def evaluate_preconditions(
     else:
         note("l13")
         if if_modified_since is not None and (method == "GET" or method == "HEAD") and \
-                not_modified_since(if_modified_since, modified, now, note):
+                not_modified_since(if_modified_since, timestamp(last_modified), now, note):
             return NOT_MODIFIED  # step 4, only GET/HEAD without If-None-Match
     return None
 

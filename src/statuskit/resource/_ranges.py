@@ -21,7 +21,7 @@ from statuskit.http.ranges import (
     parse_range,
     resolve_ranges,
 )
-from statuskit.resource._preconditions import Note, timestamp
+from statuskit.resource._preconditions import Note, no_note, timestamp
 
 __all__ = [
     "PartialContent",
@@ -48,9 +48,6 @@ class PartialContent:
     body: bytes
 
 
-def _no_note(node: str) -> None:
-    return None
-
 
 def select_range(
     method: str,
@@ -61,7 +58,7 @@ def select_range(
     *,
     etag: ETag | None = None,
     last_modified: float | datetime | None = None,
-    note: Note = _no_note,
+    note: Note = no_note,
 ) -> PartialContent | None:
     """The partial answer a Range asks for, or None to send the whole (200).
 

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import codecs
 import functools
+import gzip
+from collections.abc import Callable
 from typing import Any
 
 from statuskit._json import compact_json
 from statuskit.http.fields import parse_content_type
 
-__all__ = ["charset_of", "content_type", "render"]
+__all__ = ["CODINGS", "charset_of", "content_type", "encode_content", "render"]
+
+# Content codings the graph can apply (RFC 9110 §8.4.1), standard library only.
+# gzip with mtime 0: the same representation always encodes to the same bytes,
+# so its entity tag and byte ranges stay meaningful.
+CODINGS: dict[str, Callable[[bytes], bytes] | None] = {
+    "gzip": lambda body: gzip.compress(body, mtime=0),
+    "identity": None,
+}
 
 
 @functools.lru_cache(maxsize=256)
@@ -45,3 +55,15 @@ def check_charset(name: str) -> None:
         codecs.lookup(name)
     except LookupError:
         raise ValueError(f"unknown charset {name!r}") from None
+
+
+def encode_content(body: bytes, coding: str | None) -> bytes:
+    """``body`` in the content coding ``coding`` (None or identity: as it is)."""
+    encoder = CODINGS.get(coding) if coding is not None else None
+    return encoder(body) if encoder is not None else body
+
+
+def check_coding(name: str) -> None:
+    """Raise ValueError at class definition for a coding the graph cannot apply."""
+    if name.lower() not in CODINGS:
+        raise ValueError(f"unsupported content coding {name!r}; use one of {sorted(CODINGS)}")
