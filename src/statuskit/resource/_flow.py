@@ -137,13 +137,14 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     return await write(resource, request, chosen, note, created=False)
 
 
-async def handled(resource: Resource, exc: Exception) -> Answer:
-    """The resource's own reading of an exception it raised, or the exception again."""
-    if "handle_exception" in resource._overridden:
-        outcome = await _ask(resource, "handle_exception", exc)
-        if outcome is not None:
-            return outcome_answer(outcome, resource.provides[0], resource.charset)
-    raise exc
+async def handled(resource: Resource, exc: Exception) -> Answer | None:
+    """The resource's own reading of an exception it raised; None: not handled."""
+    if "handle_exception" not in resource._overridden:
+        return None
+    outcome = await _ask(resource, "handle_exception", exc)
+    if outcome is None:
+        return None
+    return outcome_answer(outcome, resource.provides[0], resource.charset)
 
 
 # -- b13 .. b3: is the request itself acceptable? ----------------------------------------
