@@ -136,7 +136,10 @@ class App:
             try:
                 answer = await decide(resource, request, trace)
             except Exception as exc:
-                answer = await handled(resource, exc)
+                recovered = await handled(resource, exc)
+                if recovered is None:
+                    raise  # the guard answers 500
+                answer = recovered
         if trace is not None:
             if self.trace_hook is not None:
                 self.trace_hook(request, answer.status, trace)

@@ -8,31 +8,32 @@ trace uses its plain name (``proxy_authorized``, ``multiple_choices``,
 ``validate``, ``non_authoritative``, ``if_range``, ``range``).
 
 Only questions a resource class overrides are asked; a default answer costs a
-set lookup, not a call. The precondition and range logic lives in pure
-functions (``_preconditions``, ``_ranges``) that other layers share.
+set lookup, not a call. Negotiation (c3 .. f7) lives in ``_negotiation``; the
+precondition and range logic in pure functions (``_preconditions``,
+``_ranges``) that other layers share.
 """
 
 from __future__ import annotations
 
 import inspect
-import json
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from statuskit.http.accept import (
-    negotiate,
-    negotiate_charset,
-    negotiate_encoding,
-    negotiate_language,
-)
 from statuskit.http.dates import format_http_date
 from statuskit.http.etags import ETag
 from statuskit.http.fields import format_allow, parse_content_type
 from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.http.retry_after import format_retry_after
 from statuskit.resource._answer import Answer, Headers, problem
-from statuskit.resource._outcomes import Alternate, outcome_answer
+from statuskit.resource._negotiation import (
+    accept_does_not_choose,
+    acceptable_media_type,
+    multiple_choices,
+    negotiated,
+    vary_field,
+)
+from statuskit.resource._outcomes import outcome_answer
 from statuskit.resource._preconditions import (
     Note,
     evaluate_preconditions,
@@ -42,21 +43,13 @@ from statuskit.resource._preconditions import (
 from statuskit.resource._ranges import select_range
 from statuskit.resource._representation import content_type, encode_content, render
 from statuskit.resource._request import BodyTooLarge, ClientGone, Request
-from statuskit.resource._resource import Resource
+from statuskit.resource._resource import CACHE_LIMIT, Resource, ask
 
 __all__ = ["decide"]
 
 _UNAVAILABLE_RETRY_AFTER = 60.0
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_CACHE_LIMIT = 256
 
-
-
-async def _ask(resource: Resource, name: str, *args: Any) -> Any:
-    answer = getattr(resource, name)(*args)
-    if name in resource._async:
-        answer = await answer
-    return answer
 
 
 # -- the flow ------------------------------------------------------------------------
@@ -77,10 +70,10 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     if not known_method(resource, method):
         return problem(501, f"The method {method} is not implemented here.")
     note("b11")
-    if "uri_too_long" in asks and await _ask(resource, "uri_too_long"):
+    if "uri_too_long" in asks and await ask(resource, "uri_too_long"):
         return problem(414)
     note("b10")
-    allowed: Sequence[str] = await _ask(resource, "allowed_methods") \
+    allowed: Sequence[str] = await ask(resource, "allowed_methods") \
         if "allowed_methods" in asks else resource._allowed
     if not method_allowed(method, allowed):
         return problem(405, f"{method} is not allowed here.",
@@ -126,7 +119,7 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     note("m16")
     if method == "DELETE":
         note("m20")
-        return outcome_answer(await _ask(resource, "delete"), chosen, resource.charset,
+        return outcome_answer(await ask(resource, "delete"), chosen, resource.charset,
                               note=note)
     note("n16")
     if method != "POST":
@@ -137,13 +130,14 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     return await write(resource, request, chosen, note, created=False)
 
 
-async def handled(resource: Resource, exc: Exception) -> Answer:
-    """The resource's own reading of an exception it raised, or the exception again."""
-    if "handle_exception" in resource._overridden:
-        outcome = await _ask(resource, "handle_exception", exc)
-        if outcome is not None:
-            return outcome_answer(outcome, resource.provides[0], resource.charset)
-    raise exc
+async def handled(resource: Resource, exc: Exception) -> Answer | None:
+    """The resource's own reading of an exception it raised; None: not handled."""
+    if "handle_exception" not in resource._overridden:
+        return None
+    outcome = await ask(resource, "handle_exception", exc)
+    if outcome is None:
+        return None
+    return outcome_answer(outcome, resource.provides[0], resource.charset)
 
 
 # -- b13 .. b3: is the request itself acceptable? ----------------------------------------
@@ -151,7 +145,7 @@ async def handled(resource: Resource, exc: Exception) -> Answer:
 
 async def service_available(resource: Resource) -> Answer | None:
     """b13: is the service available? 503 + Retry-After (RFC 9110 §15.6.4)."""
-    available = await _ask(resource, "service_available")
+    available = await ask(resource, "service_available")
     if available is True:
         return None
     wait = _UNAVAILABLE_RETRY_AFTER if available is False else float(available)
@@ -208,7 +202,7 @@ async def request_refused(resource: Resource, request: Request, note: Note) -> A
 
 async def malformed(resource: Resource) -> Answer | None:
     """b9: malformed? (RFC 9110 §15.5.1)"""
-    reason = await _ask(resource, "malformed")
+    reason = await ask(resource, "malformed")
     return problem(400, str(reason)) if reason else None
 
 
@@ -216,7 +210,7 @@ async def authorized(resource: Resource, question: str, status: int,
                      field: bytes) -> Answer | None:
     """b8: authorized? 401 carries WWW-Authenticate (RFC 9110 §11.6.1, §15.5.2);
     for a gateway, 407 carries Proxy-Authenticate (§11.7.1, §15.5.8)."""
-    verdict = await _ask(resource, question)
+    verdict = await ask(resource, question)
     if verdict is True:
         return None
     challenge = verdict if isinstance(verdict, str) else "Bearer"
@@ -225,7 +219,7 @@ async def authorized(resource: Resource, question: str, status: int,
 
 async def forbidden(resource: Resource) -> Answer | None:
     """b7: forbidden? (RFC 9110 §15.5.4)"""
-    verdict = await _ask(resource, "forbidden")
+    verdict = await ask(resource, "forbidden")
     if not verdict:
         return None
     return problem(403, verdict if isinstance(verdict, str) else None)
@@ -267,7 +261,7 @@ async def content_too_large(resource: Resource, request: Request) -> Answer | No
     length = length.strip(" \t")
     if not (length.isascii() and length.isdigit()):
         return None  # not a length; the wire layer answers for malformed framing
-    if len(length) > 18 or not await _ask(resource, "valid_content_length", int(length)):
+    if len(length) > 18 or not await ask(resource, "valid_content_length", int(length)):
         return problem(413)
     return None
 
@@ -277,144 +271,9 @@ async def options(resource: Resource, allowed: Sequence[str]) -> Answer:
     fields the resource adds (Accept-Patch, CORS, ...)."""
     headers = [(b"allow", format_allow(allowed).encode())]
     if "options" in resource._overridden:
-        for name, value in (await _ask(resource, "options")).items():
+        for name, value in (await ask(resource, "options")).items():
             headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
     return Answer(204, headers)
-
-
-# -- c3 .. f7: which representation? ----------------------------------------------------
-
-
-def negotiated(resource: Resource, request: Request, note: Note) -> Answer | None:
-    """d4 .. f7: language, charset and coding, each kept on the resource."""
-    if resource.languages:
-        language = acceptable_language(resource, request, note)
-        if isinstance(language, Answer):
-            return language
-        resource.language = language
-    if resource.charsets:
-        charset = acceptable_charset(resource, request, note)
-        if isinstance(charset, Answer):
-            return charset
-        resource.charset = charset
-    if resource.encodings:
-        encoding = acceptable_encoding(resource, request, note)
-        if isinstance(encoding, Answer):
-            return encoding
-        resource.encoding = encoding
-    return None
-
-
-def accept_does_not_choose(accept: str | None) -> bool:
-    """c3: Accept exists? (and names more than ``*/*``)"""
-    return accept is None or accept.replace(" ", "") in ("", "*/*")
-
-
-def acceptable_media_type(resource: Resource, request: Request, note: Note) -> str | Answer:
-    """c4: acceptable media type available? 406 otherwise (RFC 9110 §15.5.7)."""
-    provided = resource.provides
-    accept = request.header(b"accept")
-    if accept is not None:
-        note("c4")
-    media_type = _cached_negotiation(type(resource), provided, accept)
-    if media_type is None:
-        return problem(406, f"Available: {', '.join(provided)}.", _vary(resource))
-    return media_type
-
-
-def acceptable_language(resource: Resource, request: Request, note: Note) -> str | Answer:
-    """d4 → d5: acceptable language available? (RFC 9110 §12.5.4)"""
-    note("d4")
-    field = request.header(b"accept-language")
-    if field is not None:
-        note("d5")
-    language = negotiate_language(resource.languages, field)
-    if language is None:
-        return problem(406, f"Available languages: {', '.join(resource.languages)}.",
-                       _vary(resource))
-    return language
-
-
-def acceptable_charset(resource: Resource, request: Request, note: Note) -> str | Answer:
-    """e5 → e6: acceptable charset available? (RFC 9110 §12.5.2)"""
-    note("e5")
-    field = request.header(b"accept-charset")
-    if field is not None:
-        note("e6")
-    charset = negotiate_charset(resource.charsets, field)
-    if charset is None:
-        return problem(406, f"Available charsets: {', '.join(resource.charsets)}.",
-                       _vary(resource))
-    return charset
-
-
-def acceptable_encoding(resource: Resource, request: Request, note: Note) -> str | Answer:
-    """f6 → f7: acceptable encoding available? (RFC 9110 §12.5.3: identity stays
-    acceptable unless the field excludes it)"""
-    note("f6")
-    field = request.header(b"accept-encoding")
-    if field is not None:
-        note("f7")
-    encoding = negotiate_encoding(resource.encodings, field)
-    if encoding is None:
-        return problem(406, f"Available codings: {', '.join(resource.encodings)}.",
-                       _vary(resource))
-    return encoding.lower()
-
-
-def _cached_negotiation(cls: type[Resource], provided: Sequence[str],
-                        accept: str | None) -> str | None:
-    # Clients repeat one Accept value; remember the answer per class (bounded).
-    cache = cls._negotiated
-    try:
-        return cache[accept]
-    except KeyError:
-        chosen = negotiate(provided, accept)
-        if len(cache) < _CACHE_LIMIT:
-            cache[accept] = chosen
-        return chosen
-
-
-async def multiple_choices(resource: Resource, note: Note) -> Answer | None:
-    """Multiple representations, and Accept does not choose? 300 (RFC 9110 §15.4.1)."""
-    note("multiple_choices")
-    alternates = await _ask(resource, "multiple_choices")
-    return _choices(alternates) if alternates else None
-
-
-def _choices(alternates: Sequence[Alternate]) -> Answer:
-    # RFC 9110 §15.4.1: list the choices; a Location names the server's preference.
-    links = ", ".join(f'<{a.location}>; rel="alternate"; type="{a.media_type}"'
-                      for a in alternates)
-    body = json.dumps({"alternates": [
-        {"href": a.location, "type": a.media_type, "title": a.title} for a in alternates
-    ]}).encode()
-    return Answer(300, [
-        (b"content-type", b"application/json"),
-        (b"link", links.encode()),
-        (b"location", alternates[0].location.encode()),
-        (b"vary", b"Accept"),
-    ], body)
-
-
-def _vary(resource: Resource) -> Headers:
-    # RFC 9110 §12.5.5: name the fields negotiation looked at; fixed per class.
-    cls = type(resource)
-    vary = cls.__dict__.get("_vary_field")
-    if vary is None:
-        fields = []
-        if len(cls.provides) > 1:
-            fields.append("Accept")
-        if len(cls.languages) > 1:
-            fields.append("Accept-Language")
-        if len(cls.charsets) > 1:
-            fields.append("Accept-Charset")
-        if len(cls.encodings) > 1:
-            fields.append("Accept-Encoding")
-        fields.extend(name for name in cls.vary if name not in fields)
-        vary = [(b"vary", ", ".join(fields).encode())] if fields else []
-        cls._vary_field = vary  # type: ignore[attr-defined]
-    return list(vary)
 
 
 # -- g7 false: the resource is not there ------------------------------------------------
@@ -434,7 +293,7 @@ async def missing(resource: Resource, request: Request, media_type: str, note: N
         return await create(resource, request, media_type, note)
     note("k7")
     if "previously_existed" in resource._overridden and \
-            await _ask(resource, "previously_existed"):
+            await ask(resource, "previously_existed"):
         note("k5")
         answer = await moved(resource, "moved_permanently", method, permanent=True)
         if answer is None:
@@ -463,7 +322,7 @@ async def moved(resource: Resource, question: str, method: str, *,
     so unsafe methods get those."""
     if question not in resource._overridden:
         return None
-    location = await _ask(resource, question)
+    location = await ask(resource, question)
     if location is None:
         return None
     keeps_method = method not in ("GET", "HEAD")
@@ -475,7 +334,7 @@ async def allow_missing_post(resource: Resource) -> bool:
     """m7 / n5: does a POST to this missing resource create it?"""
     if "allow_missing_post" not in resource._overridden:
         return False
-    return bool(await _ask(resource, "allow_missing_post"))
+    return bool(await ask(resource, "allow_missing_post"))
 
 
 async def create(resource: Resource, request: Request, media_type: str, note: Note) -> Answer:
@@ -541,7 +400,7 @@ def _etag(cls: type[Resource], opaque: str) -> ETag:
     found = cache.get(opaque)
     if found is None:
         found = ETag(opaque)
-        if len(cache) < _CACHE_LIMIT:
+        if len(cache) < CACHE_LIMIT:
             cache[opaque] = found
     return found
 
@@ -580,8 +439,8 @@ _NO_CACHING: _Caching = (None, None)
 async def _caching(resource: Resource) -> _Caching:
     """Cache-Control and Expires, for the resources that set them."""
     asks = resource._overridden
-    cache_control = await _ask(resource, "cache_control") if "cache_control" in asks else None
-    expires = timestamp(await _ask(resource, "expires")) if "expires" in asks else None
+    cache_control = await ask(resource, "cache_control") if "cache_control" in asks else None
+    expires = timestamp(await ask(resource, "expires")) if "expires" in asks else None
     return cache_control, expires
 
 
@@ -591,7 +450,7 @@ def _cache_headers(resource: Resource, headers: Headers, caching: _Caching) -> N
         headers.append((b"cache-control", cache_control.encode()))
     if expires is not None:
         headers.append((b"expires", format_http_date(expires).encode()))  # RFC 9111 §5.3
-    headers.extend(_vary(resource))
+    headers.extend(vary_field(resource))
 
 
 # -- o18: reading with GET and HEAD -----------------------------------------------------
@@ -601,7 +460,7 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
                note: Note) -> Answer:
     """o18: the representation, whole (200 / 203) or in part (206 / 416)."""
     if "get" in resource._overridden:
-        outcome = await _ask(resource, "get")
+        outcome = await ask(resource, "get")
         if outcome is not None:
             return outcome_answer(outcome, media_type, resource.charset, note=note)
     value = resource.representation(media_type)
@@ -620,7 +479,7 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
     _cache_headers(resource, headers, caching)
     status = 200
     if "non_authoritative" in resource._overridden and \
-            await _ask(resource, "non_authoritative"):
+            await ask(resource, "non_authoritative"):
         note("non_authoritative")
         status = 203  # RFC 9110 §15.3.4
     if resource.supports_ranges:
@@ -664,12 +523,12 @@ async def write(resource: Resource, request: Request, media_type: str, note: Not
         return problem(400, "The client went away before its content arrived.")
     note("validate")
     if "validate" in resource._overridden:
-        errors = await _ask(resource, "validate", content)
+        errors = await ask(resource, "validate", content)
         if errors:
             return problem(422, "The content is well-formed but not valid.", errors=errors)
     if method in ("PUT", "PATCH") and "is_conflict" in resource._overridden:
         note("p3" if created else "o14")
-        reason = await _ask(resource, "is_conflict", content)
+        reason = await ask(resource, "is_conflict", content)
         if reason:
             return problem(409, str(reason))
     if method == "POST":
@@ -682,7 +541,7 @@ async def write(resource: Resource, request: Request, media_type: str, note: Not
 
 async def _act(resource: Resource, method: str, content: Any) -> Any:
     if method in _BODY_METHODS:
-        return await _ask(resource, method.lower(), content)
+        return await ask(resource, method.lower(), content)
     # An extension method the resource allows: answered by the method named for it.
     handler = getattr(resource, method.lower().replace("-", "_"), None)
     if handler is None:

@@ -22,7 +22,10 @@ T = TypeVar("T")
 # Every question may be answered by a plain or an ``async def`` method.
 Maybe: TypeAlias = T | Awaitable[T]
 
-__all__ = ["Resource", "parse_json"]
+__all__ = ["CACHE_LIMIT", "Resource", "ask", "parse_json"]
+
+# Per-class caches (negotiation answers, parsed entity tags) hold this many entries.
+CACHE_LIMIT = 256
 
 # Every question the graph may ask; each may be a plain or an async method.
 QUESTIONS = (
@@ -246,3 +249,11 @@ class Resource:
 
     def delete(self) -> Maybe[Outcome]:
         raise NotImplementedError
+
+
+async def ask(resource: Resource, name: str, *args: Any) -> Any:
+    """Ask ``resource`` the question ``name``, awaiting it when it is ``async def``."""
+    answer = getattr(resource, name)(*args)
+    if name in resource._async:
+        answer = await answer
+    return answer
