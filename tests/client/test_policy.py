@@ -33,9 +33,11 @@ def test_client_errors_and_permanent_server_errors_are_not_retried(status: int) 
     assert isinstance(decide(status=status), GiveUp)
 
 
-def test_500_only_when_opted_in() -> None:
+def test_500_only_when_the_policy_lists_it() -> None:
     assert isinstance(decide(status=500), GiveUp)
-    assert isinstance(decide(RetryPolicy(retry_500=True), status=500), Retry)
+    listed = RetryPolicy(retry_statuses=frozenset({500, 503}), random=lambda: 1.0)
+    assert isinstance(decide(listed, status=500), Retry)  # no second switch needed
+    assert isinstance(decide(listed, status=502), GiveUp)  # the set replaces the default
 
 
 def test_post_is_not_retried_without_idempotency_key() -> None:

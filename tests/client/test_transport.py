@@ -150,16 +150,21 @@ def test_307_keeps_the_post_and_its_body(server: Server) -> None:
     assert response.json() == {"method": "POST", "body": "payload"}
 
 
-def test_redirect_from_https_to_http_is_refused() -> None:
+def test_followed_redirect_from_https_to_http_is_refused() -> None:
     def upstream(request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "http":
+            return httpx.Response(200, content=b"plain")
         return httpx.Response(301, headers={"Location": "http://example.test/"})
 
     transport = RetryTransport(httpx.MockTransport(upstream))
-    with httpx.Client(transport=transport) as c, pytest.raises(InsecureRedirect):
+    with httpx.Client(transport=transport, follow_redirects=True) as c, \
+            pytest.raises(InsecureRedirect) as refused:
         c.get("https://example.test/")
+    assert isinstance(refused.value, httpx.HTTPError)  # a generic httpx handler sees it
+    assert [a.status for a in refused.value.attempts] == [301]
     allowed = RetryTransport(httpx.MockTransport(upstream), allow_insecure_redirects=True)
-    with httpx.Client(transport=allowed) as c:
-        assert c.get("https://example.test/").status_code == 301
+    with httpx.Client(transport=allowed, follow_redirects=True) as c:
+        assert c.get("https://example.test/").content == b"plain"
 
 
 def test_typed_errors_carry_problem_details_and_history(server: Server) -> None:
