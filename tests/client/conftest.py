@@ -10,9 +10,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from scripted import Script, scripted_server
-from support.servers import serve
 
 from statuskit.client import reset_budgets
+from support.servers import serve
 
 
 @pytest.fixture(scope="module")
