@@ -50,7 +50,7 @@ def test_pool_of_one_survives_100_refused_retry_afters_then_serves_a_success(
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
-def test_pool_of_one_survives_100_refused_insecure_redirects_then_serves_a_success(
+def test_pool_of_one_survives_refused_insecure_redirects_then_serves_a_success(
         tls_server: TLSServer, server: Server, adapter: str) -> None:
     base, script, cert = tls_server
     plain, _ = server
@@ -59,14 +59,14 @@ def test_pool_of_one_survives_100_refused_insecure_redirects_then_serves_a_succe
     script.on(fine, (200, {}, b"fine"))
     client = runner(adapter, base, limits=ONE, verify=cert)
     try:
-        for _ in range(100):
+        for _ in range(25):  # with one connection, the first leak would starve the second
             with pytest.raises(InsecureRedirect):
                 client.send("GET", path, follow=True)
         response = client.send("GET", fine)
     finally:
         client.close()
     assert response.status_code == 200
-    assert script.count(path) == 100
+    assert script.count(path) == 25
     assert script.connections(path, fine) == 1
 
 
