@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
 from statuskit.client._budget import RetryBudget
@@ -60,9 +60,9 @@ class Failure(enum.Enum):
     MAYBE_SENT = "maybe sent"  # the server may have received and acted on it
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One try: where it went, what came back and what was decided about it."""
+class Attempt(NamedTuple):
+    """One try: where it went, what came back and what was decided about it. (A
+    named tuple: one is built per request, and a frozen dataclass costs more.)"""
 
     number: int
     status: int | None
