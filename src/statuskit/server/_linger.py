@@ -96,6 +96,11 @@ def closes_on_unread_body(cycle: Any, stock_send: Send) -> Send:
         if not cycle.response_started and message["type"] == "http.response.start" \
                 and cycle.more_body:
             cycle.keep_alive = False
+            headers = list(message.get("headers", ()))
+            if not any(name.lower() == b"connection" and b"close" in value.lower()
+                       for name, value in headers):
+                headers.append((b"connection", b"close"))
+            message = {**message, "headers": headers}
         return stock_send(message)
 
     return send
