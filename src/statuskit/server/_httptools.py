@@ -264,8 +264,21 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
     def send_400_response(self, msg: str) -> None:
         self._refuse_in_order(self._wire.verdict or self._classify())
 
+    def _failed_line(self) -> bytes:
+        """The request-line the parser failed on, as far as it can be found."""
+        wire = self._wire
+        if wire.head_data:
+            return wire.head_data.lstrip(b"\r\n").split(b"\r\n", 1)[0]
+        # Pipelined behind another request in the same read: find it by its target.
+        chunk = wire.chunk
+        at = chunk.rfind(b" %s HTTP/" % self.url) if self.url else -1
+        if at < 0:
+            return b""
+        start = chunk.rfind(b"\n", 0, at) + 1
+        return chunk[start:chunk.find(b"\r\n", at)]
+
     def _classify(self) -> int:
-        line = self._wire.head_data.lstrip(b"\r\n").split(b"\r\n", 1)[0]
+        line = self._failed_line()
         parts = line.split(b" ")
         if not self.url:
             # The parser stopped at the method or the target: a method token it does not
