@@ -99,6 +99,10 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         wire = self._wire
         if self.transport.lingering or wire.deferred is not None:
             return  # closing, or the parser already failed: nothing more is a request
+        if wire.raw_left:
+            data = self._take_raw_content(data)
+            if not data:
+                return
         if wire.in_head:
             if wire.discarding:
                 wire.consumed = 0
@@ -209,10 +213,35 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         if self._should_upgrade():
             self.handle_websocket_upgrade()
             return
-        # Not switching: what follows is the next request, for a fresh parser.
+        # Not switching: llhttp took the content for upgraded bytes; hand it to the
+        # request here, and what follows is the next request, for a fresh parser.
         self.parser = _new_parser(self)
+        length = 0
+        for name, value in self.headers:
+            if name == b"transfer-encoding":
+                # llhttp offers no way back into chunked parsing after an Upgrade.
+                self._refuse_in_order(400)
+                return
+            if name == b"content-length":
+                length = int(value)
+        if length:
+            self.cycle.more_body = True
+            self._wire.raw_left = length
         if rest:
             self.data_received(rest)
+
+    def _take_raw_content(self, data: bytes) -> bytes:
+        """Content of an Upgrade request served as plain HTTP; returns what follows it."""
+        wire = self._wire
+        content = data[:wire.raw_left]
+        wire.raw_left -= len(content)
+        cycle = self.cycle
+        if not cycle.response_complete:
+            cycle.body += content
+            if not wire.raw_left:
+                cycle.more_body = False
+            cycle.message_event.set()
+        return data[len(content):]
 
     def _request_begun(self) -> bool:
         return bool(self._wire.head_data.strip(b"\r\n"))

@@ -66,7 +66,7 @@ class WireState:
     """
 
     __slots__ = ("chunk", "consumed", "deadline", "deferred", "discarding", "head_data",
-                 "in_head", "message_started", "timer", "upgrade", "verdict")
+                 "in_head", "message_started", "raw_left", "timer", "upgrade", "verdict")
 
     def __init__(self) -> None:
         self.in_head = True  # between requests: the next header section is awaited
@@ -84,6 +84,8 @@ class WireState:
         # requests (RFC 9112 §9.3.2), as (status, head request).
         self.deferred: tuple[int, bool] | None = None
         self.upgrade = False  # this request is a WebSocket opening handshake
+        # httptools only: content still due for an Upgrade request served as HTTP.
+        self.raw_left = 0
 
 
 async def asterisk_options(scope: Any, receive: Any, send: Any) -> None:
