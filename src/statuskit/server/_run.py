@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import logging
+import re
 from typing import Any, Literal
 
 import uvicorn
@@ -21,6 +23,30 @@ WS_MAX_MESSAGE_SIZE = MiB
 # Received WebSocket messages waiting for the app before the connection stops
 # reading: with the size above, at most 8 MiB buffered per connection.
 WS_MAX_QUEUE = 8
+
+
+class EscapeControls(logging.Filter):
+    """Control characters in logged values become visible escapes, so that a target
+    like ``/a%0d%0aFAKE`` (decoded into the scope's path) cannot forge log lines."""
+
+    _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._escaped(arg) for arg in record.args)
+        return True
+
+    def _escaped(self, value: Any) -> Any:
+        if isinstance(value, str) and self._CONTROLS.search(value):
+            return self._CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        return value
+
+
+def _escape_logged_controls() -> None:
+    for name in ("uvicorn.access", "uvicorn.error", "statuskit.guard", "statuskit.server"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, EscapeControls) for f in logger.filters):
+            logger.addFilter(EscapeControls())
 
 
 def config(
@@ -56,7 +82,9 @@ def config(
     )
     options = {"ws_max_size": ws_max_message_size, "ws_max_queue": ws_max_queue,
                **(uvicorn_options or {})}
-    return uvicorn.Config(guard, host=host, port=port, http=protocol, **options)
+    built = uvicorn.Config(guard, host=host, port=port, http=protocol, **options)
+    _escape_logged_controls()
+    return built
 
 
 def _guarded(app: Any, guard_settings: dict[str, Any]) -> Guard:
