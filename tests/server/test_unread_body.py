@@ -7,6 +7,7 @@ response says ``Connection: close`` and the connection closes without a reset
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 from statuskit.server import DISCARD_LIMIT
@@ -102,7 +103,5 @@ def test_guard_413_on_declared_length_then_whole_body_sent_at_once(stack):
 
 
 def _send_quietly(conn: RawConnection, data: bytes) -> None:
-    try:
+    with contextlib.suppress(OSError):
         conn.send(data)
-    except OSError:
-        pass
