@@ -66,7 +66,8 @@ class WireState:
     """
 
     __slots__ = ("chunk", "consumed", "deadline", "deferred", "discarding", "head_data",
-                 "head_request", "in_head", "message_started", "raw_left", "timer", "upgrade", "verdict")
+                 "head_request", "in_head", "message_started", "raw_left", "timer",
+                 "upgrade", "verdict")
 
     def __init__(self) -> None:
         self.in_head = True  # between requests: the next header section is awaited
