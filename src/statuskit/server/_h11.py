@@ -122,7 +122,12 @@ class StatusH11Protocol(WireSettings, HeadDeadline, h11_impl.H11Protocol):
         if self.transport.lingering:
             return  # closing: read only to keep the close from turning into a reset
         wire = self._wire
-        if wire.in_head and not wire.message_started and data.strip(b"\r\n"):
+        if wire.in_head and not wire.message_started:
+            # RFC 9112 §2.2: empty lines before a request-line SHOULD be ignored (h11
+            # takes them for a bad request-line).
+            data = data.lstrip(b"\r\n")
+            if not data:
+                return
             wire.message_started = True
         super().data_received(data)
 

@@ -181,9 +181,13 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             return
         _Stock.on_message_complete(self)
 
+    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+        self._wire.running = cycle
+        _Stock._start_asgi_task(self, cycle, app)
+
     def on_response_complete(self) -> None:
         _Stock.on_response_complete(self)
-        cycle = self.cycle
+        cycle = self._wire.running
         if self.transport.is_closing() or not cycle.response_complete:
             return  # closing, or a pipelined request after this one is being served
         wire = self._wire
@@ -298,7 +302,19 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         head = wire.head_request or self._failed_line().startswith(b"HEAD ")
         logger.info("refused a request on the wire: %d", status)
         cycle = self.cycle
-        if (cycle is not None and not cycle.response_complete) or self.pipeline:
+        if cycle is not None and cycle.more_body and not cycle.response_complete:
+            # The fault is in the content of the latest request: the refusal answers it.
+            if self.pipeline and self.pipeline[0][0] is cycle:
+                self.pipeline.popleft()  # never started; the ones before it go first
+            elif cycle.response_started:
+                cycle.keep_alive = False  # too late for a 400: close after its answer
+                return
+            else:
+                cycle.disconnected = True  # its app hears a disconnect, sends nothing
+                cycle.message_event.set()
+        running = wire.running
+        if (running is not None and not running.response_complete
+                and not running.disconnected) or self.pipeline:
             wire.deferred = (status, head)  # RFC 9112 §9.3.2: responses in request order
             return
         self._refuse(status, head=head)
