@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from support.rawhttp import RawConnection
+from statuskit.check.lint import lint_response
+from support.rawhttp import RawConnection, RawResponse
 
 REQUESTS = int(os.environ.get("STATUSKIT_FUZZ_REQUESTS", "400"))
 SEED = int(os.environ.get("STATUSKIT_FUZZ_SEED", "12"))
 # Statuses the app answers as asked; the guard leaves them alone.
-CHOSEN = [200, 201, 202, 203, 400, 403, 404, 409, 410, 422, 500, 503]
+# (No 201: the test app sends no Location, which httplint rightly marks BAD.)
+CHOSEN = [200, 202, 203, 400, 403, 404, 409, 410, 422, 500, 503]
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 EXTRA_FIELDS = [
     "If-None-Match: \"x\"", "If-Match: *", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT",
@@ -35,7 +37,13 @@ EXTRA_FIELDS = [
 class Planned:
     data: bytes
     status: int
-    head: bool
+    method: str
+    target: str
+    fields: list[tuple[str, str]]
+
+    @property
+    def head(self) -> bool:
+        return self.method == "HEAD"
 
 
 def _plan(rng: random.Random) -> Planned:
@@ -53,8 +61,19 @@ def _plan(rng: random.Random) -> Planned:
             body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts if p) + b"0\r\n\r\n"
         else:
             fields.append(f"Content-Length: {len(body)}")
-    head = f"{method} /status/{status}{query} HTTP/1.1\r\n" + "".join(f + "\r\n" for f in fields)
-    return Planned(head.encode() + b"\r\n" + body, status, method == "HEAD")
+    target = f"/status/{status}{query}"
+    head = f"{method} {target} HTTP/1.1\r\n" + "".join(f + "\r\n" for f in fields)
+    pairs = [tuple(line.split(": ", 1)) for f in fields for line in f.split("\r\n")]
+    return Planned(head.encode() + b"\r\n" + body, status, method, target,
+                   [(k, v) for k, v in pairs])
+
+
+def _lint(port: int, plan: Planned, answer: RawResponse) -> None:
+    """httplint's error-level notes on the answer, judged against its request."""
+    notes = lint_response(plan.method, f"http://127.0.0.1:{port}{plan.target}", plan.fields,
+                          answer.status, answer.reason, answer.headers, answer.body,
+                          levels=("bad",))
+    assert not notes, (plan.method, plan.target, answer.status, notes)
 
 
 def _send_in_pieces(conn: RawConnection, data: bytes, rng: random.Random) -> None:
@@ -84,6 +103,7 @@ def _run_connection(port: int, rng: random.Random, plans: list[Planned]) -> int:
             assert answer.status == plan.status or (
                 answer.status in (400, 413, 416, 412, 304, 417) and answer.status < 500
             ), (index, answer.status, plan)
+            _lint(port, plan, answer)
             if answer.status >= 500:
                 assert answer.status == plan.status, (answer, plan)  # chosen by the app
             if answer.header("connection") == "close":
