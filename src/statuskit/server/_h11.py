@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import h11
@@ -155,6 +156,22 @@ class StatusH11Protocol(WireSettings, HeadDeadline, h11_impl.H11Protocol):
             return False
         return is_websocket_handshake(
             self.scope["method"].encode(), self.scope["http_version"].encode(), self.headers)
+
+    def shutdown(self) -> None:
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            self._close_idle()  # a lingering close would only delay the exit
+        else:
+            cycle.keep_alive = False
+
+    def timeout_keep_alive_handler(self) -> None:
+        if not self.transport.is_closing():
+            self._close_idle()
+
+    def _close_idle(self) -> None:
+        with contextlib.suppress(h11.LocalProtocolError):
+            self.conn.send(h11.ConnectionClosed())
+        self.transport.close_now()
 
     def handle_websocket_upgrade(self, event: h11.Request) -> None:
         self._stop_head_clock()

@@ -202,6 +202,17 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             # discard limit, or the response closed the connection) and drop it.
             wire.discarding = True
 
+    def shutdown(self) -> None:
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            self.transport.close_now()  # idle: a lingering close would only delay the exit
+        else:
+            cycle.keep_alive = False
+
+    def timeout_keep_alive_handler(self) -> None:
+        if not self.transport.is_closing():
+            self.transport.close_now()
+
     def _should_upgrade(self) -> bool:
         # RFC 9110 §7.8: only a valid WebSocket handshake switches; any other Upgrade is
         # ignored and the request served as plain HTTP.
