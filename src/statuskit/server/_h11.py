@@ -11,11 +11,13 @@ from uvicorn.protocols.http import h11_impl
 
 from statuskit.defaults import MAX_HEADER_SIZE, MAX_TARGET_LENGTH
 from statuskit.http.methods import REGISTERED_METHODS
-from statuskit.server._linger import LingeringTransport, closes_on_unread_body, needs_close_guard
+from statuskit.server._linger import LingeringTransport, closes_on_unread_body
 from statuskit.server._rules import (
     ASTERISK_OPTIONS,
     host_verdict,
     is_websocket_handshake,
+    may_outgrow,
+    scan_fields,
     target_verdict,
     transfer_coding_verdict,
 )
@@ -74,10 +76,10 @@ class _CheckedConnection(h11.Connection):
             size += len(name) + len(value) + 4
         if size > self.max_header_size:
             return 431
-        headers = event.headers.raw_items()
+        fields = scan_fields(event.headers)  # h11 iterates with lower-case names
         return (target_verdict(event.method, event.target)
-                or host_verdict(headers, event.http_version)
-                or transfer_coding_verdict(headers))
+                or host_verdict(fields, event.http_version)
+                or transfer_coding_verdict(fields))
 
     def _reject(self, status: int) -> None:
         self.verdict = status
@@ -142,7 +144,7 @@ class StatusH11Protocol(WireSettings, HeadDeadline, h11_impl.H11Protocol):
         if cycle is not previous and cycle is not None:
             self._wire.in_head = False
             self._wire.message_started = False
-            if needs_close_guard(self.headers, self.discard_limit):
+            if may_outgrow(scan_fields(self.headers), self.discard_limit):
                 cycle.send = closes_on_unread_body(cycle, cycle.send)
 
     def _should_upgrade(self) -> bool:

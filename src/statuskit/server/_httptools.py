@@ -9,11 +9,14 @@ import httptools
 from uvicorn.protocols.http import httptools_impl
 
 from statuskit.http import is_token
-from statuskit.server._linger import LingeringTransport, closes_on_unread_body, needs_close_guard
+from statuskit.server._linger import LingeringTransport, closes_on_unread_body
 from statuskit.server._rules import (
     ASTERISK_OPTIONS,
+    HeadFields,
     host_verdict,
     is_websocket_handshake,
+    may_outgrow,
+    scan_fields,
     target_verdict,
     transfer_coding_verdict,
 )
@@ -141,7 +144,8 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
 
     def on_headers_complete(self) -> None:
         wire = self._wire
-        verdict = self._head_verdict()
+        fields = scan_fields(self.headers)
+        verdict = self._head_verdict(fields)
         if verdict is not None and verdict > 0:
             wire.verdict = verdict
             raise _Refused
@@ -156,7 +160,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         cycle = self.cycle
         if cycle is None or cycle.scope is not self.scope:
             return  # a WebSocket handshake: the upgrade follows
-        if needs_close_guard(self.headers, self.discard_limit):
+        if may_outgrow(fields, self.discard_limit):
             cycle.send = closes_on_unread_body(cycle, cycle.send)
         if self.scope["http_version"] == "1.0":
             # RFC 9110 §10.1.1: Expect is ignored in HTTP/1.0; no 100 Continue.
@@ -271,7 +275,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
 
     # -- verdicts -------------------------------------------------------------------
 
-    def _head_verdict(self) -> int | None:
+    def _head_verdict(self, fields: HeadFields) -> int | None:
         """The wire's questions about a complete head, in the order RFC 9112 reads it."""
         wire = self._wire
         url = self.url
@@ -288,17 +292,16 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         method = self.parser.get_method()
         if not self._single_spaced(method, url, version):
             return 400  # RFC 9112 §3: one SP between the parts of the request-line
-        headers = self.headers
-        return (target_verdict(method, url) or host_verdict(headers, version.encode())
-                or transfer_coding_verdict(headers) or self._upgrade_verdict(method, version))
+        return (target_verdict(method, url) or host_verdict(fields, version.encode())
+                or transfer_coding_verdict(fields)
+                or self._upgrade_verdict(method, version, fields))
 
-    def _upgrade_verdict(self, method: bytes, version: str) -> int | None:
+    def _upgrade_verdict(self, method: bytes, version: str, fields: HeadFields) -> int | None:
         if not self.parser.should_upgrade():
             return None
-        headers = self.headers
-        if is_websocket_handshake(method, version.encode(), headers):
+        if is_websocket_handshake(method, version.encode(), self.headers):
             return None
-        if any(name == b"transfer-encoding" for name, _ in headers):
+        if fields.transfer_encodings:
             # Served as plain HTTP, its content would have to be parsed; llhttp takes
             # everything after an Upgrade head as upgraded bytes and offers no way back
             # into chunked parsing. Known limit of this parser (h11 serves it).

@@ -112,21 +112,9 @@ def closes_on_unread_body(cycle: Any, stock_send: Send) -> Send:
     return send
 
 
-def needs_close_guard(headers: Any, discard_limit: int) -> bool:
-    """Whether an unread remainder of this request could exceed ``discard_limit``."""
-    chunked = False
-    for name, value in headers:
-        if name == b"content-length":
-            return int(value) > discard_limit
-        if name == b"transfer-encoding":
-            chunked = True
-    return chunked
-
-
 __all__ = [
     "DISCARD_LIMIT",
     "LINGER_TIMEOUT",
     "LingeringTransport",
     "closes_on_unread_body",
-    "needs_close_guard",
 ]

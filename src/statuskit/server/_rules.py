@@ -11,6 +11,7 @@ import base64
 import binascii
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 RawHeaders = Iterable[tuple[bytes, bytes]]
 
@@ -32,13 +33,6 @@ _ABSOLUTE = re.compile(rb"[A-Za-z][A-Za-z0-9+\-.]*:")
 _TARGET_BYTES = re.compile(rb"[!-\"$-~]+")
 
 
-def request_line_verdict(line: bytes) -> int | None:
-    """RFC 9112 §3: request-line = method SP request-target SP HTTP-version, one SP each."""
-    if line.count(b" ") != 2:
-        return 400
-    return None
-
-
 def target_verdict(method: bytes, target: bytes) -> int | None:
     """RFC 9112 §3.2: the four forms, each only where it belongs."""
     if _TARGET_BYTES.fullmatch(target) is None:
@@ -56,34 +50,52 @@ def target_verdict(method: bytes, target: bytes) -> int | None:
     return 400
 
 
-def host_verdict(headers: RawHeaders, version: bytes) -> int | None:
+class HeadFields(NamedTuple):
+    """The fields the wire judges, gathered in one pass over a head."""
+
+    hosts: list[bytes]
+    transfer_encodings: list[bytes]
+    content_length: bytes | None
+
+
+def scan_fields(headers: RawHeaders) -> HeadFields:
+    """One pass over ``headers``, whose names are already lower case (both parsers'
+    uvicorn protocols lower them)."""
+    hosts: list[bytes] = []
+    transfer_encodings: list[bytes] = []
+    content_length = None
+    for name, value in headers:
+        if name == b"host":
+            hosts.append(value)
+        elif name == b"transfer-encoding":
+            transfer_encodings.append(value)
+        elif name == b"content-length":
+            content_length = value
+    return HeadFields(hosts, transfer_encodings, content_length)
+
+
+def host_verdict(fields: HeadFields, version: bytes) -> int | None:
     """RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, for more than one Host
     field line, and for a Host field with an invalid value."""
-    hosts = [value for name, value in headers if name.lower() == b"host"]
-    if len(hosts) > 1:
-        return 400
+    hosts = fields.hosts
+    if len(hosts) == 1:
+        return None if _HOST.fullmatch(hosts[0].strip(b" \t")) else 400
     if not hosts:
         return 400 if version != b"1.0" else None
-    if _HOST.fullmatch(hosts[0].strip(b" \t")) is None:
-        return 400
-    return None
+    return 400
 
 
-def transfer_coding_verdict(headers: RawHeaders) -> int | None:
+def transfer_coding_verdict(fields: HeadFields) -> int | None:
     """RFC 9112 §6.1: chunked is the only coding this server decodes; a request with
     another coding gets 501, one where chunked is not final (or comes twice) gets 400."""
-    codings: list[bytes] = []
-    length = False
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == b"transfer-encoding":
-            codings += [c.strip(b" \t").lower() for c in value.split(b",")]
-        elif lowered == b"content-length":
-            length = True
+    if not fields.transfer_encodings:
+        return None
+    codings = [c.strip(b" \t").lower() for value in fields.transfer_encodings
+               for c in value.split(b",")]
     codings = [c for c in codings if c]
     if not codings:
         return None
-    if length:
+    if fields.content_length is not None:
         # RFC 9112 §6.3 item 3: both framings smell of smuggling; a server MAY reject
         # and MUST close either way.
         return 400
@@ -92,6 +104,14 @@ def transfer_coding_verdict(headers: RawHeaders) -> int | None:
     if len(codings) > 1:
         return 501
     return None
+
+
+def may_outgrow(fields: HeadFields, discard_limit: int) -> bool:
+    """Whether an unread remainder of this request's content could exceed what the
+    connection reads and drops (chunked content has no declared end)."""
+    if fields.transfer_encodings:
+        return True
+    return fields.content_length is not None and int(fields.content_length) > discard_limit
 
 
 def is_websocket_handshake(method: bytes, version: bytes, headers: RawHeaders) -> bool:
@@ -128,9 +148,11 @@ def _is_16_byte_nonce(key: bytes) -> bool:
 
 __all__ = [
     "ASTERISK_OPTIONS",
+    "HeadFields",
     "host_verdict",
     "is_websocket_handshake",
-    "request_line_verdict",
+    "may_outgrow",
+    "scan_fields",
     "target_verdict",
     "transfer_coding_verdict",
 ]
