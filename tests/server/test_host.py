@@ -49,3 +49,18 @@ def test_valid_host_is_served(stack, fields):
 def test_http_1_0_without_host_is_served(stack):
     answer = request(stack(), b"GET / HTTP/1.0\r\n\r\n")
     assert (answer.status, answer.body) == (200, b"ok")
+
+
+def test_bad_host_after_a_good_one_on_the_same_connection_is_400(stack):
+    # The httptools protocol remembers the last Host that passed; a different one is
+    # judged again.
+    with RawConnection(stack()) as conn:
+        conn.send(b"GET / HTTP/1.1\r\nHost: good\r\n\r\n")
+        assert conn.read_response().status == 200
+        conn.send(b"GET / HTTP/1.1\r\nHost: good\r\n\r\n")
+        assert conn.read_response().status == 200
+        conn.send(b"GET / HTTP/1.1\r\nHost: bad host\r\n\r\n")
+        refused = conn.read_response()
+        assert refused.status == 400
+        assert refused.header("content-type") == PROBLEM
+        assert conn.is_closed()

@@ -144,39 +144,57 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
 
     def on_headers_complete(self) -> None:
         wire = self._wire
-        fields = scan_fields(self.headers)
-        verdict = self._head_verdict(fields)
-        if verdict is not None and verdict > 0:
-            wire.verdict = verdict
-            raise _Refused
+        parser = self.parser
+        url = self.url
+        version = parser.get_http_version()
+        verdict = fields = None
+        # The common request passes a few byte tests; any other goes through every
+        # question (_head_verdict), so that the hot path costs well under a microsecond.
+        host, hosts, framed = b"", 0, False
+        for name, value in self.headers:
+            if name == b"host":
+                host = value
+                hosts += 1
+            elif name == b"content-length" or name == b"transfer-encoding":
+                framed = True
+        if (framed or hosts != 1 or host != wire.good_host or parser.should_upgrade()
+                or url[:1] != b"/" or b"#" in url or len(url) > self.max_target_length
+                or version not in WIRE_VERSIONS or len(wire.head_data) > self.max_header_size
+                or b"  " in (wire.head_data or wire.chunk)):
+            fields = scan_fields(self.headers)
+            verdict = self._head_verdict(fields, version)
+            if verdict is not None and verdict > 0:
+                wire.verdict = verdict
+                raise _Refused
+            if hosts == 1:
+                wire.good_host = host
+            wire.upgrade = parser.should_upgrade() and is_websocket_handshake(
+                parser.get_method(), version.encode(), self.headers)
         wire.in_head = False
         wire.head_data = b""
-        wire.upgrade = self.parser.should_upgrade() and is_websocket_handshake(
-            self.parser.get_method(), self.parser.get_http_version().encode(), self.headers)
         if verdict == ASTERISK_OPTIONS:
             self._start_cycle_with(asterisk_options)
-        else:
-            self._start_cycle()
-        cycle = self.cycle
-        if cycle is None or cycle.scope is not self.scope:
-            return  # a WebSocket handshake: the upgrade follows
-        if may_outgrow(fields, self.discard_limit):
-            cycle.send = closes_on_unread_body(cycle, cycle.send)
-        if self.scope["http_version"] == "1.0":
-            # RFC 9110 §10.1.1: Expect is ignored in HTTP/1.0; no 100 Continue.
-            cycle.waiting_for_100_continue = False
-
-    def _start_cycle(self) -> None:
-        if self.response_hygiene:
+        elif self.response_hygiene:
             _hygienic_headers_complete(self)
         else:
             _Stock.on_headers_complete(self)
+        cycle = self.cycle
+        if cycle is None or cycle.scope is not self.scope:
+            return  # a WebSocket handshake: the upgrade follows
+        if fields is not None and may_outgrow(fields, self.discard_limit):
+            cycle.send = closes_on_unread_body(cycle, cycle.send)
+        if version == "1.0":
+            # RFC 9110 §10.1.1: Expect is ignored in HTTP/1.0; no 100 Continue.
+            cycle.waiting_for_100_continue = False
 
     def _start_cycle_with(self, app: Any) -> None:
         own_app = self.app
         self.app = app
         try:
-            self._start_cycle()
+            if self.response_hygiene:
+                _hygienic_headers_complete(self)
+            else:
+                _Stock.on_headers_complete(self)
         finally:
             self.app = own_app
 
@@ -275,13 +293,12 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
 
     # -- verdicts -------------------------------------------------------------------
 
-    def _head_verdict(self, fields: HeadFields) -> int | None:
+    def _head_verdict(self, fields: HeadFields, version: str) -> int | None:
         """The wire's questions about a complete head, in the order RFC 9112 reads it."""
         wire = self._wire
         url = self.url
         if len(url) > self.max_target_length:
             return 414  # RFC 9110 §15.5.15
-        version = self.parser.get_http_version()
         if version not in WIRE_VERSIONS:
             # RFC 9110 §15.6.6: HTTP/0.9 and an HTTP/2.0 request line on HTTP/1 are not spoken here.
             return 505
