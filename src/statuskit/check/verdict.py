@@ -30,7 +30,8 @@ from statuskit.http import (
     parse_unsatisfied_range,
 )
 
-__all__ = ["Outcome", "Problem", "Seen", "Verdict", "judge", "not_applicable", "skipped"]
+__all__ = ["Outcome", "Problem", "Seen", "Verdict", "add_problem", "failed", "judge",
+           "not_applicable", "skipped"]
 
 
 class Outcome(enum.StrEnum):
@@ -127,6 +128,15 @@ def failed(code: int, rule: Rule, detail: str, probe: str = "", *,
     return Verdict(code, Outcome.FAIL, detail, probe, status, level=rule.level, rule=rule.cite,
                    evidence=evidence or [], name=name, operation=operation,
                    problems=[problem])
+
+
+def add_problem(verdict: Verdict, problem: Problem) -> None:
+    """Fail ``verdict`` for one more broken rule; its level follows the strongest."""
+    verdict.problems.append(problem)
+    verdict.outcome = Outcome.FAIL
+    verdict.reason = "; ".join(p.detail for p in verdict.problems)
+    strongest = min(verdict.problems, key=lambda p: p.rule.level.rank)
+    verdict.level, verdict.rule = strongest.rule.level, strongest.rule.cite
 
 
 def not_applicable(code: int, reason: str, probe: str = "", *, name: str = "",
