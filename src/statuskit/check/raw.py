@@ -43,13 +43,17 @@ class _NotHTTP(Exception):
     """The bytes that came back are not an HTTP/1.x status line."""
 
 
+class _NoStatusLine(_NotHTTP):
+    """Content and a close with no status line at all, as an HTTP/0.9 answer."""
+
+
 async def _read_head(reader: asyncio.StreamReader,
                      heads: list[bytes]) -> tuple[int, str, list[tuple[str, str]]]:
     try:
         raw = await reader.readuntil(b"\r\n\r\n")
     except asyncio.IncompleteReadError as exc:
         if exc.partial and not exc.partial.startswith(b"HTTP/"):
-            raise _NotHTTP(exc.partial[:60]) from None  # e.g. an HTTP/0.9-style body
+            raise _NoStatusLine(exc.partial[:60]) from None
         raise
     status_line, *lines = raw.decode("latin-1").split("\r\n")
     version, _, rest = status_line.partition(" ")
@@ -180,6 +184,8 @@ def _describe(exc: BaseException, exchange: RawExchange, timeout: float) -> str:
         if exchange.status:
             return f"the content of the {exchange.status} did not finish within {timeout:g} s"
         return f"no answer within {timeout:g} s"
+    if isinstance(exc, _NoStatusLine):
+        return f"answered with no status line, as HTTP/0.9 would: {exc.args[0]!r}"
     if isinstance(exc, _NotHTTP):
         return f"the answer is not HTTP/1.x: {exc.args[0]!r}"
     if isinstance(exc, asyncio.IncompleteReadError):

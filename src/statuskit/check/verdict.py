@@ -189,8 +189,8 @@ def judge(
         want = "/".join(str(s) for s in sorted(expected))
         broken = (tolerated or {}).get(seen.status, rule)
         problems.append(Problem(broken, f"answered {seen.status}, expected {want}"))
-    else:
-        problems += _field_problems(seen, excluded_method)
+    # A field a status requires is required whichever probe drew that status.
+    problems += _field_problems(seen, excluded_method)
     if expect_interim and not set(expect_interim) & set(seen.interim):
         problems.append(Problem(rule, f"no interim {'/'.join(map(str, expect_interim))} "
                                       "before the answer"))
