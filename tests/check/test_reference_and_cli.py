@@ -101,3 +101,25 @@ def test_cli_check_with_a_missing_plan_is_exit_2() -> None:
     result = _statuskit("check", "--plan", "/nonexistent/plan.toml")
     assert result.returncode == 2
     assert "statuskit:" in result.stderr
+
+
+def test_slow_probe_says_what_it_waits_for() -> None:
+    waits: list[tuple[str, str]] = []
+    with reference_server(header_timeout=1.0) as url:
+        (verdict,) = asyncio.run(check_server(
+            url, Options(only={408}, include_slow=True), waiting=lambda *w: waits.append(w)))
+    assert verdict.outcome is Outcome.PASS
+    assert waits and waits[0][0] == "408"
+    assert "header section that never ends" in waits[0][1] and "20 s" in waits[0][1]
+
+
+def test_load_probes_without_a_plan_step_say_so() -> None:
+    from support.apps import plain_app
+    from support.servers import serve
+
+    with serve(plain_app) as port:
+        verdicts = asyncio.run(check_server(f"http://127.0.0.1:{port}/",
+                                            Options(only={429, 503}, include_load=True)))
+    assert {v.code: v.outcome for v in verdicts} == {429: Outcome.NOT_APPLICABLE,
+                                                     503: Outcome.NOT_APPLICABLE}
+    assert all("give a plan step" in v.reason and "burst" in v.reason for v in verdicts)
