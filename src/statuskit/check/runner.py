@@ -243,8 +243,11 @@ def _client(target: Target, options: Options) -> httpx.AsyncClient:
     headers = {"User-Agent": "statuskit-check"}
     if target.authorization is not None:
         headers["Authorization"] = target.authorization
-    return httpx.AsyncClient(timeout=options.timeout, limits=httpx.Limits(max_connections=32),
-                             headers=headers, verify=target.tls or True)
+    # A fresh connection per request, as the raw probes have: a server may close an idle
+    # connection at any moment (RFC 9112 §9.5), and a verdict must not hang on that race.
+    limits = httpx.Limits(max_connections=32, max_keepalive_connections=0)
+    return httpx.AsyncClient(timeout=options.timeout, limits=limits, headers=headers,
+                             verify=target.tls or True)
 
 
 async def check_server(url: str | Target, options: Options | None = None,
