@@ -14,7 +14,6 @@ from typing import Any
 
 from statuskit.check import rules
 from statuskit.check.exchange import Context, Sent, send
-from statuskit.check.profile import Level
 from statuskit.check.rules import Rule, status_rule
 from statuskit.check.verdict import (
     Outcome,
@@ -76,9 +75,8 @@ async def probe_414(ctx: Context) -> Verdict:
     sent = await send(ctx, "GET", long_target)
     # RFC 9112 §3: a server may parse a long target (answering as GET did is the
     # seed's failure only); refusing it with anything but 414 breaks the MUST.
-    parsed = rules.Rule(Level.SEED, "seed table",
-                        "a 64 KiB target gets 414 (RFC 9112 §3 lets a server parse it)")
-    return _verdict(414, sent, {414}, probe, tolerated=_seed_unless(ctx, parsed))
+    return _verdict(414, sent, {414}, probe,
+                    tolerated=_seed_unless(ctx, rules.LONG_TARGET_PARSED))
 
 
 async def probe_417(ctx: Context) -> Verdict:
