@@ -97,6 +97,7 @@ async def send(ctx: Context, method: str, target: str, fields: Iterable[tuple[st
                              head_request=method == "HEAD", close_wait=close_wait)
     notes = [n for n in (
         "over TLS" if ctx.target.tls is not None else "",
+        "the request's lines end in a bare LF" if b"\r\n" not in raw.sent else "",
         f"{len(raw.stray)} bytes after the answer, before the next status line"
         if raw.stray else "",
         "the server closed the connection" if raw.closed else "",
