@@ -40,6 +40,13 @@ def _no_get_target(code: int, ctx: Context, probe: str) -> Verdict:
                           probe)
 
 
+def _elsewhere(ctx: Context, probe: str) -> str:
+    """Name the target when the probe goes to / because the URL given does not answer GET."""
+    if ctx.get_target is not None and ctx.get_target != ctx.target.target:
+        return f"{probe}, to {ctx.get_target} (GET {ctx.target.target} did not answer 2xx)"
+    return probe
+
+
 def _seed_unless(ctx: Context, rule: Rule) -> dict[int, Rule]:
     """A probe whose situation the server may ignore: answering as the plain GET
     did breaks only ``rule`` (the seed's), whatever the probe's own level."""
@@ -53,7 +60,7 @@ def _verdict(code: int, sent: Sent, expected: set[int], probe: str, **kwargs: An
 
 async def probe_505(ctx: Context) -> Verdict:
     # RFC 9110 §15.6.6: a major version the server does not speak.
-    probe = "GET with an HTTP/3.0 request line"
+    probe = _elsewhere(ctx, "GET with an HTTP/3.0 request line")
     if ctx.get_target is None:
         return _no_get_target(505, ctx, probe)
     sent = await send(ctx, "GET", ctx.get_target, version="HTTP/3.0")
@@ -67,7 +74,7 @@ async def probe_501(ctx: Context) -> Verdict:
 
 
 async def probe_414(ctx: Context) -> Verdict:
-    probe = "GET with a 64 KiB target"
+    probe = _elsewhere(ctx, "GET with a 64 KiB target")
     if ctx.get_target is None:
         return _no_get_target(414, ctx, probe)
     target = ctx.get_target
@@ -80,7 +87,7 @@ async def probe_414(ctx: Context) -> Verdict:
 
 
 async def probe_417(ctx: Context) -> Verdict:
-    probe = "GET with Expect: something-else"
+    probe = _elsewhere(ctx, "GET with Expect: something-else")
     if ctx.get_target is None:
         return _no_get_target(417, ctx, probe)
     sent = await send(ctx, "GET", ctx.get_target, [("Expect", "something-else")])
@@ -88,7 +95,7 @@ async def probe_417(ctx: Context) -> Verdict:
 
 
 async def probe_406(ctx: Context) -> Verdict:
-    probe = f"GET with Accept: {UNLIKELY_MEDIA}"
+    probe = _elsewhere(ctx, f"GET with Accept: {UNLIKELY_MEDIA}")
     if ctx.get_target is None:
         return _no_get_target(406, ctx, probe)
     sent = await send(ctx, "GET", ctx.get_target, [("Accept", UNLIKELY_MEDIA)])
