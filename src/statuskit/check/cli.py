@@ -31,11 +31,14 @@ def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from statuskit.check.plan import PlanError, load_plan
+    from statuskit.check.profile import profile_named
     from statuskit.check.report import summary, to_html, to_json, to_table
     from statuskit.check.runner import Options, check_server
-    from statuskit.check.verdict import Outcome, Verdict
+    from statuskit.check.verdict import Verdict
 
     console = Console(stderr=True)
+    # The reference API promises the seed's contract, so with no URL every rule counts.
+    profile = profile_named(args.profile or ("rfc" if args.url else "seed"))
     try:
         plan = load_plan(args.plan) if args.plan else None
     except (OSError, PlanError) as exc:
@@ -81,11 +84,11 @@ def _run(args: argparse.Namespace) -> int:
                   + f" in {seconds:.2f} s")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
-            out.write(to_json(verdicts, target, seconds))
+            out.write(to_json(verdicts, target, seconds, profile))
     if args.html:
         with open(args.html, "w", encoding="utf-8") as out:
             out.write(to_html(verdicts, target, seconds))
-    return 1 if any(v.outcome is Outcome.FAIL for v in verdicts) else 0
+    return profile.exit_code(verdicts)
 
 
 def register(sub: Any) -> None:
@@ -101,6 +104,10 @@ def register(sub: Any) -> None:
                         help="also probe 408 (waits for the server's header timeout)")
     parser.add_argument("--include-load", action="store_true",
                         help="also probe 429/503 with bounded bursts")
+    parser.add_argument("--profile", choices=("rfc", "seed", "must"),
+                        help="which rule levels fail the run: rfc (RFC MUST and SHOULD; the "
+                             "default for a URL), seed (also the seed table's rules; the "
+                             "default with no URL), must (RFC MUST only)")
     parser.add_argument("--timeout", type=float, default=5.0, metavar="S",
                         help="seconds to wait for each answer (default 5)")
     parser.set_defaults(handler=_run)

@@ -22,6 +22,8 @@ class RawExchange:
     interim: list[int] = field(default_factory=list)  # 1xx seen before the final answer
     closed: bool = False  # the server closed the connection after answering
     error: str = ""
+    heads: list[bytes] = field(default_factory=list)  # each status line + fields, as received
+    sent: bytes = b""  # the request head as it went out
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -35,8 +37,10 @@ def _address(url: str) -> tuple[str, int, str]:
     return parts.hostname or "127.0.0.1", port, parts.netloc
 
 
-async def _read_head(reader: asyncio.StreamReader) -> tuple[int, str, list[tuple[str, str]]]:
+async def _read_head(reader: asyncio.StreamReader,
+                     heads: list[bytes]) -> tuple[int, str, list[tuple[str, str]]]:
     raw = await reader.readuntil(b"\r\n\r\n")
+    heads.append(raw)
     status_line, *lines = raw.decode("latin-1").split("\r\n")
     _, status, *reason = status_line.split(" ", 2)
     headers = []
@@ -85,13 +89,14 @@ async def raw_exchange(
         async with asyncio.timeout(timeout):
             reader, writer = await asyncio.open_connection(host, port, limit=1 << 20)
             try:
-                writer.write(head.replace(b"{host}", netloc.encode()))
+                exchange.sent = head.replace(b"{host}", netloc.encode())
+                writer.write(exchange.sent)
                 await writer.drain()
                 if wait_for_interim is not None:
                     first = None
                     try:
                         async with asyncio.timeout(wait_for_interim):
-                            first = await _read_head(reader)
+                            first = await _read_head(reader, exchange.heads)
                     except TimeoutError:
                         pass
                     if first is not None and not 100 <= first[0] < 200:
@@ -108,7 +113,7 @@ async def raw_exchange(
                     await writer.drain()
                 if not exchange.status:
                     while True:
-                        status, reason, headers = await _read_head(reader)
+                        status, reason, headers = await _read_head(reader, exchange.heads)
                         if 100 <= status < 200 and status != 101:
                             exchange.interim.append(status)
                             continue

@@ -8,9 +8,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from statuskit.check.profile import DEFAULT_PROFILE, Effect, Profile
 from statuskit.check.verdict import Outcome, Verdict
 
-__all__ = ["summary", "to_html", "to_json", "to_table"]
+__all__ = ["effects", "summary", "to_html", "to_json", "to_table"]
 
 _STYLE = {Outcome.PASS: "green", Outcome.FAIL: "bold red",
           Outcome.NOT_APPLICABLE: "yellow", Outcome.SKIPPED: "dim"}
@@ -21,25 +22,25 @@ def summary(verdicts: Sequence[Verdict]) -> dict[str, int]:
     return {str(o): counts.get(str(o), 0) for o in Outcome}
 
 
-def _record(v: Verdict) -> dict[str, Any]:
-    return {
-        "code": v.code,
-        "label": v.label,
-        "verdict": str(v.outcome),
-        "status": v.status,
-        "probe": v.probe,
-        "reason": v.reason,
-        "lint": [{"level": n.level, "subject": n.subject, "summary": n.summary}
-                 for n in v.lint],
-    }
+def effects(verdicts: Sequence[Verdict], profile: Profile) -> dict[str, int]:
+    """How many verdicts fail the run, warn, pass, ... under ``profile``."""
+    counts = Counter(profile.effect(v) for v in verdicts)
+    return {str(e): counts.get(e, 0) for e in Effect}
 
 
-def to_json(verdicts: Sequence[Verdict], target: str, seconds: float) -> str:
+def _record(v: Verdict, profile: Profile) -> dict[str, Any]:
+    return {**v.to_dict(), "effect": str(profile.effect(v))}
+
+
+def to_json(verdicts: Sequence[Verdict], target: str, seconds: float,
+            profile: Profile = DEFAULT_PROFILE) -> str:
     return json.dumps({
         "target": target,
         "seconds": round(seconds, 3),
+        "profile": profile.name,
         "summary": summary(verdicts),
-        "verdicts": [_record(v) for v in verdicts],
+        "effects": effects(verdicts, profile),
+        "verdicts": [_record(v, profile) for v in verdicts],
     }, indent=2, ensure_ascii=False)
 
 

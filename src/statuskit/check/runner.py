@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from statuskit.check.evidence import Evidence
 from statuskit.check.plan import Bindings, Plan, PlanError, Probe, Step, plan_from_document
 from statuskit.check.raw import RawExchange, raw_exchange
 from statuskit.check.verdict import Outcome, Seen, Verdict, judge, not_applicable, skipped
@@ -65,7 +66,7 @@ def _seen_from_httpx(response: httpx.Response) -> Seen:
     request = response.request
     return Seen(request.method, str(request.url), list(request.headers.items()),
                 response.status_code, response.reason_phrase, list(response.headers.items()),
-                response.content)
+                response.content, evidence=Evidence.from_httpx(response))
 
 
 def _seen_from_raw(method: str, url: str, head: bytes, raw: RawExchange) -> Seen:
@@ -74,7 +75,8 @@ def _seen_from_raw(method: str, url: str, head: bytes, raw: RawExchange) -> Seen
     _, target, version = [*request_line.split(" ", 2), "", ""][:3]
     # The linter judges the exchange as sent: the real target and version.
     return Seen(method, urljoin(url, target), [(k, v) for k, v in fields], raw.status,
-                raw.reason, raw.headers, raw.body, raw.interim, version or "HTTP/1.1")
+                raw.reason, raw.headers, raw.body, raw.interim, version or "HTTP/1.1",
+                evidence=Evidence.from_wire(raw.sent or head, raw.heads, raw.body))
 
 
 def _target(base: str) -> str:
