@@ -218,7 +218,8 @@ def operations_from_document(document: Any) -> list[Operation]:
             raw = item.get(method)
             if not isinstance(raw, Mapping):
                 continue
-            responses = raw.get("responses") if isinstance(raw.get("responses"), Mapping) else {}
+            listed = raw.get("responses")
+            responses: Mapping[str, Any] = listed if isinstance(listed, Mapping) else {}
             media, schema, example, required = _request_body(resolver, raw.get("requestBody"))
             operations.append(Operation(
                 method=method.upper(),

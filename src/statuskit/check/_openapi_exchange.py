@@ -15,6 +15,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
+from statuskit.check.evidence import Evidence
 from statuskit.check.raw import RawExchange
 from statuskit.check.verdict import Seen
 
@@ -64,7 +65,8 @@ class Exchanger:
         # server's duty; uvicorn and h11 perform it), so it is dropped here as they would.
         return Seen(request.method, str(request.url), list(request.headers.items()),
                     response.status_code, response.reason_phrase,
-                    list(response.headers.items()), body)
+                    list(response.headers.items()), body,
+                    evidence=Evidence.from_httpx(response))
 
     async def declared_length(self, method: str, target: str, fields: list[tuple[str, str]],
                               length: int, wait: float) -> RawExchange:
@@ -77,14 +79,15 @@ class Exchanger:
         lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}",
                  "User-Agent: statuskit-check", *(f"{k}: {v}" for k, v in fields),
                  f"Content-Length: {length}", "Expect: 100-continue"]
-        exchange = RawExchange()
+        exchange = RawExchange(sent=("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         try:
             async with asyncio.timeout(wait):
                 reader, writer = await asyncio.open_connection(host, port)
                 try:
-                    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+                    writer.write(exchange.sent)
                     await writer.drain()
                     head = await reader.readuntil(b"\r\n\r\n")
+                    exchange.heads.append(head)
                 finally:
                     writer.close()
         except TimeoutError:

@@ -18,7 +18,19 @@ from urllib.parse import quote, urljoin, urlsplit
 from statuskit.check._openapi_document import Operation, Parameter
 from statuskit.check._openapi_exchange import Exchanger
 from statuskit.check._openapi_values import UNKNOWN, absent_value, invalid_value, valid_value
-from statuskit.check.verdict import Outcome, Seen, Verdict, judge, not_applicable, skipped
+from statuskit.check.evidence import Evidence
+from statuskit.check.profile import Level
+from statuskit.check.rules import OPTIONS_ALLOW, Rule, status_rule
+from statuskit.check.verdict import (
+    Outcome,
+    Problem,
+    Seen,
+    Verdict,
+    failed,
+    judge,
+    not_applicable,
+    skipped,
+)
 from statuskit.defaults import MAX_BODY_SIZE
 from statuskit.http import parse_allow
 
@@ -29,6 +41,36 @@ DECLARED_LENGTH = 10**12  # 1 TB: past any limit a server could mean
 _EXPECT_WAIT = 2.0  # seconds for a final answer or 100 Continue to a declared length
 _WRITES = ("PUT", "PATCH", "DELETE", "POST")
 _WRITE_SKIP = "a write to a documented operation: run with --allow-writes"
+
+
+def _seed(text: str) -> Rule:
+    return Rule(Level.SEED, "seed table", text)
+
+
+# The rules only operation probes check; the shared ones live in statuskit.check.rules.
+HEAD_LIKE_GET = Rule(Level.MUST, "RFC 9110 §9.1, §9.3.2",
+                     "a resource that answers GET answers HEAD with the same status")
+HEAD_LENGTH = Rule(Level.MUST, "RFC 9110 §8.6",
+                   "Content-Length on HEAD is the length GET's content has")
+ALLOW_FULL = Rule(Level.MUST, "RFC 9110 §15.5.6",
+                  "a 405's Allow lists every method the target supports")
+ABSENT_IS_404 = _seed("a path parameter of its type naming nothing gets 404, not 422 or 5xx "
+                      "(RFC 9110 §15.5.21 keeps 422 for content)")
+MALFORMED_IS_400 = _seed("malformed JSON gets 400 (RFC 9110 §15.5.21: 422 is for content "
+                         "whose syntax is correct)")
+MEDIA_IS_415 = _seed("content in a media type the operation does not take gets 415 "
+                     "(RFC 9110 §15.5.16)")
+INVALID_IS_422 = _seed("well-formed JSON the schema rejects gets 422 or 400 (RFC 9110 "
+                       "§15.5.21)")
+NO_CREDENTIALS_IS_401 = _seed("an operation that requires credentials gets 401 without them "
+                              "(RFC 9110 §15.5.2)")
+CREATED_IS_201 = Rule(Level.SHOULD, "RFC 9110 §9.3.3",
+                      "a POST that creates answers 201 with Location")
+WRITE_IF_MATCH = Rule(Level.MUST, "RFC 9110 §13.1.1",
+                      "a write whose If-Match names another tag is not performed: 412")
+DELETED_IS_GONE = _seed("a resource after its DELETE is 404 or 410 (RFC 9110 §9.3.5)")
+DOCUMENTED = Rule(Level.SEED, "OpenAPI 3.1 §4.8.16",
+                  "every status an operation answers is one its document declares")
 
 
 @dataclass
@@ -59,10 +101,23 @@ class Planned:
     write: bool = False
 
 
-def tag(verdict: Verdict, operation: str, level: str) -> Verdict:
-    """The verdict with the operation it is about and the force of its rule."""
-    verdict.operation = operation
-    verdict.level = level
+def skipped_for(planned: Planned, reason: str) -> list[Verdict]:
+    """One skipped verdict per code a planned probe would have judged."""
+    verdicts = [skipped(code, reason, name=f"{code}") for code in planned.codes]
+    for verdict in verdicts:
+        verdict.operation = planned.operation
+    return verdicts
+
+
+def broke(verdict: Verdict, rule: Rule, detail: str) -> Verdict:
+    """``verdict`` with one more broken rule; its level becomes the strongest one's."""
+    if not detail:
+        return verdict
+    verdict.problems.append(Problem(rule, detail))
+    strongest = min(verdict.problems, key=lambda p: p.rule.level.rank)
+    verdict.outcome, verdict.level, verdict.rule = Outcome.FAIL, strongest.rule.level, \
+        strongest.rule.cite
+    verdict.reason = "; ".join(p.detail for p in verdict.problems)
     return verdict
 
 
@@ -128,22 +183,14 @@ def json_media(op: Operation) -> str | None:
 # -- per-path probes -----------------------------------------------------------------------
 
 
-def _allow_problem(seen: Seen, declared: Iterable[str]) -> str:
+def _missing_methods(seen: Seen, declared: Iterable[str]) -> str:
     allow = seen.header("allow")
     if allow is None:
-        return f"{seen.status} without Allow"
-    listed = parse_allow(allow)
-    missing = sorted(set(declared) - listed)
+        return ""  # judged already: the code's required field
+    missing = sorted(set(declared) - parse_allow(allow))
     if missing:
-        # RFC 9110 §10.2.1: Allow lists the methods the target resource supports.
         return f"Allow: {allow} omits {', '.join(missing)}, which the document declares"
     return ""
-
-
-def _failed(verdict: Verdict, problem: str) -> Verdict:
-    if problem and verdict.outcome is Outcome.PASS:
-        verdict.outcome, verdict.reason = Outcome.FAIL, problem
-    return verdict
 
 
 def plan_405(ops: list[Operation]) -> Planned | None:
@@ -157,13 +204,13 @@ def plan_405(ops: list[Operation]) -> Planned | None:
     async def run(ctx: RunContext) -> list[Verdict]:
         where = target(ctx, ops[0])
         if where.missing:
-            return [tag(not_applicable(405, where.missing), name, "MUST")]
+            return [not_applicable(405, where.missing, operation=name)]
         seen = await ctx.send(None, method, where.url, headers=where.headers)
-        # RFC 9110 §15.5.6: 405 MUST carry Allow with the resource's methods.
         verdict = judge(405, seen, {405}, probe=f"{method}, which the document does not "
-                        "declare for this path", excluded_method=method)
-        return [tag(_failed(verdict, _allow_problem(seen, declared) if seen.status == 405
-                            else ""), name, "MUST")]
+                        "declare for this path", excluded_method=method, operation=name)
+        if seen.status == 405:
+            broke(verdict, ALLOW_FULL, _missing_methods(seen, declared))
+        return [verdict]
 
     return Planned(name, (405,), run)
 
@@ -177,12 +224,14 @@ def plan_options(ops: list[Operation]) -> Planned | None:
     async def run(ctx: RunContext) -> list[Verdict]:
         where = target(ctx, ops[0])
         if where.missing:
-            return [tag(not_applicable(204, where.missing), name, "seed")]
+            return [not_applicable(204, where.missing, operation=name)]
         seen = await ctx.send(None, "OPTIONS", where.url, headers=where.headers)
-        # The seed: 204 with Allow; RFC 9110 §9.3.7 allows 200 and SHOULD send Allow.
-        verdict = judge(204, seen, {200, 204}, probe="OPTIONS")
-        problem = _allow_problem(seen, declared) if seen.status in (200, 204) else ""
-        return [tag(_failed(verdict, problem), name, "seed")]
+        verdict = judge(204, seen, {204}, probe="OPTIONS", operation=name, name="options")
+        if seen.status in (200, 204):
+            if seen.header("allow") is None:
+                broke(verdict, OPTIONS_ALLOW, f"{seen.status} to OPTIONS without Allow")
+            broke(verdict, OPTIONS_ALLOW, _missing_methods(seen, declared))
+        return [verdict]
 
     return Planned(name, (204,), run)
 
@@ -196,27 +245,29 @@ def plan_head(op: Operation) -> Planned:
     async def run(ctx: RunContext) -> list[Verdict]:
         where = target(ctx, op)
         if where.missing:
-            return [tag(not_applicable(200, where.missing), name, "MUST")]
+            return [not_applicable(200, where.missing, operation=name, name="head-parity",
+                                   rule=HEAD_LIKE_GET)]
         get = await ctx.send(op, "GET", where.url, headers=where.headers, probe="GET")
         head = await ctx.send(None, "HEAD", where.url, headers=where.headers)
-        # RFC 9110 §9.1: every general-purpose server MUST support HEAD; §9.3.2: the
-        # same answer as GET without content.
-        verdict = judge(get.status, head, {get.status},
-                        probe=f"HEAD answers as GET did ({get.status})")
-        length = head.header("content-length")
-        problem = ""
-        if length is not None and get.header("content-length") is not None \
-                and length != get.header("content-length"):
-            # RFC 9110 §8.6: Content-Length on HEAD only with the GET content's length.
-            problem = f"HEAD says Content-Length {length}, GET sent {len(get.body)} bytes"
-        return [tag(_failed(verdict, problem), name, "MUST")]
+        verdict = judge(get.status, head, {get.status}, rule=HEAD_LIKE_GET,
+                        probe=f"HEAD answers as GET did ({get.status})", operation=name,
+                        name="head-parity", evidence=_evidence(get, head))
+        length, get_length = head.header("content-length"), get.header("content-length")
+        if head.status == get.status and length is not None and get_length is not None \
+                and length != get_length:
+            broke(verdict, HEAD_LENGTH, f"HEAD says Content-Length {length}, "
+                                        f"GET sent {len(get.body)} bytes")
+        return [verdict]
 
     return Planned(name, (200,), run)
 
 
+def _evidence(*seen: Seen) -> list[Evidence]:
+    return [s.evidence for s in seen if s.evidence is not None]
+
+
 def plan_404(op: Operation) -> Planned | None:
-    parameters = op.path_parameters()
-    if not parameters or (op.method != "GET" and op.method != "DELETE"):
+    if not op.path_parameters() or op.method not in ("GET", "DELETE"):
         return None
 
     async def run(ctx: RunContext) -> list[Verdict]:
@@ -224,13 +275,11 @@ def plan_404(op: Operation) -> Planned | None:
         if where.missing:
             why = ("no value of a path parameter's type is surely absent (an enum, a "
                    f"boolean, a pattern or a date may all exist): {where.missing}")
-            return [tag(not_applicable(404, why), op.name, "SHOULD")]
+            return [not_applicable(404, why, operation=op.name, rule=ABSENT_IS_404)]
         shown = ", ".join(f"{k}={_text(v)}" for k, v in where.values.items())
         probe = f"{op.method} with {shown}: of the declared type, naming nothing"
         seen = await ctx.send(op, op.method, where.url, headers=where.headers, probe=probe)
-        # RFC 9110 §15.5.5: no current representation for the target is 404, not 422
-        # (§15.5.21: for content the server cannot process) and never 5xx.
-        return [tag(judge(404, seen, {404}, probe=probe), op.name, "SHOULD")]
+        return [judge(404, seen, {404}, probe=probe, rule=ABSENT_IS_404, operation=op.name)]
 
     return Planned(op.name, (404,), run, write=op.method != "GET")
 
@@ -242,16 +291,15 @@ def plan_406(op: Operation) -> Planned | None:
     async def run(ctx: RunContext) -> list[Verdict]:
         where = target(ctx, op)
         if where.missing:
-            return [tag(not_applicable(406, where.missing), op.name, "seed")]
+            return [not_applicable(406, where.missing, operation=op.name)]
         got = await ctx.send(op, "GET", where.url, headers=where.headers, probe="GET")
         if got.status // 100 != 2:
             why = f"GET with the document's values answered {got.status}: no representation"
-            return [tag(not_applicable(406, why), op.name, "seed")]
+            return [not_applicable(406, why, operation=op.name)]
         probe = f"GET with Accept: {UNLIKELY_MEDIA} (it produces {', '.join(op.produces)})"
         seen = await ctx.send(op, "GET", where.url, probe=probe,
                               headers={**where.headers, "Accept": UNLIKELY_MEDIA})
-        # The seed: 406. RFC 9110 §12.5.1 lets a server disregard Accept instead.
-        return [tag(judge(406, seen, {406}, probe=probe), op.name, "seed")]
+        return [judge(406, seen, {406}, probe=probe, operation=op.name)]
 
     return Planned(op.name, (406,), run)
 
@@ -260,28 +308,23 @@ async def conditional_get(ctx: RunContext, op: Operation, url: str,
                           headers: Mapping[str, str], got: Seen) -> list[Verdict]:
     """304 and 412 on GET from the validators ``got`` (a 200 to GET of ``url``) carries."""
     etag, modified = got.header("etag"), got.header("last-modified")
-    verdicts = []
     if etag is None and modified is None:
         why = "the GET advertises no validator (ETag, Last-Modified)"
-        return [tag(not_applicable(304, why), op.name, "MUST"),
-                tag(not_applicable(412, why), op.name, "MUST")]
+        return [not_applicable(c, why, operation=op.name) for c in (304, 412)]
     if etag is not None:
         condition, probe = {"If-None-Match": etag}, "GET with If-None-Match: its ETag"
     else:
         condition, probe = {"If-Modified-Since": modified or ""}, \
             "GET with If-Modified-Since: its Last-Modified"
     seen = await ctx.send(op, "GET", url, headers={**headers, **condition}, probe=probe)
-    # RFC 9110 §13.1.2 / §13.1.3: a false condition on GET is 304.
-    verdicts.append(tag(judge(304, seen, {304}, probe=probe), op.name, "MUST"))
+    verdicts = [judge(304, seen, {304}, probe=probe, operation=op.name)]
     if etag is None:
-        verdicts.append(tag(not_applicable(412, "the GET advertises no ETag"), op.name,
-                            "MUST"))
+        verdicts.append(not_applicable(412, "the GET advertises no ETag", operation=op.name))
         return verdicts
     probe = "GET with If-Match: another tag"
     seen = await ctx.send(op, "GET", url, probe=probe,
                           headers={**headers, "If-Match": '"statuskit-not-this"'})
-    # RFC 9110 §13.1.1: a false If-Match MUST NOT be performed; 412.
-    verdicts.append(tag(judge(412, seen, {412}, probe=probe), op.name, "MUST"))
+    verdicts.append(judge(412, seen, {412}, probe=probe, operation=op.name))
     return verdicts
 
 
@@ -289,11 +332,11 @@ def plan_conditional(op: Operation) -> Planned:
     async def run(ctx: RunContext) -> list[Verdict]:
         where = target(ctx, op)
         if where.missing:
-            return [tag(not_applicable(c, where.missing), op.name, "MUST") for c in (304, 412)]
+            return [not_applicable(c, where.missing, operation=op.name) for c in (304, 412)]
         got = await ctx.send(op, "GET", where.url, headers=where.headers, probe="GET")
         if got.status != 200:
             why = f"GET with the document's values answered {got.status}, not 200"
-            return [tag(not_applicable(c, why), op.name, "MUST") for c in (304, 412)]
+            return [not_applicable(c, why, operation=op.name) for c in (304, 412)]
         return await conditional_get(ctx, op, where.url, where.headers, got)
 
     return Planned(op.name, (304, 412), run)
@@ -305,20 +348,18 @@ def plan_401(op: Operation) -> Planned | None:
 
     async def run(ctx: RunContext) -> list[Verdict]:
         where = target(ctx, op)
-        if where.missing:
-            return [tag(not_applicable(401, where.missing), op.name, "SHOULD")]
         body = valid_body(op) if op.body_media else b""
+        if where.missing or body is None:
+            why = where.missing or "no body fits the request schema"
+            return [not_applicable(401, why, operation=op.name, rule=NO_CREDENTIALS_IS_401)]
         headers = dict(where.headers)
         if op.body_media:
-            if body is None:
-                return [tag(not_applicable(401, "no body fits the request schema"), op.name,
-                            "SHOULD")]
             headers["Content-Type"] = json_media(op) or op.body_media[0]
         probe = f"{op.method} without credentials (the operation requires some)"
-        seen = await ctx.send(op, op.method, where.url, headers=headers, content=body or b"",
+        seen = await ctx.send(op, op.method, where.url, headers=headers, content=body,
                               credentials=False, probe=probe)
-        # RFC 9110 §11.6.1 / §15.5.2: 401 MUST carry WWW-Authenticate.
-        return [tag(judge(401, seen, {401}, probe=probe), op.name, "SHOULD")]
+        return [judge(401, seen, {401}, probe=probe, rule=NO_CREDENTIALS_IS_401,
+                      operation=op.name)]
 
     return Planned(op.name, (401,), run, write=not op.is_read)
 
@@ -327,14 +368,10 @@ def plan_401(op: Operation) -> Planned | None:
 
 
 def plan_bodies(op: Operation) -> list[Planned]:
-    media = json_media(op)
-    if media is None or op.body_schema is None:
+    if json_media(op) is None or op.body_schema is None:
         return []
-    planned = [Planned(op.name, (400,), lambda ctx: _body_probe(ctx, op, 400), True),
-               Planned(op.name, (415,), lambda ctx: _body_probe(ctx, op, 415), True),
-               Planned(op.name, (422,), lambda ctx: _body_probe(ctx, op, 422), True),
-               Planned(op.name, (413,), lambda ctx: _probe_413(ctx, op), True)]
-    return planned
+    return [Planned(op.name, (code,), _body_probe(op, code), True) for code in (400, 415, 422)] \
+        + [Planned(op.name, (413,), lambda ctx: _probe_413(ctx, op), True)]
 
 
 def _other_media(op: Operation) -> str:
@@ -342,59 +379,65 @@ def _other_media(op: Operation) -> str:
     return "text/plain" if "text/plain" not in declared else UNLIKELY_MEDIA
 
 
-async def _body_probe(ctx: RunContext, op: Operation, code: int) -> list[Verdict]:
-    where = target(ctx, op)
-    if where.missing:
-        return [tag(not_applicable(code, where.missing), op.name, "SHOULD")]
-    media = json_media(op) or "application/json"
-    expected: set[int] = {code}
-    if code == 400:
-        content, probe = b'{"statuskit": ', "malformed JSON (cut off mid-object)"
-    elif code == 415:
-        valid = valid_body(op)
-        media = _other_media(op)
-        content, probe = valid or b'{"statuskit": true}', f"a JSON body sent as {media}"
-    else:
-        wrong = invalid_value(op.body_schema or {})
-        if wrong is UNKNOWN:
-            return [tag(not_applicable(422, "no well-formed JSON is surely invalid for the "
-                                            "schema"), op.name, "SHOULD")]
-        content = json.dumps(wrong).encode()
-        probe, expected = f"well-formed JSON the schema rejects: {content.decode()}", {400, 422}
-    seen = await ctx.send(op, op.method, where.url, content=content, probe=probe,
-                          headers={**where.headers, "Content-Type": media})
-    # RFC 9110 §15.5.1 (400: malformed syntax), §15.5.16 (415: a media type the target
-    # does not support), §15.5.21 (422: well-formed content it cannot process).
-    return [tag(judge(code, seen, expected, probe=probe), op.name, "SHOULD")]
+def _body_probe(op: Operation, code: int) -> ProbeRun:
+    async def run(ctx: RunContext) -> list[Verdict]:
+        where = target(ctx, op)
+        rule = {400: MALFORMED_IS_400, 415: MEDIA_IS_415, 422: INVALID_IS_422}[code]
+        if where.missing:
+            return [not_applicable(code, where.missing, operation=op.name, rule=rule)]
+        media = json_media(op) or "application/json"
+        expected = {code}
+        if code == 400:
+            content, probe = b'{"statuskit": ', "malformed JSON (cut off mid-object)"
+        elif code == 415:
+            media = _other_media(op)
+            content = valid_body(op) or b'{"statuskit": true}'
+            probe = f"a JSON body sent as {media}"
+        else:
+            wrong = invalid_value(op.body_schema or {})
+            if wrong is UNKNOWN:
+                return [not_applicable(422, "no well-formed JSON is surely invalid for the "
+                                            "schema", operation=op.name, rule=rule)]
+            content = json.dumps(wrong).encode()
+            probe, expected = f"well-formed JSON the schema rejects: {content.decode()}", \
+                {400, 422}
+        seen = await ctx.send(op, op.method, where.url, content=content, probe=probe,
+                              headers={**where.headers, "Content-Type": media})
+        return [judge(code, seen, expected, probe=probe, rule=rule, operation=op.name)]
+
+    return run
 
 
 async def _probe_413(ctx: RunContext, op: Operation) -> list[Verdict]:
     where = target(ctx, op)
     if where.missing:
-        return [tag(not_applicable(413, where.missing), op.name, "seed")]
-    media = json_media(op) or "application/json"
-    fields = [*where.headers.items(), ("Content-Type", media)]
+        return [not_applicable(413, where.missing, operation=op.name)]
+    fields = [*where.headers.items(), ("Content-Type", json_media(op) or "application/json")]
     if not ctx.ex.wire:
         # In process there is no connection to declare a length on; a real body past
         # statuskit's default limit stands in for it.
         probe = f"a {MAX_BODY_SIZE + 1}-byte body (statuskit's default limit is {MAX_BODY_SIZE})"
-        seen = await ctx.send(op, op.method, where.url, headers=dict(fields), probe=probe,
-                              content=b" " * (MAX_BODY_SIZE + 1))
-        return [tag(judge(413, seen, {413}, probe=probe), op.name, "seed")]
+        big = await ctx.send(op, op.method, where.url, headers=dict(fields), probe=probe,
+                             content=b" " * (MAX_BODY_SIZE + 1))
+        return [judge(413, big, {413}, probe=probe, operation=op.name)]
     probe = "a declared 1 TB body with Expect: 100-continue"
     parts = urlsplit(where.url)
-    raw = await ctx.ex.declared_length(op.method, parts.path + (f"?{parts.query}" if parts.query else ""),
+    raw = await ctx.ex.declared_length(op.method, parts.path + (f"?{parts.query}" if
+                                                                parts.query else ""),
                                        fields, DECLARED_LENGTH, _EXPECT_WAIT)
+    evidence = Evidence.from_wire(raw.sent, raw.heads, b"",
+                                  note="the content was never sent")
     if raw.interim:
         # RFC 9110 §10.1.1: 100 invites the content; for 1 TB the answer is 413 first.
-        verdict = Verdict(413, Outcome.FAIL, f"sent {raw.interim[0]} Continue, inviting 1 TB",
-                          probe)
-        return [tag(verdict, op.name, "seed")]
-    seen = None
+        return [failed(413, status_rule(413), f"sent {raw.interim[0]} Continue, inviting "
+                       "1 TB", probe, evidence=[evidence], operation=op.name)]
+    seen: Seen | None = None
     if raw.status:
         ctx.statuses.setdefault(op.name, {}).setdefault(raw.status, probe)
-        seen = Seen(op.method, where.url, fields, raw.status, raw.reason, raw.headers, b"")
-    return [tag(judge(413, seen, {413}, probe=probe, error=raw.error), op.name, "seed")]
+        seen = Seen(op.method, where.url, fields, raw.status, raw.reason, raw.headers, b"",
+                    evidence=evidence)
+    return [judge(413, seen, {413}, probe=probe, error=raw.error, operation=op.name,
+                  evidence=[evidence])]
 
 
 # -- creation and its clean-up -------------------------------------------------------------
@@ -405,10 +448,10 @@ def item_path(create: Operation, operations: Iterable[Operation]) -> tuple[str, 
     its parameter, when the document has one."""
     prefix = create.path.rstrip("/") + "/{"
     for op in operations:
-        if op.path.startswith(prefix) and op.path.endswith("}") \
-                and op.path.count("{") == create.path.count("{") + 1 \
-                and "/" not in op.path[len(prefix):]:
-            return op.path, op.path[len(prefix):-1]
+        rest = op.path[len(prefix):]
+        if op.path.startswith(prefix) and rest.endswith("}") and "/" not in rest \
+                and "{" not in rest:
+            return op.path, rest[:-1]
     return None
 
 
@@ -417,16 +460,18 @@ def _created_id(seen: Seen, collection_url: str, parameter: str) -> str | None:
     if location:
         created = urlsplit(urljoin(seen.url, location)).path
         base = urlsplit(collection_url).path.rstrip("/") + "/"
-        if created.startswith(base) and "/" not in created[len(base):].strip("/"):
-            return created[len(base):].strip("/") or None
+        rest = created[len(base):].strip("/")
+        if created.startswith(base) and rest and "/" not in rest:
+            return rest
     try:
         body = json.loads(seen.body)
     except ValueError:
         return None
     if isinstance(body, dict):
         for key in (parameter, "id"):
-            if isinstance(body.get(key), str | int) and not isinstance(body.get(key), bool):
-                return quote(str(body[key]), safe="")
+            value = body.get(key)
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                return quote(str(value), safe="")
     return None
 
 
@@ -442,21 +487,21 @@ def plan_create(create: Operation, operations: list[Operation]) -> Planned | Non
         body = valid_body(create)
         if where.missing or body is None:
             why = where.missing or "no body fits the request schema"
-            return [tag(not_applicable(201, why), create.name, "SHOULD")]
+            return [not_applicable(201, why, operation=create.name, rule=CREATED_IS_201)]
         probe = "POST a body the schema allows"
         seen = await ctx.send(create, "POST", where.url, content=body, probe=probe,
                               headers={**where.headers,
                                        "Content-Type": json_media(create) or "application/json"})
-        # RFC 9110 §9.3.3: a POST that creates SHOULD answer 201 with Location.
-        verdict = tag(judge(201, seen, {201}, probe=probe), create.name, "SHOULD")
-        if verdict.outcome is Outcome.PASS and seen.header("location") is None:
-            verdict.reason = "201 without Location: the target URI names what was created"
+        verdict = judge(201, seen, {201}, probe=probe, rule=CREATED_IS_201,
+                        operation=create.name)
+        if seen.status == 201 and seen.header("location") is None:
+            broke(verdict, CREATED_IS_201, "201 without Location")
         if seen.status // 100 != 2 or item is None:
             return [verdict]
         created = _created_id(seen, where.url, item[1])
         if created is None:
-            verdict.reason = (verdict.reason + "; " if verdict.reason else "") + \
-                "no Location or id to find the created resource; it stays on the server"
+            verdict.reason = "; ".join(filter(None, [
+                verdict.reason, "no Location or id names the created resource; it stays"]))
             return [verdict]
         url = ctx.ex.url(item[0].replace("{" + item[1] + "}", created))
         return [verdict, *await _use_created(ctx, by_method, url)]
@@ -473,10 +518,9 @@ async def _use_created(ctx: RunContext, by_method: dict[str, Operation],
             got = await ctx.send(get, "GET", url, probe="GET of the created resource")
             if got.status == 200:
                 verdicts += await conditional_get(ctx, get, url, {}, got)
-            for write in (by_method.get("PUT"), by_method.get("PATCH")):
-                if write is not None and got.header("etag"):
-                    verdicts.append(await _conditional_write(ctx, write, url))
-                    break
+            write = by_method.get("PUT") or by_method.get("PATCH")
+            if write is not None and got.header("etag"):
+                verdicts.append(await _conditional_write(ctx, write, url))
     finally:
         if delete is not None:
             verdicts += await _delete_and_gone(ctx, delete, get, url)
@@ -486,13 +530,14 @@ async def _use_created(ctx: RunContext, by_method: dict[str, Operation],
 async def _conditional_write(ctx: RunContext, op: Operation, url: str) -> Verdict:
     body = valid_body(op)
     if body is None:
-        return tag(not_applicable(412, "no body fits the request schema"), op.name, "MUST")
+        return not_applicable(412, "no body fits the request schema", operation=op.name,
+                              rule=WRITE_IF_MATCH)
     probe = f"{op.method} of the created resource with If-Match: another tag"
     seen = await ctx.send(op, op.method, url, content=body, probe=probe, headers={
         "If-Match": '"statuskit-not-this"',
         "Content-Type": json_media(op) or "application/json"})
-    # RFC 9110 §13.1.1: a false If-Match on a write MUST NOT be performed; 412.
-    return tag(judge(412, seen, {412}, probe=probe), op.name, "MUST")
+    return judge(412, seen, {412}, probe=probe, rule=WRITE_IF_MATCH, operation=op.name,
+                 name="412-write")
 
 
 async def _delete_and_gone(ctx: RunContext, delete: Operation, get: Operation | None,
@@ -502,13 +547,14 @@ async def _delete_and_gone(ctx: RunContext, delete: Operation, get: Operation | 
     seen = await ctx.send(delete, "DELETE", url, probe=probe, force=True)
     expected = set(delete.success_codes()) or {200, 202, 204}
     code = 204 if 204 in expected else min(expected)
-    verdicts = [tag(judge(code, seen, expected, probe=probe), delete.name, "SHOULD")]
+    verdicts = [judge(code, seen, expected, probe=probe, rule=DOCUMENTED,
+                      operation=delete.name, name="delete")]
     if get is None or seen.status // 100 != 2:
         return verdicts
     probe = "GET of the resource after its DELETE"
     gone = await ctx.send(get, "GET", url, probe=probe)
-    # RFC 9110 §9.3.5 with §15.5.5 / §15.5.11: what was deleted is 404 or 410.
-    verdicts.append(tag(judge(404, gone, {404, 410}, probe=probe), get.name, "SHOULD"))
+    verdicts.append(judge(404, gone, {404, 410}, probe=probe, rule=DELETED_IS_GONE,
+                          operation=get.name, name="gone"))
     return verdicts
 
 
@@ -517,8 +563,7 @@ async def _delete_and_gone(ctx: RunContext, delete: Operation, get: Operation | 
 
 def _write_gated(planned: Planned) -> Planned:
     async def run(ctx: RunContext) -> list[Verdict]:
-        return [tag(skipped(code, _WRITE_SKIP), planned.operation, "SHOULD")
-                for code in planned.codes]
+        return skipped_for(planned, _WRITE_SKIP)
 
     return Planned(planned.operation, planned.codes, run, write=True)
 
@@ -544,8 +589,8 @@ def plan_probes(operations: list[Operation], *, allow_writes: bool) -> list[Plan
                 planned.append(plan_head(op))
                 if path not in created_items:
                     planned.append(plan_conditional(op))
-                planned += [p for p in (plan_406(op),) if p is not None]
-            planned += [p for p in (plan_404(op), plan_401(op)) if p is not None]
+            planned += [p for p in (plan_406(op) if op.method == "GET" else None,
+                                    plan_404(op), plan_401(op)) if p is not None]
             if not op.is_read:
                 planned += plan_bodies(op)
     return [p if allow_writes or not p.write else _write_gated(p) for p in planned]
@@ -561,15 +606,16 @@ def conformance_verdicts(operations: list[Operation],
             continue
         undeclared = sorted(s for s in seen if not op.declares(s))
         declared = ", ".join(sorted(op.responses)) or "nothing"
+        probe = "the documented responses"
         if undeclared:
-            reason = "; ".join(f"answered {s} to {seen[s]}" for s in undeclared)
-            verdict = Verdict(undeclared[0], Outcome.FAIL,
-                              f"{reason}, which the document does not declare "
-                              f"(it declares {declared})", "the documented responses")
+            detail = "; ".join(f"answered {s} to {seen[s]}" for s in undeclared)
+            verdict = failed(undeclared[0], DOCUMENTED, f"{detail}, which the document does "
+                             f"not declare (it declares {declared})", probe,
+                             status=undeclared[0], name="documented", operation=op.name)
         else:
-            statuses_seen = ", ".join(str(s) for s in sorted(seen))
-            verdict = Verdict(min(seen), Outcome.PASS,
-                              f"answered {statuses_seen}, all declared",
-                              "the documented responses", min(seen))
-        verdicts.append(tag(verdict, op.name, "seed"))
+            answered = ", ".join(str(s) for s in sorted(seen))
+            verdict = Verdict(min(seen), Outcome.PASS, f"answered {answered}, all declared",
+                              probe, min(seen), level=DOCUMENTED.level, rule=DOCUMENTED.cite,
+                              name="documented", operation=op.name)
+        verdicts.append(verdict)
     return verdicts

@@ -174,18 +174,13 @@ def absent_value(schema: Mapping[str, Any]) -> Any:
 
 
 def invalid_value(schema: Mapping[str, Any]) -> Any:
-    """Well-formed JSON that ``schema`` rejects by type, or UNKNOWN."""
-    types = _types(_merged_all_of(schema))
-    if not types or "null" in (schema.get("type") or []) or schema.get("nullable"):
+    """Well-formed JSON that ``schema`` rejects by its type, or UNKNOWN."""
+    merged = _merged_all_of(schema)
+    types = set(_types(merged))
+    if not types or merged.get("nullable") or any(k in merged for k in ("anyOf", "oneOf")):
         return UNKNOWN
-    # A JSON type outside every type the schema allows; integer is also a number.
-    wrong = {"object": [], "array": {}, "string": {}, "integer": {}, "number": {},
-             "boolean": {}}
-    if any(t not in wrong for t in types):
-        return UNKNOWN
-    candidate = wrong[types[0]]
-    if isinstance(candidate, list) and "array" in types:
-        return UNKNOWN
-    if isinstance(candidate, dict) and "object" in types:
-        return []
-    return candidate
+    if "object" not in types:
+        return {"statuskit": True}  # an object where a scalar or an array belongs
+    if "array" not in types:
+        return ["statuskit"]  # an array where an object belongs
+    return UNKNOWN

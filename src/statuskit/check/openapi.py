@@ -10,6 +10,7 @@ budget, reads by default and writes only with ``allow_writes``.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,10 +32,12 @@ from statuskit.check._openapi_probes import (
     RunContext,
     conformance_verdicts,
     plan_probes,
-    tag,
+    skipped_for,
 )
 from statuskit.check.plan import Plan, PlanError, plan_from_document
-from statuskit.check.verdict import Outcome, Verdict, skipped
+from statuskit.check.profile import Level
+from statuskit.check.rules import Rule
+from statuskit.check.verdict import Verdict, failed
 
 __all__ = [
     "DEFAULT_MAX_REQUESTS",
@@ -48,6 +51,7 @@ __all__ = [
 ]
 
 DEFAULT_MAX_REQUESTS = 2000
+NO_ANSWER = Rule(Level.MUST, "RFC 9112 §4", "a server answers every request it reads")
 _CONCURRENCY = 8
 
 Progress = Callable[[Verdict], None]
@@ -88,7 +92,7 @@ def _parse(text: bytes, where: str) -> Any:
     except ValueError:
         pass
     try:
-        import yaml
+        yaml: Any = importlib.import_module("yaml")  # optional: YAML documents only
     except ImportError:
         raise OpenAPIError(f"{where}: not JSON (install PyYAML to read YAML)") from None
     try:
@@ -162,11 +166,11 @@ async def _run_one(ctx: RunContext, planned: Planned) -> list[Verdict]:
     try:
         return await planned.run(ctx)
     except BudgetSpent as exc:
-        return [tag(skipped(code, str(exc)), planned.operation, "SHOULD")
-                for code in planned.codes]
+        return skipped_for(planned, str(exc))
     except httpx.HTTPError as exc:
+        # No answer at all: the transport's error is the finding, at the probe's level.
         reason = f"{type(exc).__name__}: {exc}".strip(": ")
-        return [tag(Verdict(code, Outcome.FAIL, reason), planned.operation, "SHOULD")
+        return [failed(code, NO_ANSWER, reason, operation=planned.operation)
                 for code in planned.codes]
 
 
