@@ -480,7 +480,6 @@ def plan_create(create: Operation, operations: list[Operation]) -> Planned | Non
         return None
     item = item_path(create, operations)
     by_method = {op.method: op for op in operations if item and op.path == item[0]}
-    codes = (201, 304, 412, 204, 404) if item else (201,)
 
     async def run(ctx: RunContext) -> list[Verdict]:
         where = target(ctx, create)
@@ -506,7 +505,8 @@ def plan_create(create: Operation, operations: list[Operation]) -> Planned | Non
         url = ctx.ex.url(item[0].replace("{" + item[1] + "}", created))
         return [verdict, *await _use_created(ctx, by_method, url)]
 
-    return Planned(create.name, codes, run, write=True)
+    # Its later verdicts (304, 412, DELETE, 404 after it) belong to the item's operations.
+    return Planned(create.name, (201,), run, write=True)
 
 
 async def _use_created(ctx: RunContext, by_method: dict[str, Operation],

@@ -46,6 +46,11 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     options = Options(only=args.only, include_slow=args.include_slow,
                       include_load=args.include_load, timeout=args.timeout, plan=plan)
+    if args.openapi is None and (args.allow_writes or args.max_requests is not None):
+        print("statuskit: --allow-writes and --max-requests go with --openapi", file=sys.stderr)
+        return 2
+    notes: list[str] = []
+    failure: list[str] = []
 
     def check(url: str) -> tuple[list[Verdict], float]:
         started = time.perf_counter()
@@ -59,6 +64,8 @@ def _run(args: argparse.Namespace) -> int:
                               f"{verdict.outcome}")
 
             verdicts = asyncio.run(check_server(url, options, progress))
+            if args.openapi is not None:
+                verdicts += _operations(url, args, progress, notes, failure)
         return verdicts, time.perf_counter() - started
 
     if args.url:
@@ -78,7 +85,12 @@ def _run(args: argparse.Namespace) -> int:
             target = f"the reference API ({url})"
             verdicts, seconds = check(url)
 
+    if failure:
+        print(f"statuskit: {failure[0]}", file=sys.stderr)
+        return 2
     Console().print(to_table(verdicts, f"statuskit check: {target}"))
+    for note in notes:
+        console.print(note)
     counts = summary(verdicts)
     console.print(", ".join(f"{n} {o}" for o, n in counts.items() if n)
                   + f" in {seconds:.2f} s")
@@ -89,6 +101,34 @@ def _run(args: argparse.Namespace) -> int:
         with open(args.html, "w", encoding="utf-8") as out:
             out.write(to_html(verdicts, target, seconds))
     return profile.exit_code(verdicts)
+
+
+def _operations(url: str, args: argparse.Namespace, progress: Any, notes: list[str],
+                failure: list[str]) -> list[Any]:
+    """The OpenAPI operation probes (``--openapi``); a problem finding the document
+    goes to ``failure`` as one line."""
+    from statuskit.check.openapi import (
+        DEFAULT_MAX_REQUESTS,
+        OpenAPIError,
+        OpenAPIOptions,
+        run_for_cli,
+    )
+
+    options = OpenAPIOptions(args.allow_writes, args.max_requests or DEFAULT_MAX_REQUESTS,
+                             args.timeout, only=args.only)
+    try:
+        verdicts, lines = run_for_cli(url, args.openapi, options, progress)
+    except OpenAPIError as exc:
+        failure.append(str(exc))
+        return []
+    notes += lines
+    return verdicts
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
 
 
 def register(sub: Any) -> None:
@@ -108,6 +148,15 @@ def register(sub: Any) -> None:
                         help="which rule levels fail the run: rfc (RFC MUST and SHOULD; the "
                              "default for a URL), seed (also the seed table's rules; the "
                              "default with no URL), must (RFC MUST only)")
+    parser.add_argument("--openapi", nargs="?", const="", metavar="FILE_OR_URL",
+                        help="also probe every operation of an OpenAPI document (default: "
+                             "the server's /openapi.json, then its statuskit plan at GET /)")
+    parser.add_argument("--allow-writes", action="store_true",
+                        help="with --openapi: also send POST/PUT/PATCH/DELETE to documented "
+                             "operations (reads only by default)")
+    parser.add_argument("--max-requests", type=_positive, metavar="N",
+                        help="with --openapi: at most N requests for the operation probes "
+                             "(default 2000)")
     parser.add_argument("--timeout", type=float, default=5.0, metavar="S",
                         help="seconds to wait for each answer (default 5)")
     parser.set_defaults(handler=_run)

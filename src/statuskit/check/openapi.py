@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,7 @@ class OpenAPIOptions:
     max_requests: int = DEFAULT_MAX_REQUESTS  # the whole run's request budget
     timeout: float = 5.0  # per exchange
     headers: Mapping[str, str] = field(default_factory=dict)  # e.g. credentials
+    only: Collection[int] | None = None  # plan only probes of these codes (--only)
 
 
 @dataclass
@@ -186,6 +187,8 @@ async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[
                           wire, options.timeout)
     ctx = RunContext(exchanger, options.allow_writes, dict(options.headers))
     planned = plan_probes(operations, allow_writes=options.allow_writes)
+    if options.only is not None:
+        planned = [p for p in planned if set(p.codes) & set(options.only)]
     semaphore = asyncio.Semaphore(_CONCURRENCY)
 
     async def run(item: Planned) -> list[Verdict]:
@@ -227,3 +230,12 @@ async def check_openapi(url: str, given: str | None, options: OpenAPIOptions | N
             return source
         return await run_operations(client, url, source.document, options, wire=True,
                                     source=source.where, progress=progress)
+
+
+def run_for_cli(url: str, given: str, options: OpenAPIOptions,
+                progress: Progress | None = None) -> tuple[list[Verdict], list[str]]:
+    """``check_openapi`` for the command line: verdicts and the lines to print."""
+    outcome = asyncio.run(check_openapi(url, given or None, options, progress))
+    if isinstance(outcome, Source):
+        return [], [f"no OpenAPI document; the run above followed {outcome.where}"]
+    return outcome.verdicts, outcome.notes
