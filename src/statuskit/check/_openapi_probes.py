@@ -224,8 +224,13 @@ def plan_options(ops: list[Operation]) -> Planned | None:
     async def run(ctx: RunContext) -> list[Verdict]:
         where = target(ctx, ops[0])
         if where.missing:
-            return [not_applicable(204, where.missing, operation=name)]
+            return [not_applicable(204, where.missing, operation=name, name="options")]
         seen = await ctx.send(None, "OPTIONS", where.url, headers=where.headers)
+        if seen.status == 401 and all(op.secured for op in ops) \
+                and not _has_credentials(ctx.headers):
+            return [not_applicable(204, "every operation here requires credentials and "
+                                        "OPTIONS answered 401; give credentials to probe it",
+                                   operation=name, name="options", evidence=_evidence(seen))]
         verdict = judge(204, seen, {204}, probe="OPTIONS", operation=name, name="options")
         if seen.status in (200, 204):
             if seen.header("allow") is None:
@@ -234,6 +239,10 @@ def plan_options(ops: list[Operation]) -> Planned | None:
         return [verdict]
 
     return Planned(name, (204,), run)
+
+
+def _has_credentials(headers: Mapping[str, str]) -> bool:
+    return any(k.lower() in ("authorization", "cookie") for k in headers)
 
 
 # -- read probes ---------------------------------------------------------------------------
@@ -252,11 +261,15 @@ def plan_head(op: Operation) -> Planned:
         verdict = judge(get.status, head, {get.status}, rule=HEAD_LIKE_GET,
                         probe=f"HEAD answers as GET did ({get.status})", operation=name,
                         name="head-parity", evidence=_evidence(get, head))
-        length, get_length = head.header("content-length"), get.header("content-length")
-        if head.status == get.status and length is not None and get_length is not None \
-                and length != get_length:
-            broke(verdict, HEAD_LENGTH, f"HEAD says Content-Length {length}, "
-                                        f"GET sent {len(get.body)} bytes")
+        length = head.header("content-length")
+        if head.status == get.status and length is not None and get.header(
+                "content-length") not in (None, length):
+            # The content may have changed between the two: a second GET decides.
+            again = await ctx.send(op, "GET", where.url, headers=where.headers, probe="GET")
+            if again.header("content-length") not in (None, length):
+                verdict.evidence.extend(_evidence(again))
+                broke(verdict, HEAD_LENGTH, f"HEAD says Content-Length {length}, GET sent "
+                                            f"{len(get.body)} and then {len(again.body)} bytes")
         return [verdict]
 
     return Planned(name, (200,), run)

@@ -199,8 +199,11 @@ async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[
                 progress(verdict)
         return verdicts
 
-    batches = await asyncio.gather(*(run(p) for p in planned))
-    verdicts = [v for batch in batches for v in batch]
+    # Reads first, then writes: a note created by one probe must not change what a
+    # concurrent read of the collection compares (HEAD against GET).
+    reads = await asyncio.gather(*(run(p) for p in planned if not p.write))
+    writes = await asyncio.gather(*(run(p) for p in planned if p.write))
+    verdicts = [v for batch in [*reads, *writes] for v in batch]
     verdicts += conformance_verdicts(operations, ctx.statuses)
     return OpenAPIRun(verdicts, source, _notes(source, operations, planned, options,
                                                exchanger.budget), exchanger.budget.used)
