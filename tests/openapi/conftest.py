@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+
 from openapi.fastapi_app import create_app
 from openapi.harness import Checked
-from support.servers import serve
-
 from statuskit.check.openapi import OpenAPIOptions, OpenAPIRun, check_openapi
+from support.servers import serve
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openapi.fastapi_app import create_app
 
+from openapi.fastapi_app import create_app
 from statuskit.check._openapi_document import (
     DocumentError,
     operations_from_document,

@@ -10,11 +10,10 @@ import asyncio
 import json
 
 from openapi.harness import Checked, outcomes
-from support import rawhttp
-
 from statuskit.check.openapi import OpenAPIOptions, OpenAPIRun, check_openapi
 from statuskit.check.profile import Level
 from statuskit.check.verdict import Outcome
+from support import rawhttp
 
 
 def test_discovery_names_the_document_it_used(fastapi_checked: Checked) -> None:

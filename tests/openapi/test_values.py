@@ -6,8 +6,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from openapi.fastapi_app import create_app
 
+from openapi.fastapi_app import create_app
 from statuskit.check._openapi_document import operations_from_document
 from statuskit.check._openapi_values import UNKNOWN, absent_value, invalid_value, valid_value
 
