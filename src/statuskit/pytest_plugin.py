@@ -104,7 +104,7 @@ class StatuskitItem(pytest.Item):
         if effect is Effect.WARN:
             warnings.warn(StatuskitWarning(self.report.explain([self.verdict])), stacklevel=1)
         elif effect in (Effect.NOT_APPLICABLE, Effect.SKIPPED):
-            pytest.skip(f"{effect}: {self.verdict.reason}")
+            pytest.skip(f"{self.name}: {effect}: {self.verdict.reason}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:
@@ -121,7 +121,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                                   items: list[pytest.Item]) -> None:
     if not config.getoption("statuskit_app"):
         return
-    collector = StatuskitCollector.from_parent(session, name="statuskit")
+    collector = StatuskitCollector.from_parent(session, name="statuskit", nodeid="statuskit")
     items.extend(collector.collect())
 
 
