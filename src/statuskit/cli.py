@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from statuskit import __version__
 from statuskit.codes import Code, UnknownCode, all_codes, lookup, seed_codes
 from statuskit.defaults import HEADER_TIMEOUT
 
@@ -120,33 +121,104 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from statuskit.reference import DEMO_TOKENS, create_app, parse_tokens
-    from statuskit.server import run
 
     try:
         tokens = {**DEMO_TOKENS, **parse_tokens(args.token)} if args.token else None
     except ValueError as exc:
+        print(f"statuskit: --token: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.rate_limit is not None and not _is_rate(args.rate_limit):
+        print(f"statuskit: --rate-limit {args.rate_limit!r}: give N/PERIOD, e.g. 10/second",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        app = create_app(db=args.db, rate_limit=args.rate_limit,
+                         max_concurrency=args.max_concurrency, maintenance=args.maintenance,
+                         upstream=args.upstream, tokens=tokens)
+    except sqlite3.Error as exc:
+        print(f"statuskit: --db {args.db}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:
         print(f"statuskit: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    app = create_app(
-        db=args.db,
-        rate_limit=args.rate_limit,
-        max_concurrency=args.max_concurrency,
-        maintenance=args.maintenance,
-        upstream=args.upstream,
-        tokens=tokens,
-    )
-    print(f"statuskit reference API on http://{args.host}:{args.port}/ "
+    try:
+        sock = _bind(args.host, args.port)
+    except OSError as exc:
+        print(f"statuskit: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    return _serve_on(sock, app, args)
+
+
+def _is_rate(text: str) -> bool:
+    from limits import parse
+
+    try:
+        parse(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _bind(host: str, port: int) -> Any:
+    import socket
+
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _serve_on(sock: Any, app: Any, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from statuskit.server import config
+
+    # The banner comes after the bind, with the port the system gave (--port 0).
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"statuskit reference API on http://{shown}:{port}/ "
           f"(GET / lists a request for every code)", file=sys.stderr)
-    run(app, host=args.host, port=args.port, header_timeout=args.header_timeout,
-        uvicorn_options={"log_level": "warning"})
+    server = uvicorn.Server(config(app, host=args.host, port=port,
+                                   header_timeout=args.header_timeout,
+                                   uvicorn_options={"log_level": "warning"}))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
     return EXIT_OK
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0 to 65535): {text!r}")
+    return int(text)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+    return value
 
 
 def _add_serve(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the reference API where every seed code happens")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000, help="0 picks a free port")
     serve.add_argument("--db", default=":memory:", help="SQLite file for notes (default: memory)")
     serve.add_argument("--rate-limit", metavar="N/PERIOD", help="e.g. 10/second (429 past it)")
     serve.add_argument("--max-concurrency", type=int, metavar="N",
@@ -155,7 +227,7 @@ def _add_serve(sub: Any) -> None:
     serve.add_argument("--upstream", metavar="URL", help="the gateway's upstream base URL")
     serve.add_argument("--token", action="append", default=[], metavar="NAME:SCOPE",
                        help="an extra bearer token; SCOPE is rw, ro or proxy")
-    serve.add_argument("--header-timeout", type=float, default=HEADER_TIMEOUT, metavar="S",
+    serve.add_argument("--header-timeout", type=_positive, default=HEADER_TIMEOUT, metavar="S",
                        help="408 when a request's header section takes longer")
     serve.set_defaults(handler=_cmd_serve)
 
@@ -165,6 +237,7 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="statuskit",
         description="HTTP status codes as a contract: explain them, serve them, check them.",
     )
+    parser.add_argument("--version", action="version", version=f"statuskit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     explain = sub.add_parser("explain", help="what a status code means and what a client does")

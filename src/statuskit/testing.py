@@ -37,6 +37,7 @@ from statuskit.check.openapi import (
     run_operations,
 )
 from statuskit.check.profile import Profile, profile_named
+from statuskit.check.report import RunInfo, to_html, to_json, to_junit
 from statuskit.check.verdict import Seen, Verdict, judge, not_applicable
 from statuskit.types import ASGIApp
 
@@ -78,6 +79,21 @@ class Report:
         """One paragraph per verdict: where, what was asked, what broke, the evidence."""
         return "\n\n".join(describe(v) for v in (self.failures if verdicts is None
                                                   else verdicts))
+
+    def run_info(self) -> RunInfo:
+        from statuskit import __version__
+
+        return RunInfo(f"in process ({self.source})", self.seconds, self.profile, __version__)
+
+    def to_json(self) -> str:
+        return to_json(self.verdicts, self.run_info())
+
+    def to_junit(self) -> str:
+        """JUnit XML for CI: one test case per check, the operation as its class name."""
+        return to_junit(self.verdicts, self.run_info())
+
+    def to_html(self) -> str:
+        return to_html(self.verdicts, self.run_info())
 
     def assert_ok(self) -> None:
         if not self.ok:

@@ -27,6 +27,9 @@ async def always_200(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+ALLOW = b"GET, HEAD, OPTIONS, POST"  # POST so that the 413 probe has content to refuse
+
+
 async def careful(scope: Any, receive: Any, send: Any) -> None:
     """A tiny app that keeps the contract for the generic probes' paths."""
     if scope["type"] != "http":
@@ -46,9 +49,11 @@ async def careful(scope: Any, receive: Any, send: Any) -> None:
     if path != "/":
         await answer(404, problem, b'{"status": 404}')
     elif method == "OPTIONS":
-        await answer(204, [(b"allow", b"GET, HEAD, OPTIONS")])
+        await answer(204, [(b"allow", ALLOW)])
+    elif method == "POST":
+        await answer(201, [(b"location", b"/1")])
     elif method not in ("GET", "HEAD"):
-        await answer(405, [*problem, (b"allow", b"GET, HEAD, OPTIONS")], b'{"status": 405}')
+        await answer(405, [*problem, (b"allow", ALLOW)], b'{"status": 405}')
     elif b"application/x-statuskit-unobtainable" in fields.get(b"accept", b""):
         await answer(406, problem, b'{"status": 406}')
     elif fields.get(b"if-none-match") == b'"v1"':
@@ -112,12 +117,14 @@ def test_every_verdict_came_from_a_response(right: dict[int, Verdict]) -> None:
 
 
 def test_json_and_html_reports_are_written(right: dict[int, Verdict], tmp_path: Any) -> None:
-    from statuskit.check.report import to_html, to_json
+    from statuskit.check.report import RunInfo, to_html, to_json
 
     verdicts = sorted(right.values(), key=lambda v: v.code)
-    document = json.loads(to_json(verdicts, "http://x/", 1.5))
+    info = RunInfo("http://x/", 1.5)
+    document = json.loads(to_json(verdicts, info))
     assert document["summary"]["pass"] == len(GENERIC)
     assert [v["code"] for v in document["verdicts"]] == sorted(GENERIC)
-    page = to_html(verdicts, "http://x/", 1.5)
+    assert all(v["evidence"][0]["response"].startswith("HTTP/1.1 ") for v in document["verdicts"])
+    page = to_html(verdicts, info)
     assert page.startswith("<!doctype html>")
-    assert "<td>4xx</td>" in page and "http://" not in page.split("<style>")[1].split("</style>")[0]
+    assert f"<h2>Passes ({len(GENERIC)})</h2>" in page and "<h2>Failures" not in page

@@ -1,82 +1,83 @@
-"""The checker against a real nginx serving a static file on loopback."""
+"""The checker against a real nginx serving a static file on loopback, plain and TLS."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from statuskit.check import Options, Outcome, check_server
-from support.servers import free_port, wait_for_port
-
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+from check.nginx import NGINX, nginx
+from statuskit.check import DEFAULT_PROFILE, Effect, Options, Verdict, check_server
+from support.rawhttp import get
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
 
+# What nginx 1.22.1 (Debian 12) earned under the default (rfc) profile, with why.
+EXPECTED = {
+    "404": Effect.PASS,  # a random path
+    "412": Effect.PASS,  # If-Match with another tag on a static file
+    "304": Effect.PASS,  # If-None-Match with its ETag; no content on the wire
+    "206": Effect.PASS,  # Range: bytes=0-0
+    "416": Effect.PASS,  # a range past the end
+    "414": Effect.PASS,  # a 64 KiB target: 414 (large_client_header_buffers)
+    "505": Effect.PASS,  # HTTP/3.0 request line
+    "413": Effect.PASS,  # 1 TB declared: 413 from client_max_body_size, no 100 first
+    "501": Effect.FAIL,  # BREW gets 405 (RFC 9110 §9.1 SHOULD 501), and with no Allow (MUST)
+    "405": Effect.FAIL,  # a static 405 carries no Allow (RFC 9110 §15.5.6 MUST)
+    "417": Effect.WARN,  # an unknown Expect is ignored: RFC 9110 §10.1.1 MAY, the seed's 417
+    "406": Effect.WARN,  # Accept disregarded: RFC 9110 §12.1 allows it; the seed asks 406
+    "204": Effect.FAIL,  # OPTIONS on a static file is 405 (the seed's 204) with no Allow (MUST)
+    "head-parity": Effect.PASS,
+    "host-missing": Effect.PASS,
+    "host-duplicated": Effect.PASS,
+    "cl-te": Effect.PASS,  # 400 and the connection closed
+    "bare-lf": Effect.PASS,  # read as line ends (RFC 9112 §2.2 MAY)
+    "obs-fold": Effect.PASS,  # 400
+}
+ONLY = {int(k) if k.isdigit() else k for k in EXPECTED}
+
 
 @pytest.fixture(scope="module")
-def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    assert NGINX is not None
-    prefix = tmp_path_factory.mktemp("nginx")
-    (prefix / "www").mkdir()
-    (prefix / "www" / "index.html").write_text("<!doctype html><title>x</title><p>hello\n")
-    port = free_port()
-    user = "user root;" if os.geteuid() == 0 else ""
-    conf = prefix / "nginx.conf"
-    conf.write_text(f"""
-{user}
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        root {prefix}/www;
-    }}
-}}
-""")
-    process = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(10)
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    where = tmp_path_factory.mktemp("nginx-tls")
+    cert, key = where / "cert.pem", where / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert),
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
 
 
-# What nginx 1.22.1 (Debian 12) earned when this test was written, with the reason.
-EXPECTED = {
-    404: Outcome.PASS,  # a random path
-    412: Outcome.PASS,  # If-Match with another tag on a static file
-    304: Outcome.PASS,  # If-None-Match with its ETag
-    206: Outcome.PASS,  # Range: bytes=0-0
-    416: Outcome.PASS,  # a range past the end
-    414: Outcome.PASS,  # a 64 KiB target: 414 (large_client_header_buffers)
-    505: Outcome.PASS,  # HTTP/3.0 request line
-    501: Outcome.FAIL,  # an unknown method on a static file is 405, not 501
-    417: Outcome.FAIL,  # nginx ignores an unknown Expect and serves the file
-    413: Outcome.PASS,  # 1 TB declared: 413 from client_max_body_size, no 100 first
-    406: Outcome.FAIL,  # nginx disregards Accept for static files (RFC 9110 allows it)
-    204: Outcome.FAIL,  # OPTIONS on a static file is 405, not 204 + Allow
-    405: Outcome.FAIL,  # a static 405 carries no Allow
-}
+@pytest.fixture(scope="module", params=["http", "https"])
+def checked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+            certificate: tuple[Path, Path]) -> Iterator[tuple[int, dict[str, Verdict]]]:
+    tls = certificate if request.param == "https" else None
+    with nginx(tmp_path_factory.mktemp("nginx"), tls) as port:
+        url = f"{request.param}://localhost:{port}/"
+        verdicts = asyncio.run(check_server(url, Options(only=ONLY, timeout=3,
+                                                         cacert=str(certificate[0]))))
+        yield port, {v.name: v for v in verdicts}
 
 
-def test_checker_verdicts_on_nginx(nginx: int) -> None:
-    verdicts = asyncio.run(check_server(f"http://127.0.0.1:{nginx}/",
-                                        Options(only=set(EXPECTED), timeout=3)))
-    got = {v.code: v.outcome for v in verdicts}
-    assert got == EXPECTED, {v.code: (v.outcome, v.status, v.reason) for v in verdicts}
-    assert all(v.status is not None for v in verdicts)
+def test_checker_verdicts_on_nginx(checked: tuple[int, dict[str, Verdict]]) -> None:
+    _, verdicts = checked
+    got = {name: DEFAULT_PROFILE.effect(v) for name, v in verdicts.items()}
+    assert got == EXPECTED, {n: (v.outcome, v.status, v.reason) for n, v in verdicts.items()}
+    assert all(v.status is not None for v in verdicts.values())
+
+
+def test_unknown_method_verdict_names_both_rules(checked: tuple[int, dict[str, Verdict]]) -> None:
+    verdict = checked[1]["501"]
+    assert verdict.status == 405
+    assert [p.rule.cite for p in verdict.problems] == ["RFC 9110 §9.1", "RFC 9110 §15.5.6"]
+
+
+def test_plain_nginx_405_has_no_allow_on_the_wire(tmp_path: Path) -> None:
+    # Oracle independent of the checker's reader: the raw test client.
+    with nginx(tmp_path) as port:
+        response = get(port, "/", method="DELETE")
+    assert response.status == 405
+    assert response.header("allow") is None

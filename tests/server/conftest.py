@@ -33,3 +33,26 @@ def httptools_wire() -> Iterator[Wire]:
             return stack.enter_context(serve(app, http=httptools_protocol(**settings)))
 
         yield start
+
+
+@pytest.fixture(params=["httptools", "h11"])
+def stack(request: pytest.FixtureRequest) -> Iterator[Wire]:
+    """``stack(app=plain_app, **config_settings) -> port``: the app as ``run()`` serves
+    it (Guard + statuskit protocol + uvicorn), once per parser."""
+    import uvicorn
+
+    from statuskit.server import config
+    from support.servers import free_port, running
+
+    with ExitStack() as stack:
+
+        def start(*, app: Any = plain_app, **settings: Any) -> int:
+            port = free_port()
+            options = {"log_level": "critical", "lifespan": "off",
+                       **settings.pop("uvicorn_options", {})}
+            server = uvicorn.Server(config(app, port=port, parser=request.param,
+                                           uvicorn_options=options, **settings))
+            stack.enter_context(running(server))
+            return port
+
+        yield start

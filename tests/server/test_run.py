@@ -56,13 +56,46 @@ def test_run_stack_keeps_response_rules_with_protocol_checks_off():
         assert no_content.header("content-length") is None
 
 
-def test_config_serves_an_already_guarded_app_as_it_is():
+def test_config_serves_an_already_guarded_app_with_its_own_settings():
     from statuskit.guard import Guard
 
     guard = Guard(plain_app, max_target_length=300)
     cfg = config(guard, port=free_port())
-    assert cfg.app is guard
+    assert cfg.app.app is plain_app
+    assert cfg.app.max_target_length == 300
     assert cfg.http.max_target_length == 300  # type: ignore[union-attr]
+
+
+def test_config_leaves_the_callers_guard_unchanged():
+    from statuskit.guard import Guard
+
+    guard = Guard(plain_app)
+    before = dict(vars(guard))
+    cfg = config(guard, port=free_port())
+    assert vars(guard) == before
+    assert guard.check_content_length is True
+    assert cfg.app.check_content_length is False
+
+
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_both_parsers_get_the_same_settings(parser):
+    cfg = config(plain_app, port=free_port(), parser=parser, header_timeout=3.0,
+                 max_header_size=4096, max_target_length=500, extension_methods=["FROB"])
+    protocol = cfg.http
+    assert protocol.header_timeout == 3.0  # type: ignore[union-attr]
+    assert protocol.max_header_size == 4096  # type: ignore[union-attr]
+    assert protocol.max_target_length == 500  # type: ignore[union-attr]
+    assert protocol.extension_methods == frozenset({"FROB"})  # type: ignore[union-attr]
+    assert protocol.response_hygiene is False  # type: ignore[union-attr]
+
+
+def test_config_bounds_websocket_messages_and_queue():
+    from statuskit.server import WS_MAX_MESSAGE_SIZE, WS_MAX_QUEUE
+
+    cfg = config(plain_app, port=free_port())
+    assert cfg.ws_max_size == WS_MAX_MESSAGE_SIZE <= 1024 * 1024
+    assert cfg.ws_max_queue == WS_MAX_QUEUE
+    assert config(plain_app, port=free_port(), ws_max_message_size=10).ws_max_size == 10
 
 
 @pytest.mark.parametrize(("path", "most_content"), [("/lie-long", 0), ("/lie-short", 3)])

@@ -17,6 +17,7 @@ import httpx
 
 from statuskit.check.evidence import Evidence
 from statuskit.check.raw import RawExchange
+from statuskit.check.target import Target, open_stream
 from statuskit.check.verdict import Seen
 
 __all__ = ["BudgetSpent", "Exchanger", "RequestBudget"]
@@ -45,6 +46,7 @@ class Exchanger:
     budget: RequestBudget
     wire: bool  # True over a socket; False in process
     timeout: float = 5.0
+    target: Target | None = None  # where bare-socket probes connect (over the network)
 
     def url(self, path: str, query: Iterable[tuple[str, str]] = ()) -> str:
         parts = urlsplit(self.base)
@@ -74,15 +76,15 @@ class Exchanger:
         ``Expect: 100-continue`` and read the first answer: a final status, or the
         ``100 Continue`` that invites content this probe never sends."""
         self.budget.take()
-        parts = urlsplit(self.base)
-        host, port = parts.hostname or "127.0.0.1", parts.port or 80
-        lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}",
+        if self.target is None:
+            raise RuntimeError("a bare-socket probe needs a network target")
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {self.target.authority}",
                  "User-Agent: statuskit-check", *(f"{k}: {v}" for k, v in fields),
                  f"Content-Length: {length}", "Expect: 100-continue"]
         exchange = RawExchange(sent=("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         try:
             async with asyncio.timeout(wait):
-                reader, writer = await asyncio.open_connection(host, port)
+                reader, writer = await open_stream(self.target, wait)
                 try:
                     writer.write(exchange.sent)
                     await writer.drain()

@@ -99,6 +99,7 @@ class Planned:
     codes: tuple[int, ...]
     run: ProbeRun
     write: bool = False
+    names: tuple[str, ...] = ()  # check names besides the codes, for --only
 
 
 def skipped_for(planned: Planned, reason: str) -> list[Verdict]:
@@ -238,7 +239,7 @@ def plan_options(ops: list[Operation]) -> Planned | None:
             broke(verdict, OPTIONS_ALLOW, _missing_methods(seen, declared))
         return [verdict]
 
-    return Planned(name, (204,), run)
+    return Planned(name, (204,), run, names=("options",))
 
 
 def _has_credentials(headers: Mapping[str, str]) -> bool:
@@ -272,7 +273,7 @@ def plan_head(op: Operation) -> Planned:
                                             f"{len(get.body)} and then {len(again.body)} bytes")
         return [verdict]
 
-    return Planned(name, (200,), run)
+    return Planned(name, (200,), run, names=("head-parity",))
 
 
 def _evidence(*seen: Seen) -> list[Evidence]:
@@ -578,7 +579,7 @@ def _write_gated(planned: Planned) -> Planned:
     async def run(ctx: RunContext) -> list[Verdict]:
         return skipped_for(planned, _WRITE_SKIP)
 
-    return Planned(planned.operation, planned.codes, run, write=True)
+    return Planned(planned.operation, planned.codes, run, write=True, names=planned.names)
 
 
 def plan_probes(operations: list[Operation], *, allow_writes: bool) -> list[Planned]:

@@ -13,7 +13,7 @@ import asyncio
 import importlib
 import json
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -37,6 +37,7 @@ from statuskit.check._openapi_probes import (
 from statuskit.check.plan import Plan, PlanError, plan_from_document
 from statuskit.check.profile import Level
 from statuskit.check.rules import Rule
+from statuskit.check.target import Target, parse_target
 from statuskit.check.verdict import Verdict, failed
 
 __all__ = [
@@ -67,7 +68,9 @@ class OpenAPIOptions:
     max_requests: int = DEFAULT_MAX_REQUESTS  # the whole run's request budget
     timeout: float = 5.0  # per exchange
     headers: Mapping[str, str] = field(default_factory=dict)  # e.g. credentials
-    only: Collection[int] | None = None  # plan only probes of these codes (--only)
+    only: Collection[int | str] | None = None  # only probes of these codes or check names
+    cacert: str | None = None  # CA certificates (PEM) for an https server
+    insecure: bool = False  # https without verifying the certificate
 
 
 @dataclass
@@ -177,18 +180,23 @@ async def _run_one(ctx: RunContext, planned: Planned) -> list[Verdict]:
 
 async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[str, Any],
                          options: OpenAPIOptions, *, wire: bool, source: str = "",
-                         progress: Progress | None = None) -> OpenAPIRun:
-    """Plan and run every operation's probes through ``client``."""
+                         progress: Progress | None = None,
+                         target: Target | None = None) -> OpenAPIRun:
+    """Plan and run every operation's probes through ``client``; ``target`` is where
+    bare-socket probes connect (None: in process, where there is no socket)."""
     try:
         operations = operations_from_document(document)
     except DocumentError as exc:
         raise OpenAPIError(f"{source or 'the document'}: {exc}") from None
+    if wire and target is None:
+        target = parse_target(url, cacert=options.cacert, insecure=options.insecure)
     exchanger = Exchanger(client, api_base(url, document), RequestBudget(options.max_requests),
-                          wire, options.timeout)
+                          wire, options.timeout, target)
     ctx = RunContext(exchanger, options.allow_writes, dict(options.headers))
     planned = plan_probes(operations, allow_writes=options.allow_writes)
     if options.only is not None:
-        planned = [p for p in planned if set(p.codes) & set(options.only)]
+        wanted = set(options.only)
+        planned = [p for p in planned if wanted & {*p.codes, *p.names}]
     semaphore = asyncio.Semaphore(_CONCURRENCY)
 
     async def run(item: Planned) -> list[Verdict]:
@@ -226,13 +234,18 @@ async def check_openapi(url: str, given: str | None, options: OpenAPIOptions | N
     """Over the network: find the document and run its probes. A statuskit plan found
     instead is returned as a ``Source`` for the ordinary run to follow."""
     options = options or OpenAPIOptions()
-    async with httpx.AsyncClient(timeout=options.timeout,
+    target = parse_target(url, cacert=options.cacert, insecure=options.insecure)
+    if target.authorization is not None and "Authorization" not in options.headers:
+        # Credentials in the URL go with every probe but the one that asks without.
+        options = replace(options, headers={**options.headers,
+                                            "Authorization": target.authorization})
+    async with httpx.AsyncClient(timeout=options.timeout, verify=target.tls or True,
                                  headers={"User-Agent": "statuskit-check"}) as client:
-        source = await find_source(client, url, given)
+        source = await find_source(client, target.url, given)
         if source.document is None:
             return source
-        return await run_operations(client, url, source.document, options, wire=True,
-                                    source=source.where, progress=progress)
+        return await run_operations(client, target.url, source.document, options, wire=True,
+                                    source=source.where, progress=progress, target=target)
 
 
 def run_for_cli(url: str, given: str, options: OpenAPIOptions,

@@ -30,7 +30,8 @@ from statuskit.http import (
     parse_unsatisfied_range,
 )
 
-__all__ = ["Outcome", "Problem", "Seen", "Verdict", "judge", "not_applicable", "skipped"]
+__all__ = ["Outcome", "Problem", "Seen", "Verdict", "add_problem", "failed", "judge",
+           "not_applicable", "skipped"]
 
 
 class Outcome(enum.StrEnum):
@@ -129,6 +130,15 @@ def failed(code: int, rule: Rule, detail: str, probe: str = "", *,
                    problems=[problem])
 
 
+def add_problem(verdict: Verdict, problem: Problem) -> None:
+    """Fail ``verdict`` for one more broken rule; its level follows the strongest."""
+    verdict.problems.append(problem)
+    verdict.outcome = Outcome.FAIL
+    verdict.reason = "; ".join(p.detail for p in verdict.problems)
+    strongest = min(verdict.problems, key=lambda p: p.rule.level.rank)
+    verdict.level, verdict.rule = strongest.rule.level, strongest.rule.cite
+
+
 def not_applicable(code: int, reason: str, probe: str = "", *, name: str = "",
                    rule: Rule | None = None, evidence: list[Evidence] | None = None,
                    operation: str = "") -> Verdict:
@@ -179,8 +189,8 @@ def judge(
         want = "/".join(str(s) for s in sorted(expected))
         broken = (tolerated or {}).get(seen.status, rule)
         problems.append(Problem(broken, f"answered {seen.status}, expected {want}"))
-    else:
-        problems += _field_problems(seen, excluded_method)
+    # A field a status requires is required whichever probe drew that status.
+    problems += _field_problems(seen, excluded_method)
     if expect_interim and not set(expect_interim) & set(seen.interim):
         problems.append(Problem(rule, f"no interim {'/'.join(map(str, expect_interim))} "
                                       "before the answer"))

@@ -6,13 +6,20 @@ Supported uvicorn: >=0.54,<0.55 (the protocol classes extend its internals).
 
 from statuskit.server._h11 import StatusH11Protocol, h11_protocol
 from statuskit.server._httptools import StatusHttpToolsProtocol, httptools_protocol
-from statuskit.server._run import config, run
+from statuskit.server._linger import DISCARD_LIMIT, LINGER_TIMEOUT
+from statuskit.server._run import WS_MAX_MESSAGE_SIZE, WS_MAX_QUEUE, config, run
+from statuskit.server._wire import protocol_class
 
 __all__ = [
+    "DISCARD_LIMIT",
+    "LINGER_TIMEOUT",
+    "WS_MAX_MESSAGE_SIZE",
+    "WS_MAX_QUEUE",
     "StatusH11Protocol",
     "StatusHttpToolsProtocol",
     "config",
     "h11_protocol",
     "httptools_protocol",
+    "protocol_class",
     "run",
 ]

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from typing import Any
 
 import h11
 from uvicorn.protocols.http import h11_impl
 
-from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH
+from statuskit.defaults import MAX_HEADER_SIZE, MAX_TARGET_LENGTH
+from statuskit.http.methods import REGISTERED_METHODS
+from statuskit.server._linger import LingeringTransport, closes_on_unread_body, needs_close_guard
+from statuskit.server._rules import (
+    ASTERISK_OPTIONS,
+    host_verdict,
+    is_websocket_handshake,
+    target_verdict,
+    transfer_coding_verdict,
+)
 from statuskit.server._wire import (
     CycleHygiene,
     HeadDeadline,
+    WireSettings,
     WireState,
+    asterisk_options,
     later_http1_minor,
     logger,
+    protocol_class,
     with_cycle_class,
 )
 
@@ -26,6 +37,10 @@ class _CheckedConnection(h11.Connection):
     max_target_length = MAX_TARGET_LENGTH
     max_header_size = MAX_HEADER_SIZE
     methods: frozenset[bytes] = frozenset()
+    verdict: int = 400
+    head_request: bool = False
+    # The last request was ``OPTIONS *``, which the wire answers itself.
+    asterisk: bool = False
 
     def next_event(self) -> Any:
         try:
@@ -35,29 +50,37 @@ class _CheckedConnection(h11.Connection):
             raise
         if type(event) is h11.Request:
             self.head_request = event.method == b"HEAD"
-            if event.http_version not in (b"1.0", b"1.1") and not later_http1_minor(
-                event.http_version
-            ):
-                self._reject(505)  # RFC 9110 §15.6.6
-            if event.method not in self.methods:
-                self._reject(501)  # RFC 9110 §9.1: h11 already insists on a token
-            if len(event.target) > self.max_target_length:
-                self._reject(414)  # RFC 9110 §15.5.15
-            # h11 bounds only an incomplete head; a complete one arriving at once is
-            # measured here (request line + fields, RFC 6585 §5).
-            size = len(event.method) + len(event.target) + 12
-            for name, value in event.headers.raw_items():
-                size += len(name) + len(value) + 4
-            if size > self.max_header_size:
-                self._reject(431)
+            verdict = self._request_verdict(event)
+            self.asterisk = verdict == ASTERISK_OPTIONS
+            if verdict is not None and verdict > 0:
+                self._reject(verdict)
         return event
+
+    def _request_verdict(self, event: h11.Request) -> int | None:
+        """The wire's questions about a complete head, in the order RFC 9112 reads it."""
+        if event.http_version not in (b"1.0", b"1.1") and not later_http1_minor(
+            event.http_version
+        ):
+            return 505  # RFC 9110 §15.6.6
+        if event.method not in self.methods:
+            return 501  # RFC 9110 §9.1: h11 already insists on a token
+        if len(event.target) > self.max_target_length:
+            return 414  # RFC 9110 §15.5.15
+        # h11 bounds only an incomplete head; a complete one arriving at once is
+        # measured here (request line + fields, RFC 6585 §5).
+        size = len(event.method) + len(event.target) + 12
+        for name, value in event.headers.raw_items():
+            size += len(name) + len(value) + 4
+        if size > self.max_header_size:
+            return 431
+        headers = event.headers.raw_items()
+        return (target_verdict(event.method, event.target)
+                or host_verdict(headers, event.http_version)
+                or transfer_coding_verdict(headers))
 
     def _reject(self, status: int) -> None:
         self.verdict = status
         raise h11.RemoteProtocolError(f"refused with {status}", error_status_hint=status)
-
-    verdict: int = 400
-    head_request: bool = False
 
 
 class StatusH11Cycle(CycleHygiene, h11_impl.RequestResponseCycle):
@@ -68,20 +91,13 @@ _Stock = h11_impl.H11Protocol
 _hygienic_handle_events = with_cycle_class(_Stock.handle_events, h11_impl, StatusH11Cycle)
 
 
-class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
+class StatusH11Protocol(WireSettings, HeadDeadline, h11_impl.H11Protocol):
     """``uvicorn.Config(http=StatusH11Protocol)``; tune with :func:`h11_protocol`."""
 
-    # As on the httptools protocol: off when a Guard in front keeps the same rules.
-    response_hygiene: bool = True
-
-    max_target_length: int = MAX_TARGET_LENGTH
-    max_header_size: int = MAX_HEADER_SIZE
-    extension_methods: frozenset[str] = frozenset()
+    transport: LingeringTransport  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from statuskit.http.methods import REGISTERED_METHODS
-
         conn = _CheckedConnection(h11.SERVER, self.max_header_size)
         conn.max_target_length = self.max_target_length
         conn.max_header_size = self.max_header_size
@@ -90,16 +106,21 @@ class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
         )
         self.conn = conn
         self._wire = WireState()
+        self._own_app = self.app
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
+        lingering = LingeringTransport(transport, self.loop, self.linger_timeout)  # type: ignore[arg-type]
+        super().connection_made(lingering)  # type: ignore[arg-type]
         self._start_head_clock()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_clock()
+        self.transport.connection_lost()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self.transport.lingering:
+            return  # closing: read only to keep the close from turning into a reset
         wire = self._wire
         if wire.in_head and not wire.message_started and data.strip(b"\r\n"):
             wire.message_started = True
@@ -111,9 +132,30 @@ class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
             _hygienic_handle_events(self)
         else:
             _Stock.handle_events(self)
-        if self.cycle is not previous and self.cycle is not None:
+        cycle = self.cycle
+        if cycle is not previous and cycle is not None:
             self._wire.in_head = False
             self._wire.message_started = False
+            if needs_close_guard(self.headers, self.discard_limit):
+                cycle.send = closes_on_unread_body(cycle, cycle.send)
+
+    def _should_upgrade(self) -> bool:
+        # Called once a Request event is in: the wire's checks have passed. Answer
+        # ``OPTIONS *`` here too, where the cycle's app is picked next.
+        conn: Any = self.conn
+        self.app = asterisk_options if conn.asterisk else self._own_app
+        # RFC 9110 §7.8: only a valid WebSocket handshake switches; any other Upgrade is
+        # ignored and the request served as plain HTTP.
+        if self.ws_protocol_class is None:
+            return False
+        return is_websocket_handshake(
+            self.scope["method"].encode(), self.scope["http_version"].encode(), self.headers)
+
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        self._stop_head_clock()
+        lingering = self.transport
+        self.transport = lingering.real  # type: ignore[assignment]
+        _Stock.handle_websocket_upgrade(self, event)
 
     def on_response_complete(self) -> None:
         wire = self._wire
@@ -128,21 +170,7 @@ class StatusH11Protocol(HeadDeadline, h11_impl.H11Protocol):
         self._refuse(verdict, head=getattr(conn, "head_request", False))
 
 
-def h11_protocol(
-    *,
-    header_timeout: float = HEADER_TIMEOUT,
-    max_target_length: int = MAX_TARGET_LENGTH,
-    max_header_size: int = MAX_HEADER_SIZE,
-    extension_methods: Iterable[str] = (),
-) -> type[StatusH11Protocol]:
-    """A protocol class with these limits, for ``uvicorn.Config(http=...)``."""
-    return type(
-        "StatusH11Protocol",
-        (StatusH11Protocol,),
-        {
-            "header_timeout": header_timeout,
-            "max_target_length": max_target_length,
-            "max_header_size": max_header_size,
-            "extension_methods": frozenset(extension_methods),
-        },
-    )
+def h11_protocol(**settings: Any) -> type[StatusH11Protocol]:
+    """A protocol class with these settings (see :func:`statuskit.server.protocol_class`),
+    for ``uvicorn.Config(http=...)``."""
+    return protocol_class(StatusH11Protocol, **settings)

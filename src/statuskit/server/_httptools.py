@@ -8,14 +8,25 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http import httptools_impl
 
-from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH
+from statuskit.http import is_token
+from statuskit.server._linger import LingeringTransport, closes_on_unread_body, needs_close_guard
+from statuskit.server._rules import (
+    ASTERISK_OPTIONS,
+    host_verdict,
+    is_websocket_handshake,
+    target_verdict,
+    transfer_coding_verdict,
+)
 from statuskit.server._wire import (
     WIRE_VERSIONS,
     CycleHygiene,
     HeadDeadline,
+    WireSettings,
     WireState,
+    asterisk_options,
     later_http1_minor,
     logger,
+    protocol_class,
     with_cycle_class,
 )
 
@@ -36,15 +47,37 @@ _hygienic_headers_complete = with_cycle_class(
 )
 
 
-class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):
+def _new_parser(protocol: Any) -> httptools.HttpRequestParser:
+    parser = httptools.HttpRequestParser(protocol)
+    parser.set_dangerous_leniencies(lenient_data_after_close=True)
+    return parser
+
+
+_KNOWN_METHODS: dict[bytes, bool] = {}
+
+
+def _parser_knows(method: bytes) -> bool:
+    """Whether llhttp parses ``method`` at all: a method it does not know is 501, any
+    other request-line fault 400 (RFC 9110 §9.1, RFC 9112 §3)."""
+    known = _KNOWN_METHODS.get(method)
+    if known is None:
+        class _Sink:
+            pass
+
+        try:
+            httptools.HttpRequestParser(_Sink()).feed_data(method + b" / HTTP/1.1\r\n")
+            known = True
+        except httptools.HttpParserError:
+            known = False
+        if len(_KNOWN_METHODS) < 256:
+            _KNOWN_METHODS[method] = known
+    return known
+
+
+class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToolsProtocol):
     """``uvicorn.Config(http=StatusHttpToolsProtocol)``; tune with :func:`httptools_protocol`."""
 
-    max_target_length: int = MAX_TARGET_LENGTH
-    # Request line plus header fields; nginx and h11 sit at 8-16 KiB.
-    max_header_size: int = MAX_HEADER_SIZE
-    # Response rules for the app (no 1xx as final, no content on 204/304). Off when a
-    # Guard stands in front (as in run()), which keeps the same rules.
-    response_hygiene: bool = True
+    transport: LingeringTransport  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,84 +86,237 @@ class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):
     # -- connection ---------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
+        lingering = LingeringTransport(transport, self.loop, self.linger_timeout)  # type: ignore[arg-type]
+        super().connection_made(lingering)  # type: ignore[arg-type]
         self._start_head_clock()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_clock()
+        self.transport.connection_lost()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         wire = self._wire
+        if self.transport.lingering or wire.deferred is not None:
+            return  # closing, or the parser already failed: nothing more is a request
+        if wire.raw_left:
+            data = self._take_raw_content(data)
+            if not data:
+                return
         if wire.in_head:
-            # Kept only while a head is incomplete: to name a parser verdict, and to tell a
-            # started request (408) from an idle connection when the head deadline passes.
-            wire.head_data = wire.head_data + data if wire.head_data else data
-        _Stock.data_received(self, data)
+            if wire.discarding:
+                wire.consumed = 0
+            else:
+                # Kept only while a head is incomplete: to name a parser verdict, and to
+                # tell a started request (408) from an idle connection at the deadline.
+                wire.head_data = wire.head_data + data if wire.head_data else data
+        wire.chunk = data
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade as upgrade:
+            self._after_upgrade(data[upgrade.args[0]:])
+            return
+        except httptools.HttpParserError:
+            self._refuse_in_order(self._wire.verdict or self._classify())
+            return
         if wire.in_head and len(wire.head_data) > self.max_header_size \
                 and not self.transport.is_closing():
             # RFC 9110 §15.5.15 / RFC 6585 §5: no end of the head yet, and already too large.
-            self._refuse(414 if len(self.url) > self.max_target_length else 431)
+            self._refuse_in_order(414 if len(self.url) > self.max_target_length else 431)
 
     # -- parser callbacks -----------------------------------------------------------
 
     def on_headers_complete(self) -> None:
         wire = self._wire
-        if len(self.url) > self.max_target_length:
-            wire.verdict = 414  # RFC 9110 §15.5.15
+        verdict = self._head_verdict()
+        if verdict is not None and verdict > 0:
+            wire.verdict = verdict
             raise _Refused
-        version = self.parser.get_http_version()
-        if version not in WIRE_VERSIONS:
-            # RFC 9110 §15.6.6: HTTP/0.9 and an HTTP/2.0 request line on HTTP/1 are not spoken here.
-            wire.verdict = 505
-            raise _Refused
-        if len(wire.head_data) > self.max_header_size:
-            end = wire.head_data.lstrip(b"\r\n").find(b"\r\n\r\n")
-            if end < 0 or end + 4 > self.max_header_size:
-                wire.verdict = 431  # RFC 6585 §5
-                raise _Refused
         wire.in_head = False
         wire.head_data = b""
+        wire.upgrade = self.parser.should_upgrade() and is_websocket_handshake(
+            self.parser.get_method(), self.parser.get_http_version().encode(), self.headers)
+        if verdict == ASTERISK_OPTIONS:
+            self._start_cycle_with(asterisk_options)
+        else:
+            self._start_cycle()
+        cycle = self.cycle
+        if cycle is None or cycle.scope is not self.scope:
+            return  # a WebSocket handshake: the upgrade follows
+        if needs_close_guard(self.headers, self.discard_limit):
+            cycle.send = closes_on_unread_body(cycle, cycle.send)
+        if self.scope["http_version"] == "1.0":
+            # RFC 9110 §10.1.1: Expect is ignored in HTTP/1.0; no 100 Continue.
+            cycle.waiting_for_100_continue = False
+
+    def _start_cycle(self) -> None:
         if self.response_hygiene:
             _hygienic_headers_complete(self)
         else:
             _Stock.on_headers_complete(self)
-        if version == "1.0":
-            cycle = self.cycle
-            if cycle is not None and cycle.scope is self.scope:
-                # RFC 9110 §10.1.1: Expect is ignored in HTTP/1.0; no 100 Continue.
-                cycle.waiting_for_100_continue = False
+
+    def _start_cycle_with(self, app: Any) -> None:
+        own_app = self.app
+        self.app = app
+        try:
+            self._start_cycle()
+        finally:
+            self.app = own_app
+
+    def on_body(self, body: bytes) -> None:
+        wire = self._wire
+        if wire.discarding:
+            wire.consumed += len(body)  # the unread rest of an answered request
+            return
+        _Stock.on_body(self, body)
+
+    def on_message_complete(self) -> None:
+        wire = self._wire
+        if wire.discarding:
+            # The next head starts where the discarded content ended.
+            wire.discarding = False
+            wire.head_data = wire.chunk[wire.consumed:]
+            return
+        _Stock.on_message_complete(self)
 
     def on_response_complete(self) -> None:
         _Stock.on_response_complete(self)
+        cycle = self.cycle
+        if self.transport.is_closing() or not cycle.response_complete:
+            return  # closing, or a pipelined request after this one is being served
         wire = self._wire
         wire.in_head = True
         wire.deadline = self.loop.time() + self.header_timeout
+        if wire.deferred is not None:
+            status, head = wire.deferred
+            wire.deferred = None
+            self._refuse(status, head=head)
+        elif cycle.more_body:
+            # Answered before its content arrived: read the rest (no more than the
+            # discard limit, or the response closed the connection) and drop it.
+            wire.discarding = True
+
+    def _should_upgrade(self) -> bool:
+        # RFC 9110 §7.8: only a valid WebSocket handshake switches; any other Upgrade is
+        # ignored and the request served as plain HTTP.
+        return self._wire.upgrade and self.ws_protocol_class is not None
+
+    def handle_websocket_upgrade(self) -> None:
+        self._stop_head_clock()
+        lingering = self.transport
+        self.transport = lingering.real  # type: ignore[assignment]
+        _Stock.handle_websocket_upgrade(self)
+
+    def _after_upgrade(self, rest: bytes) -> None:
+        """The parser stopped at an Upgrade (or CONNECT) once the message ended."""
+        if self._should_upgrade():
+            self.handle_websocket_upgrade()
+            return
+        # Not switching: llhttp took the content for upgraded bytes; hand it to the
+        # request here, and what follows is the next request, for a fresh parser.
+        self.parser = _new_parser(self)
+        length = 0
+        for name, value in self.headers:
+            if name == b"transfer-encoding":
+                # llhttp offers no way back into chunked parsing after an Upgrade.
+                self._refuse_in_order(400)
+                return
+            if name == b"content-length":
+                length = int(value)
+        if length:
+            self.cycle.more_body = True
+            self._wire.raw_left = length
+        if rest:
+            self.data_received(rest)
+
+    def _take_raw_content(self, data: bytes) -> bytes:
+        """Content of an Upgrade request served as plain HTTP; returns what follows it."""
+        wire = self._wire
+        content = data[:wire.raw_left]
+        wire.raw_left -= len(content)
+        cycle = self.cycle
+        if not cycle.response_complete:
+            cycle.body += content
+            if not wire.raw_left:
+                cycle.more_body = False
+            cycle.message_event.set()
+        return data[len(content):]
 
     def _request_begun(self) -> bool:
         return bool(self._wire.head_data.strip(b"\r\n"))
 
     # -- verdicts -------------------------------------------------------------------
 
-    def send_400_response(self, msg: str) -> None:
-        """uvicorn calls this for every parser error; name the real verdict instead."""
-        verdict = self._wire.verdict or self._classify()
-        if verdict == 0:
+    def _head_verdict(self) -> int | None:
+        """The wire's questions about a complete head, in the order RFC 9112 reads it."""
+        wire = self._wire
+        url = self.url
+        if len(url) > self.max_target_length:
+            return 414  # RFC 9110 §15.5.15
+        version = self.parser.get_http_version()
+        if version not in WIRE_VERSIONS:
+            # RFC 9110 §15.6.6: HTTP/0.9 and an HTTP/2.0 request line on HTTP/1 are not spoken here.
+            return 505
+        if len(wire.head_data) > self.max_header_size:
+            end = wire.head_data.lstrip(b"\r\n").find(b"\r\n\r\n")
+            if end < 0 or end + 4 > self.max_header_size:
+                return 431  # RFC 6585 §5
+        method = self.parser.get_method()
+        if not self._single_spaced(method, url, version):
+            return 400  # RFC 9112 §3: one SP between the parts of the request-line
+        headers = self.headers
+        return (target_verdict(method, url) or host_verdict(headers, version.encode())
+                or transfer_coding_verdict(headers))
+
+    def _single_spaced(self, method: bytes, url: bytes, version: str) -> bool:
+        line = b"%s %s HTTP/%s\r\n" % (method, url, version.encode())
+        head = self._wire.head_data
+        if head:
+            return head.lstrip(b"\r\n").startswith(line)
+        # A request pipelined behind another in the same read: its line is in there.
+        return line in self._wire.chunk
+
+    def _refuse_in_order(self, status: int) -> None:
+        """Refuse now, or after the responses to the requests before this one."""
+        wire = self._wire
+        if status == 0:
             return  # re-parsed as HTTP/1.1
-        head = self._wire.head_data.lstrip(b"\r\n").startswith(b"HEAD ")
-        logger.info("refused a request on the wire: %d", verdict)
-        self._refuse(verdict, head=head)
+        head = wire.head_data.lstrip(b"\r\n").startswith(b"HEAD ")
+        logger.info("refused a request on the wire: %d", status)
+        cycle = self.cycle
+        if (cycle is not None and not cycle.response_complete) or self.pipeline:
+            wire.deferred = (status, head)  # RFC 9112 §9.3.2: responses in request order
+            return
+        self._refuse(status, head=head)
+
+    def send_400_response(self, msg: str) -> None:
+        self._refuse_in_order(self._wire.verdict or self._classify())
+
+    def _failed_line(self) -> bytes:
+        """The request-line the parser failed on, as far as it can be found."""
+        wire = self._wire
+        if wire.head_data:
+            return wire.head_data.lstrip(b"\r\n").split(b"\r\n", 1)[0]
+        # Pipelined behind another request in the same read: find it by its target.
+        chunk = wire.chunk
+        at = chunk.rfind(b" %s HTTP/" % self.url) if self.url else -1
+        if at < 0:
+            return b""
+        start = chunk.rfind(b"\n", 0, at) + 1
+        return chunk[start:chunk.find(b"\r\n", at)]
 
     def _classify(self) -> int:
-        line = self._wire.head_data.lstrip(b"\r\n").split(b"\r\n", 1)[0]
+        line = self._failed_line()
         parts = line.split(b" ")
         if not self.url:
-            # The parser stopped at the method: an unknown token is 501, anything else 400
-            # (RFC 9110 §9.1).
-            from statuskit.http import is_token
-
-            method = parts[0].decode("latin-1")
-            return 501 if len(parts) == 3 and is_token(method) else 400
+            # The parser stopped at the method or the target: a method token it does not
+            # know is 501, anything else 400 (RFC 9110 §9.1).
+            method = parts[0]
+            if len(parts) == 3 and is_token(method.decode("latin-1")) \
+                    and not _parser_knows(method):
+                return 501
+            return 400
         if len(parts) == 3 and parts[2][:5] == b"HTTP/":
             version = parts[2][5:]
             if later_http1_minor(version):
@@ -146,29 +332,14 @@ class StatusHttpToolsProtocol(HeadDeadline, httptools_impl.HttpToolsProtocol):
         data = wire.head_data.lstrip(b"\r\n")
         if not data.startswith(line):
             return False
-        self.parser = httptools.HttpRequestParser(self)
-        self.parser.set_dangerous_leniencies(lenient_data_after_close=True)
+        self.parser = _new_parser(self)
         wire.head_data = b""
         wire.in_head = True
         self.data_received(line[:-3] + b"1.1" + data[len(line):])
         return True
 
 
-def httptools_protocol(
-    *,
-    header_timeout: float = HEADER_TIMEOUT,
-    max_target_length: int = MAX_TARGET_LENGTH,
-    max_header_size: int = MAX_HEADER_SIZE,
-    response_hygiene: bool = True,
-) -> type[StatusHttpToolsProtocol]:
-    """A protocol class with these limits, for ``uvicorn.Config(http=...)``."""
-    return type(
-        "StatusHttpToolsProtocol",
-        (StatusHttpToolsProtocol,),
-        {
-            "header_timeout": header_timeout,
-            "max_target_length": max_target_length,
-            "max_header_size": max_header_size,
-            "response_hygiene": response_hygiene,
-        },
-    )
+def httptools_protocol(**settings: Any) -> type[StatusHttpToolsProtocol]:
+    """A protocol class with these settings (see :func:`statuskit.server.protocol_class`),
+    for ``uvicorn.Config(http=...)``."""
+    return protocol_class(StatusHttpToolsProtocol, **settings)

@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+import copy
+import logging
+import re
 from typing import Any, Literal
 
 import uvicorn
 
-from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH
+from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH, MiB
 from statuskit.guard import Guard
 from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.server._h11 import h11_protocol
 from statuskit.server._httptools import httptools_protocol
+
+# The largest WebSocket message a connection assembles; a larger one closes the
+# connection with 1009 "message too big" (RFC 6455 §7.4.1). uvicorn's own default is
+# 16 MiB, which with its queue of 32 lets one client pin 512 MiB.
+WS_MAX_MESSAGE_SIZE = MiB
+
+# Received WebSocket messages waiting for the app before the connection stops
+# reading: with the size above, at most 8 MiB buffered per connection.
+WS_MAX_QUEUE = 8
+
+
+class EscapeControls(logging.Filter):
+    """Control characters in logged values become visible escapes, so that a target
+    like ``/a%0d%0aFAKE`` (decoded into the scope's path) cannot forge log lines."""
+
+    _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._escaped(arg) for arg in record.args)
+        return True
+
+    def _escaped(self, value: Any) -> Any:
+        if isinstance(value, str) and self._CONTROLS.search(value):
+            return self._CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        return value
+
+
+def _escape_logged_controls() -> None:
+    for name in ("uvicorn.access", "uvicorn.error", "statuskit.guard", "statuskit.server"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, EscapeControls) for f in logger.filters):
+            logger.addFilter(EscapeControls())
 
 
 def config(
@@ -21,49 +57,48 @@ def config(
     header_timeout: float = HEADER_TIMEOUT,
     max_header_size: int = MAX_HEADER_SIZE,
     parser: Literal["httptools", "h11"] = "httptools",
+    ws_max_message_size: int = WS_MAX_MESSAGE_SIZE,
+    ws_max_queue: int = WS_MAX_QUEUE,
     uvicorn_options: dict[str, Any] | None = None,
     **guard_settings: Any,
 ) -> uvicorn.Config:
     """The uvicorn configuration ``run()`` uses: ``app`` behind a Guard, on statuskit's protocol.
 
-    An app that is already a ``Guard`` is served as it is.
+    An app that is already a ``Guard`` is served as it is (a copy of it: the caller's
+    Guard is left unchanged).
 
     ``max_target_length`` and ``extension_methods`` go to both the guard and the protocol,
     so the wire and the guard agree on 414 and 501.
     """
+    guard = _guarded(app, guard_settings)
+    factory = h11_protocol if parser == "h11" else httptools_protocol
+    protocol: type = factory(
+        header_timeout=header_timeout,
+        max_target_length=guard.max_target_length,
+        max_header_size=max_header_size,
+        extension_methods=guard.methods - REGISTERED_METHODS,
+        # The Guard in front keeps the response rules; checking them twice costs ~8 %.
+        response_hygiene=False,
+    )
+    options = {"ws_max_size": ws_max_message_size, "ws_max_queue": ws_max_queue,
+               **(uvicorn_options or {})}
+    built = uvicorn.Config(guard, host=host, port=port, http=protocol, **options)
+    _escape_logged_controls()
+    return built
+
+
+def _guarded(app: Any, guard_settings: dict[str, Any]) -> Guard:
+    """``app`` behind a Guard that leaves Content-Length to uvicorn's cycles, which
+    keep it true themselves (checking twice costs)."""
     if isinstance(app, Guard):
-        # Already guarded (the reference API is): one guard, and the wire agrees with it.
         if guard_settings:
             raise TypeError("guard settings go to the Guard the app already has")
-        guard = app
-        # uvicorn's cycles keep Content-Length true themselves; checking twice costs.
+        guard = copy.copy(app)
         guard.check_content_length = False
-        max_target_length = app.max_target_length
-        extension_methods: Any = app.methods - REGISTERED_METHODS
-    else:
-        max_target_length = guard_settings.setdefault("max_target_length", MAX_TARGET_LENGTH)
-        extension_methods = guard_settings.get("extension_methods", ())
-        guard_settings.setdefault("check_content_length", False)
-        guard = Guard(app, **guard_settings)
-    if parser == "h11":
-        protocol: type = h11_protocol(
-            header_timeout=header_timeout,
-            max_target_length=max_target_length,
-            max_header_size=max_header_size,
-            extension_methods=extension_methods,
-        )
-    else:
-        protocol = httptools_protocol(
-            header_timeout=header_timeout,
-            max_target_length=max_target_length,
-            max_header_size=max_header_size,
-            # The Guard below keeps the response rules; checking them twice costs ~8 %.
-            response_hygiene=False,
-        )
-    return uvicorn.Config(
-        guard, host=host, port=port, http=protocol,
-        **(uvicorn_options or {}),
-    )
+        return guard
+    settings = {"max_target_length": MAX_TARGET_LENGTH, "check_content_length": False,
+                **guard_settings}
+    return Guard(app, **settings)
 
 
 def run(
@@ -77,7 +112,8 @@ def run(
     """Serve ``app`` with every wire and transport code; blocks until shut down.
 
     Other keywords: ``max_header_size``, ``parser`` ("httptools" or "h11"),
-    ``uvicorn_options`` (passed to ``uvicorn.Config``) and any Guard setting.
+    ``ws_max_message_size``, ``ws_max_queue``, ``uvicorn_options`` (passed to
+    ``uvicorn.Config``) and any Guard setting.
     """
     uvicorn.Server(config(app, host=host, port=port, header_timeout=header_timeout,
                           **settings)).run()

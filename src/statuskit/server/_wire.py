@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from types import FunctionType, ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from statuskit.codes import UnknownCode, lookup
-from statuskit.defaults import HEADER_TIMEOUT
+from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH
 from statuskit.guard._answers import DETAILS, problem_response
+from statuskit.server._linger import DISCARD_LIMIT, LINGER_TIMEOUT
 
 logger = logging.getLogger("statuskit.server")
+
+T = TypeVar("T")
 
 # RFC 9112 §2.3: the HTTP/1 versions these protocols speak on the wire.
 WIRE_VERSIONS = frozenset({"1.0", "1.1"})
@@ -23,6 +26,7 @@ WIRE_DETAILS = {
     400: "The request could not be parsed as HTTP/1.1.",
     408: "The request header section was not received in time.",
     431: "The request header section is larger than this server accepts.",
+    501: "The server does not implement what the request asks for.",
 }
 
 
@@ -61,7 +65,8 @@ class WireState:
     of uvicorn's own hot path to the slow dictionary path (about 8 % of throughput).
     """
 
-    __slots__ = ("deadline", "head_data", "in_head", "message_started", "timer", "verdict")
+    __slots__ = ("chunk", "consumed", "deadline", "deferred", "discarding", "head_data",
+                 "in_head", "message_started", "raw_left", "timer", "upgrade", "verdict")
 
     def __init__(self) -> None:
         self.in_head = True  # between requests: the next header section is awaited
@@ -70,6 +75,24 @@ class WireState:
         self.timer: asyncio.TimerHandle | None = None
         self.head_data = b""  # httptools only: the incomplete head, to name a verdict
         self.verdict: int | None = None
+        # httptools only: the bytes last given to the parser, and how many of them
+        # were the unread content being discarded after an early answer.
+        self.chunk = b""
+        self.consumed = 0
+        self.discarding = False
+        # httptools only: a refusal waiting for the responses to earlier pipelined
+        # requests (RFC 9112 §9.3.2), as (status, head request).
+        self.deferred: tuple[int, bool] | None = None
+        self.upgrade = False  # this request is a WebSocket opening handshake
+        # httptools only: content still due for an Upgrade request served as HTTP.
+        self.raw_left = 0
+
+
+async def asterisk_options(scope: Any, receive: Any, send: Any) -> None:
+    """``OPTIONS *`` asks about the server, not a resource (RFC 9110 §9.3.7): a
+    success without content. No Allow: the methods are each resource's to list."""
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 class HeadDeadline:
@@ -131,6 +154,46 @@ class HeadDeadline:
             defaults = self.server_state.default_headers
             self.transport.write(wire_response(status, defaults, head=head))
             self.transport.close()
+
+
+class WireSettings:
+    """The settings both protocol classes take, with their defaults (class attributes,
+    so that a tuned class costs nothing per connection)."""
+
+    header_timeout: float = HEADER_TIMEOUT
+    max_target_length: int = MAX_TARGET_LENGTH
+    # Request line plus header fields; nginx and h11 sit at 8-16 KiB.
+    max_header_size: int = MAX_HEADER_SIZE
+    # Methods beyond the IANA registry that the wire passes on instead of 501.
+    extension_methods: frozenset[str] = frozenset()
+    # Response rules for the app (no 1xx as final, no content on 204/304). Off when a
+    # Guard stands in front (as in run()), which keeps the same rules.
+    response_hygiene: bool = True
+    discard_limit: int = DISCARD_LIMIT
+    linger_timeout: float = LINGER_TIMEOUT
+
+
+def protocol_class(
+    base: type[T],
+    *,
+    header_timeout: float = HEADER_TIMEOUT,
+    max_target_length: int = MAX_TARGET_LENGTH,
+    max_header_size: int = MAX_HEADER_SIZE,
+    extension_methods: Iterable[str] = (),
+    response_hygiene: bool = True,
+    discard_limit: int = DISCARD_LIMIT,
+    linger_timeout: float = LINGER_TIMEOUT,
+) -> type[T]:
+    """``base`` with these settings, for ``uvicorn.Config(http=...)``."""
+    return type(base.__name__, (base,), {
+        "header_timeout": header_timeout,
+        "max_target_length": max_target_length,
+        "max_header_size": max_header_size,
+        "extension_methods": frozenset(extension_methods),
+        "response_hygiene": response_hygiene,
+        "discard_limit": discard_limit,
+        "linger_timeout": linger_timeout,
+    })
 
 
 def with_cycle_class(function: Callable[..., Any], module: ModuleType,

@@ -1,0 +1,111 @@
+"""The server a run checks: its URL taken apart once, checked before any probe.
+
+Only ``http`` and ``https`` URLs with a host are targets. Credentials in the
+URL (``http://user:pw@host/``) are sent as ``Authorization: Basic`` and never
+appear in the Host field or in a report. ``reach`` opens one connection (and
+the TLS handshake) before the probes, so that a wrong port, a failed DNS
+lookup or a certificate problem is one clear error instead of a table of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+__all__ = ["Target", "TargetError", "open_stream", "parse_target", "reach"]
+
+
+class TargetError(ValueError):
+    """The URL is not a target, or nothing answers there."""
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str  # without credentials: what reports show and what probes resolve against
+    scheme: str
+    host: str  # for the socket and SNI (no brackets around IPv6)
+    port: int
+    authority: str  # the Host field: host[:port], no credentials
+    authorization: str | None = None  # "Basic ..." from the URL's userinfo
+    tls: ssl.SSLContext | None = None
+
+    @property
+    def target(self) -> str:
+        """The request-target of the URL itself (origin-form)."""
+        parts = urlsplit(self.url)
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def parse_target(text: str, *, cacert: str | None = None, insecure: bool = False) -> Target:
+    if "://" not in text:
+        raise TargetError(f"{text!r} is not a URL; give the scheme, e.g. http://{text}")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise TargetError(f"{text!r}: only http:// and https:// URLs can be checked")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        raise TargetError(f"{text!r}: the port is not a number from 1 to 65535") from None
+    if not parts.hostname or not 0 < port < 65536:
+        raise TargetError(f"{text!r}: the URL names no host" if not parts.hostname
+                          else f"{text!r}: the port is not a number from 1 to 65535")
+    authority = parts.netloc.rpartition("@")[2]
+    authorization = None
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        authorization = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+    url = urlunsplit((scheme, authority, parts.path or "/", parts.query, ""))
+    tls = _tls_context(cacert, insecure) if scheme == "https" else None
+    return Target(url, scheme, parts.hostname, port, authority, authorization, tls)
+
+
+def _tls_context(cacert: str | None, insecure: bool) -> ssl.SSLContext:
+    try:
+        context = ssl.create_default_context(cafile=cacert)
+    except (OSError, ssl.SSLError) as exc:
+        raise TargetError(f"--cacert {cacert}: {exc.strerror or exc}") from None
+    if insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    # Raw probes speak HTTP/1.1 only; say so, so an h2-first server does not pick h2.
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+async def open_stream(target: Target, timeout: float, limit: int = 1 << 20,
+                      ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to the target, TLS with SNI when the scheme is https."""
+    async with asyncio.timeout(timeout):
+        return await asyncio.open_connection(
+            target.host, target.port, limit=limit, ssl=target.tls,
+            server_hostname=target.host if target.tls is not None else None)
+
+
+async def reach(target: Target, timeout: float) -> None:
+    """Raise TargetError with one line when the target cannot be reached."""
+    where = f"{target.host}:{target.port}"
+    try:
+        _, writer = await open_stream(target, timeout)
+    except TimeoutError:
+        raise TargetError(f"cannot reach {where}: no connection within {timeout:g} s") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise TargetError(f"TLS with {where} failed: {exc.verify_message or exc.reason}; "
+                          "give --cacert FILE, or --insecure to skip verification") from None
+    except ssl.SSLError as exc:
+        raise TargetError(f"TLS with {where} failed ({exc.reason or exc}); "
+                          "is it an https port?") from None
+    except socket.gaierror as exc:
+        raise TargetError(f"cannot resolve {target.host}: {exc.strerror}") from None
+    except OSError as exc:
+        why = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise TargetError(f"cannot reach {where}: {why}") from None
+    writer.close()
+    with contextlib.suppress(OSError, ssl.SSLError):
+        await writer.wait_closed()

@@ -1,0 +1,126 @@
+"""How a connection ends and what happens to content nobody read.
+
+Closing a socket that still has unread request bytes makes the kernel send RST,
+which can destroy a response the client has not read yet. RFC 9112 §9.6 asks for a
+staged close: shut the sending side, keep reading (and discarding) for a while,
+then close. And a final answer sent before the request's content was read leaves
+that content on the connection: it is read and discarded when it is small enough,
+else the response says ``Connection: close`` (RFC 9110 §15.5.14, RFC 9112 §9.6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from statuskit.defaults import KiB
+
+# Unread request content the connection reads and throws away to stay open for the
+# next request; past this the response closes the connection instead. Go's net/http
+# keeps 256 KiB for the same decision.
+DISCARD_LIMIT = 256 * KiB
+
+# Seconds a closing connection keeps reading (and discarding) after its last
+# response, so that late request bytes do not turn the close into a reset.
+LINGER_TIMEOUT = 2.0
+
+
+def _closing() -> bool:
+    return True
+
+
+def _dropped(data: Any) -> None:
+    return None
+
+
+class LingeringTransport:
+    """The transport as uvicorn's code sees it, whose ``close()`` lingers.
+
+    Every other method is the real transport's own bound method, so the common path
+    costs nothing; ``close()`` half-closes, reads until the client closes or
+    ``linger_timeout`` passes, and only then closes.
+    """
+
+    __slots__ = (
+        "abort", "can_write_eof", "get_extra_info", "get_protocol", "get_write_buffer_size",
+        "is_closing", "is_reading", "linger_timeout", "lingering", "loop", "pause_reading",
+        "real", "resume_reading", "set_protocol", "set_write_buffer_limits", "timer", "write",
+        "write_eof", "writelines",
+    )
+
+    def __init__(self, real: asyncio.Transport, loop: asyncio.AbstractEventLoop,
+                 linger_timeout: float = LINGER_TIMEOUT) -> None:
+        self.real = real
+        self.loop = loop
+        self.linger_timeout = linger_timeout
+        self.lingering = False
+        self.timer: asyncio.TimerHandle | None = None
+        for name in ("abort", "can_write_eof", "get_extra_info", "get_protocol",
+                     "get_write_buffer_size", "is_closing", "is_reading", "pause_reading",
+                     "resume_reading", "set_protocol", "set_write_buffer_limits", "write",
+                     "write_eof", "writelines"):
+            setattr(self, name, getattr(real, name))
+
+    def close(self) -> None:
+        real = self.real
+        if self.lingering or real.is_closing():
+            return
+        self.lingering = True
+        # Whatever runs after the close sees a closing transport and writes nothing.
+        self.is_closing = _closing
+        self.write = _dropped
+        if not real.can_write_eof() or self.linger_timeout <= 0:
+            real.close()
+            return
+        real.write_eof()  # FIN after the buffered response: the client reads it all
+        real.resume_reading()
+        self.timer = self.loop.call_later(self.linger_timeout, real.close)
+
+    def connection_lost(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+
+Send = Callable[[Any], Coroutine[Any, Any, None]]
+
+
+def closes_on_unread_body(cycle: Any, stock_send: Send) -> Send:
+    """``send`` for a cycle whose request content may outgrow what the connection
+    discards: when the final response starts before the content was read, the
+    response says ``Connection: close`` (RFC 9112 §9.6) instead of keeping the
+    connection open to read an unbounded remainder."""
+
+    def send(message: Any) -> Coroutine[Any, Any, None]:
+        if not cycle.response_started and message["type"] == "http.response.start" \
+                and cycle.more_body:
+            cycle.keep_alive = False
+            headers = list(message.get("headers", ()))
+            if not any(name.lower() == b"connection" and b"close" in value.lower()
+                       for name, value in headers):
+                headers.append((b"connection", b"close"))
+            message = {**message, "headers": headers}
+        return stock_send(message)
+
+    return send
+
+
+def needs_close_guard(headers: Any, discard_limit: int) -> bool:
+    """Whether an unread remainder of this request could exceed ``discard_limit``."""
+    chunked = False
+    for name, value in headers:
+        if name == b"content-length":
+            return int(value) > discard_limit
+        if name == b"transfer-encoding":
+            chunked = True
+    return chunked
+
+
+__all__ = [
+    "DISCARD_LIMIT",
+    "LINGER_TIMEOUT",
+    "LingeringTransport",
+    "closes_on_unread_body",
+    "needs_close_guard",
+]

@@ -1,0 +1,128 @@
+"""The request rules both parsers leave to the wire, as pure functions on bytes.
+
+Each returns the status the request earns (``None`` when it passes). The protocol
+classes ask them once a head is complete, in the order RFC 9112 reads a request:
+request-line, target form, Host, framing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable
+
+RawHeaders = Iterable[tuple[bytes, bytes]]
+
+# The verdict for ``OPTIONS *``: the server answers for itself (RFC 9110 §9.3.7).
+ASTERISK_OPTIONS = -1
+
+# RFC 3986 §3.2.2-3.2.3 with RFC 9112 §3.2: uri-host [ ":" port ]. DIGIT is ASCII only
+# (RFC 5234 B.1), so the classes are spelled out rather than \d.
+_HOST = re.compile(
+    rb"(?:\[[0-9A-Fa-f:.]+\]|\[v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+\]"
+    rb"|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)"
+    rb"(?::[0-9]*)?"
+)
+# RFC 9112 §3.2.3: authority-form = uri-host ":" port, for CONNECT only.
+_AUTHORITY = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+):[0-9]+")
+# RFC 9112 §3.2.2: absolute-form = absolute-URI (a scheme, then ":").
+_ABSOLUTE = re.compile(rb"[A-Za-z][A-Za-z0-9+\-.]*:")
+# VCHAR (RFC 5234 B.1): what a request-target is made of; no "#" (no fragment, §3.2).
+_TARGET_BYTES = re.compile(rb"[!-\"$-~]+")
+
+
+def request_line_verdict(line: bytes) -> int | None:
+    """RFC 9112 §3: request-line = method SP request-target SP HTTP-version, one SP each."""
+    if line.count(b" ") != 2:
+        return 400
+    return None
+
+
+def target_verdict(method: bytes, target: bytes) -> int | None:
+    """RFC 9112 §3.2: the four forms, each only where it belongs."""
+    if _TARGET_BYTES.fullmatch(target) is None:
+        return 400  # a space, a control, a non-ASCII byte or a "#fragment"
+    if method == b"CONNECT":
+        # RFC 9110 §9.3.6: CONNECT asks for a tunnel; this origin server opens none.
+        return 501 if _AUTHORITY.fullmatch(target) else 400
+    if target == b"*":
+        # RFC 9112 §3.2.4: asterisk-form is for a server-wide OPTIONS only.
+        return ASTERISK_OPTIONS if method == b"OPTIONS" else 400
+    if target[:1] == b"/":
+        return None  # origin-form
+    if _ABSOLUTE.match(target) and b"://" in target:
+        return None  # absolute-form: a server MUST accept it (§3.2.2)
+    return 400
+
+
+def host_verdict(headers: RawHeaders, version: bytes) -> int | None:
+    """RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, for more than one Host
+    field line, and for a Host field with an invalid value."""
+    hosts = [value for name, value in headers if name.lower() == b"host"]
+    if len(hosts) > 1:
+        return 400
+    if not hosts:
+        return 400 if version != b"1.0" else None
+    if _HOST.fullmatch(hosts[0].strip(b" \t")) is None:
+        return 400
+    return None
+
+
+def transfer_coding_verdict(headers: RawHeaders) -> int | None:
+    """RFC 9112 §6.1: chunked is the only coding this server decodes; a request with
+    another coding gets 501, one where chunked is not final (or comes twice) gets 400."""
+    codings: list[bytes] = []
+    for name, value in headers:
+        if name.lower() == b"transfer-encoding":
+            codings += [c.strip(b" \t").lower() for c in value.split(b",")]
+    codings = [c for c in codings if c]
+    if not codings:
+        return None
+    if codings[-1] != b"chunked" or codings.count(b"chunked") > 1:
+        return 400  # RFC 9112 §6.3 item 4: the length cannot be determined
+    if len(codings) > 1:
+        return 501
+    return None
+
+
+def is_websocket_handshake(method: bytes, version: bytes, headers: RawHeaders) -> bool:
+    """RFC 6455 §4.2.1: what makes a request an opening handshake. Anything else that
+    carries Upgrade is served as plain HTTP, the Upgrade ignored (RFC 9110 §7.8)."""
+    if method != b"GET" or version != b"1.1":
+        return False
+    fields: dict[bytes, list[bytes]] = {}
+    for name, value in headers:
+        fields.setdefault(name.lower(), []).append(value)
+    upgrade = b",".join(fields.get(b"upgrade", ())).lower()
+    connection = b",".join(fields.get(b"connection", ())).lower()
+    if b"websocket" not in [t.strip() for t in upgrade.split(b",")]:
+        return False
+    if b"upgrade" not in [t.strip() for t in connection.split(b",")]:
+        return False
+    # A handshake has no content and expects nothing (RFC 9110 §10.1.1, §6.4.1).
+    if b"transfer-encoding" in fields or b"expect" in fields:
+        return False
+    if any(v.strip() not in (b"", b"0") for v in fields.get(b"content-length", ())):
+        return False
+    if fields.get(b"sec-websocket-version") != [b"13"]:
+        return False
+    keys = fields.get(b"sec-websocket-key", [])
+    return len(keys) == 1 and _is_16_byte_nonce(keys[0].strip())
+
+
+def _is_16_byte_nonce(key: bytes) -> bool:
+    try:
+        return len(base64.b64decode(key, validate=True)) == 16
+    except (binascii.Error, ValueError):
+        return False
+
+
+__all__ = [
+    "ASTERISK_OPTIONS",
+    "host_verdict",
+    "is_websocket_handshake",
+    "request_line_verdict",
+    "target_verdict",
+    "transfer_coding_verdict",
+]

@@ -1,0 +1,45 @@
+"""Issue 12 item 2: pipelined requests get their responses in request order, and a
+request the wire refuses is answered after the ones before it (RFC 9112 §9.3.2)."""
+
+from __future__ import annotations
+
+from support.rawhttp import RawConnection
+
+PROBLEM = "application/problem+json"
+
+
+def test_garbage_after_a_post_is_refused_after_the_post_is_answered(stack):
+    port = stack()
+    with RawConnection(port) as conn:
+        conn.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nabcd"
+                  b"GARBAGE\r\n\r\n")
+        first = conn.read_response()
+        assert first.status == 200
+        assert first.body == b"4"
+        refused = conn.read_response()
+        assert refused.status == 400
+        assert refused.header("content-type") == PROBLEM
+        assert refused.header("connection") == "close"
+        assert conn.is_closed()
+
+
+def test_three_pipelined_gets_then_a_bad_request_line_answer_in_order(stack):
+    port = stack()
+    with RawConnection(port) as conn:
+        conn.send(b"".join(f"GET /status/20{i} HTTP/1.1\r\nHost: t\r\n\r\n".encode()
+                           for i in range(3)) + b"GET  /double HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert [conn.read_response().status for _ in range(3)] == [200, 201, 202]
+        last = conn.read_response()
+        assert last.status == 400
+        assert last.header("content-type") == PROBLEM
+        assert conn.is_closed()
+
+
+def test_slow_first_response_still_comes_before_the_refusal(stack):
+    port = stack()
+    with RawConnection(port) as conn:
+        conn.send(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/9.9\r\nHost: t\r\n\r\n")
+        first = conn.read_response()
+        assert (first.status, first.body) == (200, b"slow")
+        assert conn.read_response().status == 505
+        assert conn.is_closed()
