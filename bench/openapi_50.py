@@ -21,10 +21,10 @@ from fastapi import APIRouter, FastAPI, HTTPException, Response
 from pydantic import BaseModel
 
 sys.path.insert(0, "bench")
-from _net import free_port, wait_for  # noqa: E402
+from _net import free_port, wait_for
 
-from statuskit.check.openapi import OpenAPIOptions, OpenAPIRun, check_openapi  # noqa: E402
-from statuskit.testing import check_app  # noqa: E402
+from statuskit.check.openapi import OpenAPIOptions, OpenAPIRun, check_openapi
+from statuskit.testing import check_app
 
 ROUTERS = 10
 
