@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.requests import Request as StarletteRequest
 
 from openapi.fastapi_app import create_app
 from openapi.harness import outcomes
@@ -188,3 +190,47 @@ def test_a_correct_server_passes_every_probe_it_can_be_asked() -> None:
             ("GET /notes/{id}", "304"), ("GET /notes/{id}", "412"),
             ("PUT /notes/{id}", "412-write"), ("GET /notes/{id}", "gone"),
             ("GET /private/notes", "401"), ("GET /notes", "406")} <= passed
+
+
+def _sloppy_app(with_delete: bool) -> tuple[FastAPI, dict[int, bytes]]:
+    """Creates a thing from any content at all, so the body probes create things."""
+    app = FastAPI()
+    things: dict[int, bytes] = {}
+
+    @app.post("/things", status_code=201, openapi_extra={"requestBody": {
+        "required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string"}}}}}}})
+    async def create(request: StarletteRequest) -> JSONResponse:
+        new = len(things) + 1
+        things[new] = await request.body()
+        return JSONResponse({"id": new}, status_code=201, headers={"Location": f"/things/{new}"})
+
+    if with_delete:
+        @app.delete("/things/{thing_id}", status_code=204)
+        def delete(thing_id: int) -> None:
+            things.pop(thing_id, None)
+
+    return app, things
+
+
+def test_whatever_the_probes_created_is_deleted_when_the_document_can() -> None:
+    app, things = _sloppy_app(with_delete=True)
+    with serve(app) as port:
+        run = asyncio.run(check_openapi(f"http://127.0.0.1:{port}/", None,
+                                        OpenAPIOptions(allow_writes=True)))
+    assert isinstance(run, OpenAPIRun)
+    verdicts = {(v.operation, v.name): v for v in run.verdicts}
+    assert verdicts[("POST /things", "415")].status == 201  # it took text/plain
+    assert things == {}
+    assert any(n.startswith("clean-up: deleted ") for n in run.notes)
+
+
+def test_what_cannot_be_deleted_is_named() -> None:
+    app, things = _sloppy_app(with_delete=False)
+    with serve(app) as port:
+        run = asyncio.run(check_openapi(f"http://127.0.0.1:{port}/", None,
+                                        OpenAPIOptions(allow_writes=True)))
+    assert isinstance(run, OpenAPIRun)
+    (left,) = [n for n in run.notes if n.startswith("left on the server")]
+    assert all(f"/things/{n}" in left for n in things)

@@ -112,3 +112,10 @@ def test_a_server_with_no_document_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("statuskit: no OpenAPI document at ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_with_no_url_the_reference_apis_plan_is_named() -> None:
+    result = _statuskit("--openapi", "--only", "201,412")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no OpenAPI document; the run above followed the statuskit plan at GET " \
+        "http://127.0.0.1:" in result.stdout

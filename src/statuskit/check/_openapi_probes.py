@@ -10,6 +10,7 @@ probe is listed as skipped, so the report says what was not asked.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +80,7 @@ class RunContext:
     allow_writes: bool
     headers: Mapping[str, str] = field(default_factory=dict)  # sent with every probe but 401
     statuses: dict[str, dict[int, str]] = field(default_factory=dict)  # op -> status -> probe
+    created: set[str] = field(default_factory=set)  # URLs a 201 named, not yet deleted
 
     async def send(self, op: Operation | None, method: str, url: str, *,
                    headers: Mapping[str, str] | None = None, content: bytes = b"",
@@ -87,7 +89,41 @@ class RunContext:
         seen = await self.ex.send(method, url, headers=fields, content=content, force=force)
         if op is not None and method == op.method:
             self.statuses.setdefault(op.name, {}).setdefault(seen.status, probe or method)
+        location = seen.header("location")
+        if seen.status == 201 and location:
+            self.created.add(urljoin(seen.url, location).split("?")[0])
+        elif method == "DELETE" and seen.status // 100 == 2:
+            self.created.discard(url)
         return seen
+
+
+def _template_pattern(path: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", path)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+
+
+async def clean_up(ctx: RunContext, operations: Iterable[Operation]) -> list[str]:
+    """DELETE what probes created and did not remove themselves (a server that took a
+    malformed body, say); the lines to report, naming anything left behind."""
+    deletes = [(op, _template_pattern(op.path)) for op in operations if op.method == "DELETE"]
+    prefix = urlsplit(ctx.ex.base).path.rstrip("/")
+    removed, left = 0, []
+    for url in sorted(ctx.created):
+        path = urlsplit(url).path
+        match = next((op for op, pattern in deletes
+                      if path.startswith(prefix) and pattern.fullmatch(path[len(prefix):])),
+                     None)
+        seen = await ctx.send(match, "DELETE", url, probe="clean-up", force=True) \
+            if match is not None else None
+        if seen is not None and seen.status // 100 == 2:
+            removed += 1
+        else:
+            left.append(url)
+    lines = [f"clean-up: deleted {removed} resources the probes created"] if removed else []
+    if left:
+        lines.append(f"left on the server (no DELETE in the document took them): "
+                     f"{', '.join(left)}")
+    return lines
 
 
 ProbeRun = Callable[[RunContext], Awaitable[list[Verdict]]]

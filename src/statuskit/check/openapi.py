@@ -30,6 +30,7 @@ from statuskit.check._openapi_exchange import BudgetSpent, Exchanger, RequestBud
 from statuskit.check._openapi_probes import (
     Planned,
     RunContext,
+    clean_up,
     conformance_verdicts,
     plan_probes,
     skipped_for,
@@ -212,9 +213,14 @@ async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[
     reads = await asyncio.gather(*(run(p) for p in planned if not p.write))
     writes = await asyncio.gather(*(run(p) for p in planned if p.write))
     verdicts = [v for batch in [*reads, *writes] for v in batch]
+    try:
+        cleaned = await clean_up(ctx, operations)
+    except httpx.HTTPError as exc:
+        cleaned = [f"clean-up failed: {type(exc).__name__}: {exc}; left: "
+                   f"{', '.join(sorted(ctx.created))}"]
     verdicts += conformance_verdicts(operations, ctx.statuses)
-    return OpenAPIRun(verdicts, source, _notes(source, operations, planned, options,
-                                               exchanger.budget), exchanger.budget.used)
+    notes = _notes(source, operations, planned, options, exchanger.budget)
+    return OpenAPIRun(verdicts, source, notes + cleaned, exchanger.budget.used)
 
 
 def _notes(source: str, operations: list[Operation], planned: list[Planned],
