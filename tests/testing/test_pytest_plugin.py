@@ -9,6 +9,10 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import pytest
+
+from statuskit.pytest_plugin import load_app
+
 HERE = Path(__file__).parent
 SERVICE = HERE.parent / "openapi" / "fastapi_app.py"
 
@@ -48,13 +52,7 @@ def test_statuskit_app_turns_each_verdict_into_an_item(tmp_path: Path) -> None:
         "type is surely absent" in out
     # HEAD on each of 7 paths, 2 incomplete Allow, 304, 412 on GET and on PUT.
     assert "12 failed" in out
-
-
-def test_a_failed_item_shows_the_request_and_the_answer(tmp_path: Path) -> None:
-    result = _pytest(_project(tmp_path), "--statuskit-app", "service:app",
-                     "-k", "head-parity and notes and not note_id")
-    out = result.stdout
-    assert "1 failed" in out, out + result.stderr
+    # A failed item shows the request as sent and the answer, not a traceback.
     assert "    HEAD /notes HTTP/1.1" in out
     assert "    HTTP/1.1 405 Method Not Allowed" in out
     assert "Traceback" not in out
@@ -67,15 +65,9 @@ def test_seed_profile_fails_the_seed_rules_too(tmp_path: Path) -> None:
     assert "7 failed" in result.stdout, result.stdout  # one OPTIONS per path
 
 
-def test_without_the_option_the_plugin_adds_nothing(tmp_path: Path) -> None:
+def test_without_the_option_only_the_fixture_is_there(tmp_path: Path) -> None:
     project = _project(tmp_path)
     (project / "test_one.py").write_text("def test_one() -> None:\n    assert True\n")
-    result = _pytest(project)
-    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout
-
-
-def test_fixture_gives_check_app(tmp_path: Path) -> None:
-    project = _project(tmp_path)
     (project / "test_contract.py").write_text(
         "from service import app\n\n"
         "def test_contract(statuskit_check) -> None:\n"
@@ -83,14 +75,29 @@ def test_fixture_gives_check_app(tmp_path: Path) -> None:
         "    assert [v.name for v in report.failures if v.operation == 'HEAD /notes'] == "
         "['head-parity']\n")
     result = _pytest(project)
-    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout
+    # No statuskit items without --statuskit-app; the fixture gives check_app.
+    assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout
 
 
 def test_a_bad_app_spec_is_one_usage_error(tmp_path: Path) -> None:
-    for spec, message in (("service", "expected MODULE:APP"),
-                          ("nowhere:app", "No module named 'nowhere'"),
-                          ("service:missing", "service has no missing")):
-        result = _pytest(_project(tmp_path), "--statuskit-app", spec)
-        assert result.returncode == 4, result.stdout + result.stderr  # pytest's usage error
-        assert message in result.stderr
-        assert "Traceback" not in result.stderr
+    result = _pytest(_project(tmp_path), "--statuskit-app", "nowhere:app")
+    assert result.returncode == 4, result.stdout + result.stderr  # pytest's usage error
+    assert "--statuskit-app 'nowhere:app': No module named 'nowhere'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("openapi.fastapi_app", "expected MODULE:APP"),
+    (":app", "expected MODULE:APP"),
+    ("openapi.fastapi_app:missing", "openapi.fastapi_app has no missing"),
+])
+def test_load_app_refuses_with_the_reason(spec: str, message: str) -> None:
+    with pytest.raises(pytest.UsageError, match=message):
+        load_app(spec)
+
+
+def test_load_app_follows_dotted_attributes() -> None:
+    from openapi import fastapi_app
+
+    assert load_app("openapi.fastapi_app:app") is fastapi_app.app
+    assert load_app("openapi.fastapi_app:create_app.__name__") == "create_app"
