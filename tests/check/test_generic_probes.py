@@ -128,3 +128,10 @@ def test_json_and_html_reports_are_written(right: dict[int, Verdict], tmp_path: 
     page = to_html(verdicts, info)
     assert page.startswith("<!doctype html>")
     assert f"<h2>Passes ({len(GENERIC)})</h2>" in page and "<h2>Failures" not in page
+
+
+def test_lint_notes_the_probe_caused_are_not_shown(right: dict[int, Verdict]) -> None:
+    # httplint flags the 64 KiB target and restates 414/505 as notes: the probe's doing.
+    for code in (414, 505):
+        assert not any("URI" in n.summary or "version" in n.summary.lower()
+                       for n in right[code].lint), right[code].lint

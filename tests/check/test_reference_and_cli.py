@@ -101,3 +101,59 @@ def test_cli_check_with_a_missing_plan_is_exit_2() -> None:
     result = _statuskit("check", "--plan", "/nonexistent/plan.toml")
     assert result.returncode == 2
     assert "statuskit:" in result.stderr
+
+
+def test_slow_probe_says_what_it_waits_for() -> None:
+    waits: list[tuple[str, str]] = []
+    with reference_server(header_timeout=1.0) as url:
+        (verdict,) = asyncio.run(check_server(
+            url, Options(only={408}, include_slow=True), waiting=lambda *w: waits.append(w)))
+    assert verdict.outcome is Outcome.PASS
+    assert waits and waits[0][0] == "408"
+    assert "header section that never ends" in waits[0][1] and "20 s" in waits[0][1]
+
+
+def test_load_probes_without_a_plan_step_say_so() -> None:
+    from support.apps import plain_app
+    from support.servers import serve
+
+    with serve(plain_app) as port:
+        verdicts = asyncio.run(check_server(f"http://127.0.0.1:{port}/",
+                                            Options(only={429, 503}, include_load=True)))
+    assert {v.code: v.outcome for v in verdicts} == {429: Outcome.NOT_APPLICABLE,
+                                                     503: Outcome.NOT_APPLICABLE}
+    assert all("give a plan step" in v.reason and "burst" in v.reason for v in verdicts)
+
+
+def test_plan_steps_described_by_size_send_that_many_bytes() -> None:
+    # The reference index describes its 413 and 414 requests by size (content_size,
+    # target_size) instead of spelling them out; run as plan probes they must still
+    # reach the server's limits.
+    document = {"version": 1, "probes": {
+        "413": {"steps": [{"method": "POST", "path": "/notes",
+                           "headers": {"Content-Type": "application/json"},
+                           "json": {"title": "big"}, "content_size": 2 * 1024 * 1024,
+                           "expect": [413]}]},
+        "414": {"steps": [{"method": "GET", "path": "/notes", "target_size": 70000,
+                           "expect": [414]}]}}}
+    plan = plan_from_document(document)
+    with reference_server() as url:
+        import httpx
+
+        from statuskit.check.exchange import Context
+        from statuskit.check.runner import run_plan_probe
+        from statuskit.check.target import parse_target
+
+        async def both() -> list[Outcome]:
+            async with httpx.AsyncClient() as client:
+                ctx = Context(parse_target(url), Options(), client, plan)
+                return [(await run_plan_probe(ctx, plan.probes[c])).outcome for c in (413, 414)]
+
+        assert asyncio.run(both()) == [Outcome.PASS, Outcome.PASS]
+
+
+@pytest.mark.parametrize("size", [-1, "big", True, 10**9])
+def test_plan_size_that_is_not_a_byte_count_is_a_plan_error(size: object) -> None:
+    with pytest.raises(PlanError, match="content_size"):
+        plan_from_document({"version": 1, "probes": {"413": {"steps": [
+            {"method": "POST", "path": "/", "content_size": size}]}}})

@@ -9,10 +9,28 @@ from collections.abc import Iterator
 import pytest
 
 from check.rulebreaker import raw_bytes, rule_breaker
-from statuskit.check import DEFAULT_PROFILE, Level, Options, Outcome, Verdict, check_server
+from statuskit.check import (
+    DEFAULT_PROFILE,
+    Effect,
+    Level,
+    Options,
+    Outcome,
+    Verdict,
+    check_server,
+)
 
-CHECKS = {204, 304, 413, "head-parity", "host-missing", "host-duplicated", "cl-te", "bare-lf",
-          "obs-fold"}
+# Every generic probe and message check, with what the default (rfc) profile makes of it.
+EXPECTED = {
+    "204": Effect.FAIL, "304": Effect.FAIL, "head-parity": Effect.FAIL,
+    "host-missing": Effect.FAIL, "host-duplicated": Effect.FAIL, "cl-te": Effect.FAIL,
+    "412": Effect.FAIL,  # 200 to an If-Match naming another tag (RFC 9110 §13.1.1)
+    "501": Effect.FAIL,  # 200 to BREW (RFC 9110 §9.1 SHOULD 501)
+    "bare-lf": Effect.PASS, "obs-fold": Effect.PASS,
+    "404": Effect.WARN, "405": Effect.WARN, "406": Effect.WARN, "413": Effect.WARN,
+    "414": Effect.WARN, "417": Effect.WARN, "505": Effect.WARN,
+    "206": Effect.NOT_APPLICABLE, "416": Effect.NOT_APPLICABLE,  # no Accept-Ranges
+}
+CHECKS = {int(k) if k.isdigit() else k for k in EXPECTED}
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +44,11 @@ def verdicts(breaker: int) -> dict[str, Verdict]:
     found = asyncio.run(check_server(f"http://127.0.0.1:{breaker}/",
                                      Options(only=CHECKS, timeout=2)))
     return {v.name: v for v in found}
+
+
+def test_every_verdict_on_the_rule_breaker(verdicts: dict[str, Verdict]) -> None:
+    got = {name: DEFAULT_PROFILE.effect(v) for name, v in verdicts.items()}
+    assert got == EXPECTED, {n: (v.outcome, v.status, v.reason) for n, v in verdicts.items()}
 
 
 def test_content_on_204_fails_at_must(verdicts: dict[str, Verdict], breaker: int) -> None:
@@ -96,4 +119,5 @@ def test_continue_for_1_tb_is_named_in_the_reason(verdicts: dict[str, Verdict]) 
 def test_stray_bytes_do_not_spoil_the_next_probe(verdicts: dict[str, Verdict]) -> None:
     # Each probe has its own connection: after the 204's stray "hello" the other
     # probes still read real status lines.
-    assert all(v.status is not None for name, v in verdicts.items() if name != "413")
+    answered = {n for n, v in verdicts.items() if v.outcome is not Outcome.NOT_APPLICABLE}
+    assert all(verdicts[n].status is not None for n in answered - {"413"})

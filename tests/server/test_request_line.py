@@ -112,3 +112,4 @@ def test_early_answer_to_a_large_upload_arrives_whole_then_closes(stack):
             assert answer.json()["status"] == 413
             conn.send(b"u" * 100_000)  # still sending when the server closes
             assert conn.is_closed(5)
+

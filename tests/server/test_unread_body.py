@@ -7,10 +7,14 @@ response says ``Connection: close`` and the connection closes without a reset
 
 from __future__ import annotations
 
+import contextlib
 import threading
+
+import pytest
 
 from statuskit.server import DISCARD_LIMIT
 from support.rawhttp import RawConnection
+from support.servers import wait_for_port
 
 GET_NEXT = b"GET /next HTTP/1.1\r\nHost: t\r\n\r\n"
 
@@ -102,7 +106,31 @@ def test_guard_413_on_declared_length_then_whole_body_sent_at_once(stack):
 
 
 def _send_quietly(conn: RawConnection, data: bytes) -> None:
-    try:
+    with contextlib.suppress(OSError):
         conn.send(data)
-    except OSError:
-        pass
+
+
+
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_idle_connection_does_not_hold_up_shutdown(parser):
+    # Lingering is for closes that may leave request bytes unread; an idle keep-alive
+    # connection closes at once, or shutdown would wait out the (here 120 s) linger.
+    import uvicorn
+
+    from statuskit.server import config
+    from support.apps import plain_app
+    from support.servers import free_port
+
+    port = free_port()
+    server = uvicorn.Server(config(plain_app, port=port, parser=parser, linger_timeout=120.0,
+                                   uvicorn_options={"log_level": "critical", "lifespan": "off"}))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port(port)
+    with RawConnection(port) as conn:
+        conn.send(GET_NEXT)
+        assert conn.read_response().status == 200
+        server.should_exit = True
+        thread.join(30)
+        assert not thread.is_alive()
+        assert conn.is_closed(5)

@@ -87,8 +87,9 @@ def request_head(ctx: Context, method: str, target: str,
 async def send(ctx: Context, method: str, target: str, fields: Iterable[tuple[str, str]] = (),
                *, version: str = "HTTP/1.1", body: bytes = b"", head: bytes | None = None,
                timeout: float | None = None, wait_for_interim: float | None = None,
-               close_wait: float = 0.3) -> Sent:
-    """Send one request on its own connection; ``head`` overrides the built one."""
+               close_wait: float = 0.0) -> Sent:
+    """Send one request on its own connection; ``head`` overrides the built one.
+    ``close_wait``: seconds to watch for the server closing after its answer."""
     head = head if head is not None else request_head(ctx, method, target, fields,
                                                       version=version)
     raw = await raw_exchange(ctx.target, head, body=body,

@@ -35,7 +35,10 @@ Placeholders, in paths, header values and JSON strings: ``{NAME.location}``,
 ``{NAME.etag}``, ``{NAME.json.FIELD}`` (from step NAME's response) and
 ``{unique}`` (a fresh token per probe). Step keys besides the above:
 ``expect_interim`` (e.g. ``[100]``: send the content only after an interim
-answer), ``websocket`` (a path to open a WebSocket on; expects 101). Probe keys:
+answer), ``websocket`` (a path to open a WebSocket on; expects 101), ``content_size``
+(pad the content with spaces up to N bytes; whitespace after a JSON value leaves the
+same document, RFC 8259 §2) and ``target_size`` (add ``pad=aaa...`` to the query until
+the request target is N bytes). Probe keys:
 ``wire`` ("version", "no-length" or "slow-headers": sent on a bare socket),
 ``load`` (true: only with ``--include-load``).
 """
@@ -49,7 +52,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Plan", "PlanError", "Probe", "Step", "load_plan", "plan_from_document"]
+__all__ = ["Plan", "PlanError", "Probe", "Step", "load_plan", "padded_content", "padded_target",
+           "plan_from_document"]
 
 
 class PlanError(ValueError):
@@ -67,6 +71,8 @@ class Step:
     expect: tuple[int, ...] = ()
     expect_interim: tuple[int, ...] = ()
     websocket: str | None = None
+    content_size: int | None = None
+    target_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,18 @@ class Plan:
 
 
 _WIRE_KINDS = frozenset({"version", "no-length", "slow-headers"})
+_MAX_PADDED = 16 * 1024 * 1024  # a plan may not make the checker send more than this
+
+
+def padded_content(content: bytes, size: int | None) -> bytes:
+    return content if size is None else content + b" " * max(0, size - len(content))
+
+
+def padded_target(target: str, size: int | None) -> str:
+    if size is None:
+        return target
+    target += ("&" if "?" in target else "?") + "pad="
+    return target + "a" * max(0, size - len(target))
 
 
 def _step(raw: Any, where: str) -> Step:
@@ -100,6 +118,11 @@ def _step(raw: Any, where: str) -> Step:
     body = raw.get("body")
     if body is not None and not isinstance(body, str):
         raise PlanError(f"{where}: body is a string")
+    sizes = {k: raw.get(k) for k in ("content_size", "target_size")}
+    for key, size in sizes.items():
+        if size is not None and (not isinstance(size, int) or isinstance(size, bool)
+                                 or not 0 <= size <= _MAX_PADDED):
+            raise PlanError(f"{where}: {key} is a number of bytes up to {_MAX_PADDED}")
     return Step(
         method=str(raw.get("method", "GET")),
         path=str(raw.get("path", "/")),
@@ -110,6 +133,8 @@ def _step(raw: Any, where: str) -> Step:
         expect=tuple(expect),
         expect_interim=tuple(raw.get("expect_interim", ())),
         websocket=raw.get("websocket"),
+        content_size=sizes["content_size"],
+        target_size=sizes["target_size"],
     )
 
 

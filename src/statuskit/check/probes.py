@@ -238,7 +238,8 @@ async def probe_slow_headers(ctx: Context, code: int = 408, target: str | None =
     ctx.wait_note(str(code), f"a header section that never ends: waiting up to {wait:g} s "
                              "for the server's header timeout")
     partial = f"GET {target or ctx.target.target} HTTP/1.1\r\nHost: {{host}}\r\n".encode()
-    sent = await send(ctx, "GET", target or ctx.target.target, head=partial, timeout=wait)
+    sent = await send(ctx, "GET", target or ctx.target.target, head=partial, timeout=wait,
+                      close_wait=0.3)
     verdict = _verdict(code, sent, {code}, "a header section that never ends")
     if verdict.outcome is Outcome.PASS and not sent.raw.closed:
         add_problem(verdict, Problem(rules.CLOSE_AFTER_408, "408 but the connection stayed open"))

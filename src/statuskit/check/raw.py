@@ -144,9 +144,9 @@ async def _after_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
     After an answer that can carry no content, a follow-up HEAD on the same
     connection makes the check exact: whatever precedes the follow-up's status
     line is content the server should not have sent."""
-    if exchange.closed or exchange.status == 101:
-        return
     follow_up = _no_content(exchange.status, head_request)
+    if exchange.closed or exchange.status == 101 or not (follow_up or close_wait > 0):
+        return
     if follow_up:
         try:
             writer.write(f"HEAD {target.target} HTTP/1.1\r\nHost: {target.authority}\r\n"
@@ -214,7 +214,7 @@ async def raw_exchange(
     timeout: float = 5.0,
     wait_for_interim: float | None = None,
     head_request: bool = False,
-    close_wait: float = 0.3,
+    close_wait: float = 0.0,
 ) -> RawExchange:
     """Send ``head`` (request line and fields, ``{host}`` filled in) and read the
     answer on a connection of its own. With ``wait_for_interim`` the body goes

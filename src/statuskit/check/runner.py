@@ -23,7 +23,15 @@ import httpx
 from statuskit.check.evidence import Evidence
 from statuskit.check.exchange import Context, Options, Waiting, send
 from statuskit.check.framing import FRAMING
-from statuskit.check.plan import Bindings, PlanError, Probe, Step, plan_from_document
+from statuskit.check.plan import (
+    Bindings,
+    PlanError,
+    Probe,
+    Step,
+    padded_content,
+    padded_target,
+    plan_from_document,
+)
 from statuskit.check.probes import GENERIC, probe_slow_headers
 from statuskit.check.rules import status_rule
 from statuskit.check.target import Target, TargetError, parse_target, reach
@@ -52,11 +60,12 @@ def _seen_from_httpx(response: httpx.Response) -> Seen:
 
 
 def _content(step: Step, bindings: Bindings) -> bytes:
+    content = b""
     if step.json is not None:
-        return json.dumps(bindings.fill(step.json)).encode()
-    if step.body is not None:
-        return step.body.encode()
-    return b""
+        content = json.dumps(bindings.fill(step.json)).encode()
+    elif step.body is not None:
+        content = step.body.encode()
+    return padded_content(content, step.content_size)
 
 
 async def _run_raw_step(ctx: Context, probe: Probe, step: Step, path: str,
@@ -73,7 +82,7 @@ async def _run_raw_step(ctx: Context, probe: Probe, step: Step, path: str,
 
 async def _run_step(ctx: Context, probe: Probe, step: Step, bindings: Bindings,
                     last: bool) -> Seen | str:
-    path = bindings.fill(step.path)
+    path = padded_target(bindings.fill(step.path), step.target_size)
     url = urljoin(ctx.target.url, path)
     headers: dict[str, str] = bindings.fill(step.headers)
     if step.websocket is not None:
@@ -85,7 +94,9 @@ async def _run_step(ctx: Context, probe: Probe, step: Step, bindings: Bindings,
     content = _content(step, bindings)
     # Content where none may go is only visible in the raw bytes (httpx drops it).
     no_content = last and (step.method == "HEAD" or bool(set(step.expect) & _NO_CONTENT))
-    if probe.wire is not None or step.expect_interim or no_content:
+    # Big requests too: httpx refuses targets past 64 KiB before sending them.
+    big = step.target_size is not None or step.content_size is not None
+    if probe.wire is not None or step.expect_interim or no_content or big:
         seen = await _run_raw_step(ctx, probe, step, path, headers, content)
         if step.name and isinstance(seen, Seen):
             bindings.remember(step.name, dict(seen.headers), seen.body)
@@ -243,8 +254,11 @@ def _client(target: Target, options: Options) -> httpx.AsyncClient:
     headers = {"User-Agent": "statuskit-check"}
     if target.authorization is not None:
         headers["Authorization"] = target.authorization
-    return httpx.AsyncClient(timeout=options.timeout, limits=httpx.Limits(max_connections=32),
-                             headers=headers, verify=target.tls or True)
+    # A fresh connection per request, as the raw probes have: a server may close an idle
+    # connection at any moment (RFC 9112 §9.5), and a verdict must not hang on that race.
+    limits = httpx.Limits(max_connections=32, max_keepalive_connections=0)
+    return httpx.AsyncClient(timeout=options.timeout, limits=limits, headers=headers,
+                             verify=target.tls or True)
 
 
 async def check_server(url: str | Target, options: Options | None = None,

@@ -50,7 +50,7 @@ def parse_target(text: str, *, cacert: str | None = None, insecure: bool = False
     if scheme not in ("http", "https"):
         raise TargetError(f"{text!r}: only http:// and https:// URLs can be checked")
     try:
-        port = parts.port or (443 if scheme == "https" else 80)
+        port = parts.port if parts.port is not None else (443 if scheme == "https" else 80)
     except ValueError:
         raise TargetError(f"{text!r}: the port is not a number from 1 to 65535") from None
     if not parts.hostname or not 0 < port < 65536:

@@ -18,11 +18,13 @@ _DAY = "|".join(_DAYS)
 _MONTH = "|".join(_MONTHS)
 _TIME = r"(\d\d):(\d\d):(\d\d)"
 # IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-_IMF = re.compile(rf"(?:{_DAY}), (\d\d) ({_MONTH}) (\d{{4}}) {_TIME} GMT")
+# re.ASCII throughout: DIGIT is %x30-39 (RFC 5234 B.1), not any Unicode digit.
+_IMF = re.compile(rf"(?:{_DAY}), (\d\d) ({_MONTH}) (\d{{4}}) {_TIME} GMT", re.ASCII)
 # rfc850-date: Sunday, 06-Nov-94 08:49:37 GMT
-_RFC850 = re.compile(rf"(?:{'|'.join(_LONG_DAYS)}), (\d\d)-({_MONTH})-(\d\d) {_TIME} GMT")
+_RFC850 = re.compile(rf"(?:{'|'.join(_LONG_DAYS)}), (\d\d)-({_MONTH})-(\d\d) {_TIME} GMT",
+                     re.ASCII)
 # asctime-date: Sun Nov  6 08:49:37 1994
-_ASCTIME = re.compile(rf"(?:{_DAY}) ({_MONTH}) ([ \d]\d) {_TIME} (\d{{4}})")
+_ASCTIME = re.compile(rf"(?:{_DAY}) ({_MONTH}) ([ \d]\d) {_TIME} (\d{{4}})", re.ASCII)
 
 
 def _build(year: int, month: int, day: int, hh: int, mm: int, ss: int) -> datetime | None:

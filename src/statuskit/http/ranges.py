@@ -22,9 +22,9 @@ __all__ = [
 # (RFC 9110 §17.15 lets a server ignore or refuse such requests).
 MAX_RANGES = 100
 
-_SPEC = re.compile(r"(\d*)-(\d*)")
-_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
-_UNSATISFIED = re.compile(r"bytes \*/(\d+)", re.IGNORECASE)
+_SPEC = re.compile(r"(\d*)-(\d*)", re.ASCII)
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)", re.IGNORECASE | re.ASCII)
+_UNSATISFIED = re.compile(r"bytes \*/(\d+)", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)

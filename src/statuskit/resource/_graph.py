@@ -213,7 +213,7 @@ async def _refusal(resource: Resource, request: Request, note: Any) -> Answer | 
             return refused
         note("b4")  # RFC 9110 §15.5.14, judged from the declared length
         length = request.header(b"content-length")
-        if length is not None and length.strip().isdigit() and \
+        if length is not None and length.strip().isascii() and length.strip().isdigit() and \
                 not await _ask(resource, "valid_content_length", int(length)):
             return problem(413)
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import h11
@@ -122,7 +123,12 @@ class StatusH11Protocol(WireSettings, HeadDeadline, h11_impl.H11Protocol):
         if self.transport.lingering:
             return  # closing: read only to keep the close from turning into a reset
         wire = self._wire
-        if wire.in_head and not wire.message_started and data.strip(b"\r\n"):
+        if wire.in_head and not wire.message_started:
+            # RFC 9112 §2.2: empty lines before a request-line SHOULD be ignored (h11
+            # takes them for a bad request-line).
+            data = data.lstrip(b"\r\n")
+            if not data:
+                return
             wire.message_started = True
         super().data_received(data)
 
@@ -150,6 +156,22 @@ class StatusH11Protocol(WireSettings, HeadDeadline, h11_impl.H11Protocol):
             return False
         return is_websocket_handshake(
             self.scope["method"].encode(), self.scope["http_version"].encode(), self.headers)
+
+    def shutdown(self) -> None:
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            self._close_idle()  # a lingering close would only delay the exit
+        else:
+            cycle.keep_alive = False
+
+    def timeout_keep_alive_handler(self) -> None:
+        if not self.transport.is_closing():
+            self._close_idle()
+
+    def _close_idle(self) -> None:
+        with contextlib.suppress(h11.LocalProtocolError):
+            self.conn.send(h11.ConnectionClosed())
+        self.transport.close_now()
 
     def handle_websocket_upgrade(self, event: h11.Request) -> None:
         self._stop_head_clock()

@@ -77,6 +77,12 @@ class LingeringTransport:
         real.resume_reading()
         self.timer = self.loop.call_later(self.linger_timeout, real.close)
 
+    def close_now(self) -> None:
+        """Close without lingering: for an idle connection (keep-alive timeout, server
+        shutdown), where no request bytes are owed an answer."""
+        self.connection_lost()
+        self.real.close()
+
     def connection_lost(self) -> None:
         if self.timer is not None:
             self.timer.cancel()

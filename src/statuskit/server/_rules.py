@@ -73,12 +73,20 @@ def transfer_coding_verdict(headers: RawHeaders) -> int | None:
     """RFC 9112 §6.1: chunked is the only coding this server decodes; a request with
     another coding gets 501, one where chunked is not final (or comes twice) gets 400."""
     codings: list[bytes] = []
+    length = False
     for name, value in headers:
-        if name.lower() == b"transfer-encoding":
+        lowered = name.lower()
+        if lowered == b"transfer-encoding":
             codings += [c.strip(b" \t").lower() for c in value.split(b",")]
+        elif lowered == b"content-length":
+            length = True
     codings = [c for c in codings if c]
     if not codings:
         return None
+    if length:
+        # RFC 9112 §6.3 item 3: both framings smell of smuggling; a server MAY reject
+        # and MUST close either way.
+        return 400
     if codings[-1] != b"chunked" or codings.count(b"chunked") > 1:
         return 400  # RFC 9112 §6.3 item 4: the length cannot be determined
     if len(codings) > 1:

@@ -14,6 +14,7 @@ from statuskit.guard import Guard
 from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.server._h11 import h11_protocol
 from statuskit.server._httptools import httptools_protocol
+from statuskit.server._linger import DISCARD_LIMIT, LINGER_TIMEOUT
 
 # The largest WebSocket message a connection assembles; a larger one closes the
 # connection with 1009 "message too big" (RFC 6455 §7.4.1). uvicorn's own default is
@@ -57,6 +58,8 @@ def config(
     header_timeout: float = HEADER_TIMEOUT,
     max_header_size: int = MAX_HEADER_SIZE,
     parser: Literal["httptools", "h11"] = "httptools",
+    discard_limit: int = DISCARD_LIMIT,
+    linger_timeout: float = LINGER_TIMEOUT,
     ws_max_message_size: int = WS_MAX_MESSAGE_SIZE,
     ws_max_queue: int = WS_MAX_QUEUE,
     uvicorn_options: dict[str, Any] | None = None,
@@ -79,6 +82,8 @@ def config(
         extension_methods=guard.methods - REGISTERED_METHODS,
         # The Guard in front keeps the response rules; checking them twice costs ~8 %.
         response_hygiene=False,
+        discard_limit=discard_limit,
+        linger_timeout=linger_timeout,
     )
     options = {"ws_max_size": ws_max_message_size, "ws_max_queue": ws_max_queue,
                **(uvicorn_options or {})}
@@ -112,7 +117,7 @@ def run(
     """Serve ``app`` with every wire and transport code; blocks until shut down.
 
     Other keywords: ``max_header_size``, ``parser`` ("httptools" or "h11"),
-    ``ws_max_message_size``, ``ws_max_queue``, ``uvicorn_options`` (passed to
+    ``discard_limit``, ``linger_timeout``, ``ws_max_message_size``, ``ws_max_queue``, ``uvicorn_options`` (passed to
     ``uvicorn.Config``) and any Guard setting.
     """
     uvicorn.Server(config(app, host=host, port=port, header_timeout=header_timeout,

@@ -66,7 +66,8 @@ class WireState:
     """
 
     __slots__ = ("chunk", "consumed", "deadline", "deferred", "discarding", "head_data",
-                 "in_head", "message_started", "raw_left", "timer", "upgrade", "verdict")
+                 "head_request", "in_head", "message_started", "raw_left", "running", "timer",
+                 "upgrade", "verdict")
 
     def __init__(self) -> None:
         self.in_head = True  # between requests: the next header section is awaited
@@ -75,6 +76,8 @@ class WireState:
         self.timer: asyncio.TimerHandle | None = None
         self.head_data = b""  # httptools only: the incomplete head, to name a verdict
         self.verdict: int | None = None
+        self.head_request = False  # the refused request was HEAD: no content in the answer
+        self.running: Any = None  # httptools only: the cycle whose app runs now
         # httptools only: the bytes last given to the parser, and how many of them
         # were the unread content being discarded after an early answer.
         self.chunk = b""

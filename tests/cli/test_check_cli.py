@@ -1,0 +1,210 @@
+"""``statuskit check`` and ``serve`` as a user runs them: mistakes are one line and exit 2
+before any probe; exit 1 only when the server failed a check the profile enforces."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from check.rulebreaker import rule_breaker
+from support.servers import free_port
+
+
+def run(*args: str, columns: int | None = None,
+        timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **({"COLUMNS": str(columns)} if columns else {})}
+    return subprocess.run([sys.executable, "-m", "statuskit", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.stderr
+    assert any(all(w in line for w in words) for line in lines[-1:]), result.stderr
+
+
+@pytest.fixture(scope="module")
+def breaker() -> Iterator[int]:
+    with rule_breaker() as port:
+        yield port
+
+
+@pytest.fixture
+def refused_port() -> int:
+    return free_port()  # nothing listens there
+
+
+def test_url_without_scheme_is_exit_2(refused_port: int) -> None:
+    one_line_error(run("check", f"127.0.0.1:{refused_port}"), "not a URL", "http://")
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/", "http://127.0.0.1:99999/", "http:///x"])
+def test_url_that_is_not_a_target_is_exit_2(url: str) -> None:
+    one_line_error(run("check", url), "statuskit:")
+
+
+def test_unreachable_port_is_exit_2_before_probing(refused_port: int, tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    result = run("check", f"http://127.0.0.1:{refused_port}/", "--json", str(report))
+    one_line_error(result, "cannot reach", "refused")
+    assert not report.exists()
+
+
+def test_unresolvable_host_is_exit_2() -> None:
+    one_line_error(run("check", "http://statuskit-no-such-host.invalid/"), "cannot resolve")
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--json", "/nonexistent/x.json"), ("--json", "does not exist")),
+    (("--html", "/tmp"), ("--html", "is a directory")),
+    (("--junit", "/nonexistent/j.xml"), ("--junit", "does not exist")),
+    (("--only", "999"), ("--only", "999")),
+    (("--only", ""), ("--only",)),
+    (("--timeout", "0"), ("--timeout",)),
+    (("--timeout", "-1"), ("--timeout",)),
+    (("--profile", "lenient"), ("--profile",)),
+])
+def test_usage_mistakes_are_exit_2_before_probing(args: tuple[str, ...],
+                                                  words: tuple[str, ...]) -> None:
+    result = run("check", "http://127.0.0.1:9/", *args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "cannot reach" not in result.stderr
+    assert all(w in result.stderr for w in words), result.stderr
+
+
+def test_credentials_are_sent_as_basic_and_never_shown(breaker: int, tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    result = run("check", f"http://probe:s3cret@127.0.0.1:{breaker}/", "--only", "bare-lf",
+                 "--json", str(report))
+    text = result.stdout + result.stderr + report.read_text()
+    assert "s3cret" not in text and "probe:" not in text
+    document = json.loads(report.read_text())
+    assert document["target"] == f"http://127.0.0.1:{breaker}/"
+    request = document["verdicts"][0]["evidence"][0]["request"]
+    assert "Authorization: [redacted]" in request
+    assert f"Host: 127.0.0.1:{breaker}" in request
+
+
+def test_version() -> None:
+    from statuskit import __version__
+
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"statuskit {__version__}"
+
+
+def test_failures_exit_1_and_warnings_alone_exit_0(breaker: int) -> None:
+    assert run("check", f"http://127.0.0.1:{breaker}/", "--only", "host-missing",
+               "--timeout", "1").returncode == 1
+    # 406 on the rule breaker is a seed-only failure: a warning under the rfc profile ...
+    warned = run("check", f"http://127.0.0.1:{breaker}/", "--only", "406")
+    assert warned.returncode == 0, warned.stdout
+    assert "1 warn" in warned.stdout
+    # ... and a failure under the seed profile.
+    assert run("check", f"http://127.0.0.1:{breaker}/", "--only", "406",
+               "--profile", "seed").returncode == 1
+
+
+@pytest.mark.parametrize("columns", [50, 80, 200])
+def test_table_fits_the_width_without_breaking_words(breaker: int, columns: int) -> None:
+    result = run("check", f"http://127.0.0.1:{breaker}/", "--timeout", "1", columns=columns)
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    table = [line for line in lines if line.startswith("│")]
+    assert table
+    cells = [cell.strip() for line in table for cell in line.split("│")[1:3]]
+    # The check name (and label, where shown) never wrap: each is a whole word.
+    names = {"head-parity", "host-missing", "host-duplicated", "cl-te", "bare-lf", "obs-fold"}
+    assert names <= set(cells)
+    if columns >= 200:
+        assert "UnprocessableEntity" in result.stdout or "Content Too Large" in result.stdout \
+            or "NoContent" in result.stdout
+
+
+def test_summary_goes_to_stdout_after_the_table(breaker: int) -> None:
+    result = run("check", f"http://127.0.0.1:{breaker}/", "--only", "bare-lf")
+    assert result.stdout.index("bare-lf") < result.stdout.index("1 pass in")
+    assert re.search(r"1 pass in [\d.]+ s \(profile rfc", result.stdout)
+
+
+@pytest.fixture(scope="module")
+def reports(breaker: int, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("reports")
+    result = run("check", f"http://127.0.0.1:{breaker}/", "--timeout", "1",
+                 "--junit", str(where / "j.xml"), "--html", str(where / "r.html"))
+    assert result.returncode == 1
+    return where
+
+
+def test_junit_has_one_case_per_check_with_failures_and_skips(reports: Path) -> None:
+    suite = ET.parse(reports / "j.xml").getroot().find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    assert len(cases) == int(suite.get("tests", "0")) == 41 + 6
+    failed = {c.get("name") for c in cases if c.find("failure") is not None}
+    assert "host-missing" in failed and "204 NoContent" in failed
+    failure = next(c for c in cases if c.get("name") == "host-missing").find("failure")
+    assert failure is not None and failure.get("type") == "MUST"
+    assert "> GET / HTTP/1.1" in (failure.text or "")
+    assert int(suite.get("failures", "0")) == len(failed)
+    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert props["profile"] == "rfc" and props["statuskit"]
+
+
+def test_html_lists_failures_first_and_folds_not_applicable(reports: Path) -> None:
+    page = (reports / "r.html").read_text()
+    failures, warnings, passes = (page.index(f"<h2>{t}") for t in
+                                  ("Failures", "Warnings", "Passes"))
+    assert failures < warnings < passes
+    assert "<details><summary>Not applicable or skipped" in page
+    assert page.index("<summary>Not applicable") > passes
+    assert "&gt; OPTIONS / HTTP/1.1" in page and "hello" in page  # evidence
+    assert "<dt>statuskit</dt>" in page and "<dt>options</dt>" in page
+
+
+def test_serve_port_out_of_range_is_exit_2() -> None:
+    one_line_error(run("serve", "--port", "99999"), "--port")
+
+
+def test_serve_port_in_use_is_exit_2_and_no_banner() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run("serve", "--port", str(taken.getsockname()[1]))
+    one_line_error(result, "cannot listen on")
+    assert "reference API on" not in result.stderr
+
+
+@pytest.mark.parametrize(("args", "word"), [
+    (("--rate-limit", "junk"), "--rate-limit"),
+    (("--db", "/nonexistent/d/x.db"), "--db"),
+    (("--header-timeout", "0"), "--header-timeout"),
+])
+def test_serve_bad_option_is_exit_2(args: tuple[str, ...], word: str) -> None:
+    one_line_error(run("serve", *args), word)
+
+
+def test_serve_port_0_banner_shows_the_real_port() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "statuskit", "serve", "--port", "0"],
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        banner = process.stderr.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", banner)
+        assert match and match.group(1) != "0", banner
+        with socket.create_connection(("127.0.0.1", int(match.group(1))), timeout=5):
+            pass  # bound before the banner was printed
+    finally:
+        process.terminate()
+        process.wait(10)
