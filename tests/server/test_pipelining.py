@@ -43,3 +43,18 @@ def test_slow_first_response_still_comes_before_the_refusal(stack):
         assert (first.status, first.body) == (200, b"slow")
         assert conn.read_response().status == 505
         assert conn.is_closed()
+
+
+def test_refusal_carries_content_when_a_later_head_request_shares_its_target(stack):
+    # Found by the fuzzer: the refused request's method was once guessed from the
+    # buffer, where a HEAD for the same target further on made the 400 lose its body.
+    port = stack()
+    with RawConnection(port) as conn:
+        conn.send(b"GET /same HTTP/1.1\r\nHost: t\r\n\r\n"
+                  b"GET /same HTTP/1.1\r\n\r\n"
+                  b"HEAD /same HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert conn.read_response().body == b"ok"
+        refused = conn.read_response()
+        assert refused.status == 400
+        assert refused.json()["status"] == 400
+        assert conn.is_closed()

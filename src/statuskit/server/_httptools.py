@@ -117,13 +117,25 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         except httptools.HttpParserUpgrade as upgrade:
             self._after_upgrade(data[upgrade.args[0]:])
             return
-        except httptools.HttpParserError:
-            self._refuse_in_order(self._wire.verdict or self._classify())
+        except httptools.HttpParserError as error:
+            self._refuse_in_order(wire.verdict or self._classify(), self._refused_head(error))
             return
         if wire.in_head and len(wire.head_data) > self.max_header_size \
                 and not self.transport.is_closing():
             # RFC 9110 §15.5.15 / RFC 6585 §5: no end of the head yet, and already too large.
-            self._refuse_in_order(414 if len(self.url) > self.max_target_length else 431)
+            self._refuse_in_order(414 if len(self.url) > self.max_target_length else 431,
+                                  wire.head_data.lstrip(b"\r\n").startswith(b"HEAD "))
+
+    def _refused_head(self, error: Exception) -> bool:
+        """Whether the refused request is HEAD, so that its answer carries no content.
+        The parser keeps the method of the message it failed in, unless the method
+        itself was the fault."""
+        if isinstance(error, httptools.HttpParserInvalidMethodError):
+            return False
+        try:
+            return bool(self.parser.get_method() == b"HEAD")
+        except httptools.HttpParserError:
+            return False
 
     # -- parser callbacks -----------------------------------------------------------
 
@@ -132,7 +144,6 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         verdict = self._head_verdict()
         if verdict is not None and verdict > 0:
             wire.verdict = verdict
-            wire.head_request = self.parser.get_method() == b"HEAD"
             raise _Refused
         wire.in_head = False
         wire.head_data = b""
@@ -305,12 +316,11 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         # in the same read cannot be mistaken for this one.
         return (b"%s  %s" % (method, url)) not in data and (b" %s  HTTP/" % url) not in data
 
-    def _refuse_in_order(self, status: int) -> None:
+    def _refuse_in_order(self, status: int, head: bool) -> None:
         """Refuse now, or after the responses to the requests before this one."""
         wire = self._wire
         if status == 0:
             return  # re-parsed as HTTP/1.1
-        head = wire.head_request or self._failed_line().startswith(b"HEAD ")
         logger.info("refused a request on the wire: %d", status)
         cycle = self.cycle
         if cycle is not None and cycle.more_body and not cycle.response_complete:
@@ -331,7 +341,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         self._refuse(status, head=head)
 
     def send_400_response(self, msg: str) -> None:
-        self._refuse_in_order(self._wire.verdict or self._classify())
+        self._refuse_in_order(self._wire.verdict or self._classify(), False)
 
     def _failed_line(self) -> bytes:
         """The request-line the parser failed on, as far as it can be found."""

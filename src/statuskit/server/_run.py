@@ -117,7 +117,8 @@ def run(
     """Serve ``app`` with every wire and transport code; blocks until shut down.
 
     Other keywords: ``max_header_size``, ``parser`` ("httptools" or "h11"),
-    ``discard_limit``, ``linger_timeout``, ``ws_max_message_size``, ``ws_max_queue``, ``uvicorn_options`` (passed to
+    ``discard_limit``, ``linger_timeout``, ``ws_max_message_size``, ``ws_max_queue``,
+    ``uvicorn_options`` (passed to
     ``uvicorn.Config``) and any Guard setting.
     """
     uvicorn.Server(config(app, host=host, port=port, header_timeout=header_timeout,

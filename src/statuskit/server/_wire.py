@@ -66,7 +66,7 @@ class WireState:
     """
 
     __slots__ = ("chunk", "consumed", "deadline", "deferred", "discarding", "head_data",
-                 "head_request", "in_head", "message_started", "raw_left", "running", "timer",
+                 "in_head", "message_started", "raw_left", "running", "timer",
                  "upgrade", "verdict")
 
     def __init__(self) -> None:
@@ -76,7 +76,6 @@ class WireState:
         self.timer: asyncio.TimerHandle | None = None
         self.head_data = b""  # httptools only: the incomplete head, to name a verdict
         self.verdict: int | None = None
-        self.head_request = False  # the refused request was HEAD: no content in the answer
         self.running: Any = None  # httptools only: the cycle whose app runs now
         # httptools only: the bytes last given to the parser, and how many of them
         # were the unread content being discarded after an early answer.
