@@ -77,7 +77,6 @@ DOCUMENTED = Rule(Level.SEED, "OpenAPI 3.1 §4.8.16",
 @dataclass
 class RunContext:
     ex: Exchanger
-    allow_writes: bool
     headers: Mapping[str, str] = field(default_factory=dict)  # sent with every probe but 401
     statuses: dict[str, dict[int, str]] = field(default_factory=dict)  # op -> status -> probe
     created: set[str] = field(default_factory=set)  # URLs a 201 named, not yet deleted

@@ -193,7 +193,7 @@ async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[
         target = parse_target(url, cacert=options.cacert, insecure=options.insecure)
     exchanger = Exchanger(client, api_base(url, document), RequestBudget(options.max_requests),
                           wire, options.timeout, target)
-    ctx = RunContext(exchanger, options.allow_writes, dict(options.headers))
+    ctx = RunContext(exchanger, dict(options.headers))
     planned = plan_probes(operations, allow_writes=options.allow_writes)
     if options.only is not None:
         wanted = set(options.only)
