@@ -170,3 +170,12 @@ def test_same_verdicts_found_twice_in_a_row(fastapi_checked: Checked) -> None:
                                       OpenAPIOptions(allow_writes=True)))
     assert isinstance(again, OpenAPIRun)
     assert outcomes(again.verdicts) == outcomes(fastapi_checked.run.verdicts)
+
+
+def test_every_undeclared_method_of_a_path_is_probed(fastapi_checked: Checked) -> None:
+    probed = sorted(v.operation for v in fastapi_checked.run.verdicts
+                    if v.name == "405" and v.operation.endswith(" /notes"))
+    assert probed == ["DELETE /notes", "PATCH /notes", "PUT /notes"]  # GET, POST declared
+    for method in ("DELETE", "PATCH", "PUT"):
+        raw = rawhttp.get(fastapi_checked.port, "/notes", method=method)
+        assert (raw.status, raw.header("allow")) == (405, "GET")

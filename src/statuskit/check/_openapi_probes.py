@@ -229,16 +229,18 @@ def _missing_methods(seen: Seen, declared: Iterable[str]) -> str:
     return ""
 
 
-def plan_405(ops: list[Operation]) -> Planned | None:
+def plan_405(ops: list[Operation]) -> list[Planned]:
+    """One probe per common method the path does not declare."""
     declared = ops[0].path_methods
-    choices = ["GET", *_WRITES] if "GET" not in declared else list(_WRITES)
-    method = next((m for m in choices if m not in declared), None)
-    if method is None:
-        return None
-    name = f"{method} {ops[0].path}"
+    return [_probe_405(ops[0], method, declared)
+            for method in ("GET", *_WRITES) if method not in declared]
+
+
+def _probe_405(op: Operation, method: str, declared: frozenset[str]) -> Planned:
+    name = f"{method} {op.path}"
 
     async def run(ctx: RunContext) -> list[Verdict]:
-        where = target(ctx, ops[0])
+        where = target(ctx, op)
         if where.missing:
             return [not_applicable(405, where.missing, operation=name)]
         seen = await ctx.send(None, method, where.url, headers=where.headers)
@@ -279,6 +281,21 @@ def plan_options(ops: list[Operation]) -> Planned | None:
 
 def _has_credentials(headers: Mapping[str, str]) -> bool:
     return any(k.lower() in ("authorization", "cookie") for k in headers)
+
+
+def behind_credentials(verdicts: list[Verdict], operations: Iterable[Operation],
+                       headers: Mapping[str, str]) -> list[Verdict]:
+    """A 401 from an operation that requires credentials, when the run has none, hides
+    what a probe asked (404, 415, ...): those verdicts are not applicable, not failed.
+    RFC 9110 leaves the order of checks to the server; authentication first is common."""
+    if _has_credentials(headers):
+        return verdicts
+    secured = {op.name for op in operations if op.secured}
+    return [not_applicable(v.code, "the operation requires credentials and answered 401 "
+                                   "first; give credentials to probe this", v.probe,
+                           name=v.name, operation=v.operation, evidence=v.evidence)
+            if v.outcome is Outcome.FAIL and v.status == 401 and v.code != 401
+            and v.operation in secured else v for v in verdicts]
 
 
 # -- read probes ---------------------------------------------------------------------------
@@ -632,7 +649,8 @@ def plan_probes(operations: list[Operation], *, allow_writes: bool) -> list[Plan
             if item is not None and allow_writes:
                 created_items.add(item[0])
     for path, ops in by_path.items():
-        planned += [p for p in (plan_405(ops), plan_options(ops)) if p is not None]
+        planned += plan_405(ops)
+        planned += [p for p in (plan_options(ops),) if p is not None]
         for op in ops:
             if op.method == "GET":
                 planned.append(plan_head(op))

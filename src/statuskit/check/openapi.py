@@ -30,6 +30,7 @@ from statuskit.check._openapi_exchange import BudgetSpent, Exchanger, RequestBud
 from statuskit.check._openapi_probes import (
     Planned,
     RunContext,
+    behind_credentials,
     clean_up,
     conformance_verdicts,
     plan_probes,
@@ -212,7 +213,8 @@ async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[
     # concurrent read of the collection compares (HEAD against GET).
     reads = await asyncio.gather(*(run(p) for p in planned if not p.write))
     writes = await asyncio.gather(*(run(p) for p in planned if p.write))
-    verdicts = [v for batch in [*reads, *writes] for v in batch]
+    verdicts = behind_credentials([v for batch in [*reads, *writes] for v in batch],
+                                  operations, options.headers)
     try:
         cleaned = await clean_up(ctx, operations)
     except httpx.HTTPError as exc:
