@@ -135,3 +135,29 @@ def test_lint_notes_the_probe_caused_are_not_shown(right: dict[int, Verdict]) ->
     for code in (414, 505):
         assert not any("URI" in n.summary or "version" in n.summary.lower()
                        for n in right[code].lint), right[code].lint
+
+
+def test_probes_go_to_a_url_that_answers_get_and_say_so() -> None:
+    # A URL that only takes POST (FastAPI's /items, say): GET-based probes go to /, which
+    # answers GET, and each probe names where it went; without such a URL they are n/a.
+    with serve(Guard(careful, max_body_size=1024), http=httptools_protocol()) as port:
+        verdicts = asyncio.run(check_server(f"http://127.0.0.1:{port}/items",
+                                            Options(only={406, 417, 505}, timeout=3)))
+    for verdict in verdicts:
+        assert verdict.outcome is Outcome.PASS, verdict
+        assert "to / (GET /items did not answer 2xx)" in verdict.probe
+        assert verdict.evidence[0].request.split(" ")[1] == "/"
+
+
+def test_probes_with_no_url_answering_get_are_not_applicable() -> None:
+    async def only_post(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 405,
+                    "headers": [(b"allow", b"POST"), (b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+
+    with serve(only_post) as port:
+        verdicts = asyncio.run(check_server(f"http://127.0.0.1:{port}/items",
+                                            Options(only={406, 417, 505, 414}, timeout=3)))
+    for verdict in verdicts:
+        assert verdict.outcome is Outcome.NOT_APPLICABLE, verdict
+        assert "GET /items answered 405" in verdict.reason

@@ -106,6 +106,8 @@ def test_lenient_reading_that_answers_as_get_passes(verdicts: dict[str, Verdict]
     verdict = verdicts[name]
     assert verdict.outcome is Outcome.PASS, verdict
     assert verdict.status == 200
+    if name == "bare-lf":  # the evidence says what the text alone cannot show
+        assert "bare LF" in verdict.evidence[0].note
 
 
 def test_continue_for_1_tb_is_named_in_the_reason(verdicts: dict[str, Verdict]) -> None:

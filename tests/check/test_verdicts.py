@@ -71,6 +71,7 @@ def test_interim_before_a_refusal_fails() -> None:
     refused.interim = [100]
     verdict = judge(413, refused, {413}, probe="p", forbid_interim=True)
     assert verdict.outcome is Outcome.FAIL
+    assert verdict.reason == "sent 100 Continue, inviting the content, before answering 413"
 
 
 def test_good_401_passes_and_carries_lint_notes() -> None:

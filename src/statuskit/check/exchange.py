@@ -9,7 +9,7 @@ before any probe, says which probes the URL can answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import httpx
@@ -18,7 +18,7 @@ from statuskit.check.evidence import Evidence
 from statuskit.check.plan import Plan
 from statuskit.check.raw import RawExchange, raw_exchange
 from statuskit.check.target import Target
-from statuskit.check.verdict import Seen, Verdict
+from statuskit.check.verdict import Seen
 
 __all__ = ["Context", "Options", "Sent", "request_head", "send"]
 
@@ -50,7 +50,6 @@ class Context:
     get_status: int | None = None  # what GET of get_target answered
     get_seen: Seen | None = None  # that GET
     allow: frozenset[str] | None = None  # from the OPTIONS probe
-    verdicts: dict[int, Verdict] = field(default_factory=dict)
     waiting: Waiting | None = None
 
     def wait_note(self, name: str, what: str) -> None:
@@ -98,6 +97,7 @@ async def send(ctx: Context, method: str, target: str, fields: Iterable[tuple[st
                              head_request=method == "HEAD", close_wait=close_wait)
     notes = [n for n in (
         "over TLS" if ctx.target.tls is not None else "",
+        "the request's lines end in a bare LF" if b"\r\n" not in raw.sent else "",
         f"{len(raw.stray)} bytes after the answer, before the next status line"
         if raw.stray else "",
         "the server closed the connection" if raw.closed else "",

@@ -94,6 +94,8 @@ async def probe_cl_te(ctx: Context) -> Verdict:
     name, probe = "cl-te", "POST with Content-Length: 5 and Transfer-Encoding: chunked"
     # Both framings agree (an empty chunked body is 5 bytes), so only the rule is tested.
     wait = ctx.options.timeout  # a loaded server may be slow to close; a keep-alive one never is
+    ctx.wait_note(name, f"Content-Length with Transfer-Encoding: waiting up to {wait:g} s for "
+                        "the server to close the connection")
     sent = await send(ctx, "POST", ctx.target.target,
                       [("Content-Length", "5"), ("Transfer-Encoding", "chunked")],
                       body=b"0\r\n\r\n", close_wait=wait)

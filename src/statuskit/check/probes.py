@@ -14,7 +14,6 @@ from typing import Any
 
 from statuskit.check import rules
 from statuskit.check.exchange import Context, Sent, send
-from statuskit.check.profile import Level
 from statuskit.check.rules import Rule, status_rule
 from statuskit.check.verdict import (
     Outcome,
@@ -41,6 +40,13 @@ def _no_get_target(code: int, ctx: Context, probe: str) -> Verdict:
                           probe)
 
 
+def _elsewhere(ctx: Context, probe: str) -> str:
+    """Name the target when the probe goes to / because the URL given does not answer GET."""
+    if ctx.get_target is not None and ctx.get_target != ctx.target.target:
+        return f"{probe}, to {ctx.get_target} (GET {ctx.target.target} did not answer 2xx)"
+    return probe
+
+
 def _seed_unless(ctx: Context, rule: Rule) -> dict[int, Rule]:
     """A probe whose situation the server may ignore: answering as the plain GET
     did breaks only ``rule`` (the seed's), whatever the probe's own level."""
@@ -54,7 +60,7 @@ def _verdict(code: int, sent: Sent, expected: set[int], probe: str, **kwargs: An
 
 async def probe_505(ctx: Context) -> Verdict:
     # RFC 9110 §15.6.6: a major version the server does not speak.
-    probe = "GET with an HTTP/3.0 request line"
+    probe = _elsewhere(ctx, "GET with an HTTP/3.0 request line")
     if ctx.get_target is None:
         return _no_get_target(505, ctx, probe)
     sent = await send(ctx, "GET", ctx.get_target, version="HTTP/3.0")
@@ -68,7 +74,7 @@ async def probe_501(ctx: Context) -> Verdict:
 
 
 async def probe_414(ctx: Context) -> Verdict:
-    probe = "GET with a 64 KiB target"
+    probe = _elsewhere(ctx, "GET with a 64 KiB target")
     if ctx.get_target is None:
         return _no_get_target(414, ctx, probe)
     target = ctx.get_target
@@ -76,13 +82,12 @@ async def probe_414(ctx: Context) -> Verdict:
     sent = await send(ctx, "GET", long_target)
     # RFC 9112 §3: a server may parse a long target (answering as GET did is the
     # seed's failure only); refusing it with anything but 414 breaks the MUST.
-    parsed = rules.Rule(Level.SEED, "seed table",
-                        "a 64 KiB target gets 414 (RFC 9112 §3 lets a server parse it)")
-    return _verdict(414, sent, {414}, probe, tolerated=_seed_unless(ctx, parsed))
+    return _verdict(414, sent, {414}, probe,
+                    tolerated=_seed_unless(ctx, rules.LONG_TARGET_PARSED))
 
 
 async def probe_417(ctx: Context) -> Verdict:
-    probe = "GET with Expect: something-else"
+    probe = _elsewhere(ctx, "GET with Expect: something-else")
     if ctx.get_target is None:
         return _no_get_target(417, ctx, probe)
     sent = await send(ctx, "GET", ctx.get_target, [("Expect", "something-else")])
@@ -90,7 +95,7 @@ async def probe_417(ctx: Context) -> Verdict:
 
 
 async def probe_406(ctx: Context) -> Verdict:
-    probe = f"GET with Accept: {UNLIKELY_MEDIA}"
+    probe = _elsewhere(ctx, f"GET with Accept: {UNLIKELY_MEDIA}")
     if ctx.get_target is None:
         return _no_get_target(406, ctx, probe)
     sent = await send(ctx, "GET", ctx.get_target, [("Accept", UNLIKELY_MEDIA)])

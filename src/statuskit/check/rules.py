@@ -81,6 +81,7 @@ def field_rule(status: int, name: str) -> Rule:
     return Rule(Level.SEED, "seed table", f"a {status} carries {name}")
 
 
+LONG_TARGET_PARSED = _seed("a 64 KiB target gets 414 (RFC 9112 §3 lets a server parse it)")
 NO_CONTENT = Rule(Level.MUST, "RFC 9110 §15.3.5, §15.4.5, §15.2",
                   "1xx, 204 and 304 responses carry no content")
 HEAD_NO_CONTENT = Rule(Level.MUST, "RFC 9110 §9.3.2", "a response to HEAD carries no content")

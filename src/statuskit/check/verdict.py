@@ -196,7 +196,8 @@ def judge(
                                       "before the answer"))
     if forbid_interim and seen.interim:
         problems.append(Problem(rules.NO_CONTINUE_BEFORE_REFUSAL,
-                                f"sent {seen.interim[0]} before refusing the request"))
+                                f"sent {seen.interim[0]} Continue, inviting the content, "
+                                f"before answering {seen.status}"))
     problems += _body_problems(seen)
     strongest = min(problems, key=lambda p: p.rule.level.rank, default=None)
     return Verdict(
