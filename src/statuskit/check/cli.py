@@ -95,6 +95,8 @@ def _run(args: argparse.Namespace) -> int:
         plan = load_plan(args.plan) if args.plan else None
     except (OSError, PlanError) as exc:
         return _fail(f"--plan {args.plan}: {getattr(exc, 'strerror', None) or exc}")
+    if args.openapi is None and (args.allow_writes or args.max_requests is not None):
+        return _fail("--allow-writes and --max-requests go with --openapi")
     if args.url:
         try:
             parse_target(args.url, cacert=args.cacert, insecure=args.insecure)
@@ -131,12 +133,23 @@ def _check(args: argparse.Namespace, options: Options, profile: Profile) -> int:
                     rate_limit="20/second", max_concurrency=8))
             target = f"the reference API ({url})"
         verdicts, seconds = _probe(url, options)
+        notes: list[str] = []
+        if args.openapi is not None:
+            from statuskit.check.openapi import OpenAPIError
+
+            try:
+                more, took = _operations(url, args, notes)
+            except OpenAPIError as exc:
+                return _fail(str(exc))
+            verdicts, seconds = verdicts + more, seconds + took
     from statuskit.check.target import parse_target
 
     shown = parse_target(url).url if args.url else target
     info = RunInfo(shown, seconds, profile, __version__, started, _options_text(args))
     out = Console()
     out.print(to_table(verdicts, f"statuskit check: {shown}", profile, out.width))
+    for note in notes:
+        out.print(note)
     counts = effects(verdicts, profile)
     out.print(", ".join(f"{n} {e}" for e, n in counts.items() if n)
               + f" in {seconds:.2f} s (profile {profile.name}: {profile.description})")
@@ -182,9 +195,41 @@ def _probe(url: str, options: Options) -> tuple[list[Verdict], float]:
     return verdicts, time.perf_counter() - started
 
 
+def _operations(url: str, args: argparse.Namespace,
+                notes: list[str]) -> tuple[list[Verdict], float]:
+    """``--openapi``: every documented operation's probes, after the generic ones."""
+    from rich.console import Console
+
+    from statuskit.check.openapi import DEFAULT_MAX_REQUESTS, OpenAPIOptions, run_for_cli
+
+    only = None if args.only is None else set(args.only)
+    options = OpenAPIOptions(args.allow_writes, args.max_requests or DEFAULT_MAX_REQUESTS,
+                             args.timeout, only=only, cacert=args.cacert,
+                             insecure=args.insecure)
+    started = time.perf_counter()
+    with Console(stderr=True).status("checking the documented operations") as status:
+        done = 0
+
+        def progress(verdict: Verdict) -> None:
+            nonlocal done
+            done += 1
+            status.update(f"checking operations: {done} checks judged, last "
+                          f"{verdict.operation} {verdict.name}")
+
+        verdicts, lines = run_for_cli(url, args.openapi, options, progress)
+    notes += lines
+    return verdicts, time.perf_counter() - started
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
 def _options_text(args: argparse.Namespace) -> dict[str, Any]:
     keys = ("plan", "only", "profile", "include_slow", "include_load", "timeout", "cacert",
-            "insecure")
+            "insecure", "openapi", "allow_writes", "max_requests")
     options = {k: getattr(args, k) for k in keys}
     if options["only"] is not None:
         options["only"] = sorted(str(x) for x in options["only"])
@@ -213,6 +258,15 @@ def register(sub: Any) -> None:
                         help="also probe 429/503 with bounded bursts (needs a plan step)")
     parser.add_argument("--timeout", type=_seconds, default=5.0, metavar="S",
                         help="seconds to wait for each answer (default 5)")
+    parser.add_argument("--openapi", nargs="?", const="", metavar="FILE_OR_URL",
+                        help="also probe every operation of an OpenAPI document (default: "
+                             "the server's /openapi.json, then its statuskit plan at GET /)")
+    parser.add_argument("--allow-writes", action="store_true",
+                        help="with --openapi: also send POST/PUT/PATCH/DELETE to documented "
+                             "operations (reads only by default)")
+    parser.add_argument("--max-requests", type=_positive, metavar="N",
+                        help="with --openapi: at most N requests for the operation probes "
+                             "(default 2000)")
     parser.add_argument("--cacert", metavar="FILE",
                         help="CA certificates (PEM) to verify an https server with")
     parser.add_argument("--insecure", action="store_true",

@@ -140,7 +140,7 @@ th{background:#f4f4f4}.pass{color:#146c2e}.fail{color:#b3261e;font-weight:600}
 .warn{color:#8a5a00;font-weight:600}.na,.skip{color:#777}.lint{color:#555;font-size:.9em}
 pre{background:#f7f7f7;padding:.5rem;overflow-x:auto;font-size:.85em;white-space:pre-wrap}
 dl.run{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem}dl.run dt{color:#555}
-details summary{cursor:pointer}
+details summary{cursor:pointer}tr.op th{background:#eef2f7;font-family:monospace}
 """
 _CLASS = {Effect.PASS: "pass", Effect.FAIL: "fail", Effect.WARN: "warn",
           Effect.NOT_APPLICABLE: "na", Effect.SKIPPED: "skip"}
@@ -171,6 +171,18 @@ def _row(v: Verdict, profile: Profile) -> str:
             f"<td>{esc(v.reason)}{lint}{_evidence_html(v)}</td></tr>")
 
 
+def _rows(verdicts: Sequence[Verdict], profile: Profile) -> str:
+    """Rows grouped by operation (generic checks first), a heading row per operation."""
+    ordered = sorted(verdicts, key=lambda v: v.operation.partition(" ")[::-1])
+    out, current = [], None
+    for v in ordered:
+        if v.operation and v.operation != current:
+            out.append(f'<tr class="op"><th colspan="7">{html.escape(v.operation)}</th></tr>')
+        current = v.operation
+        out.append(_row(v, profile))
+    return "".join(out)
+
+
 _HEAD = ("<tr><th>check</th><th>label</th><th>result</th><th>rule</th><th>got</th>"
          "<th>probe</th><th>why</th></tr>")
 
@@ -186,12 +198,12 @@ def to_html(verdicts: Sequence[Verdict], info: RunInfo) -> str:
         rows = by_effect.get(effect, [])
         if rows:
             sections.append(f"<h2>{title} ({len(rows)})</h2><table>{_HEAD}"
-                            + "".join(_row(v, profile) for v in rows) + "</table>")
+                            + _rows(rows, profile) + "</table>")
     folded = by_effect.get(Effect.NOT_APPLICABLE, []) + by_effect.get(Effect.SKIPPED, [])
     if folded:
         sections.append(f"<details><summary>Not applicable or skipped ({len(folded)})"
                         f"</summary><table>{_HEAD}"
-                        + "".join(_row(v, profile) for v in folded) + "</table></details>")
+                        + _rows(folded, profile) + "</table></details>")
     counts = effects(verdicts, profile)
     headline = ", ".join(f"{n} {e}" for e, n in counts.items() if n)
     run = "".join(f"<dt>{esc(k)}</dt><dd>{esc(str(val))}</dd>" for k, val in (
