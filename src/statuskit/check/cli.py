@@ -30,7 +30,7 @@ EXIT_USAGE = 2
 
 def _codes(text: str) -> set[int | str]:
     from statuskit.check.runner import check_names
-    from statuskit.codes import seed_codes
+    from statuskit.codes import UnknownCode, lookup, seed_codes
 
     seed = [c.code for c in seed_codes()]
     names = check_names()
@@ -39,17 +39,25 @@ def _codes(text: str) -> set[int | str]:
         part = raw.strip().lower()
         if len(part) == 3 and part[0] in "12345" and part.endswith("xx"):
             wanted.update(c for c in seed if c // 100 == int(part[0]))
-        elif part.isdigit() and int(part) in seed:
-            wanted.add(int(part))
+        elif part.isascii() and part.isdigit() and _registered(int(part), lookup, UnknownCode):
+            wanted.add(int(part))  # a seed code, or a registered one a plan may probe
         elif part in names:
             wanted.add(part)
         elif part:
             raise argparse.ArgumentTypeError(
-                f"{part!r} is neither a seed code, a class (4xx) nor a check "
+                f"{part!r} is neither a registered status code, a class (4xx) nor a check "
                 f"({', '.join(names)})")
     if not wanted:
         raise argparse.ArgumentTypeError("give at least one code, class or check")
     return wanted
+
+
+def _registered(code: int, lookup: Any, unknown: type[Exception]) -> bool:
+    try:
+        lookup(code)
+    except unknown:
+        return False
+    return True
 
 
 def _seconds(text: str) -> float:

@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Awaitable, Callable
 from functools import partial
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -68,6 +68,14 @@ def _content(step: Step, bindings: Bindings) -> bytes:
     return padded_content(content, step.content_size)
 
 
+def _origin_form(url: str) -> str:
+    """The request-target for ``url`` on a connection to its own server: path and query
+    only. RFC 9112 §3.2.1: a client MUST send origin-form to an origin server (a bound
+    Location is often absolute, and uvicorn routes an absolute-form target as a path)."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
 async def _run_raw_step(ctx: Context, probe: Probe, step: Step, path: str,
                         headers: dict[str, str], content: bytes) -> Seen | str:
     fields = list(headers.items())
@@ -97,7 +105,7 @@ async def _run_step(ctx: Context, probe: Probe, step: Step, bindings: Bindings,
     # Big requests too: httpx refuses targets past 64 KiB before sending them.
     big = step.target_size is not None or step.content_size is not None
     if probe.wire is not None or step.expect_interim or no_content or big:
-        seen = await _run_raw_step(ctx, probe, step, path, headers, content)
+        seen = await _run_raw_step(ctx, probe, step, _origin_form(url), headers, content)
         if step.name and isinstance(seen, Seen):
             bindings.remember(step.name, dict(seen.headers), seen.body)
         return seen
@@ -241,12 +249,17 @@ def check_names() -> list[str]:
 
 
 def _wanted(options: Options) -> tuple[list[int], list[str]]:
+    """The seed codes, then the codes a plan adds (307, 428, ...); ``only`` narrows them,
+    and a code it names that nothing probes is reported not applicable, never dropped."""
     codes = [c.code for c in seed_codes()]
+    if options.plan is not None:
+        codes += sorted(set(options.plan.probes) - set(codes))
     names = list(FRAMING)
     if options.only is None:
         return codes, names
     only = set(options.only)
-    return ([c for c in codes if c in only],
+    named = sorted(c for c in only if isinstance(c, int) and c not in codes)
+    return ([c for c in codes if c in only] + named,
             [n for n in names if n in only or FRAMING[n][0] in only])
 
 
