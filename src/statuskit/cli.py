@@ -123,7 +123,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import sqlite3
 
-    from statuskit.reference import DEMO_TOKENS, create_app, parse_tokens
+    from statuskit.reference import DEMO_TOKENS, close_app, create_app, parse_tokens
 
     try:
         tokens = {**DEMO_TOKENS, **parse_tokens(args.token)} if args.token else None
@@ -134,22 +134,38 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(f"statuskit: --rate-limit {args.rate_limit!r}: give N/PERIOD, e.g. 10/second",
               file=sys.stderr)
         return EXIT_USAGE
+    if args.workers > 1 and args.db == ":memory:":
+        print("statuskit: --workers needs --db FILE: each worker would have its own "
+              "in-memory notes", file=sys.stderr)
+        return EXIT_USAGE
+
+    def build() -> Any:
+        return create_app(db=args.db, rate_limit=args.rate_limit,
+                          rate_limit_storage=args.rate_limit_storage,
+                          max_concurrency=args.max_concurrency, maintenance=args.maintenance,
+                          upstream=args.upstream, tokens=tokens)
+
     try:
-        app = create_app(db=args.db, rate_limit=args.rate_limit,
-                         max_concurrency=args.max_concurrency, maintenance=args.maintenance,
-                         upstream=args.upstream, tokens=tokens)
+        # Built once here so a mistake is one line before anything listens; with workers
+        # each builds its own after the fork (an SQLite connection must not cross one).
+        app = build()
     except sqlite3.Error as exc:
         print(f"statuskit: --db {args.db}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as exc:
         print(f"statuskit: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from statuskit.server import bind
+
     try:
-        sock = _bind(args.host, args.port)
+        sock = bind(args.host, args.port)
     except OSError as exc:
         print(f"statuskit: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
               file=sys.stderr)
         return EXIT_USAGE
+    if args.workers > 1:
+        close_app(app)
+        return _serve_workers_on(sock, build, args)
     return _serve_on(sock, app, args)
 
 
@@ -163,37 +179,44 @@ def _is_rate(text: str) -> bool:
     return True
 
 
-def _bind(host: str, port: int) -> Any:
-    import socket
+def _banner(sock: Any, args: argparse.Namespace) -> int:
+    # After the bind, with the port the system gave (--port 0).
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    workers = f", {args.workers} workers" if args.workers > 1 else ""
+    print(f"statuskit reference API on http://{shown}:{port}/ "
+          f"(GET / lists a request for every code{workers})", file=sys.stderr)
+    if args.workers > 1 and args.rate_limit and not args.rate_limit_storage.startswith("redis"):
+        print("statuskit: note: --rate-limit holds per worker; give --rate-limit-storage "
+              "redis://HOST:PORT to share it", file=sys.stderr)
+    return int(port)
 
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(2048)
-    except OSError:
-        sock.close()
-        raise
-    return sock
+
+def _server_config(app: Any, port: int, args: argparse.Namespace) -> Any:
+    from statuskit.server import config
+
+    return config(app, host=args.host, port=port, header_timeout=args.header_timeout,
+                  loop=args.loop, uvicorn_options={"log_level": "warning"})
 
 
 def _serve_on(sock: Any, app: Any, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from statuskit.server import config
-
-    # The banner comes after the bind, with the port the system gave (--port 0).
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    print(f"statuskit reference API on http://{shown}:{port}/ "
-          f"(GET / lists a request for every code)", file=sys.stderr)
-    server = uvicorn.Server(config(app, host=args.host, port=port,
-                                   header_timeout=args.header_timeout,
-                                   uvicorn_options={"log_level": "warning"}))
+    port = _banner(sock, args)
+    server = uvicorn.Server(_server_config(app, port, args))
     try:
         server.run(sockets=[sock])
+    finally:
+        sock.close()
+    return EXIT_OK
+
+
+def _serve_workers_on(sock: Any, build: Any, args: argparse.Namespace) -> int:
+    from statuskit.server import serve_workers
+
+    port = _banner(sock, args)
+    try:
+        serve_workers(lambda: _server_config(build(), port, args), sock, args.workers)
     finally:
         sock.close()
     return EXIT_OK
@@ -202,6 +225,12 @@ def _serve_on(sock: Any, app: Any, args: argparse.Namespace) -> int:
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"not a port number (0 to 65535): {text!r}")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"not a worker count (1 to 64): {text!r}")
     return int(text)
 
 
@@ -221,6 +250,14 @@ def _add_serve(sub: Any) -> None:
     serve.add_argument("--port", type=_port, default=8000, help="0 picks a free port")
     serve.add_argument("--db", default=":memory:", help="SQLite file for notes (default: memory)")
     serve.add_argument("--rate-limit", metavar="N/PERIOD", help="e.g. 10/second (429 past it)")
+    serve.add_argument("--rate-limit-storage", default="memory://", metavar="URI",
+                       help="where the rate limit counts: memory:// (per process) or "
+                            "redis://HOST:PORT (shared by workers and servers)")
+    serve.add_argument("--workers", type=_workers, default=1, metavar="N",
+                       help="worker processes sharing the port (needs --db FILE); "
+                            "--max-concurrency holds per worker")
+    serve.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
+                       help="event loop (auto: uvloop where installed)")
     serve.add_argument("--max-concurrency", type=int, metavar="N",
                        help="503 past N requests in flight")
     serve.add_argument("--maintenance", action="store_true", help="503 for every request")

@@ -5,35 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from support.rawhttp import get
-from support.servers import free_port, serve_process, wait_for_port
+from support.servers import free_port, redis_server, serve_process
 
 TESTS = Path(__file__).resolve().parents[1]
-
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[int]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(5)
 
 
 def test_two_processes_share_one_rate_limit_through_redis():

@@ -16,7 +16,6 @@ import httpx
 from statuskit.guard import Guard
 from statuskit.reference._index import index_document, probe_plan
 from statuskit.reference._jobs import JobBoard
-from statuskit.reference._ranges import ignore_unreadable_range
 from statuskit.reference._resources import (
     Drafts,
     Fail,
@@ -43,7 +42,7 @@ from statuskit.reference._websocket import echo
 from statuskit.reference.store import NoteStore
 from statuskit.resource import App, Resource
 
-__all__ = ["DEMO_TOKENS", "create_app", "parse_tokens"]
+__all__ = ["DEMO_TOKENS", "close_app", "create_app", "parse_tokens"]
 
 # Built in so every example in the index works with no setup.
 DEMO_TOKENS = {"demo-rw": "rw", "demo-ro": "ro", "demo-proxy": "proxy"}
@@ -136,7 +135,7 @@ def create_app(
         debug=debug,
     )
     return Guard(
-        ignore_unreadable_range(app),
+        app,
         rate_limit=rate_limit,
         rate_limit_storage=rate_limit_storage,
         max_concurrency=max_concurrency,
@@ -146,3 +145,13 @@ def create_app(
             path == "/notes" or path.startswith("/notes/")),
         **guard_settings,
     )
+
+
+def close_app(app: Guard) -> None:
+    """Close the SQLite connections ``create_app`` opened; the app serves nothing after.
+
+    ``statuskit serve --workers`` builds one app before forking, to report a mistake
+    before anything listens, and closes it so no connection crosses the fork."""
+    state: State = app.app.state  # type: ignore[attr-defined]
+    state.store.close()
+    state.private_store.close()

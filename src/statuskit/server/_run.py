@@ -15,6 +15,7 @@ from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.server._h11 import h11_protocol
 from statuskit.server._httptools import httptools_protocol
 from statuskit.server._linger import DISCARD_LIMIT, LINGER_TIMEOUT
+from statuskit.server._workers import bind, serve_workers
 
 # The largest WebSocket message a connection assembles; a larger one closes the
 # connection with 1009 "message too big" (RFC 6455 §7.4.1). uvicorn's own default is
@@ -62,6 +63,7 @@ def config(
     linger_timeout: float = LINGER_TIMEOUT,
     ws_max_message_size: int = WS_MAX_MESSAGE_SIZE,
     ws_max_queue: int = WS_MAX_QUEUE,
+    loop: Literal["auto", "uvloop", "asyncio"] = "auto",
     uvicorn_options: dict[str, Any] | None = None,
     **guard_settings: Any,
 ) -> uvicorn.Config:
@@ -71,7 +73,8 @@ def config(
     Guard is left unchanged).
 
     ``max_target_length`` and ``extension_methods`` go to both the guard and the protocol,
-    so the wire and the guard agree on 414 and 501.
+    so the wire and the guard agree on 414 and 501. ``loop="auto"`` runs on uvloop where
+    it is installed (statuskit depends on it where it builds), else on asyncio.
     """
     guard = _guarded(app, guard_settings)
     factory = h11_protocol if parser == "h11" else httptools_protocol
@@ -86,7 +89,7 @@ def config(
         linger_timeout=linger_timeout,
     )
     options = {"ws_max_size": ws_max_message_size, "ws_max_queue": ws_max_queue,
-               **(uvicorn_options or {})}
+               "loop": loop, **(uvicorn_options or {})}
     built = uvicorn.Config(guard, host=host, port=port, http=protocol, **options)
     _escape_logged_controls()
     return built
@@ -112,14 +115,35 @@ def run(
     host: str = "127.0.0.1",
     port: int = 8000,
     header_timeout: float = HEADER_TIMEOUT,
+    workers: int = 1,
+    factory: bool = False,
     **settings: Any,
 ) -> None:
     """Serve ``app`` with every wire and transport code; blocks until shut down.
 
+    ``workers=N`` forks N processes that share the port. Each gets its own Guard, so
+    ``max_concurrency`` holds per worker, and a rate limit holds across them only with
+    ``rate_limit_storage="redis://..."``. With ``factory=True``, ``app`` is a function
+    that each worker calls to build its own app: use it for an app that opens
+    connections (a database, an HTTP client), which must not cross a fork.
+
     Other keywords: ``max_header_size``, ``parser`` ("httptools" or "h11"),
     ``discard_limit``, ``linger_timeout``, ``ws_max_message_size``, ``ws_max_queue``,
-    ``uvicorn_options`` (passed to
+    ``loop`` ("auto", "uvloop" or "asyncio"), ``uvicorn_options`` (passed to
     ``uvicorn.Config``) and any Guard setting.
     """
-    uvicorn.Server(config(app, host=host, port=port, header_timeout=header_timeout,
-                          **settings)).run()
+    if workers < 1:
+        raise ValueError(f"workers must be 1 or more, not {workers}")
+
+    def build() -> uvicorn.Config:
+        return config(app() if factory else app, host=host, port=port,
+                      header_timeout=header_timeout, **settings)
+
+    if workers == 1:
+        uvicorn.Server(build()).run()
+        return
+    sock = bind(host, port)
+    try:
+        serve_workers(build, sock, workers)
+    finally:
+        sock.close()
