@@ -17,7 +17,7 @@ from statuskit.resource import select_range
 from statuskit.starlette._contract import Exchange, exchange_of
 from statuskit.types import Message, RawHeaders, Scope, Send
 
-__all__ = ["MAX_RANGE_BUFFER", "ResponseEdit", "edit_of"]
+__all__ = ["MAX_RANGE_BUFFER", "ResponseEdit", "edit_of", "request_field"]
 
 logger = logging.getLogger("statuskit.starlette")
 
@@ -102,11 +102,16 @@ class ResponseEdit:
         fields = dict(headers)
         if b"accept-ranges" in fields or b"content-range" in fields:
             return False  # the app answers ranges itself (FileResponse does)
+        if fields.get(b"content-encoding", b"identity").strip().lower() != b"identity":
+            # Coded by the app's own middleware (GZip) under the route's ETag, which is
+            # the same for every coding: a range of these bytes could be joined to an
+            # identity copy by If-Range (RFC 9110 §8.8.3, §13.1.5). Ignore it (§14.2).
+            return False
         length = fields.get(b"content-length")
         if length is None or not length.isdigit() or int(length) > MAX_RANGE_BUFFER:
             return False  # a streaming response declines (RFC 9110 §14.3: no Accept-Ranges)
         headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
-        return self.method == "GET" and _request_field(self.exchange.scope, b"range") is not None
+        return self.method == "GET" and request_field(self.exchange.scope, b"range") is not None
 
     async def _collect(self, message: Message, send: Send) -> None:
         if message["type"] != "http.response.body":
@@ -126,7 +131,7 @@ class ResponseEdit:
         etag = parse_etag(fields[b"etag"]) if b"etag" in fields else self.etag
         content_type = fields.get(b"content-type", b"application/octet-stream").decode("latin-1")
         part = select_range(
-            "GET", _request_field(scope, b"range"), _request_field(scope, b"if-range"),
+            "GET", request_field(scope, b"range"), request_field(scope, b"if-range"),
             body, content_type, etag=etag, last_modified=self._last_modified(fields))
         if part is None:
             await send(start)
@@ -162,7 +167,9 @@ async def _nothing() -> None:
     return None
 
 
-def _request_field(scope: Scope, name: bytes) -> str | None:
+def request_field(scope: Scope, name: bytes) -> str | None:
+    """The request's field ``name`` (lower case), its lines joined into one list
+    (RFC 9110 §5.3); None when absent."""
     values = [v for n, v in scope["headers"] if n == name]
     return b", ".join(values).decode("latin-1") if values else None
 

@@ -18,7 +18,7 @@ from statuskit.http import ETag
 from statuskit.http.methods import SAFE_METHODS
 from statuskit.resource import evaluate_preconditions
 from statuskit.resource._preconditions import timestamp
-from statuskit.starlette._response import edit_of
+from statuskit.starlette._response import edit_of, request_field
 
 __all__ = ["Validators", "preconditions"]
 
@@ -65,11 +65,15 @@ def preconditions(request: Request, current: Validators | None, *, require: bool
     edit.etag, edit.last_modified = etag, modified
     edit.cache_control = cache_control
     headers = request.headers
+    scope = request.scope
+    # RFC 9110 §5.3: a list field sent on several lines is one list; Starlette's
+    # headers.get() would hand over the first line only.
     verdict = evaluate_preconditions(
         method,
-        if_match=headers.get("if-match"), if_none_match=headers.get("if-none-match"),
-        if_modified_since=headers.get("if-modified-since"),
-        if_unmodified_since=headers.get("if-unmodified-since"),
+        if_match=request_field(scope, b"if-match"),
+        if_none_match=request_field(scope, b"if-none-match"),
+        if_modified_since=request_field(scope, b"if-modified-since"),
+        if_unmodified_since=request_field(scope, b"if-unmodified-since"),
         etag=etag, last_modified=modified, exists=current is not None)
     if verdict is not None:
         raise HTTPException(verdict)

@@ -1,0 +1,100 @@
+"""Field values a careless or hostile client sends: a field repeated on several lines,
+a Range on a response the app's own middleware compresses. Over a real uvicorn."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+
+import pytest
+from apps import TEXT, fastapi_app
+from starlette.middleware.gzip import GZipMiddleware
+
+from statuskit.starlette import install
+from support.rawhttp import RawResponse, request
+from support.servers import serve
+
+PLAIN = "Accept: text/plain\r\n"
+
+
+def _send(port: int, method: str, target: str, fields: str, body: bytes = b"") -> RawResponse:
+    length = f"Content-Length: {len(body)}\r\n" if body else ""
+    head = f"{method} {target} HTTP/1.1\r\nHost: test\r\n{fields}{length}\r\n"
+    return request(port, head.encode("latin-1") + body, head_request=method == "HEAD")
+
+
+def _etag(port: int) -> str:
+    answer = _send(port, "GET", "/docs/1", PLAIN)
+    assert answer.status == 200
+    etag = answer.header("etag")
+    assert etag is not None
+    return etag
+
+
+def test_if_match_on_two_lines_matches_the_tag_on_the_second(port: int) -> None:
+    # RFC 9110 §5.3: two If-Match lines mean the list "a", "b"; §13.1.1: the condition
+    # is true when any listed tag matches.
+    etag = _etag(port)
+    answer = _send(port, "PUT", "/docs/1", f'If-Match: "stale"\r\nIf-Match: {etag}\r\n',
+                   b"new text")
+    assert answer.status == 204, (answer.status, answer.body[:200])
+    assert answer.body == b""
+    assert answer.header("etag") not in (None, etag)
+
+
+def test_if_match_on_two_lines_neither_current_is_412(port: int) -> None:
+    answer = _send(port, "PUT", "/docs/1", 'If-Match: "stale"\r\nIf-Match: "older"\r\n', b"x")
+    assert answer.status == 412
+    assert answer.header("content-type") == "application/problem+json"
+
+
+def test_if_none_match_on_two_lines_is_304_when_the_second_matches(port: int) -> None:
+    # RFC 9110 §13.1.2 and §5.3: the list spans both lines; a GET whose tag is listed is 304.
+    etag = _etag(port)
+    answer = _send(port, "GET", "/docs/1", f'{PLAIN}If-None-Match: "other"\r\n'
+                                           f"If-None-Match: {etag}\r\n")
+    assert answer.status == 304, answer.status
+    assert answer.header("etag") == etag  # RFC 9110 §15.4.5
+    assert answer.body == b"" and answer.header("content-length") is None
+
+
+def test_accept_on_two_lines_is_one_list(port: int) -> None:
+    # RFC 9110 §5.3 and §12.5.1: "Accept: image/png" and "Accept: text/plain" accept both.
+    answer = _send(port, "GET", "/docs/1", "Accept: image/png\r\nAccept: text/plain\r\n")
+    assert answer.status == 200, (answer.status, answer.body[:200])
+    assert answer.header("content-type") == "text/plain; charset=utf-8"
+    assert answer.body == _send(port, "GET", "/docs/1", PLAIN).body
+    assert "Accept" in (answer.header("vary") or "")
+
+
+@pytest.fixture(scope="module")
+def gzip_port() -> Iterator[int]:
+    """The FastAPI test app with Starlette's GZipMiddleware of its own."""
+    app = fastapi_app()
+    app.add_middleware(GZipMiddleware, minimum_size=1)
+    with serve(install(app)) as live:
+        yield live
+
+
+def test_a_compressed_response_is_sent_whole_for_a_range(gzip_port: int) -> None:
+    # The route's strong ETag names the resource's current text, not the gzip bytes
+    # the app's middleware makes of it: a range cut from those bytes under that tag
+    # could be spliced into an identity copy (RFC 9110 §8.8.3, §13.1.5 If-Range needs
+    # a strong validator of *this* representation). The range is ignored (§14.2).
+    etag = _send(gzip_port, "GET", "/docs/1", PLAIN).header("etag")
+    answer = _send(gzip_port, "GET", "/docs/1", f"{PLAIN}Accept-Encoding: gzip\r\n"
+                                                f"Range: bytes=5-\r\nIf-Range: {etag}\r\n")
+    assert answer.status == 200, answer.status
+    assert answer.header("content-encoding") == "gzip"
+    assert answer.header("content-range") is None
+    assert answer.header("accept-ranges") is None  # RFC 9110 §14.3: not offered here
+    assert gzip.decompress(answer.body) == TEXT.encode()
+
+
+def test_an_identity_response_still_takes_a_range_beside_gzip(gzip_port: int) -> None:
+    answer = _send(gzip_port, "GET", "/docs/1", f"{PLAIN}Accept-Encoding: identity\r\n"
+                                                "Range: bytes=5-9\r\n")
+    assert answer.status == 206
+    assert answer.header("content-encoding") is None
+    assert answer.header("content-range") == f"bytes 5-9/{len(TEXT)}"
+    assert answer.body == TEXT[5:10].encode()
