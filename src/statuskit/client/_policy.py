@@ -23,6 +23,8 @@ HARD_MAX_ATTEMPTS = 5
 _THROTTLED = frozenset({429, 503})
 # Zones that name UTC in dates some servers send instead of IMF-fixdate's "GMT".
 _UTC_ZONES = frozenset({"UTC", "UT", "GMT", "Z", "+0000", "-0000"})
+# A delay-seconds too large to hold counts as 2^31 s, as RFC 9111 §1.2.2 has caches do.
+_SATURATED_DELAY = float(2 ** 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,20 @@ def _timestamp(value: str) -> float | None:
     if value.strip().rsplit(" ", 1)[-1].upper() not in _UTC_ZONES:
         return None
     parsed = email.utils.parsedate_tz(value)
-    return float(email.utils.mktime_tz(parsed)) if parsed is not None else None
+    if parsed is None:
+        return None
+    try:
+        return float(email.utils.mktime_tz(parsed))
+    except (ValueError, OverflowError):
+        return None  # a year past 9999: no HTTP-date (§5.6.7, 4DIGIT), so invalid
+
+
+def _is_long_delay(value: str) -> bool:
+    # RFC 9110 §10.2.3: delay-seconds is 1*DIGIT with no upper bound; the shared parser
+    # gives up on long ones (None). A longer one still asks for a long wait: read as
+    # "absent" it would bring the client back at once.
+    digits = value.strip(" \t")
+    return digits.isascii() and digits.isdigit()
 
 
 def retry_after_of(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
@@ -81,6 +96,8 @@ def retry_after_of(headers: Mapping[str, str] | None, now: float | None = None) 
     seconds = parse_retry_after(value, now=reference)
     if seconds is not None:
         return seconds
+    if _is_long_delay(value):
+        return _SATURATED_DELAY
     when = _timestamp(value)
     if when is None:
         return None

@@ -1,0 +1,71 @@
+"""A careless or hostile server's Retry-After and Date: the client never raises on a
+value it cannot read, and never comes back sooner because the asked wait is huge."""
+
+from __future__ import annotations
+
+import pytest
+from runners import ADAPTERS, runner
+from scripted import Script
+
+from statuskit.client import GiveUp, RecordedWaits, RetryAfterTooLong, RetryPolicy, retry_after_of
+
+Server = tuple[str, Script]
+# RFC 9111 §1.2.2's rule for a delta-seconds too large to hold: take it as 2^31.
+SATURATED = 2.0 ** 31
+
+
+@pytest.mark.parametrize("value", ["Mon, 3 Jun 10000 12:00:00 UTC",
+                                   "Mon, 3 Jun 99999999 12:00:00 GMT"])
+def test_a_retry_after_date_past_year_9999_is_ignored(value: str) -> None:
+    # Not an HTTP-date (RFC 9110 §5.6.7: the year is 4DIGIT): invalid, so absent.
+    assert retry_after_of({"Retry-After": value}, now=1.7e9) is None
+
+
+def test_a_date_field_past_year_9999_is_not_the_reference() -> None:
+    headers = {"Retry-After": "5", "Date": "Mon, 3 Jun 99999999 12:00:00 UTC"}
+    assert retry_after_of(headers, now=1.7e9) == 5.0
+
+
+@pytest.mark.parametrize("digits", [19, 30, 4_000])
+def test_a_delay_seconds_too_large_to_hold_is_a_very_long_wait(digits: int) -> None:
+    # RFC 9110 §10.2.3: delay-seconds = 1*DIGIT, no upper bound; a value of any
+    # length asks for a long wait, never for none.
+    assert retry_after_of({"Retry-After": "9" * digits}) == SATURATED
+    decision = RetryPolicy().decide(method="GET", attempt=1, elapsed=0.0, status=503,
+                                    headers={"Retry-After": "9" * digits})
+    assert isinstance(decision, GiveUp) and decision.retry_after == SATURATED
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_503_with_a_year_10000_retry_after_is_retried_as_if_absent(
+        server: Server, adapter: str) -> None:
+    base, script = server
+    path = f"/year-10000-{adapter}"
+    script.on(path, (503, {"Retry-After": "Mon, 3 Jun 10000 12:00:00 UTC"}, b"busy"),
+              (200, {}, b"fine"))
+    waits = RecordedWaits()
+    client = runner(adapter, base, waits)
+    try:
+        response = client.send("GET", path)
+    finally:
+        client.close()
+    assert response.status_code == 200 and response.content == b"fine"
+    assert script.count(path) == 2
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_503_with_a_30_digit_retry_after_is_not_retried_at_once(
+        server: Server, adapter: str) -> None:
+    base, script = server
+    path = f"/huge-delay-{adapter}"
+    script.on(path, (503, {"Retry-After": "9" * 30}, b"busy"), (200, {}, b"fine"))
+    waits = RecordedWaits()
+    client = runner(adapter, base, waits)
+    try:
+        with pytest.raises(RetryAfterTooLong) as too_long:
+            client.send("GET", path)
+    finally:
+        client.close()
+    assert too_long.value.retry_after == SATURATED
+    assert too_long.value.response.status_code == 503
+    assert script.count(path) == 1
