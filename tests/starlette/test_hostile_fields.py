@@ -4,10 +4,13 @@ a Range on a response the app's own middleware compresses. Over a real uvicorn."
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Iterator
 
 import pytest
 from apps import TEXT, fastapi_app
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel
 from starlette.middleware.gzip import GZipMiddleware
 
 from statuskit.starlette import install
@@ -98,3 +101,57 @@ def test_an_identity_response_still_takes_a_range_beside_gzip(gzip_port: int) ->
     assert answer.header("content-encoding") is None
     assert answer.header("content-range") == f"bytes 5-9/{len(TEXT)}"
     assert answer.body == TEXT[5:10].encode()
+
+
+class Name(BaseModel):
+    name: str
+
+
+def _echoing_app() -> FastAPI:
+    """Routes that quote the client's input, or a value JSON cannot carry, in their
+    HTTPException detail object."""
+    app = FastAPI()
+
+    @app.post("/lookups")
+    async def look_up(query: Name) -> None:
+        raise HTTPException(404, {"detail": f"No note is named {query.name}.",
+                                  "name": query.name})
+
+    @app.get("/scores")
+    async def score() -> None:
+        raise HTTPException(409, {"detail": "Not scored yet.", "score": float("nan")})
+
+    return install(app)
+
+
+@pytest.fixture(scope="module")
+def echo_port() -> Iterator[int]:
+    with serve(_echoing_app()) as live:
+        yield live
+
+
+def _strict_json(body: bytes) -> dict[str, object]:
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON (RFC 8259 §6)")
+    document: dict[str, object] = json.loads(body.decode("utf-8"), parse_constant=refuse)
+    return document
+
+
+def test_a_detail_object_quoting_a_lone_surrogate_is_still_the_problem(echo_port: int) -> None:
+    # The client's JSON names "\ud800" (valid JSON text, RFC 8259 §8.2 leaves it to the
+    # receiver); the app quotes it. The answer is the app's 404, not the guard's 500.
+    answer = _send(echo_port, "POST", "/lookups", "Content-Type: application/json\r\n",
+                   b'{"name": "a\\ud800"}')
+    assert answer.status == 404, (answer.status, answer.body[:200])
+    assert answer.header("content-type") == "application/problem+json"
+    assert int(answer.header("content-length") or -1) == len(answer.body)
+    document = _strict_json(answer.body)
+    assert document["status"] == 404 and str(document["detail"]).startswith("No note is named a")
+
+
+def test_a_nan_member_is_dropped_not_sent_as_invalid_json(echo_port: int) -> None:
+    answer = _send(echo_port, "GET", "/scores", "")
+    assert answer.status == 409
+    assert answer.header("content-type") == "application/problem+json"
+    document = _strict_json(answer.body)
+    assert document["status"] == 409 and "score" not in document
