@@ -3,18 +3,21 @@ a Range on a response the app's own middleware compresses. Over a real uvicorn."
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from apps import TEXT, fastapi_app
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from starlette.middleware.gzip import GZipMiddleware
 
-from statuskit.starlette import install
-from support.rawhttp import RawResponse, request
+from statuskit.starlette import install, ranged
+from support.rawhttp import RawConnection, RawResponse, request
 from support.servers import serve
 
 PLAIN = "Accept: text/plain\r\n"
@@ -155,3 +158,47 @@ def test_a_nan_member_is_dropped_not_sent_as_invalid_json(echo_port: int) -> Non
     assert answer.header("content-type") == "application/problem+json"
     document = _strict_json(answer.body)
     assert document["status"] == 409 and "score" not in document
+
+
+STREAMED_CHUNK = 512 * 1024
+STREAMED_CHUNKS = 8  # 4 MiB in all: under MAX_RANGE_BUFFER, far over what one range needs
+
+
+def _streaming_app(first_part_read: threading.Event) -> FastAPI:
+    """A route streaming a body with a declared length; the rest of it waits until the
+    client has seen its first bytes."""
+    app = FastAPI()
+
+    @app.get("/big", dependencies=[Depends(ranged())])
+    async def big() -> StreamingResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"a" * STREAMED_CHUNK
+            yield b"b" * STREAMED_CHUNK
+            await asyncio.get_running_loop().run_in_executor(None, first_part_read.wait, 10)
+            for _ in range(STREAMED_CHUNKS - 2):
+                yield b"c" * STREAMED_CHUNK
+        length = str(STREAMED_CHUNK * STREAMED_CHUNKS)
+        return StreamingResponse(chunks(), media_type="application/octet-stream",
+                                 headers={"Content-Length": length})
+
+    return install(app)
+
+
+def test_a_range_on_a_streamed_body_does_not_hold_it_whole() -> None:
+    # One tiny range must not make the server buffer megabytes of a body it would
+    # otherwise stream (a memory amplification): past a small hold, the range is
+    # ignored and the 200 streams on (RFC 9110 §14.2 lets a server ignore Range).
+    first_part_read = threading.Event()
+    with serve(_streaming_app(first_part_read)) as port, RawConnection(port, 15) as conn:
+        conn.send(b"GET /big HTTP/1.1\r\nHost: test\r\nRange: bytes=0-0\r\n\r\n")
+        _, status, _, headers = conn.read_head()
+        fields = dict(headers)
+        assert status == 200, status
+        assert "content-range" not in fields
+        assert "accept-ranges" not in fields  # RFC 9110 §14.3: not offered for this one
+        first = conn._read_exact(STREAMED_CHUNK)
+        assert first == b"a" * STREAMED_CHUNK
+        first_part_read.set()
+        rest = conn._read_exact(STREAMED_CHUNK * (STREAMED_CHUNKS - 1))
+        assert rest[:STREAMED_CHUNK] == b"b" * STREAMED_CHUNK
+        assert rest[-1:] == b"c"

@@ -17,13 +17,18 @@ from statuskit.resource import select_range
 from statuskit.starlette._contract import Exchange, exchange_of
 from statuskit.types import Message, RawHeaders, Scope, Send
 
-__all__ = ["MAX_RANGE_BUFFER", "ResponseEdit", "edit_of", "request_field"]
+__all__ = ["MAX_RANGE_BUFFER", "MAX_STREAMED_RANGE_HOLD", "ResponseEdit", "edit_of",
+           "request_field"]
 
 logger = logging.getLogger("statuskit.starlette")
 
 # Ranges are cut from the whole representation, held in memory; past this size the
 # whole 200 goes out instead (RFC 9110 §14.2 lets a server ignore Range).
 MAX_RANGE_BUFFER = 16 * 1024 * 1024
+# A body that comes in several messages was not in memory before: hold at most this
+# much of it for a range, then let the 200 stream on. One tiny range must not make the
+# server buffer megabytes it would otherwise stream (a memory amplification).
+MAX_STREAMED_RANGE_HOLD = 1024 * 1024
 _warned: set[str] = set()
 
 
@@ -44,8 +49,8 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 
 
 class ResponseEdit:
-    __slots__ = ("_body", "_start", "cache_control", "etag", "exchange", "last_modified",
-                 "ranges", "vary")
+    __slots__ = ("_body", "_held", "_start", "cache_control", "etag", "exchange",
+                 "last_modified", "ranges", "vary")
 
     def __init__(self, exchange: Exchange) -> None:
         self.exchange = exchange
@@ -56,6 +61,7 @@ class ResponseEdit:
         self.ranges = False
         self._start: Message | None = None  # held while a ranged body is collected
         self._body: list[bytes] = []
+        self._held = 0  # bytes in _body
 
     @property
     def method(self) -> str:
@@ -117,12 +123,27 @@ class ResponseEdit:
         if message["type"] != "http.response.body":
             await send(message)
             return
-        self._body.append(message.get("body", b""))
+        chunk: bytes = message.get("body", b"")
+        self._body.append(chunk)
+        self._held += len(chunk)
         if message.get("more_body", False):
+            if self._held > MAX_STREAMED_RANGE_HOLD:
+                await self._release(send)
             return
         start, self._start = self._start, None
         assert start is not None
         await self._send_ranged(start, b"".join(self._body), send)
+
+    async def _release(self, send: Send) -> None:
+        """Give up the range: the 200 goes out whole, streaming from here on (RFC 9110
+        §14.2: a server may ignore Range), without Accept-Ranges (§14.3)."""
+        start, self._start = self._start, None
+        assert start is not None
+        headers = [(n, v) for n, v in start["headers"] if n != b"accept-ranges"]
+        await send({**start, "headers": headers})
+        held, self._body, self._held = self._body, [], 0
+        for chunk in held:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
     async def _send_ranged(self, start: Message, body: bytes, send: Send) -> None:
         headers: RawHeaders = start["headers"]
