@@ -7,7 +7,14 @@ import pytest
 from runners import ADAPTERS, runner
 from scripted import Script
 
-from statuskit.client import GiveUp, RecordedWaits, RetryAfterTooLong, RetryPolicy, retry_after_of
+from statuskit.client import (
+    GiveUp,
+    RecordedWaits,
+    RetryAfterTooLong,
+    RetryPolicy,
+    attempts_of,
+    retry_after_of,
+)
 
 Server = tuple[str, Script]
 # RFC 9111 §1.2.2's rule for a delta-seconds too large to hold: take it as 2^31.
@@ -69,3 +76,22 @@ def test_503_with_a_30_digit_retry_after_is_not_retried_at_once(
     assert too_long.value.retry_after == SATURATED
     assert too_long.value.response.status_code == 503
     assert script.count(path) == 1
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_a_redirect_loop_raises_with_its_history(server: Server, adapter: str) -> None:
+    # The library stops the loop (httpx: TooManyRedirects, requests: the same name);
+    # the hops it made are still the exchange's history (attempts_of on any error).
+    base, script = server
+    path = f"/loop-{adapter}"
+    script.on(path, (302, {"Location": path}, b""))
+    client = runner(adapter, base)
+    try:
+        with pytest.raises(Exception, match=r"(?i)redirect") as raised:
+            client.send("GET", path, follow=True)
+    finally:
+        client.close()
+    history = attempts_of(raised.value)
+    assert len(history) >= 20, len(history)
+    assert all(attempt.status == 302 for attempt in history)
+    assert script.count(path) == len(history)
