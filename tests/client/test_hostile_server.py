@@ -43,6 +43,11 @@ def test_a_delay_seconds_too_large_to_hold_is_a_very_long_wait(digits: int) -> N
     assert isinstance(decision, GiveUp) and decision.retry_after == SATURATED
 
 
+def test_leading_zeros_do_not_make_a_short_delay_long() -> None:
+    # "0000000000000000005" is 1*DIGIT meaning 5 seconds (RFC 9110 §10.2.3).
+    assert retry_after_of({"Retry-After": "0" * 18 + "5"}) == 5.0
+
+
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_503_with_a_year_10000_retry_after_is_retried_as_if_absent(
         server: Server, adapter: str) -> None:

@@ -25,6 +25,7 @@ _THROTTLED = frozenset({429, 503})
 _UTC_ZONES = frozenset({"UTC", "UT", "GMT", "Z", "+0000", "-0000"})
 # A delay-seconds too large to hold counts as 2^31 s, as RFC 9111 §1.2.2 has caches do.
 _SATURATED_DELAY = float(2 ** 31)
+_SATURATED_DIGITS = len(str(2 ** 31))  # more significant digits than this: past it
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +75,17 @@ def _timestamp(value: str) -> float | None:
         return None  # a year past 9999: no HTTP-date (§5.6.7, 4DIGIT), so invalid
 
 
-def _is_long_delay(value: str) -> bool:
+def _long_delay(value: str) -> float | None:
     # RFC 9110 §10.2.3: delay-seconds is 1*DIGIT with no upper bound; the shared parser
-    # gives up on long ones (None). A longer one still asks for a long wait: read as
-    # "absent" it would bring the client back at once.
+    # gives up on long digit strings (None). One still asks for a wait: read as
+    # "absent" it would bring the client back at once. Leading zeros add nothing.
     digits = value.strip(" \t")
-    return digits.isascii() and digits.isdigit()
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > _SATURATED_DIGITS:
+        return _SATURATED_DELAY
+    return min(float(int(significant)), _SATURATED_DELAY)
 
 
 def retry_after_of(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
@@ -96,8 +102,9 @@ def retry_after_of(headers: Mapping[str, str] | None, now: float | None = None) 
     seconds = parse_retry_after(value, now=reference)
     if seconds is not None:
         return seconds
-    if _is_long_delay(value):
-        return _SATURATED_DELAY
+    long_delay = _long_delay(value)
+    if long_delay is not None:
+        return long_delay
     when = _timestamp(value)
     if when is None:
         return None
