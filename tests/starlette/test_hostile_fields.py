@@ -15,6 +15,7 @@ from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from starlette.middleware.gzip import GZipMiddleware
+from wire import exchange, methods
 
 from statuskit.starlette import install, ranged
 from support.rawhttp import RawConnection, RawResponse, request
@@ -202,3 +203,13 @@ def test_a_range_on_a_streamed_body_does_not_hold_it_whole() -> None:
         rest = conn._read_exact(STREAMED_CHUNK * (STREAMED_CHUNKS - 1))
         assert rest[:STREAMED_CHUNK] == b"b" * STREAMED_CHUNK
         assert rest[-1:] == b"c"
+
+
+def test_options_asterisk_is_about_the_server_not_a_missing_resource(port: int) -> None:
+    # RFC 9110 §9.3.7: "OPTIONS *" applies to the server in general (a ping); it names
+    # no resource, so a 404 is wrong. Allow lists the methods some route implements.
+    answer = exchange(port, "OPTIONS", "*")
+    assert answer.status == 204, answer.status
+    assert answer.body == b"" and answer.header("content-length") is None
+    allowed = methods(answer.header("allow"))
+    assert {"GET", "HEAD", "OPTIONS", "PUT", "POST", "DELETE"} <= set(allowed)
