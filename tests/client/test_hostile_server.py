@@ -8,11 +8,13 @@ from runners import ADAPTERS, runner
 from scripted import Script
 
 from statuskit.client import (
+    Conflict,
     GiveUp,
     RecordedWaits,
     RetryAfterTooLong,
     RetryPolicy,
     attempts_of,
+    raise_for_status,
     retry_after_of,
 )
 
@@ -100,3 +102,37 @@ def test_a_redirect_loop_raises_with_its_history(server: Server, adapter: str) -
     assert len(history) >= 20, len(history)
     assert all(attempt.status == 302 for attempt in history)
     assert script.count(path) == len(history)
+
+
+HOSTILE_PROBLEMS = {
+    "1500-deep": b'{"detail": ' + b"[" * 1_500 + b"]" * 1_500 + b"}",
+    "nan-status": b'{"status": NaN, "title": Infinity, "detail": "x"}',
+    "lone-surrogate": b'{"title": "Bad", "detail": "no \\ud800 here"}',
+}
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+@pytest.mark.parametrize("kind", sorted(HOSTILE_PROBLEMS))
+def test_a_hostile_problem_document_still_raises_the_codes_class(
+        server: Server, adapter: str, kind: str) -> None:
+    # The status decides the class; a document that is not JSON (RFC 8259 §6: no NaN;
+    # nesting past what the parser takes) is no problem document, and text that UTF-8
+    # cannot carry never reaches the message, which a log must be able to write.
+    base, script = server
+    path = f"/hostile-problem-{kind}-{adapter}"
+    script.on(path, (409, {"Content-Type": "application/problem+json"},
+                     HOSTILE_PROBLEMS[kind]))
+    client = runner(adapter, base)
+    try:
+        response = client.send("GET", path)
+    finally:
+        client.close()
+    with pytest.raises(Conflict) as raised:
+        raise_for_status(response)
+    error = raised.value
+    assert error.status_code == 409
+    str(error).encode("utf-8")  # a log line can carry it
+    if kind == "lone-surrogate":
+        assert error.problem is not None and error.problem["title"] == "Bad"
+    else:
+        assert error.problem is None
