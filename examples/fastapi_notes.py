@@ -137,7 +137,10 @@ def create_app(*, contract: bool = True) -> FastAPI:
     @app.post("/items", status_code=201)
     def create_item(content: NoteIn, request: Request, response: Response) -> dict[str, Any]:
         note = notes.create(content)
-        response.headers["Location"] = str(request.url_for("read_item", item_id=note.id))
+        # A path (RFC 9110 §10.2.2 allows a relative reference): request.url_for would
+        # build an absolute URL from the request's own Host, whatever a client put there.
+        path = request.app.url_path_for("read_item", item_id=note.id)
+        response.headers["Location"] = request.scope.get("root_path", "") + path
         response.headers["ETag"] = f'"{note.etag}"'
         return note.as_json()
 

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from statuskit.problem import PROBLEM_CONTENT_TYPE, problem_body, problem_headers
 
 
@@ -27,3 +29,11 @@ def test_headers_carry_media_type_and_true_length() -> None:
     headers = dict(problem_headers(body))
     assert headers[b"content-type"] == PROBLEM_CONTENT_TYPE.encode()
     assert int(headers[b"content-length"]) == len(body)
+
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_nan_member_raises_instead_of_writing_invalid_json(value: float) -> None:
+    # RFC 9457 §3 and RFC 8259 §6: NaN and Infinity are not JSON.
+    with pytest.raises(ValueError):
+        problem_body(400, "scored", score=value)

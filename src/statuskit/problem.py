@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from statuskit._json import compact_json
 from statuskit.codes import UnknownCode, lookup
 
 __all__ = ["PROBLEM_CONTENT_TYPE", "problem_body", "problem_headers"]
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# RFC 9457 §3: a problem document is a JSON object, and JSON has no NaN or Infinity
+# (RFC 8259 §6): a member that is one raises ValueError instead of going out invalid.
+# Compact and UTF-8, as statuskit._json writes every other body.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 def _default_title(status: int) -> str:
     try:
@@ -31,7 +35,9 @@ def problem_body(
 
     With ``type`` left at ``about:blank`` the title is the status phrase
     (RFC 9457 §4.2.1); extension members sit beside the standard ones, and
-    being keyword arguments they cannot shadow them.
+    being keyword arguments they cannot shadow them. A member JSON cannot carry
+    (NaN, an object of no JSON type) raises ValueError or TypeError, and text with a
+    lone surrogate raises UnicodeEncodeError: never a document that is not JSON.
     """
     document: dict[str, Any] = {
         "type": type,
@@ -43,7 +49,7 @@ def problem_body(
     if instance is not None:
         document["instance"] = instance
     document.update(extensions)
-    return compact_json(document)
+    return _ENCODER.encode(document).encode("utf-8")
 
 
 def problem_headers(body: bytes) -> list[tuple[bytes, bytes]]:

@@ -82,7 +82,7 @@ def test_retry_after_past_the_deadline_gives_up_with_the_value() -> None:
 
 
 @pytest.mark.parametrize("value", ["-5", "1.5", "", "soon", "5, 10",
-                                   "Wed, 21 Oct 2015 07:28:00 PST", "99999999999999999999"])
+                                   "Wed, 21 Oct 2015 07:28:00 PST"])
 def test_invalid_retry_after_is_ignored(value: str) -> None:
     decision = decide(status=503, headers={"Retry-After": value})
     assert isinstance(decision, Retry)

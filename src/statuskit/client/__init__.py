@@ -21,7 +21,7 @@ from statuskit.client._errors import (
     ServerError,
     StatuskitClientError,
 )
-from statuskit.client._httpx import POLICY, AsyncRetryTransport, RetryTransport
+from statuskit.client._httpx import CHAIN, POLICY, AsyncRetryTransport, RetryTransport
 from statuskit.client._policy import GiveUp, Retry, RetryPolicy, retry_after_of
 from statuskit.client._typed import *  # noqa: F403 - one class per error code
 from statuskit.client._typed import BY_STATUS
@@ -72,11 +72,35 @@ def error_class(status: int) -> type[HTTPStatusError]:
 def attempts_of(thing: Any) -> list[Attempt]:
     """The attempt history of a response (httpx or requests) or of any exception
     that came out of a statuskit adapter; [] when there is none."""
-    found = getattr(thing, ATTEMPTS, None)
+    found = _attempts_on(thing)
+    if found is None and isinstance(thing, BaseException):
+        # An error the HTTP library raised itself between hops (TooManyRedirects on a
+        # redirect loop): the history is on the last response, or on the next hop's
+        # request, which carries the exchange it would have continued.
+        found = _attempts_on(_named(thing, "response")) \
+            or _chained_attempts(_named(thing, "request"))
+    return list(found or [])
+
+
+def _attempts_on(thing: Any) -> list[Attempt] | None:
+    found: list[Attempt] | None = getattr(thing, ATTEMPTS, None)
     if found is None:
         extensions = getattr(thing, "extensions", None) or {}
         found = extensions.get(ATTEMPTS) if isinstance(extensions, dict) else None
-    return list(found or [])
+    return found
+
+
+def _named(error: BaseException, name: str) -> Any:
+    try:
+        return getattr(error, name, None)
+    except RuntimeError:  # httpx: ".request is not set" on errors made without one
+        return None
+
+
+def _chained_attempts(request: Any) -> list[Attempt] | None:
+    extensions = getattr(request, "extensions", None)
+    exchange = extensions.get(CHAIN) if isinstance(extensions, dict) else None
+    return getattr(exchange, "attempts", None)
 
 
 def raise_for_status(response: Any) -> Any:

@@ -64,7 +64,13 @@ class HTTPStatusError(StatuskitClientError):
         self.retry_after = retry_after
         self.attempts = attempts or []
         detail = self.problem.get("detail") if self.problem else None
-        super().__init__(_status_line(response) + (f": {detail}" if detail else ""))
+        if isinstance(detail, str) and detail:
+            # RFC 9457 §3.1.4: detail is a string. A lone surrogate from the server's
+            # JSON could not be written to a UTF-8 log: replaced in the message only.
+            message = f"{_status_line(response)}: {_writable(detail)}"
+        else:
+            message = _status_line(response)
+        super().__init__(message)
 
     @property
     def retryable(self) -> bool:
@@ -131,10 +137,20 @@ def _problem_of(response: Any) -> dict[str, Any] | None:
     if content is None or len(content) > PROBLEM_READ_LIMIT:
         return None
     try:
-        document = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+        # RFC 8259 §6: NaN and Infinity are not JSON; nesting past the parser's
+        # recursion limit is a server's attack, not a problem document.
+        document = json.loads(content, parse_constant=_not_json)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return document if isinstance(document, dict) else None
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _writable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _content_of(response: Any) -> bytes | None:

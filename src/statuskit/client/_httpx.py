@@ -39,7 +39,7 @@ __all__ = ["POLICY", "AsyncRetryTransport", "HTTPXInsecureRedirect",
            "HTTPXRetryAfterTooLong", "RetryTransport"]
 
 POLICY = "statuskit_policy"  # request.extensions key: this request's own RetryPolicy
-_CHAIN = "statuskit_exchange"  # request.extensions key: the exchange a redirect hop continues
+CHAIN = "statuskit_exchange"  # request.extensions key: the exchange a redirect hop continues
 
 
 class HTTPXRetryAfterTooLong(RetryAfterTooLong, httpx.HTTPStatusError):
@@ -117,7 +117,7 @@ class _Shared:
 
     def start(self, request: httpx.Request) -> tuple[Exchange, Callable[[], None] | None]:
         rewind = _rewinder(request)
-        chain = request.extensions.get(_CHAIN)
+        chain = request.extensions.get(CHAIN)
         if isinstance(chain, Exchange) and chain.continues(str(request.url)):
             previous = chain.url
             refusal = chain.follow(str(request.url), request.method, request.headers,
@@ -159,7 +159,7 @@ class _Shared:
             response.extensions = {**response.extensions, ATTEMPTS: exchange.attempts}
             if exchange.next_url is not None:
                 # httpx builds a followed hop with these extensions: it continues here.
-                request.extensions = {**request.extensions, _CHAIN: exchange}
+                request.extensions = {**request.extensions, CHAIN: exchange}
         return step
 
     @staticmethod

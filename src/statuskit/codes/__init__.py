@@ -190,13 +190,22 @@ def lookup(key: int | str) -> Code:
     by_code, by_name, _ = _tables()
     if isinstance(key, int):
         found = by_code.get(key)
-    elif key.strip().isdigit():
+    elif not isinstance(key, str):
+        found = None
+    elif _is_code_text(key.strip()):
         found = by_code.get(int(key))
     else:
         found = by_name.get(_norm(key))
     if found is None:
         raise UnknownCode(f"unknown status code: {key!r}")
     return found
+
+
+def _is_code_text(text: str) -> bool:
+    # RFC 9110 §15: a status code is 3DIGIT, and DIGIT is ASCII (RFC 5234 B.1);
+    # str.isdigit() also takes other scripts' digits and superscripts, and int()
+    # raises on thousands of digits.
+    return len(text) == 3 and text.isascii() and text.isdigit()
 
 
 def all_codes() -> tuple[Code, ...]:

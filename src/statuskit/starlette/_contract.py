@@ -5,6 +5,7 @@ POST to a route that takes it costs one set lookup and one object:
 
 * a method no route anywhere implements: 501 (RFC 9110 §15.6.2);
 * OPTIONS: 204 (or 200) with the Allow of every route on the path (§9.3.7, the seed);
+  ``OPTIONS *``, about the server in general, with every method some route implements;
 * HEAD on a path whose routes declare GET but not HEAD: the GET route runs, and the
   guard in front sends its header section without content (§9.3.2).
 
@@ -85,6 +86,10 @@ class Contract:
 
     async def _decide(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
+        if method == "OPTIONS" and scope["path"] == "*" and not _preflight(scope):
+            # RFC 9110 §9.3.7: the asterisk-form asks about the server in general.
+            await self._options(self.table.implemented, send)
+            return
         declared = self.table.allowed(route_path(scope))
         opaque = declared is ANY_METHOD
         if method == "HEAD" and declared is not None and not opaque \

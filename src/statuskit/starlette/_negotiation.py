@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from statuskit.http import negotiate
-from statuskit.starlette._response import edit_of
+from statuskit.starlette._response import edit_of, request_field
 
 __all__ = ["choose_media_type"]
 
@@ -29,7 +29,8 @@ def choose_media_type(request: Request, provides: Sequence[str]) -> str:
     edit = edit_of(request.scope, "choose_media_type")
     if edit is not None and len(provides) > 1 and "Accept" not in edit.vary:
         edit.vary.append("Accept")
-    chosen = _negotiate(tuple(provides), request.headers.get("accept"))
+    # RFC 9110 §5.3: Accept on several lines is one list.
+    chosen = _negotiate(tuple(provides), request_field(request.scope, b"accept"))
     if chosen is not None:
         return chosen
     if edit is None:

@@ -119,7 +119,8 @@ def _detail(status: int, detail: Any) -> tuple[str | None, dict[str, Any]]:
         text = detail.get("detail")
         members = {str(k): v for k, v in detail.items()
                    if str(k) not in _STANDARD_MEMBERS}
-        return (text if isinstance(text, str) else None), members
+        # The app's text may quote the client's input, lone surrogates included.
+        return (_clean(text, 2000) if isinstance(text, str) else None), members
     return None, {"errors": detail}
 
 

@@ -17,13 +17,18 @@ from statuskit.resource import select_range
 from statuskit.starlette._contract import Exchange, exchange_of
 from statuskit.types import Message, RawHeaders, Scope, Send
 
-__all__ = ["MAX_RANGE_BUFFER", "ResponseEdit", "edit_of"]
+__all__ = ["MAX_RANGE_BUFFER", "MAX_STREAMED_RANGE_HOLD", "ResponseEdit", "edit_of",
+           "request_field"]
 
 logger = logging.getLogger("statuskit.starlette")
 
 # Ranges are cut from the whole representation, held in memory; past this size the
 # whole 200 goes out instead (RFC 9110 §14.2 lets a server ignore Range).
 MAX_RANGE_BUFFER = 16 * 1024 * 1024
+# A body that comes in several messages was not in memory before: hold at most this
+# much of it for a range, then let the 200 stream on. One tiny range must not make the
+# server buffer megabytes it would otherwise stream (a memory amplification).
+MAX_STREAMED_RANGE_HOLD = 1024 * 1024
 _warned: set[str] = set()
 
 
@@ -44,8 +49,8 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 
 
 class ResponseEdit:
-    __slots__ = ("_body", "_start", "cache_control", "etag", "exchange", "last_modified",
-                 "ranges", "vary")
+    __slots__ = ("_body", "_held", "_start", "cache_control", "etag", "exchange",
+                 "last_modified", "ranges", "vary")
 
     def __init__(self, exchange: Exchange) -> None:
         self.exchange = exchange
@@ -56,6 +61,7 @@ class ResponseEdit:
         self.ranges = False
         self._start: Message | None = None  # held while a ranged body is collected
         self._body: list[bytes] = []
+        self._held = 0  # bytes in _body
 
     @property
     def method(self) -> str:
@@ -102,22 +108,42 @@ class ResponseEdit:
         fields = dict(headers)
         if b"accept-ranges" in fields or b"content-range" in fields:
             return False  # the app answers ranges itself (FileResponse does)
+        if fields.get(b"content-encoding", b"identity").strip().lower() != b"identity":
+            # Coded by the app's own middleware (GZip) under the route's ETag, which is
+            # the same for every coding: a range of these bytes could be joined to an
+            # identity copy by If-Range (RFC 9110 §8.8.3, §13.1.5). Ignore it (§14.2).
+            return False
         length = fields.get(b"content-length")
         if length is None or not length.isdigit() or int(length) > MAX_RANGE_BUFFER:
             return False  # a streaming response declines (RFC 9110 §14.3: no Accept-Ranges)
         headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
-        return self.method == "GET" and _request_field(self.exchange.scope, b"range") is not None
+        return self.method == "GET" and request_field(self.exchange.scope, b"range") is not None
 
     async def _collect(self, message: Message, send: Send) -> None:
         if message["type"] != "http.response.body":
             await send(message)
             return
-        self._body.append(message.get("body", b""))
+        chunk: bytes = message.get("body", b"")
+        self._body.append(chunk)
+        self._held += len(chunk)
         if message.get("more_body", False):
+            if self._held > MAX_STREAMED_RANGE_HOLD:
+                await self._release(send)
             return
         start, self._start = self._start, None
         assert start is not None
         await self._send_ranged(start, b"".join(self._body), send)
+
+    async def _release(self, send: Send) -> None:
+        """Give up the range: the 200 goes out whole, streaming from here on (RFC 9110
+        §14.2: a server may ignore Range), without Accept-Ranges (§14.3)."""
+        start, self._start = self._start, None
+        assert start is not None
+        headers = [(n, v) for n, v in start["headers"] if n != b"accept-ranges"]
+        await send({**start, "headers": headers})
+        held, self._body, self._held = self._body, [], 0
+        for chunk in held:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
     async def _send_ranged(self, start: Message, body: bytes, send: Send) -> None:
         headers: RawHeaders = start["headers"]
@@ -126,7 +152,7 @@ class ResponseEdit:
         etag = parse_etag(fields[b"etag"]) if b"etag" in fields else self.etag
         content_type = fields.get(b"content-type", b"application/octet-stream").decode("latin-1")
         part = select_range(
-            "GET", _request_field(scope, b"range"), _request_field(scope, b"if-range"),
+            "GET", request_field(scope, b"range"), request_field(scope, b"if-range"),
             body, content_type, etag=etag, last_modified=self._last_modified(fields))
         if part is None:
             await send(start)
@@ -162,7 +188,9 @@ async def _nothing() -> None:
     return None
 
 
-def _request_field(scope: Scope, name: bytes) -> str | None:
+def request_field(scope: Scope, name: bytes) -> str | None:
+    """The request's field ``name`` (lower case), its lines joined into one list
+    (RFC 9110 §5.3); None when absent."""
     values = [v for n, v in scope["headers"] if n == name]
     return b", ".join(values).decode("latin-1") if values else None
 

@@ -18,7 +18,7 @@ from statuskit.http import ETag
 from statuskit.http.methods import SAFE_METHODS
 from statuskit.resource import evaluate_preconditions
 from statuskit.resource._preconditions import timestamp
-from statuskit.starlette._response import edit_of
+from statuskit.starlette._response import edit_of, request_field
 
 __all__ = ["Validators", "preconditions"]
 
@@ -42,10 +42,18 @@ class Validators:
         later than the response's Date (RFC 9110 §8.8.2.1): servers stamp Date from a
         clock refreshed once a second, so a change within the last second is dated to
         the second before."""
-        seconds = timestamp(self.last_modified)
-        if seconds is None:
+        second = self.modified_second()
+        if second is None:
             return None
-        return float(min(int(seconds), int(time.time()) - 1))
+        return min(second, float(int(time.time()) - 1))
+
+    def modified_second(self) -> float | None:
+        """The whole second of the last change, not moved back: what a date the
+        client sends is compared with. A change within the current second would be
+        hidden by the one-second step ``modified()`` takes for the field (a write
+        just after the client's read would pass its If-Unmodified-Since)."""
+        seconds = timestamp(self.last_modified)
+        return None if seconds is None else float(int(seconds))
 
 
 def preconditions(request: Request, current: Validators | None, *, require: bool = False,
@@ -61,16 +69,25 @@ def preconditions(request: Request, current: Validators | None, *, require: bool
         return
     method = edit.method
     etag = current.entity_tag() if current is not None else None
-    modified = current.modified() if current is not None else None
-    edit.etag, edit.last_modified = etag, modified
+    edit.etag = etag
+    edit.last_modified = current.modified() if current is not None else None
     edit.cache_control = cache_control
     headers = request.headers
+    scope = request.scope
+    # RFC 9110 §5.3: a list field sent on several lines is one list; Starlette's
+    # headers.get() would hand over the first line only.
     verdict = evaluate_preconditions(
         method,
-        if_match=headers.get("if-match"), if_none_match=headers.get("if-none-match"),
-        if_modified_since=headers.get("if-modified-since"),
-        if_unmodified_since=headers.get("if-unmodified-since"),
-        etag=etag, last_modified=modified, exists=current is not None)
+        if_match=request_field(scope, b"if-match"),
+        if_none_match=request_field(scope, b"if-none-match"),
+        if_modified_since=request_field(scope, b"if-modified-since"),
+        if_unmodified_since=request_field(scope, b"if-unmodified-since"),
+        # RFC 9110 §13.1.4: the representation's own modification date. The field
+        # went out a second early when the change was recent, so a date the client
+        # echoes can only err towards 412 (and 200 for If-Modified-Since): never a
+        # lost update or a stale 304.
+        etag=etag, last_modified=current.modified_second() if current is not None else None,
+        exists=current is not None)
     if verdict is not None:
         raise HTTPException(verdict)
     if require and current is not None and method not in SAFE_METHODS \
