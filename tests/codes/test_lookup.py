@@ -74,3 +74,10 @@ def test_unknown_code_is_a_lookup_error_that_names_the_key() -> None:
 def test_shared_unused_phrase_names_306_and_teapot_names_418() -> None:
     assert lookup("(Unused)").code == 306
     assert lookup("im a teapot").code == 418
+
+
+def test_a_code_record_cannot_be_changed_by_a_caller() -> None:
+    record = lookup(404)
+    with pytest.raises(AttributeError):
+        record.phrase = "Gone"  # type: ignore[misc]
+    assert lookup(404).phrase == "Not Found"

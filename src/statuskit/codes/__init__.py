@@ -10,8 +10,7 @@ from __future__ import annotations
 import enum
 import os
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 # Written out (and kept equal to the catalogue by a test) so that type checkers
 # and editors see every member.
@@ -69,8 +68,9 @@ class Standing(enum.StrEnum):
     RESERVED = "reserved"
 
 
-@dataclass(frozen=True, slots=True)
-class Disagreement:
+# NamedTuple, not a dataclass: records are immutable values either way, and importing
+# dataclasses (with inspect) would double what `import statuskit` costs.
+class Disagreement(NamedTuple):
     """A point where the seed table and RFC 9110 part ways."""
 
     topic: str
@@ -80,8 +80,7 @@ class Disagreement:
     why: str
 
 
-@dataclass(frozen=True, slots=True)
-class Code:
+class Code(NamedTuple):
     """One status code's record in the contract."""
 
     code: int
