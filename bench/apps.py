@@ -6,8 +6,9 @@ negotiation and the conditional request itself, as written by someone who
 knows the framework; none caches responses.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: FastAPI reads the endpoint's annotations at
+# run time, and a string "Request" from a function-local import would make it a query
+# parameter (every call a 422).
 import json
 from typing import Any
 
