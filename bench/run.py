@@ -57,7 +57,8 @@ def _scope(path: str, headers: dict[str, str]) -> dict[str, Any]:
                                                for k, v in headers.items())]}
 
 
-async def _calls_per_second(app: Any, scope: dict[str, Any], seconds: float) -> float:
+async def _calls_per_second(app: Any, scope: dict[str, Any], seconds: float,
+                            expect: int = 200) -> float:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
@@ -67,7 +68,10 @@ async def _calls_per_second(app: Any, scope: dict[str, Any], seconds: float) -> 
         if message["type"] == "http.response.start":
             status.append(message["status"])
 
-    await app(dict(scope), receive, send)  # warm up, and check it answers
+    await app(dict(scope), receive, send)  # warm up, and check it answers what it should
+    if status != [expect]:
+        raise RuntimeError(f"{scope['path']} answered {status}, expected {expect}: a benchmark "
+                           "of the wrong answer measures nothing")
     best = 0.0
     for _ in range(3):
         n, started = 0, time.perf_counter()
@@ -94,11 +98,11 @@ def in_process(seconds: float) -> None:
         ("FastAPI", apps.fastapi_app()),
     ]
     results: dict[tuple[str, str], float] = {}
-    for path_name, path, headers in (("GET (ETag + Accept)", "/notes/1", accept),
-                                     ("304", "/notes/1", cached),
-                                     ("404", "/notes/2", accept)):
+    for path_name, path, headers, expect in (("GET (ETag + Accept)", "/notes/1", accept, 200),
+                                             ("304", "/notes/1", cached, 304),
+                                             ("404", "/notes/2", accept, 404)):
         for name, app in contenders:
-            rate = asyncio.run(_calls_per_second(app, _scope(path, headers), seconds))
+            rate = asyncio.run(_calls_per_second(app, _scope(path, headers), seconds, expect))
             results[(name, path_name)] = rate
             row("in-process", f"{path_name:<20} {name}", f"{rate:>10,.0f}/s")
     guard_rate = asyncio.run(_calls_per_second(Guard(apps.bare),
@@ -137,7 +141,8 @@ def reference_in_process(seconds: float) -> None:
     for kind in ("GET", "304"):
         for name, app in contenders:
             headers = accept if kind == "GET" else {**accept, "if-none-match": etags[name]}
-            rate = asyncio.run(_calls_per_second(app, _scope("/notes/n1", headers), seconds))
+            rate = asyncio.run(_calls_per_second(app, _scope("/notes/n1", headers), seconds,
+                                                 200 if kind == "GET" else 304))
             results[(name, kind)] = rate
             row("in-process", f"{kind:<4} /notes/n1 {name}",
                 f"{rate:>10,.0f}/s  {1e6 / rate:5.1f} µs")
