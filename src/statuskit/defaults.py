@@ -27,12 +27,37 @@ MAX_BODY_SIZE = MiB
 # Seconds one read of the request content may stall before 408.
 BODY_TIMEOUT = 30.0
 
+# Seconds of waiting the whole request content may take before 408, however
+# steadily it trickles in: a 1 MiB body needs about 8.7 KB/s to make it.
+BODY_DEADLINE = 120.0
+
+# The slowest average rate (bytes/s) a request body may arrive at once its grace
+# period has passed; below it, 408. Apache's mod_reqtimeout uses the same rule and
+# the same 500 bytes/s: the allowance starts at the grace period and grows by one
+# second for every MIN_BODY_RATE bytes received.
+MIN_BODY_RATE = 500.0
+BODY_RATE_GRACE = 10.0
+
+# Open WebSocket connections one guard serves at once; past it the handshake is
+# refused with 503 + Retry-After (or close code 1013, "try again later").
+MAX_WEBSOCKETS = 1000
+
+# Largest WebSocket message, in bytes; past it the connection closes with 1009
+# (RFC 6455 §7.4.1). The wire gives uvicorn the same number as ``ws_max_size`` so
+# that no frame is buffered past it.
+MAX_WEBSOCKET_MESSAGE_SIZE = MiB
+
 __all__ = [
+    "BODY_DEADLINE",
+    "BODY_RATE_GRACE",
     "BODY_TIMEOUT",
     "HEADER_TIMEOUT",
     "MAX_BODY_SIZE",
     "MAX_HEADER_SIZE",
     "MAX_TARGET_LENGTH",
+    "MAX_WEBSOCKETS",
+    "MAX_WEBSOCKET_MESSAGE_SIZE",
+    "MIN_BODY_RATE",
     "KiB",
     "MiB",
 ]

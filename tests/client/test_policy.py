@@ -33,9 +33,11 @@ def test_client_errors_and_permanent_server_errors_are_not_retried(status: int) 
     assert isinstance(decide(status=status), GiveUp)
 
 
-def test_500_only_when_opted_in() -> None:
+def test_500_only_when_the_policy_lists_it() -> None:
     assert isinstance(decide(status=500), GiveUp)
-    assert isinstance(decide(RetryPolicy(retry_500=True), status=500), Retry)
+    listed = RetryPolicy(retry_statuses=frozenset({500, 503}), random=lambda: 1.0)
+    assert isinstance(decide(listed, status=500), Retry)  # no second switch needed
+    assert isinstance(decide(listed, status=502), GiveUp)  # the set replaces the default
 
 
 def test_post_is_not_retried_without_idempotency_key() -> None:
@@ -122,3 +124,62 @@ def test_properties_of_every_decision(status: int, attempt: int, elapsed: float,
         if decision.retry_after is not None:
             assert decision.after >= decision.retry_after  # never earlier than asked
             assert decision.retry_after <= policy.max_retry_after
+
+
+@pytest.mark.parametrize("jitter", [0.0, 0.5, 1.0])
+def test_retry_after_within_the_deadline_is_honoured_whatever_the_jitter(jitter: float) -> None:
+    policy = RetryPolicy(deadline=30, random=lambda: jitter)
+    decision = decide(policy, status=503, elapsed=0.5, headers={"Retry-After": "29"})
+    assert isinstance(decision, Retry)
+    assert 29 <= decision.after <= 29.5  # never before the server's time, never past ours
+
+
+def test_retry_after_just_past_the_deadline_gives_up_with_the_value() -> None:
+    decision = decide(RetryPolicy(deadline=30, random=lambda: 0.0), status=503, elapsed=0.5,
+                      headers={"Retry-After": "30"})
+    assert isinstance(decision, GiveUp)
+    assert decision.retry_after == 30
+
+
+@given(st.floats(0, 1), st.floats(0, 29.9), st.integers(0, 40))
+def test_the_server_not_the_jitter_decides_near_the_deadline(
+        jitter: float, elapsed: float, retry_after: int) -> None:
+    decision = decide(RetryPolicy(deadline=30, max_retry_after=100, random=lambda: jitter),
+                      status=429, elapsed=elapsed, headers={"Retry-After": str(retry_after)})
+    if retry_after <= 30 - elapsed:
+        assert isinstance(decision, Retry)
+        assert retry_after <= decision.after <= 30 - elapsed
+    else:
+        assert isinstance(decision, GiveUp)
+        assert decision.retry_after == retry_after
+
+
+def test_allowed_methods_are_configurable() -> None:
+    only_get = RetryPolicy(allowed_methods=frozenset({"get"}), random=lambda: 1.0)
+    assert isinstance(decide(only_get, method="GET", status=503), Retry)
+    assert isinstance(decide(only_get, method="PUT", status=503), GiveUp)
+    with_post = RetryPolicy(allowed_methods=frozenset({"GET", "POST"}), random=lambda: 1.0)
+    assert isinstance(decide(with_post, method="POST", status=503), Retry)
+    assert isinstance(decide(with_post, method="POST", error=OSError(), sent=True), Retry)
+
+
+def test_default_statuses_are_the_catalogues() -> None:
+    from statuskit.codes import retryable_codes
+
+    for status in range(400, 600):
+        retried = isinstance(decide(status=status, headers={"Retry-After": "1"}), Retry)
+        assert retried is (status in retryable_codes()), status
+
+
+def test_listed_413_still_needs_retry_after() -> None:
+    # RFC 9110 §15.5.14: without Retry-After a 413 is not temporary.
+    policy = RetryPolicy(retry_statuses=frozenset({413}), random=lambda: 1.0)
+    assert isinstance(decide(policy, status=413), GiveUp)
+    assert isinstance(decide(policy, status=413, headers={"Retry-After": "1"}), Retry)
+
+
+def test_long_retry_after_caps_to_max_retry_after() -> None:
+    policy = RetryPolicy(max_retry_after=10, long_retry_after="cap", random=lambda: 0.0)
+    decision = decide(policy, status=503, headers={"Retry-After": "3600"})
+    assert isinstance(decision, Retry)
+    assert decision.after == 10

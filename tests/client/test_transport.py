@@ -150,16 +150,21 @@ def test_307_keeps_the_post_and_its_body(server: Server) -> None:
     assert response.json() == {"method": "POST", "body": "payload"}
 
 
-def test_redirect_from_https_to_http_is_refused() -> None:
+def test_followed_redirect_from_https_to_http_is_refused() -> None:
     def upstream(request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "http":
+            return httpx.Response(200, content=b"plain")
         return httpx.Response(301, headers={"Location": "http://example.test/"})
 
     transport = RetryTransport(httpx.MockTransport(upstream))
-    with httpx.Client(transport=transport) as c, pytest.raises(InsecureRedirect):
+    with httpx.Client(transport=transport, follow_redirects=True) as c, \
+            pytest.raises(InsecureRedirect) as refused:
         c.get("https://example.test/")
+    assert isinstance(refused.value, httpx.HTTPError)  # a generic httpx handler sees it
+    assert [a.status for a in refused.value.attempts] == [301]
     allowed = RetryTransport(httpx.MockTransport(upstream), allow_insecure_redirects=True)
-    with httpx.Client(transport=allowed) as c:
-        assert c.get("https://example.test/").status_code == 301
+    with httpx.Client(transport=allowed, follow_redirects=True) as c:
+        assert c.get("https://example.test/").content == b"plain"
 
 
 def test_typed_errors_carry_problem_details_and_history(server: Server) -> None:
@@ -224,3 +229,61 @@ def test_seed_guidance_does_not_repeat_503(server: Server) -> None:
             pytest.raises(ServiceUnavailable):
         raise_for_status(c.get("/seed-503"))
     assert script.count("/seed-503") == 1
+
+
+def test_raise_for_status_on_a_streamed_problem_raises_the_typed_error(server: Server) -> None:
+    base, script = server
+    problem = b'{"type":"about:blank","title":"Not Found","status":404,"detail":"gone fishing"}'
+    script.on("/streamed-404", (404, {"Content-Type": "application/problem+json"}, problem))
+    with client(base) as c, c.stream("GET", "/streamed-404") as response, \
+            pytest.raises(NotFound) as not_found:
+        raise_for_status(response)
+    assert not_found.value.problem is not None
+    assert not_found.value.problem["detail"] == "gone fishing"
+    assert response.is_closed  # read for its details, then its connection freed
+
+
+def test_error_retry_after_reads_the_date_against_the_responses_own_date(
+        server: Server) -> None:
+    base, script = server
+    # The server's clock is an hour behind ours: it means "20 s from my now".
+    date = time.time() - 3600
+    fields = {"Date": format_http_date(date), "Retry-After": format_http_date(date + 20)}
+    script.on("/skewed", (503, fields, b""))
+    waits = RecordedWaits()
+    with client(base, waits, policy=RetryPolicy(max_attempts=2)) as c, \
+            pytest.raises(ServiceUnavailable) as busy:
+        raise_for_status(c.get("/skewed"))
+    assert 20 <= waits.waits[0] <= 22  # the policy waited what the server meant
+    assert busy.value.retry_after == 20  # and the error says the same, not 0
+
+
+def test_a_retry_that_succeeds_refunds_its_cost(server: Server) -> None:
+    base, script = server
+    script.on("/refund", 503, 200)
+    budget = RetryBudget(capacity=20)
+    with client(base, budget=budget) as c:
+        assert c.get("/refund").status_code == 200
+    # AWS SDKs' standard mode: a retry that succeeds gives back what it took.
+    assert budget.tokens == 20
+
+
+def test_long_retry_after_can_be_capped_instead_of_raised(server: Server) -> None:
+    base, script = server
+    script.on("/capped", (503, {"Retry-After": "3600"}, b""), 200)
+    waits = RecordedWaits()
+    policy = RetryPolicy(max_retry_after=5, long_retry_after="cap")
+    with client(base, waits, policy=policy) as c:
+        assert c.get("/capped").status_code == 200
+    assert 5 <= waits.waits[0] <= 6  # urllib3's retry_after_max does the same, at 6 h
+
+
+def test_utc_zoned_http_date_is_honoured(server: Server) -> None:
+    base, script = server
+    # Not IMF-fixdate (one-digit day, "UTC"), but one plain instant; urllib3 takes it.
+    script.on("/utc", (503, {"Date": "Mon, 03 Jun 2019 12:00:00 GMT",
+                             "Retry-After": "Mon, 3 Jun 2019 12:00:10 UTC"}, b""), 200)
+    waits = RecordedWaits()
+    with client(base, waits) as c:
+        assert c.get("/utc").status_code == 200
+    assert 10 <= waits.waits[0] <= 11.1

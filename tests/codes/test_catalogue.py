@@ -6,7 +6,16 @@ import re
 
 import pytest
 
-from statuskit.codes import Code, Guidance, Standing, all_codes, allows_body, lookup, seed_codes
+from statuskit.codes import (
+    Code,
+    Guidance,
+    RetryRule,
+    Standing,
+    all_codes,
+    allows_body,
+    lookup,
+    seed_codes,
+)
 
 # The 41 rows of the seed table, labels spelled exactly as the seed spells them.
 SEED_LABELS: dict[int, str] = {
@@ -248,9 +257,25 @@ def test_seed_guidance_is_only_given_where_it_differs() -> None:
         assert record.seed_guidance is not record.guidance
 
 
-def test_only_later_and_retry_after_guidance_is_retryable() -> None:
+def test_retryable_codes_are_the_ones_a_client_repeats_by_itself() -> None:
     retryable = {c.code for c in all_codes() if c.retryable}
-    assert retryable == {408, 421, 423, 425, 429, 500, 502, 503, 504, 507}
+    assert retryable == {408, 413, 429, 502, 503, 504}
+    # RFC 9110 §15.5.14: a 413 is temporary only when Retry-After says so.
+    assert lookup(413).retry is RetryRule.IF_RETRY_AFTER
+
+
+@pytest.mark.parametrize("number", [421, 423, 425, 500, 507])
+def test_codes_a_client_may_repeat_only_with_care_are_not_repeated_by_itself(
+        number: int) -> None:
+    # 421 needs another connection (RFC 9110 §15.5.20), 423 a released lock, 425 early
+    # data statuskit never sends, 500 may be a bug, 507 storage that will not come back.
+    assert lookup(number).retry is RetryRule.NO
+
+
+def test_a_retried_code_is_one_the_guidance_calls_temporary() -> None:
+    for record in all_codes():
+        if record.retry is RetryRule.YES:
+            assert record.guidance in (Guidance.LATER, Guidance.AFTER_RETRY_AFTER), record.code
 
 
 @pytest.mark.parametrize("number", sorted(IANA))

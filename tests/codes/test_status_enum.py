@@ -106,12 +106,28 @@ def test_allows_body_for_unregistered_codes_follows_the_class() -> None:
     assert allows_body(599) is True
 
 
-@pytest.mark.parametrize("number", [408, 429, 500, 502, 503, 504])
+@pytest.mark.parametrize("number", [408, 429, 502, 503, 504])
 def test_is_retryable(number: int) -> None:
     assert is_retryable(number)
     assert is_retryable(http.HTTPStatus(number))
 
 
-@pytest.mark.parametrize("number", [200, 301, 400, 401, 404, 405, 413, 501, 505])
+@pytest.mark.parametrize("number", [200, 301, 400, 401, 404, 405, 413, 500, 501, 505])
 def test_is_not_retryable(number: int) -> None:
     assert not is_retryable(number)
+
+
+def test_413_is_retryable_only_with_retry_after() -> None:
+    # RFC 9110 §15.5.14
+    assert not is_retryable(413)
+    assert is_retryable(413, retry_after=True)
+    assert not is_retryable(404, retry_after=True)
+
+
+@pytest.mark.parametrize(("number", "expected"), [(520, False), (599, False), (499, False),
+                                                  (299, False)])
+def test_unregistered_codes_follow_the_x00_of_their_class(number: int, expected: bool) -> None:
+    # RFC 9110 §15: an unrecognised code is treated as the x00 of its class; no
+    # private list of "retryable" numbers.
+    assert is_retryable(number) is expected
+    assert is_retryable(number) is is_retryable(number // 100 * 100)

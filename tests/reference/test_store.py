@@ -1,9 +1,11 @@
+import contextlib
+import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
 
-from statuskit.reference.store import IdTaken, NoteStore
+from statuskit.reference.store import IdTaken, NoteStore, Unstorable
 
 
 @pytest.fixture
@@ -102,3 +104,73 @@ def test_racing_writers_with_one_etag_have_exactly_one_winner(store: NoteStore) 
         seen = store.create(f"r{round_}", "t", "0")
         results = _race(store, seen.id, seen.etag)
         assert sum(r is not None for r in results) == 1
+
+
+# -- item 9: a failed write leaves nothing behind and nothing open ------------------------
+
+def _committed(path: Path) -> dict[str, str]:
+    # Another connection sees only committed rows (SQLite isolation): the oracle.
+    with contextlib.closing(sqlite3.connect(path)) as reader:
+        return dict(reader.execute("SELECT id, title FROM notes").fetchall())
+
+
+def _deny_tombstone_writes(action: int, table: str | None, *_: object) -> int:
+    if table == "tombstones" and action in (sqlite3.SQLITE_DELETE, sqlite3.SQLITE_INSERT):
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def test_failure_after_the_first_statement_rolls_the_whole_create_back(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    store = NoteStore(str(path))
+    # The INSERT into notes succeeds, then the tombstone statement fails.
+    store._db.set_authorizer(_deny_tombstone_writes)
+    with pytest.raises(sqlite3.DatabaseError):
+        store.create("half", "t", "")
+    store._db.set_authorizer(None)
+    assert not store._db.in_transaction
+    assert store.get("half") is None
+    store.create("whole", "t", "")
+    assert _committed(path) == {"whole": "t"}
+
+
+def test_failure_inside_delete_rolls_back_and_keeps_the_note(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    store = NoteStore(str(path))
+    store.create("kept", "t", "")
+    store._db.set_authorizer(_deny_tombstone_writes)
+    with pytest.raises(sqlite3.DatabaseError):
+        store.delete("kept")
+    store._db.set_authorizer(None)
+    assert not store._db.in_transaction
+    assert _committed(path) == {"kept": "t"}
+    assert not store.was_deleted("kept")
+
+
+@pytest.mark.parametrize("text", ["\ud800", "tail \udfff", "\udbff\ud800"])
+def test_unstorable_text_is_refused_and_later_writes_commit(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "notes.sqlite"
+    store = NoteStore(str(path))
+    store.create("a", "t", "")
+    for write in (lambda: store.create("b", text, ""), lambda: store.create(text, "t", ""),
+                  lambda: store.replace("a", "t", text)):
+        with pytest.raises(Unstorable):
+            write()
+        assert not store._db.in_transaction
+    assert store.replace("a", "t2", "") is not None
+    store.create("c", "t", "")
+    assert store.delete("c")
+    assert _committed(path) == {"a": "t2"}
+
+
+def test_private_area_has_its_own_notes(tmp_path: Path) -> None:
+    path = str(tmp_path / "notes.sqlite")
+    public, private = NoteStore(path), NoteStore(path, area="private")
+    private.create("secret", "t", "")
+    assert public.get("secret") is None
+    assert not public.delete("secret")
+    assert public.replace("secret", "t", "changed") is None
+    public.create("secret", "public one", "")
+    stored = private.get("secret")
+    assert stored is not None and stored.title == "t"
+    assert private.new_id().startswith("p")

@@ -54,10 +54,13 @@ DATES = {None: None, "before": format_http_date(MODIFIED - 60),
 def expected(method: str, exists: bool, im: str | None, inm: str | None,
              ims: str | None, ius: str | None) -> int:
     if not exists:
-        # §13.1.1: If-Match is false for a missing resource, even with "*".
-        if im is not None:
-            return 412
-        return 201 if method == "PUT" else 404
+        # §13.2.1: preconditions are ignored when the request without them would
+        # not be 2xx or 412: a GET of a missing resource is 404 whatever it asks.
+        if method != "PUT":
+            return 404
+        # §13.1.1: If-Match is false for a missing resource, even with "*"; the
+        # other three cannot fail without a current representation.
+        return 412 if im is not None else 201
     # Step 1: If-Match, strong comparison; a weak tag never matches strongly.
     if im is not None:
         if im not in ("match", "*"):
@@ -133,3 +136,65 @@ def test_head_not_modified_has_no_body() -> None:
     reply = call(APPS[True], "HEAD", "/doc", {"if-none-match": f'"{CURRENT}"'})
     assert reply.status == 304
     assert reply.body == b""
+
+
+class Gone(MissingDoc):
+    def previously_existed(self) -> bool:
+        return True
+
+
+class Moved(MissingDoc):
+    def previously_existed(self) -> bool:
+        return True
+
+    def moved_permanently(self) -> str:
+        return "/elsewhere"
+
+    def delete(self) -> Done:
+        return Done()
+
+    def post(self, content: Any) -> Done:
+        return Done()
+
+
+MISSING = App({"/doc": MissingDoc, "/gone": Gone, "/moved": Moved})
+
+
+@pytest.mark.parametrize("if_match", ['"v7"', "*"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_if_match_on_missing_get_is_404(method: str, if_match: str) -> None:
+    # RFC 9110 §13.2.1: without If-Match this is a 404, so If-Match is ignored.
+    reply = call(MISSING, method, "/doc", {"if-match": if_match})
+    assert reply.status == 404
+    assert reply.header("etag") is None
+    if method == "GET":
+        assert reply.json()["status"] == 404
+    else:
+        assert reply.body == b""
+
+
+@pytest.mark.parametrize("if_match", ['"v7"', "*"])
+def test_if_match_on_gone_resource_is_410(if_match: str) -> None:
+    reply = call(MISSING, "GET", "/gone", {"if-match": if_match})
+    assert reply.status == 410  # RFC 9110 §13.2.1, §15.5.11
+    assert reply.json()["status"] == 410
+
+
+@pytest.mark.parametrize(("method", "status"), [("GET", 301), ("DELETE", 308), ("POST", 308),
+                                                ("PUT", 308)])
+def test_if_match_on_moved_resource_is_the_redirect(method: str, status: int) -> None:
+    # RFC 9110 §13.2.1: "redirects and failures take precedence" over preconditions.
+    body = b"{}" if method in ("POST", "PUT") else b""
+    reply = call(MISSING, method, "/moved", {"if-match": "*"}, body)
+    assert reply.status == status
+    assert reply.header("location") == "/elsewhere"
+
+
+def test_if_match_on_missing_delete_is_404() -> None:
+    class Deletable(MissingDoc):
+        def delete(self) -> Done:
+            raise AssertionError("a missing resource is never deleted")
+
+    reply = call(App({"/doc": Deletable}), "DELETE", "/doc", {"if-match": '"v7"'})
+    assert reply.status == 404
+    assert reply.json()["status"] == 404

@@ -116,3 +116,31 @@ def test_resource_without_range_support_ignores_range() -> None:
     reply = call(App({"/p": Plain}), "GET", "/p", {"range": "bytes=0-1"})
     assert reply.status == 200
     assert reply.header("accept-ranges") is None
+
+
+class Long(Text):
+    def representation(self, media_type: str) -> Any:
+        return "".join(chr(ord("a") + i % 26) for i in range(300))
+
+
+def multipart_ranges(reply: Any) -> list[str]:
+    media = reply.header("content-type") or ""
+    boundary = re.fullmatch(r"multipart/byteranges; boundary=(\w+)", media)
+    assert boundary is not None
+    return re.findall(rb"Content-Range: (bytes [0-9]+-[0-9]+/[0-9]+)\r\n",
+                      reply.body.replace(b"--" + boundary.group(1).encode(), b""))
+
+
+def test_multipart_parts_keep_request_order() -> None:
+    # RFC 9110 §15.3.7.2: parts go in the order the range-specs were sent; the
+    # coalesced 0-15 + 10-50 takes the place of its earliest member.
+    reply = call(App({"/l": Long}), "GET", "/l", {"range": "bytes=100-200, 0-15, 10-50"})
+    assert reply.status == 206
+    assert reply.header("content-range") is None
+    assert multipart_ranges(reply) == [b"bytes 100-200/300", b"bytes 0-50/300"]
+
+
+def test_multipart_parts_in_descending_order_stay_descending() -> None:
+    reply = call(App({"/l": Long}), "GET", "/l", {"range": "bytes=-5, 10-12, 0-1"})
+    assert multipart_ranges(reply) == [b"bytes 295-299/300", b"bytes 10-12/300",
+                                       b"bytes 0-1/300"]

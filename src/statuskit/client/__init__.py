@@ -1,7 +1,7 @@
 """A client that acts on each status code the way the table says: whether to
 repeat, when, and how often, without ever joining a retry storm.
 
-    client = httpx.Client(transport=RetryTransport())
+    client = httpx.Client(transport=RetryTransport(verify=..., limits=...))
     response = client.get(url)
     raise_for_status(response)          # NotFound, TooManyRequests, ServerTimeout, ...
 """
@@ -11,23 +11,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from statuskit.client._budget import RetryBudget, budget_for, reset_budgets
-from statuskit.client._core import Attempt, RecordedWaits, RetryEvent
+from statuskit.client._core import ATTEMPTS, Attempt, RecordedWaits, RetryEvent, using_policy
 from statuskit.client._errors import (
     ClientError,
     HTTPStatusError,
     InsecureRedirect,
     Retryable,
     RetryAfterTooLong,
-    RetryBudgetExhausted,
     ServerError,
     StatuskitClientError,
 )
-from statuskit.client._httpx import ATTEMPTS, AsyncRetryTransport, RetryTransport
-from statuskit.client._policy import GiveUp, Retry, RetryPolicy
+from statuskit.client._httpx import POLICY, AsyncRetryTransport, RetryTransport
+from statuskit.client._policy import GiveUp, Retry, RetryPolicy, retry_after_of
 from statuskit.client._typed import *  # noqa: F403 - one class per error code
 from statuskit.client._typed import BY_STATUS
 from statuskit.client._typed import __all__ as _typed_names
-from statuskit.http import parse_retry_after
 
 if TYPE_CHECKING:
     from statuskit.client._requests import RetryAdapter
@@ -40,22 +38,24 @@ __all__ = [
     "GiveUp",
     "HTTPStatusError",
     "InsecureRedirect",
+    "POLICY",
     "RecordedWaits",
     "Retry",
     "RetryAdapter",
     "RetryAfterTooLong",
     "RetryBudget",
-    "RetryBudgetExhausted",
     "RetryEvent",
     "RetryPolicy",
     "RetryTransport",
     "Retryable",
     "ServerError",
     "StatuskitClientError",
+    "attempts_of",
     "budget_for",
     "error_class",
     "raise_for_status",
     "reset_budgets",
+    "using_policy",
     *_typed_names,
 ]
 
@@ -69,19 +69,28 @@ def error_class(status: int) -> type[HTTPStatusError]:
     return ClientError if status < 500 else ServerError
 
 
+def attempts_of(thing: Any) -> list[Attempt]:
+    """The attempt history of a response (httpx or requests) or of any exception
+    that came out of a statuskit adapter; [] when there is none."""
+    found = getattr(thing, ATTEMPTS, None)
+    if found is None:
+        extensions = getattr(thing, "extensions", None) or {}
+        found = extensions.get(ATTEMPTS) if isinstance(extensions, dict) else None
+    return list(found or [])
+
+
 def raise_for_status(response: Any) -> Any:
     """Raise the class of the response's code when it is 4xx or 5xx; else return it.
 
-    Works on httpx and requests responses alike."""
+    Works on httpx and requests responses alike, streamed ones included (the
+    problem details are read, at most 64 KiB)."""
     status: int = response.status_code
     if status < 400:
         return response
-    attempts = getattr(response, "statuskit_attempts", None)
-    if attempts is None:
-        extensions = getattr(response, "extensions", None) or {}
-        attempts = extensions.get(ATTEMPTS, [])
-    retry_after = parse_retry_after(response.headers.get("retry-after"))
-    raise error_class(status)(response, retry_after=retry_after, attempts=list(attempts))
+    # The same reading of Retry-After as the policy's: an HTTP-date against the
+    # response's own Date (RFC 9110 §10.2.3), not this machine's clock.
+    retry_after = retry_after_of(response.headers)
+    raise error_class(status)(response, retry_after=retry_after, attempts=attempts_of(response))
 
 
 def __getattr__(name: str) -> Any:

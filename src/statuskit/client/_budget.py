@@ -14,7 +14,8 @@ __all__ = ["RetryBudget", "budget_for", "reset_budgets"]
 
 class RetryBudget:
     """A token bucket (thread-safe). Defaults: 500 tokens, a retry costs 5 (10
-    after a timeout), a success on the first try gives 1 back."""
+    after a timeout), a success on the first try gives 1 back, a retry that
+    succeeds gives its cost back."""
 
     def __init__(self, capacity: float = 500, retry_cost: float = 5,
                  timeout_cost: float = 10, success_credit: float = 1) -> None:
@@ -30,9 +31,12 @@ class RetryBudget:
     def tokens(self) -> float:
         return self._tokens
 
+    def cost(self, *, after_timeout: bool = False) -> float:
+        return self.timeout_cost if after_timeout else self.retry_cost
+
     def try_spend(self, *, after_timeout: bool = False) -> bool:
         """Take a retry's cost; False (and nothing taken) when it cannot be paid."""
-        cost = self.timeout_cost if after_timeout else self.retry_cost
+        cost = self.cost(after_timeout=after_timeout)
         with self._lock:
             if self._tokens < cost:
                 return False
@@ -45,9 +49,13 @@ class RetryBudget:
             first, self._announced = not self._announced, True
             return first
 
-    def credit(self) -> None:
+    def credit(self, amount: float | None = None) -> None:
+        """A success gives tokens back: ``success_credit`` after a first try, or
+        (``amount``) the cost of the retry that succeeded, as the AWS SDKs'
+        standard retry mode does."""
         with self._lock:
-            self._tokens = min(self.capacity, self._tokens + self.success_credit)
+            gain = self.success_credit if amount is None else amount
+            self._tokens = min(self.capacity, self._tokens + gain)
             if self._tokens >= self.retry_cost:
                 self._announced = False
 

@@ -2,33 +2,75 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import enum
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from typing import Any, NamedTuple
+from urllib.parse import unquote, urljoin, urlsplit
 
 from statuskit.client._budget import RetryBudget
-from statuskit.client._errors import InsecureRedirect, RetryAfterTooLong
-from statuskit.client._policy import Decision, GiveUp, Retry, RetryPolicy
+from statuskit.client._policy import GiveUp, Retry, RetryPolicy
 
-__all__ = ["Attempt", "Exchange", "RecordedWaits", "RetryEvent"]
+__all__ = ["ATTEMPTS", "Attempt", "Exchange", "RecordedWaits", "RetryEvent", "using_policy"]
 
 logger = logging.getLogger("statuskit.client")
 
+# The attribute (requests responses, every exception) and the httpx response
+# extension holding the attempt history.
+ATTEMPTS = "statuskit_attempts"
+
+# A retried response's body is read so its connection goes back to the pool; past
+# this many bytes the connection is dropped instead (urllib3 reads it all).
+DRAIN_LIMIT = 64 * 1024
+
+# Sent again to a different origin, these would hand a secret to a stranger.
+REMOVE_ON_REDIRECT = frozenset({"authorization", "proxy-authorization"})
+
 _TIMEOUT_STATUSES = frozenset({408, 504})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+_POLICY: contextvars.ContextVar[RetryPolicy | None] = contextvars.ContextVar(
+    "statuskit_policy", default=None)
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One try: what came back and what was decided about it."""
+@contextlib.contextmanager
+def using_policy(policy: RetryPolicy) -> Iterator[RetryPolicy]:
+    """Requests sent inside the block, by any statuskit adapter, follow ``policy``
+    instead of their adapter's (one call treated differently by a shared client)."""
+    token = _POLICY.set(policy)
+    try:
+        yield policy
+    finally:
+        _POLICY.reset(token)
+
+
+def scoped_policy() -> RetryPolicy | None:
+    return _POLICY.get()
+
+
+class Failure(enum.Enum):
+    """What a transport error says about the request."""
+
+    PERMANENT = "permanent"  # repeating cannot help: bad scheme, failed certificate
+    NOT_SENT = "not sent"  # the connection failed before the request went out
+    MAYBE_SENT = "maybe sent"  # the server may have received and acted on it
+
+
+class Attempt(NamedTuple):
+    """One try: where it went, what came back and what was decided about it. (A
+    named tuple: one is built per request, and a frozen dataclass costs more.)"""
 
     number: int
     status: int | None
     error: str | None
-    decision: str  # "retry after 1.23 s", "done", or why the client gave up
+    decision: str  # "retry after 1.23 s", "done", "redirect", or why the client gave up
     wait: float | None = None
+    url: str = ""
+    method: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +106,28 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}:{port}"
 
 
+@dataclass(frozen=True, slots=True)
+class TooLong:
+    """The server asked for more patience than the policy gives: raise."""
+
+    retry_after: float
+    reason: str
+
+
+@dataclass
+class Redirects:
+    """How an adapter treats the hops of a redirect it is asked to follow."""
+
+    allow_insecure: bool = False
+    remove_headers: frozenset[str] = REMOVE_ON_REDIRECT
+
+    def __post_init__(self) -> None:
+        self.remove_headers = frozenset(h.lower() for h in self.remove_headers)
+
+
 class Exchange:
-    """The attempts of one request through an adapter."""
+    """The attempts of one request through an adapter, across its redirect hops:
+    the attempt cap, the deadline and the history do not restart on a hop."""
 
     def __init__(self, policy: RetryPolicy, budget: RetryBudget, method: str, url: Any,
                  request_headers: Mapping[str, str], replayable: bool,
@@ -74,69 +136,108 @@ class Exchange:
         self.policy = policy
         self.budget = budget
         self.method = method
-        self._url = url  # str() only when a retry is logged: most exchanges never need it
+        self._url = url  # str() only when needed: most exchanges never need it
         self.request_headers = request_headers
         self.replayable = replayable
         self.on_retry = on_retry
         self.clock = clock
         self.started = clock()
         self.attempts: list[Attempt] = []
+        self.retries = 0
+        self._last_cost = 0.0
+        self.next_url: str | None = None  # the Location of a redirect handed back
 
     @property
     def url(self) -> str:
         return str(self._url)
 
-    @property
-    def number(self) -> int:
-        return len(self.attempts) + 1
+    # -- redirects ---------------------------------------------------------------------
 
-    def after_response(self, status: int, headers: Mapping[str, str],
-                       response: Any) -> Retry | None:
-        """Retry(wait) to go again, None to hand the response back. Raises
-        RetryAfterTooLong when the server asks for more patience than allowed."""
-        number = self.number
+    def continues(self, url: str) -> bool:
+        """Whether a request for ``url`` is the hop of the redirect last handed back."""
+        return self.next_url is not None and _same_target(self.next_url, url)
+
+    def follow(self, url: str, method: str, headers: MutableMapping[str, str],
+               redirects: Redirects) -> str | None:
+        """Take the hop to ``url``; a reason to refuse it, or None. Fields in
+        ``redirects.remove_headers`` are taken off when the origin changes."""
+        previous = self.url
+        self.next_url = None
+        self._url, self.method, self.request_headers = url, method, headers
+        if (not redirects.allow_insecure and urlsplit(previous).scheme == "https"
+                and urlsplit(url).scheme == "http"):
+            return f"redirect from {previous} to {url} would leave https"
+        if origin_of(previous) != origin_of(url):
+            for name in [k for k in headers if k.lower() in redirects.remove_headers]:
+                del headers[name]
+        return None
+
+    # -- outcomes ----------------------------------------------------------------------
+
+    def after_response(self, status: int, headers: Mapping[str, str]) -> Retry | TooLong | None:
+        """Retry(wait) to go again, TooLong to raise, None to hand the response back."""
         if status < 400:
-            # Success or redirect: nothing to decide. A first-try success refills
-            # the origin's budget.
-            if number == 1:
-                self.budget.credit()
-            self.attempts.append(Attempt(number, status, None, "done"))
+            self._done(status, headers)
             return None
         decision = self.policy.decide(
-            method=self.method, attempt=number, elapsed=self.clock() - self.started,
+            method=self.method, attempt=self.retries + 1, elapsed=self.clock() - self.started,
             status=status, headers=headers, request_headers=self.request_headers)
         if isinstance(decision, GiveUp) and decision.retry_after is not None:
-            self._record(number, status, None, decision.reason)
-            raise RetryAfterTooLong(decision.retry_after, response, decision.reason)
-        return self._settle(decision, number, status, None,
-                            after_timeout=status in _TIMEOUT_STATUSES)
+            self._record(status, None, decision.reason)
+            return TooLong(decision.retry_after, decision.reason)
+        return self._settle(decision, status, None, after_timeout=status in _TIMEOUT_STATUSES)
 
-    def after_error(self, error: BaseException, *, sent: bool, timeout: bool) -> Retry | None:
-        number = self.number
+    def after_error(self, error: BaseException, failure: Failure, *,
+                    timeout: bool) -> Retry | None:
+        if failure is Failure.PERMANENT:
+            self._record(None, _describe(error), "repeating cannot help")
+            return None
         decision = self.policy.decide(
-            method=self.method, attempt=number, elapsed=self.clock() - self.started,
-            error=error, sent=sent, request_headers=self.request_headers)
-        return self._settle(decision, number, None, error, after_timeout=timeout)
+            method=self.method, attempt=self.retries + 1, elapsed=self.clock() - self.started,
+            error=error, sent=failure is Failure.MAYBE_SENT,
+            request_headers=self.request_headers)
+        return self._settle(decision, None, error, after_timeout=timeout)
 
-    def _settle(self, decision: Decision, number: int, status: int | None,
+    def mark(self, error: BaseException) -> BaseException:
+        """Put the history on an exception about to reach the caller."""
+        if getattr(error, ATTEMPTS, None) is None:
+            setattr(error, ATTEMPTS, self.attempts)
+            error.add_note("statuskit attempts: " + "; ".join(
+                f"{a.number} {a.method} {a.url} -> {a.status or a.error}: {a.decision}"
+                for a in self.attempts))
+        return error
+
+    def _done(self, status: int, headers: Mapping[str, str]) -> None:
+        location = headers.get("location") if status in _REDIRECTS else None
+        if location is not None:
+            self.next_url = urljoin(self.url, location)
+        else:
+            # A success refills the origin's budget: by the cost of the retry that
+            # earned it, or by the first-try credit.
+            self.budget.credit(self._last_cost or None)
+            self._last_cost = 0.0
+        self._record(status, None, "redirect" if location is not None else "done")
+
+    def _settle(self, decision: Retry | GiveUp, status: int | None,
                 error: BaseException | None, *, after_timeout: bool) -> Retry | None:
-        error_text = f"{type(error).__name__}: {error}" if error is not None else None
+        error_text = _describe(error) if error is not None else None
         if isinstance(decision, GiveUp):
-            done = status is not None and status < 400
-            self._record(number, status, error_text, "done" if done else decision.reason)
+            self._record(status, error_text, decision.reason)
             return None
         if not self.replayable:
-            self._record(number, status, error_text, "the request body cannot be sent again")
+            self._record(status, error_text, "the request body cannot be sent again")
             return None
         if not self.budget.try_spend(after_timeout=after_timeout):
             # Fail fast: a spent budget means the origin is failing for everyone.
-            self._record(number, status, error_text, "retry budget exhausted")
+            self._record(status, error_text, "retry budget exhausted")
             if self.budget.first_refusal():
                 logger.warning("retry budget for %s exhausted: failing fast until "
                                "successes refill it", origin_of(self.url))
             return None
-        self._record(number, status, error_text, f"retry after {decision.after:.2f} s",
-                     decision.after)
+        self._last_cost = self.budget.cost(after_timeout=after_timeout)
+        self.retries += 1
+        number = len(self.attempts) + 1
+        self._record(status, error_text, f"retry after {decision.after:.2f} s", decision.after)
         logger.info("retrying %s %s after %.2f s (attempt %d got %s)", self.method, self.url,
                     decision.after, number, status if status is not None else error_text,
                     extra={"statuskit_attempt": number, "statuskit_wait": decision.after,
@@ -146,14 +247,19 @@ class Exchange:
                                      decision.after, decision.retry_after))
         return decision
 
-    def _record(self, number: int, status: int | None, error: str | None, decision: str,
+    def _record(self, status: int | None, error: str | None, decision: str,
                 wait: float | None = None) -> None:
-        self.attempts.append(Attempt(number, status, error, decision, wait))
+        self.attempts.append(Attempt(len(self.attempts) + 1, status, error, decision, wait,
+                                     self.url, self.method))
 
 
-def check_redirect(url: str, status: int, location: str | None, allow_insecure: bool) -> None:
-    """Refuse a redirect from https to http unless allowed."""
-    if allow_insecure or location is None or status not in (301, 302, 303, 307, 308):
-        return
-    if urlsplit(url).scheme == "https" and urlsplit(urljoin(url, location)).scheme == "http":
-        raise InsecureRedirect(f"{status} from {url} to {location} would leave https")
+def _same_target(a: str, b: str) -> bool:
+    # Libraries normalise a Location differently (quoting, default ports).
+    first, second = urlsplit(a), urlsplit(b)
+    return (origin_of(a) == origin_of(b)
+            and unquote(first.path or "/") == unquote(second.path or "/")
+            and unquote(first.query) == unquote(second.query))
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"

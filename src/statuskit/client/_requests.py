@@ -1,65 +1,214 @@
 """A requests ``HTTPAdapter`` that acts on status codes the way the table says.
 
-``session.mount("https://", RetryAdapter())``. urllib3's own retries are off:
-one policy decides, the same one the httpx transport uses.
+``session.mount("https://", RetryAdapter())`` (and ``"http://"``: a redirect hop
+is checked by the adapter that sends it). urllib3's own retries are off: one
+policy decides, the same one the httpx transport uses.
 """
 
 from __future__ import annotations
 
+import ssl
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import rewind_body
+from urllib3.exceptions import NewConnectionError
 
 from statuskit.client._budget import RetryBudget, budget_for
-from statuskit.client._core import Exchange, RetryEvent, check_redirect, origin_of
-from statuskit.client._policy import RetryPolicy
+from statuskit.client._core import (
+    ATTEMPTS,
+    DRAIN_LIMIT,
+    REMOVE_ON_REDIRECT,
+    Exchange,
+    Failure,
+    Redirects,
+    RetryEvent,
+    TooLong,
+    origin_of,
+    scoped_policy,
+)
+from statuskit.client._errors import InsecureRedirect, RetryAfterTooLong
+from statuskit.client._policy import HARD_MAX_ATTEMPTS, RetryPolicy
 
-__all__ = ["RetryAdapter"]
+__all__ = ["RequestsInsecureRedirect", "RequestsRetryAfterTooLong", "RetryAdapter"]
+
+
+class RequestsRetryAfterTooLong(RetryAfterTooLong, requests.HTTPError):
+    """``RetryAfterTooLong`` that ``except requests.RequestException`` also catches."""
+
+    def __init__(self, retry_after: float, response: requests.Response, reason: str,
+                 attempts: list[Any]) -> None:
+        RetryAfterTooLong.__init__(self, retry_after, response, reason, attempts)
+        self.request = response.request
+
+
+class RequestsInsecureRedirect(InsecureRedirect, requests.RequestException):
+    """``InsecureRedirect`` that ``except requests.RequestException`` also catches."""
+
+    def __init__(self, message: str, request: requests.PreparedRequest, previous: str,
+                 attempts: list[Any]) -> None:
+        InsecureRedirect.__init__(self, message, url=previous, location=request.url or "",
+                                  attempts=attempts)
+        self.request = request
+        self.response = None
+
+
+# requests follows a redirect by sending a copy of the request that shares its
+# ``hooks`` dict, from the same thread, right after the 3xx: that is how a hop
+# is told from a new request. Cleared on every send.
+_LAST_REDIRECT = threading.local()
+
+
+def _failure(error: requests.RequestException) -> Failure:
+    if not isinstance(error, requests.ConnectionError | requests.Timeout) \
+            or _certificate_failed(error):
+        return Failure.PERMANENT  # a bad URL, scheme or header; a failed certificate
+    if isinstance(error, requests.ConnectTimeout):
+        return Failure.NOT_SENT
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    if isinstance(reason, NewConnectionError):
+        return Failure.NOT_SENT  # refused or unreachable: nothing went out
+    return Failure.MAYBE_SENT
+
+
+def _certificate_failed(error: BaseException) -> bool:
+    if not isinstance(error, requests.exceptions.SSLError):
+        return False
+    seen: Any = error.args[0] if error.args else None
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+    return False
+
+
+def _rewinder(request: requests.PreparedRequest) -> Callable[[], None] | None:
+    body = request.body
+    if body is None or isinstance(body, bytes | str):
+        return _nothing
+    seekable = getattr(body, "seekable", None)
+    if seekable is not None and seekable() and request._body_position is not None:
+        # requests noted where the body started; rewind_body seeks back there.
+        return lambda: rewind_body(request)
+    return None
+
+
+def _nothing() -> None:
+    return None
+
+
+def _policy_of(policy: RetryPolicy | None, max_retries: int | None) -> RetryPolicy:
+    if max_retries is None:
+        return policy or RetryPolicy()
+    if not isinstance(max_retries, int) or not 0 <= max_retries < HARD_MAX_ATTEMPTS:
+        raise ValueError(f"max_retries is a number of retries from 0 to {HARD_MAX_ATTEMPTS - 1}; "
+                         "for more, pass policy=RetryPolicy(...)")
+    if policy is not None and policy.max_attempts != max_retries + 1:
+        raise ValueError("max_retries disagrees with policy.max_attempts; give one of them")
+    return policy or RetryPolicy(max_attempts=max_retries + 1)
 
 
 class RetryAdapter(HTTPAdapter):
-    """Each response carries its history as ``response.statuskit_attempts``."""
+    """Each response carries its history as ``response.statuskit_attempts``.
+
+    ``max_retries`` (as urllib3 counts them: retries after the first try) sets the
+    policy's attempts; everything else is the policy's."""
 
     def __init__(self, policy: RetryPolicy | None = None, *, budget: RetryBudget | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  on_retry: Callable[[RetryEvent], None] | None = None,
-                 allow_insecure_redirects: bool = False, **kwargs: Any) -> None:
+                 allow_insecure_redirects: bool = False,
+                 remove_headers_on_redirect: Collection[str] = REMOVE_ON_REDIRECT,
+                 max_retries: int | None = None, **kwargs: Any) -> None:
         super().__init__(max_retries=0, **kwargs)
-        self.policy = policy or RetryPolicy()
+        self.policy = _policy_of(policy, max_retries)
         self.budget = budget
         self.sleep = sleep
         self.on_retry = on_retry
-        self.allow_insecure_redirects = allow_insecure_redirects
+        self.redirects = Redirects(allow_insecure_redirects, frozenset(remove_headers_on_redirect))
 
     def send(self, request: requests.PreparedRequest, *args: Any,
              **kwargs: Any) -> requests.Response:
-        method = request.method or "GET"
-        url = request.url or ""
-        replayable = request.body is None or isinstance(request.body, bytes | str)
-        headers: Mapping[str, str] = request.headers
-        budget = self.budget or budget_for(origin_of(url))
-        exchange = Exchange(self.policy, budget, method, url, headers, replayable,
-                            self.on_retry)
+        exchange, rewind = self._start(request)
         while True:
             try:
                 response = super().send(request, *args, **kwargs)
-            except requests.ConnectionError as error:
-                sent = not isinstance(error, requests.ConnectTimeout) and \
-                    "NewConnectionError" not in repr(error)
-                retry = exchange.after_error(error, sent=sent,
+            except requests.RequestException as error:
+                retry = exchange.after_error(error, _failure(error),
                                              timeout=isinstance(error, requests.Timeout))
                 if retry is None:
+                    exchange.mark(error)
                     raise
-                self.sleep(retry.after)
+                self._again(retry.after, rewind)
                 continue
-            check_redirect(url, response.status_code, response.headers.get("location"),
-                           self.allow_insecure_redirects)
-            step = exchange.after_response(response.status_code, response.headers, response)
+            step = exchange.after_response(response.status_code, response.headers)
             if step is None:
-                response.statuskit_attempts = exchange.attempts  # type: ignore[attr-defined]
+                setattr(response, ATTEMPTS, exchange.attempts)
+                if exchange.next_url is not None:
+                    _LAST_REDIRECT.chain = (request.hooks, exchange)
                 return response
+            if isinstance(step, TooLong):
+                raise self._too_long(exchange, response, step)
+            _drain(response)
+            self._again(step.after, rewind)
+
+    def _start(self, request: requests.PreparedRequest,
+               ) -> tuple[Exchange, Callable[[], None] | None]:
+        chain = getattr(_LAST_REDIRECT, "chain", None)
+        _LAST_REDIRECT.chain = None
+        url, method = request.url or "", request.method or "GET"
+        rewind = _rewinder(request)
+        if chain is not None and chain[0] is request.hooks and chain[1].continues(url):
+            exchange: Exchange = chain[1]
+            previous = exchange.url
+            refusal = exchange.follow(url, method, request.headers, self.redirects)
+            exchange.replayable = rewind is not None
+            if refusal is not None:
+                raise exchange.mark(RequestsInsecureRedirect(refusal, request, previous,
+                                                             exchange.attempts))
+            return exchange, rewind
+        headers: Mapping[str, str] = request.headers
+        policy = scoped_policy() or self.policy
+        budget = self.budget or budget_for(origin_of(url))
+        return Exchange(policy, budget, method, url, headers, rewind is not None,
+                        self.on_retry), rewind
+
+    def _again(self, seconds: float, rewind: Callable[[], None] | None) -> None:
+        self.sleep(seconds)
+        if rewind is not None:
+            rewind()
+
+    @staticmethod
+    def _too_long(exchange: Exchange, response: requests.Response,
+                  step: TooLong) -> RequestsRetryAfterTooLong:
+        try:
+            response.content  # noqa: B018 - read: kept for the caller, connection freed
+        except requests.RequestException:
+            pass
+        finally:
             response.close()
-            self.sleep(step.after)
+        setattr(response, ATTEMPTS, exchange.attempts)
+        error = RequestsRetryAfterTooLong(step.retry_after, response, step.reason,
+                                          exchange.attempts)
+        exchange.mark(error)
+        return error
+
+
+def _drain(response: requests.Response) -> None:
+    """Read a retried response so its connection goes back to the pool (closing
+    it would cost a new connection per retry); drop it when large or broken."""
+    raw = response.raw
+    try:
+        data = raw.read(DRAIN_LIMIT + 1, decode_content=False)
+        if len(data) <= DRAIN_LIMIT:
+            raw.drain_conn()
+            return
+    except Exception:  # a broken body does not change the status's answer
+        pass
+    response.close()

@@ -60,7 +60,7 @@ class PreconditionFailed(ClientError):
     status = 412
 
 
-class RequestEntityTooLarge(ClientError):
+class RequestEntityTooLarge(ClientError, Retryable):
     status = 413
 
 
@@ -84,7 +84,7 @@ class ImATeapot(ClientError):
     status = 418
 
 
-class MisdirectedRequest(ClientError, Retryable):
+class MisdirectedRequest(ClientError):
     status = 421
 
 
@@ -92,7 +92,7 @@ class UnprocessableEntity(ClientError):
     status = 422
 
 
-class Locked(ClientError, Retryable):
+class Locked(ClientError):
     status = 423
 
 
@@ -100,7 +100,7 @@ class FailedDependency(ClientError):
     status = 424
 
 
-class TooEarly(ClientError, Retryable):
+class TooEarly(ClientError):
     status = 425
 
 
@@ -124,7 +124,7 @@ class UnavailableForLegalReasons(ClientError):
     status = 451
 
 
-class InternalServerError(ServerError, Retryable):
+class InternalServerError(ServerError):
     status = 500
 
 
@@ -152,7 +152,7 @@ class VariantAlsoNegotiates(ServerError):
     status = 506
 
 
-class InsufficientStorage(ServerError, Retryable):
+class InsufficientStorage(ServerError):
     status = 507
 
 

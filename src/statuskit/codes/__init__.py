@@ -21,6 +21,7 @@ __all__ = [
     "Code",
     "Disagreement",
     "Guidance",
+    "RetryRule",
     "Standing",
     "Status",
     "UnknownCode",
@@ -34,6 +35,8 @@ __all__ = [
     "is_server_error",
     "is_success",
     "lookup",
+    "retry_rule",
+    "retryable_codes",
     "seed_codes",
 ]
 
@@ -47,6 +50,16 @@ class Guidance(enum.StrEnum):
     AFTER_CHANGE = "after-change"  # repeat only a modified request
     LATER = "later"  # the same request may succeed later
     AFTER_RETRY_AFTER = "after-retry-after"  # repeat once Retry-After has passed
+
+
+class RetryRule(enum.StrEnum):
+    """Whether a client repeats a request by itself after this code: the one
+    definition every layer reads (``is_retryable``, the client's policy and its
+    ``Retryable`` errors)."""
+
+    YES = "yes"  # after backoff, or after Retry-After when one is given
+    IF_RETRY_AFTER = "if-retry-after"  # only when the response carries Retry-After
+    NO = "no"  # never by itself; a client's policy may still list it
 
 
 class Standing(enum.StrEnum):
@@ -77,6 +90,7 @@ class Code:
     meaning: str
     guidance: Guidance
     seed_guidance: Guidance | None
+    retry: RetryRule
     requires: tuple[str, ...]
     recommends: tuple[str, ...]
     body_allowed: bool
@@ -99,7 +113,8 @@ class Code:
 
     @property
     def retryable(self) -> bool:
-        return self.guidance in (Guidance.LATER, Guidance.AFTER_RETRY_AFTER)
+        """Whether a client may repeat it by itself, at least with Retry-After."""
+        return self.retry is not RetryRule.NO
 
 
 class UnknownCode(LookupError):
@@ -132,6 +147,7 @@ def _load() -> tuple[dict[int, Code], dict[str, Code], dict[int, str]]:
             meaning=entry["meaning"],
             guidance=Guidance(entry["guidance"]),
             seed_guidance=Guidance(seed_guidance) if seed_guidance else None,
+            retry=RetryRule(entry.get("retry", "no")),
             requires=tuple(entry.get("requires", ())),
             recommends=tuple(entry.get("recommends", ())),
             body_allowed=entry["body"],
@@ -224,9 +240,22 @@ def allows_body(code: int) -> bool:
     return not (is_informational(code) or code in (204, 304))
 
 
-def is_retryable(code: int) -> bool:
-    """Whether the same request may be repeated unchanged, now or later."""
-    record = _tables()[0].get(code)
-    if record is not None:
-        return record.retryable
-    return code in (408, 429, 502, 503, 504)
+def retry_rule(code: int) -> RetryRule:
+    """The catalogue's rule for ``code``; an unregistered code follows the x00 of
+    its class (RFC 9110 §15: "a client MUST treat an unrecognized status code as
+    being equivalent to the x00 status code of that class")."""
+    by_code = _tables()[0]
+    record = by_code.get(code) or by_code.get(code // 100 * 100)
+    return record.retry if record is not None else RetryRule.NO
+
+
+def is_retryable(code: int, *, retry_after: bool = False) -> bool:
+    """Whether the same request may be repeated unchanged by a client on its own;
+    ``retry_after``: the response carried a valid Retry-After."""
+    rule = retry_rule(code)
+    return rule is RetryRule.YES or (rule is RetryRule.IF_RETRY_AFTER and retry_after)
+
+
+def retryable_codes() -> frozenset[int]:
+    """Every code a client may repeat by itself (some only with Retry-After)."""
+    return frozenset(c.code for c in all_codes() if c.retryable)

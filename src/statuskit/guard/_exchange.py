@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, NamedTuple
 
 from statuskit.guard._answers import send_problem
 from statuskit.types import Message, Receive, Send
@@ -34,21 +34,51 @@ class ResponseFramingError(RuntimeError):
     """The app's content disagrees with the Content-Length it declared."""
 
 
+class BodyPace(NamedTuple):
+    """How slowly a request body may arrive before 408 (RFC 9110 §15.5.9).
+
+    ``stall``: seconds one read may wait; ``deadline``: seconds of waiting the whole
+    content may take; ``min_rate``: bytes/s it must average once ``grace`` seconds
+    have passed, i.e. after ``n`` bytes the client has had ``grace + n / min_rate``
+    seconds. Only time the app spends waiting on the client counts: an app that
+    reads slowly does not make its client slow. Any of the three may be None.
+    """
+
+    stall: float | None
+    deadline: float | None
+    min_rate: float | None
+    grace: float
+
+    def time_left(self, waited: float, received: int) -> float | None:
+        left: float | None = self.stall
+        if self.deadline is not None:
+            left = _earliest(left, self.deadline - waited)
+        if self.min_rate:
+            left = _earliest(left, self.grace + received / self.min_rate - waited)
+        return left
+
+
+def _earliest(a: float | None, b: float) -> float:
+    return b if a is None or b < a else a
+
+
 class Exchange:
     __slots__ = (
         "_receive",
         "_send",
         "answered",
+        "body_done",
         "body_limit",
         "body_retry_after",
-        "body_timeout",
         "check_length",
         "declared_length",
         "head",
+        "pace",
         "received",
         "sent_length",
         "started",
         "strip_body",
+        "waited",
     )
 
     def __init__(self, send: Send, head: bool, check_length: bool = True) -> None:
@@ -66,15 +96,17 @@ class Exchange:
         receive: Receive,
         body_limit: int | None,
         body_retry_after: float | None,
-        body_timeout: float | None,
+        pace: BodyPace,
     ) -> None:
-        """Stand between the app and a request body: count it and time its stalls.
+        """Stand between the app and a request body: count it and time it.
         Only requests that have a body pay for this."""
         self._receive = receive
         self.body_limit = body_limit
         self.body_retry_after = body_retry_after
-        self.body_timeout = body_timeout
+        self.pace = pace
         self.received = 0
+        self.waited = 0.0
+        self.body_done = False
 
     # -- the guard's own answer -------------------------------------------------
 
@@ -105,18 +137,27 @@ class Exchange:
     async def receive(self) -> Message:
         if self.answered:
             return _DISCONNECT
-        if self.body_timeout is None:
+        if self.body_done:
+            # The content is all in; what is left to hear (a disconnect) is on no clock.
+            return await self._receive()
+        left = self.pace.time_left(self.waited, self.received)
+        if left is None:
             message = await self._receive()
         else:
+            loop = asyncio.get_running_loop()
+            began = loop.time()
             try:
-                async with asyncio.timeout(self.body_timeout):
+                async with asyncio.timeout(left):
                     message = await self._receive()
             except TimeoutError:
                 return await self._body_stalled()
-        if self.body_limit is not None and message["type"] == "http.request":
+            finally:
+                self.waited += loop.time() - began
+        if message["type"] == "http.request":
             # Counted as it streams; nothing is held back (RFC 9110 §15.5.14).
             self.received += len(message.get("body", b""))
-            if self.received > self.body_limit:
+            self.body_done = not message.get("more_body", False)
+            if self.body_limit is not None and self.received > self.body_limit:
                 return await self._body_too_large()
         return message
 
@@ -169,7 +210,9 @@ class Exchange:
             if self.check_length:
                 for name, value in message.get("headers", ()):
                     if len(name) == 14 and name.lower() == b"content-length":
-                        if not value.isdigit():
+                        # RFC 5234 DIGIT: ASCII only (bytes.isdigit() knows no other
+                        # script); a numeral too long for int() is no true length.
+                        if not value.isdigit() or len(value) > 18:
                             return self._length_not_a_number()
                         self.declared_length = int(value)
                         break

@@ -2,7 +2,10 @@
 
 Checks run in RFC 9110 order and all of them before the app's first
 ``receive()``, so a server never sends ``100 Continue`` for a request that is
-about to be refused (RFC 9110 §10.1.1).
+about to be refused (RFC 9110 §10.1.1). Each question is one method: the head
+(``_read_head``: 505, 501, 414, then ``_read_content_terms``: 400, 417, 411, 413),
+the load (``_check_load``: 503, 429, 503), then the run (``_serve``: 504, 408,
+413, 500). A WebSocket handshake meets the same questions (``_websocket``).
 """
 
 from __future__ import annotations
@@ -10,14 +13,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import secrets
 from collections.abc import Callable, Collection, Iterable
 from typing import Any, NamedTuple
 
-from statuskit.defaults import BODY_TIMEOUT, MAX_BODY_SIZE, MAX_TARGET_LENGTH
+from statuskit.defaults import (
+    BODY_DEADLINE,
+    BODY_RATE_GRACE,
+    BODY_TIMEOUT,
+    MAX_BODY_SIZE,
+    MAX_TARGET_LENGTH,
+    MAX_WEBSOCKET_MESSAGE_SIZE,
+    MAX_WEBSOCKETS,
+    MIN_BODY_RATE,
+)
 from statuskit.guard._answers import send_problem
-from statuskit.guard._exchange import Exchange
+from statuskit.guard._exchange import BodyPace, Exchange
+from statuskit.guard._fields import (
+    NO_FIELDS,
+    Malformed,
+    RequestFields,
+    only_100_continue,
+    read_fields,
+    seconds,
+)
+from statuskit.guard._websocket import WebSocketSession, refuse_handshake
 from statuskit.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["Guard", "Quota"]
@@ -42,18 +62,30 @@ class Quota(NamedTuple):
     retry_after: float | None = None
 
 
-class _RequestHeaders(NamedTuple):
-    content_length: int | None
-    chunked: bool
-    expect: bytes | None
-    request_timeout: bytes | None
+class Refusal(Exception):
+    """A check's verdict that the guard answers in the app's place.
+
+    Raised, so the common path (every check passes) pays for no verdict object."""
+
+    def __init__(
+        self, status: int, detail: str | None = None, *,
+        retry_after: float | None = None, close: bool = False,
+    ) -> None:
+        super().__init__(status, detail)
+        self.status = status
+        self.detail = detail
+        self.retry_after = retry_after
+        self.close = close
 
 
-_NO_FIELDS = _RequestHeaders(None, False, None, None)
+class _Terms(NamedTuple):
+    """What the run needs from a head that passed."""
 
-
-class _Malformed(ValueError):
-    pass
+    fields: RequestFields
+    body_limit: int | None
+    body_retry_after: float | None
+    client_timeout: float | None
+    has_body: bool  # RFC 9112 §6.3: else the app gets the server's own receive
 
 
 def _default_key(scope: Scope) -> str:
@@ -92,8 +124,19 @@ class Guard:
     ``max_client_timeout`` (300 s)
         504 only when the client asked for a timeout (seconds) and the app had not
         started its response in time; the app is then cancelled. None disables a source.
-    ``body_timeout`` (30 s; None: no limit)
-        408 with ``Connection: close`` when a request body the app awaits stalls this long.
+    ``body_timeout`` (30 s), ``body_deadline`` (120 s), ``min_body_rate`` (500 bytes/s),
+    ``body_rate_grace`` (10 s); None switches one off
+        408 with ``Connection: close`` when the request body the app awaits stalls for
+        ``body_timeout``, takes more than ``body_deadline`` of waiting in all, or falls
+        under ``min_body_rate`` on average: after n bytes the client has had
+        ``body_rate_grace + n / min_body_rate`` seconds. The app then receives
+        ``http.disconnect``, and its ``max_concurrency`` slot is free once it returns.
+    ``max_websockets`` (1000), ``max_websocket_message_size`` (1 MiB); None: no limit
+        A WebSocket handshake is a GET and meets the same checks (414, 417, 413, 503,
+        429, ``max_concurrency``); past ``max_websockets`` open connections it gets 503
+        with Retry-After (``busy_retry_after``). Refusals are HTTP responses where the
+        server offers ``websocket.http.response``, else close code 1013 (temporary) or
+        a close before accepting. A message past the size closes the socket with 1009.
     ``check_content_length`` (True)
         Keep the app's Content-Length true: content that disagrees with it aborts the
         connection instead of desynchronising it (RFC 9112 §6.3). uvicorn's protocols
@@ -121,6 +164,11 @@ class Guard:
         timeout_header: str | None = "request-timeout",
         max_client_timeout: float = 300.0,
         body_timeout: float | None = BODY_TIMEOUT,
+        body_deadline: float | None = BODY_DEADLINE,
+        min_body_rate: float | None = MIN_BODY_RATE,
+        body_rate_grace: float = BODY_RATE_GRACE,
+        max_websockets: int | None = MAX_WEBSOCKETS,
+        max_websocket_message_size: int | None = MAX_WEBSOCKET_MESSAGE_SIZE,
         check_content_length: bool = True,
     ) -> None:
         from statuskit.http.methods import REGISTERED_METHODS
@@ -152,128 +200,166 @@ class Guard:
         self._timeout_param = (timeout_param.encode("ascii") + b"=") if timeout_param else None
         self._timeout_header = timeout_header.lower().encode("ascii") if timeout_header else None
         self.max_client_timeout = max_client_timeout
-        self.body_timeout = body_timeout
+        self.body_pace = BodyPace(body_timeout, body_deadline, min_body_rate, body_rate_grace)
+        self.max_websockets = max_websockets
+        self.max_websocket_message_size = max_websocket_message_size
         self.check_content_length = check_content_length
         self.in_flight = 0
+        self.open_websockets = 0
         interesting = {b"content-length", b"transfer-encoding", b"expect"}
         if self._timeout_header is not None:
             interesting.add(self._timeout_header)
         self._interesting = frozenset(interesting)
 
+    @property
+    def max_body_size(self) -> int | None:
+        return self._plain_terms.body_limit
+
+    @max_body_size.setter
+    def max_body_size(self, limit: int | None) -> None:
+        # The terms of a request with no body framing and no timeout, built once.
+        self._plain_terms = _Terms(NO_FIELDS, limit, None, None, False)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            # Lifespan and WebSocket scopes pass through untouched.
-            await self.app(scope, receive, send)
+            await self._not_http(scope, receive, send)
             return
         method: str = scope["method"]
-        head = method == "HEAD"
+        try:
+            terms = self._read_head(scope, method)
+            if self.maintenance or self.rate_limit is not None \
+                    or self.max_concurrency is not None:
+                await self._check_load(scope)
+        except Refusal as refusal:
+            await send_problem(send, refusal.status, head=method == "HEAD", detail=refusal.detail,
+                               retry_after=refusal.retry_after, close=refusal.close)
+            return
+        await self._serve(scope, receive, send, method, terms)
 
+    # -- the head: RFC 9110 order, before the app's first receive() ---------------
+
+    def _read_head(self, scope: Scope, method: str) -> _Terms:
         # RFC 9110 §15.6.6: a major version this server does not speak.
         version: str = scope.get("http_version", "1.1")
         if version not in SPOKEN_VERSIONS and not _later_minor_of_http1(version):
-            await send_problem(send, 505, head=head)
-            return
+            raise Refusal(505)
         # RFC 9110 §9.1: an unrecognised method is 501; a malformed one is 400.
         if method not in self.methods:
-            await self._unknown_method(method, send, head)
-            return
-        # RFC 9110 §15.5.15: a target longer than this server is willing to interpret.
+            raise _unknown_method(method)
+        # RFC 9110 §15.5.15: a target longer than this server is willing to interpret;
+        # the target as sent is the path and, when there is one, "?" and the query.
         raw_path = scope.get("raw_path")
         query: bytes = scope["query_string"]
         target = len(raw_path) if raw_path is not None else len(scope["path"].encode("utf-8"))
-        if query:
-            target += len(query) + 1  # the "?" and the query, as sent
-        if target > self.max_target_length:
-            await send_problem(send, 414, head=head)
-            return
+        if (target + len(query) + 1 if query else target) > self.max_target_length:
+            raise Refusal(414)
+        return self._read_content_terms(scope, method, version)
 
-        fields = _NO_FIELDS
+    def _read_content_terms(self, scope: Scope, method: str, version: str) -> _Terms:
+        fields = NO_FIELDS
         interesting = self._interesting
         for name, _ in scope["headers"]:
             if name in interesting:
                 # Body framing, an expectation or a Request-Timeout: read them properly.
                 try:
-                    fields = self._request_headers(scope)
-                except _Malformed as exc:
-                    await send_problem(send, 400, head=head, detail=str(exc))
-                    return
+                    fields = read_fields(scope["headers"], self._timeout_header)
+                except Malformed as exc:
+                    raise Refusal(400, str(exc)) from None
                 break
-
-        if fields is _NO_FIELDS:
-            # The common case: no body framing, no expectation, no Request-Timeout.
+        param = self._timeout_param
+        if fields is NO_FIELDS and (param is None or param not in scope["query_string"]) \
+                and version[0] == "1":
+            # The common case: no body (RFC 9112 §6.3), no expectation, no client timeout.
             if self._any_length_rule and self._requires_length(method, scope):
-                await send_problem(send, 411, head=head)  # RFC 9110 §15.5.12
-                return
-            body_limit: int | None = self.max_body_size
-            body_retry_after: float | None = None
-        else:
-            # RFC 9110 §10.1.1: any expectation other than 100-continue is 417, and
-            # Expect is ignored altogether in an HTTP/1.0 request.
-            if fields.expect is not None and version != "1.0" \
-                    and not _only_100_continue(fields.expect):
-                await send_problem(send, 417, head=head)
-                return
-            # RFC 9110 §15.5.12: 411 where this service requires the length up front.
-            if fields.content_length is None and not fields.chunked \
-                    and self._any_length_rule and self._requires_length(method, scope):
-                await send_problem(send, 411, head=head)
-                return
-            body_limit, body_retry_after = self._body_limit(scope, fields)
-            # RFC 9110 §15.5.14: refused from the declared length, before any 100 Continue.
-            if body_limit is not None and fields.content_length is not None \
-                    and fields.content_length > body_limit:
-                await send_problem(send, 413, head=head, retry_after=body_retry_after, close=True)
-                return
+                raise Refusal(411)  # RFC 9110 §15.5.12
+            return self._plain_terms
+        return self._content_terms(scope, method, version, fields)
 
+    def _content_terms(
+        self, scope: Scope, method: str, version: str, fields: RequestFields
+    ) -> _Terms:
+        # RFC 9110 §10.1.1: any expectation other than 100-continue is 417, and
+        # Expect is ignored altogether in an HTTP/1.0 request.
+        if fields.expect is not None and version != "1.0" and not only_100_continue(fields.expect):
+            raise Refusal(417)
+        # RFC 9110 §15.5.12: 411 where this service requires the length up front.
+        if fields.content_length is None and not fields.chunked \
+                and self._any_length_rule and self._requires_length(method, scope):
+            raise Refusal(411)
+        body_limit, body_retry_after = self._body_limit(scope, fields)
+        # RFC 9110 §15.5.14: refused from the declared length, before any 100 Continue;
+        # the connection closes since the body will not be read.
+        if body_limit is not None and fields.content_length is not None \
+                and fields.content_length > body_limit:
+            raise Refusal(413, retry_after=body_retry_after, close=True)
+        try:
+            client_timeout = self._client_timeout(scope, fields)
+        except Malformed as exc:
+            raise Refusal(400, str(exc)) from None
+        return _Terms(fields, body_limit, body_retry_after, client_timeout,
+                      _has_body(fields, version))
+
+    def _requires_length(self, method: str, scope: Scope) -> bool:
+        if method in self._length_methods:
+            return True
+        predicate = self._length_predicate
+        return predicate is not None and predicate(method, scope["path"])
+
+    def _body_limit(
+        self, scope: Scope, fields: RequestFields
+    ) -> tuple[int | None, float | None]:
+        limit = self.max_body_size
+        if self.quota is None or (fields.content_length is None and not fields.chunked):
+            return limit, None
+        granted = self.quota(scope)
+        if granted is None:
+            return limit, None
+        if limit is None or granted.limit < limit:
+            return granted.limit, granted.retry_after
+        return limit, None
+
+    def _client_timeout(self, scope: Scope, fields: RequestFields) -> float | None:
+        timeout: float | None = None
+        if fields.request_timeout is not None:
+            timeout = seconds(fields.request_timeout, "Request-Timeout")
+        param = self._timeout_param
+        query: bytes = scope["query_string"]
+        if param is not None and param in query:
+            for pair in query.split(b"&"):
+                if pair.startswith(param):
+                    value = seconds(pair[len(param):], param[:-1].decode())
+                    timeout = value if timeout is None else min(timeout, value)
+        if timeout is None:
+            return None
+        return min(timeout, self.max_client_timeout)
+
+    # -- the load: may this server take one more? ---------------------------------
+
+    async def _check_load(self, scope: Scope) -> None:
         # RFC 9110 §15.6.4: a maintenance window, always with Retry-After.
         if self.maintenance:
-            await send_problem(send, 503, head=head, retry_after=self.maintenance_retry_after)
-            return
+            raise Refusal(503, retry_after=self.maintenance_retry_after)
         # RFC 6585 §4: too many requests from this key; Retry-After from the window reset.
         if self.rate_limit is not None:
             wait = await self.rate_limit.retry_after(self.rate_limit_key(scope))
             if wait is not None:
-                await send_problem(send, 429, head=head, retry_after=wait)
-                return
+                raise Refusal(429, retry_after=wait)
         # RFC 9110 §15.6.4: load shedding once max_concurrency requests are in flight.
         if self.max_concurrency is not None and self.in_flight >= self.max_concurrency:
-            await send_problem(send, 503, head=head, retry_after=self.busy_retry_after)
-            return
+            raise Refusal(503, retry_after=self.busy_retry_after)
 
-        client_timeout = None
-        timeout_param = self._timeout_param
-        if (timeout_param is not None and timeout_param in query) \
-                or fields.request_timeout is not None:
-            try:
-                client_timeout = self._client_timeout(scope, fields)
-            except _Malformed as exc:
-                await send_problem(send, 400, head=head, detail=str(exc))
-                return
+    # -- the run ----------------------------------------------------------------------
 
-        exchange = Exchange(send, head, self.check_content_length)
-        # No body to stall on (RFC 9112 §6.3): hand the app the server's receive. HTTP/2
-        # and HTTP/3 frame a body without Content-Length, so there only a declared 0 is.
-        if fields is _NO_FIELDS:
-            wrap_receive = version[0] != "1"
-        else:
-            wrap_receive = fields.chunked or bool(fields.content_length) or (
-                fields.content_length is None and version[0] != "1"
-            )
-        if wrap_receive:
-            exchange.watch_body(
-                receive,
-                # A declared length is enforced by the server's framing; only a body whose
-                # length is not declared needs counting as it streams.
-                body_limit if fields.content_length is None else None,
-                body_retry_after,
-                self.body_timeout,
-            )
-        app_receive = exchange.receive if wrap_receive else receive
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, method: str, terms: _Terms
+    ) -> None:
+        exchange = Exchange(send, method == "HEAD", self.check_content_length)
+        app_receive = self._watch_body(receive, exchange, terms) if terms.has_body else receive
         counted = self.max_concurrency is not None  # in_flight matters only for shedding
         if counted:
             self.in_flight += 1
         try:
-            if client_timeout is None:
+            if terms.client_timeout is None:
                 try:
                     await self.app(scope, app_receive, exchange.send)
                 except Exception as exc:
@@ -282,12 +368,18 @@ class Guard:
                 if not exchange.started:
                     await self._no_response(scope, exchange)
             else:
-                await self._run_with_deadline(scope, app_receive, exchange, client_timeout)
+                await self._run_with_deadline(scope, app_receive, exchange, terms.client_timeout)
         finally:
             if counted:
                 self.in_flight -= 1
 
-    # -- running the app ------------------------------------------------------------
+    def _watch_body(self, receive: Receive, exchange: Exchange, terms: _Terms) -> Receive:
+        """The exchange's receive, which enforces 413 and 408 on the body."""
+        # A declared length is enforced by the server's framing; only a body whose
+        # length is not declared needs counting as it streams.
+        body_limit = terms.body_limit if terms.fields.content_length is None else None
+        exchange.watch_body(receive, body_limit, terms.body_retry_after, self.body_pace)
+        return exchange.receive
 
     async def _run(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
         try:
@@ -345,103 +437,69 @@ class Guard:
         exchange.answered = False
         await exchange.answer(504)
 
-    # -- the questions, one each ----------------------------------------------------
+    # -- WebSocket: the handshake is a request like any other ------------------------
 
-    async def _unknown_method(self, method: str, send: Send, head: bool) -> None:
-        from statuskit.http import is_token
-
-        if is_token(method):
-            await send_problem(send, 501, head=head)
+    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
         else:
-            # RFC 9110 §9.1: a method is a token; anything else is a malformed request.
-            await send_problem(send, 400, head=head, detail="The request method is not a token.")
+            await self.app(scope, receive, send)  # lifespan passes through
 
-    def _request_headers(self, scope: Scope) -> _RequestHeaders:
-        headers: list[tuple[bytes, bytes]] = scope["headers"]
-        fields = dict(headers)
-        content_length = None
-        raw_length = fields.get(b"content-length")
-        if raw_length is not None:
-            content_length = _content_length(headers)
-        chunked = False
-        coding = fields.get(b"transfer-encoding")
-        if coding is not None:
-            chunked = coding.rsplit(b",", 1)[-1].strip().lower() == b"chunked"
-        expect = fields.get(b"expect")
-        if expect is not None:
-            expect = b",".join(v for n, v in headers if n == b"expect")
-        request_timeout = (
-            fields.get(self._timeout_header) if self._timeout_header is not None else None
-        )
-        return _RequestHeaders(content_length, chunked, expect, request_timeout)
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            # RFC 6455 §4.1: the handshake is a GET, so it meets the GET's questions.
+            self._read_head(scope, "GET")
+            if scope.get("http_version") == "1.0":
+                raise Refusal(400, "A WebSocket handshake needs HTTP/1.1 or later "
+                                   "(RFC 6455 §4.1).")
+            await self._check_load(scope)
+            self._check_websockets()
+        except Refusal as refusal:
+            await refuse_handshake(scope, receive, send, refusal.status,
+                                   detail=refusal.detail, retry_after=refusal.retry_after)
+            return
+        limit = self.max_websocket_message_size
+        if limit is not None:
+            session = WebSocketSession(receive, send, limit)
+            receive, send = session.receive, session.send
+        self.open_websockets += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.open_websockets -= 1
 
-    def _requires_length(self, method: str, scope: Scope) -> bool:
-        if method in self._length_methods:
-            return True
-        predicate = self._length_predicate
-        return predicate is not None and predicate(method, scope["path"])
+    def _check_websockets(self) -> None:
+        # RFC 9110 §15.6.4: an open WebSocket holds memory for as long as it lives, so
+        # their number is capped apart from max_concurrency (which long-lived sockets
+        # would otherwise exhaust); past the cap, 503 with Retry-After.
+        if self.max_websockets is not None and self.open_websockets >= self.max_websockets:
+            raise Refusal(503, "This server has as many WebSocket connections open as it "
+                               "serves; try again later.", retry_after=self.busy_retry_after)
 
-    def _body_limit(
-        self, scope: Scope, fields: _RequestHeaders
-    ) -> tuple[int | None, float | None]:
-        limit = self.max_body_size
-        if self.quota is None or (fields.content_length is None and not fields.chunked):
-            return limit, None
-        granted = self.quota(scope)
-        if granted is None:
-            return limit, None
-        if limit is None or granted.limit < limit:
-            return granted.limit, granted.retry_after
-        return limit, None
 
-    def _client_timeout(self, scope: Scope, fields: _RequestHeaders) -> float | None:
-        timeout: float | None = None
-        if fields.request_timeout is not None:
-            timeout = _seconds(fields.request_timeout, "Request-Timeout")
-        param = self._timeout_param
-        query: bytes = scope["query_string"]
-        if param is not None and param in query:
-            for pair in query.split(b"&"):
-                if pair.startswith(param):
-                    value = _seconds(pair[len(param):], param[:-1].decode())
-                    timeout = value if timeout is None else min(timeout, value)
-        if timeout is None:
-            return None
-        return min(timeout, self.max_client_timeout)
+def _unknown_method(method: str) -> Refusal:
+    from statuskit.http import is_token
+
+    # RFC 9110 §9.1: a method is a token; anything else is a malformed request.
+    if is_token(method):
+        return Refusal(501)
+    return Refusal(400, "The request method is not a token.")
+
+
+def _has_body(fields: RequestFields, version: str) -> bool:
+    # RFC 9112 §6.3: an HTTP/1 request has a body only when framed by chunked or a
+    # non-zero Content-Length. HTTP/2 and HTTP/3 frame a body without either, so
+    # there only a declared 0 says there is none.
+    if fields.chunked or fields.content_length:
+        return True
+    return fields.content_length is None and version[0] != "1"
 
 
 def _later_minor_of_http1(version: str) -> bool:
     # RFC 9110 §6.2: a higher minor version of a major version we implement is
-    # processed as the highest minor version we know (HTTP/1.2 as HTTP/1.1).
-    return len(version) == 3 and version[:2] == "1." and version[2].isdigit()
+    # processed as the highest minor version we know (HTTP/1.2 as HTTP/1.1). The
+    # minor is one DIGIT, ASCII only (RFC 5234 §B.1), never "١" or "²".
+    return len(version) == 3 and version[:2] == "1." and version[2] in _ASCII_DIGITS
 
 
-def _content_length(headers: list[tuple[bytes, bytes]]) -> int:
-    # RFC 9110 §8.6: 1*DIGIT; repeated identical values may be folded into one,
-    # differing ones make the framing unknowable (RFC 9112 §6.3 step 5).
-    values = {v.strip() for n, v in headers if n == b"content-length"}
-    for combined in list(values):
-        values.discard(combined)
-        values.update(part.strip() for part in combined.split(b","))
-    if len(values) != 1:
-        raise _Malformed("The request carries conflicting Content-Length values.")
-    (value,) = values
-    if not value.isdigit():
-        raise _Malformed("The request's Content-Length is not a number.")
-    return int(value)
-
-
-def _only_100_continue(expect: bytes) -> bool:
-    members = [m.strip().lower() for m in expect.split(b",") if m.strip()]
-    return all(m == b"100-continue" for m in members)
-
-
-def _seconds(raw: bytes, name: str) -> float:
-    try:
-        value = float(raw.decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise _Malformed(f"The {name} must be a non-negative number of seconds.")
-    return value
-
+_ASCII_DIGITS = frozenset("0123456789")

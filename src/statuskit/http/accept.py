@@ -20,7 +20,7 @@ __all__ = [
 ]
 
 # RFC 9110 §12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
-_QVALUE = re.compile(r"0(?:\.\d{0,3})?|1(?:\.0{0,3})?")
+_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
 _LANGUAGE_RANGE = re.compile(r"\*|[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
@@ -59,12 +59,14 @@ def parse_accept(value: str | bytes) -> tuple[MediaRange, ...]:
     out: list[MediaRange] = []
     for member in split_quoted(value, ","):
         head, *rest = split_quoted(member, ";")
-        media = head.strip(" \t").lower()
+        media = head.strip(" \t")
         if not media:
             continue
+        # Tokens are checked before lower-casing: "\u212a".lower() is an ASCII "k".
         kind, slash, sub = media.partition("/")
         if not slash or not is_token(kind) or not is_token(sub) or (kind == "*" and sub != "*"):
             continue
+        kind, sub = kind.lower(), sub.lower()
         # Parameters before "q" belong to the media range; those after are
         # accept-ext, which nobody defines (RFC 9110 §12.5.1).
         params: list[tuple[str, str]] = []
@@ -103,11 +105,11 @@ def _media_q(ranges: Sequence[MediaRange], offered: str) -> float:
 
 def _split_media(media: str) -> tuple[str, str, dict[str, str]] | None:
     head, *rest = split_quoted(media, ";")
-    kind, slash, sub = head.strip(" \t").lower().partition("/")
+    kind, slash, sub = head.strip(" \t").partition("/")
     params = parse_parameters(rest)
-    if not slash or params is None:
+    if not slash or params is None or not is_token(kind) or not is_token(sub):
         return None
-    return kind, sub, params
+    return kind.lower(), sub.lower(), params
 
 
 def _best(offered: Sequence[str], weights: Sequence[float]) -> str | None:
@@ -142,9 +144,10 @@ def parse_qlist(value: str | bytes) -> tuple[tuple[str, float], ...]:
     out: list[tuple[str, float]] = []
     for member in split_quoted(value, ","):
         head, *rest = split_quoted(member, ";")
-        name = head.strip(" \t").lower()
-        if not name:
-            continue
+        name = head.strip(" \t")
+        if not is_token(name):
+            continue  # RFC 9110 §12.4.2: codings, charsets and language ranges are tokens
+        name = name.lower()
         params = parse_parameters(rest)
         if params is None:
             continue

@@ -16,13 +16,16 @@ _MONTH_NUMBER = {name: i for i, name in enumerate(_MONTHS, 1)}
 
 _DAY = "|".join(_DAYS)
 _MONTH = "|".join(_MONTHS)
-_TIME = r"(\d\d):(\d\d):(\d\d)"
+# RFC 5234 B.1: DIGIT is ASCII only; Python's \d would take any Unicode digit.
+_D = "[0-9]"
+_TIME = rf"({_D}{_D}):({_D}{_D}):({_D}{_D})"
 # IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-_IMF = re.compile(rf"(?:{_DAY}), (\d\d) ({_MONTH}) (\d{{4}}) {_TIME} GMT")
+_IMF = re.compile(rf"(?:{_DAY}), ({_D}{_D}) ({_MONTH}) ({_D}{{4}}) {_TIME} GMT")
 # rfc850-date: Sunday, 06-Nov-94 08:49:37 GMT
-_RFC850 = re.compile(rf"(?:{'|'.join(_LONG_DAYS)}), (\d\d)-({_MONTH})-(\d\d) {_TIME} GMT")
+_RFC850 = re.compile(
+    rf"(?:{'|'.join(_LONG_DAYS)}), ({_D}{_D})-({_MONTH})-({_D}{_D}) {_TIME} GMT")
 # asctime-date: Sun Nov  6 08:49:37 1994
-_ASCTIME = re.compile(rf"(?:{_DAY}) ({_MONTH}) ([ \d]\d) {_TIME} (\d{{4}})")
+_ASCTIME = re.compile(rf"(?:{_DAY}) ({_MONTH}) ( {_D}|{_D}{_D}) {_TIME} ({_D}{{4}})")
 
 
 def _build(year: int, month: int, day: int, hh: int, mm: int, ss: int) -> datetime | None:
@@ -64,8 +67,6 @@ def parse_http_date(value: str | bytes, *, now: float | None = None) -> datetime
     m = _ASCTIME.fullmatch(text)
     if m:
         mon, d, hh, mm, ss, y = m.groups()
-        if d.startswith(" ") and not d[1:].isdigit():
-            return None
         return _build(int(y), _MONTH_NUMBER[mon], int(d), int(hh), int(mm), int(ss))
     return None
 

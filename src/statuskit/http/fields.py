@@ -79,10 +79,11 @@ def parse_parameters(segments: Iterable[str]) -> dict[str, str] | None:
         if not segment:
             continue
         name, eq, raw = segment.partition("=")
-        name = name.strip(_OWS).lower()
+        name = name.strip(_OWS)
         raw = raw.strip(_OWS)
         if not eq or not is_token(name) or not raw:
             return None
+        name = name.lower()  # only once it is known to be ASCII
         if raw.startswith('"'):
             unquoted = _unquote(raw)
             if unquoted is None:
@@ -100,14 +101,14 @@ def parse_content_type(value: str | bytes) -> tuple[str, dict[str, str]] | None:
     if isinstance(value, bytes):
         value = value.decode("latin-1")
     head, *rest = split_quoted(value, ";")
-    media = head.strip(_OWS).lower()
+    media = head.strip(_OWS)
     kind, slash, sub = media.partition("/")
     if not slash or not is_token(kind) or not is_token(sub):
         return None
     params = parse_parameters(rest)
     if params is None:
         return None
-    return media, params
+    return media.lower(), params
 
 
 def parse_allow(value: str) -> frozenset[str]:

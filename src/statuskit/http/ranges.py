@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "MAX_DIGITS",
     "MAX_RANGES",
     "RangeSpec",
     "format_content_range",
@@ -22,9 +23,35 @@ __all__ = [
 # (RFC 9110 §17.15 lets a server ignore or refuse such requests).
 MAX_RANGES = 100
 
-_SPEC = re.compile(r"(\d*)-(\d*)")
-_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
-_UNSATISFIED = re.compile(r"bytes \*/(\d+)", re.IGNORECASE)
+# Positions longer than this are past any representation (10**18 bytes is an
+# exabyte); they are compared as text and never handed to int(), which refuses
+# more than 4,300 digits.
+MAX_DIGITS = 18
+_BEYOND = 10**MAX_DIGITS
+
+# RFC 5234 B.1: DIGIT is ASCII only. re.ASCII also keeps IGNORECASE from
+# matching "byteſ" (U+017F folds to "s").
+_SPEC = re.compile(r"([0-9]*)-([0-9]*)", re.ASCII)
+_CONTENT_RANGE = re.compile(r"bytes ([0-9]+)-([0-9]+)/([0-9]+|\*)", re.IGNORECASE | re.ASCII)
+_UNSATISFIED = re.compile(r"bytes \*/([0-9]+)", re.IGNORECASE | re.ASCII)
+
+
+def _position(digits: str) -> int:
+    """The value of 1*DIGIT, or _BEYOND for one too long to matter."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= MAX_DIGITS else _BEYOND
+
+
+def _exact(digits: str) -> int | None:
+    """The value of 1*DIGIT, or None when it has more than MAX_DIGITS digits."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= MAX_DIGITS else None
+
+
+def _less(a: str, b: str) -> bool:
+    """a < b for digit strings of any length, without int()."""
+    a, b = a.lstrip("0"), b.lstrip("0")
+    return (len(a), a) < (len(b), b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +69,9 @@ def parse_range(value: str | bytes) -> tuple[RangeSpec, ...] | None:
     if isinstance(value, bytes):
         value = value.decode("latin-1")
     unit, eq, range_set = value.partition("=")
-    if not eq or unit.strip(" \t").lower() != "bytes":  # RFC 9110 §14.1: units are case-insensitive
-        return None
+    unit = unit.strip(" \t")
+    if not eq or not unit.isascii() or unit.lower() != "bytes":
+        return None  # RFC 9110 §14.1: units are case-insensitive tokens
     specs: list[RangeSpec] = []
     for member in range_set.split(","):
         member = member.strip(" \t")
@@ -54,13 +82,12 @@ def parse_range(value: str | bytes) -> tuple[RangeSpec, ...] | None:
             return None
         first_text, last_text = m.groups()
         if first_text:
-            first = int(first_text)
-            last = int(last_text) if last_text else None
-            if last is not None and last < first:
+            if last_text and _less(last_text, first_text):
                 return None  # RFC 9110 §14.1.1: invalid int-range
-            specs.append(RangeSpec(first, last))
+            last = _position(last_text) if last_text else None
+            specs.append(RangeSpec(_position(first_text), last))
         elif last_text:
-            specs.append(RangeSpec(None, int(last_text)))
+            specs.append(RangeSpec(None, _position(last_text)))
         else:
             return None  # a bare "-"
     return tuple(specs) if specs else None
@@ -103,8 +130,10 @@ def parse_content_range(value: str | bytes) -> tuple[int, int, int | None] | Non
     m = _CONTENT_RANGE.fullmatch(value.strip(" \t"))
     if m is None:
         return None
-    first, last = int(m.group(1)), int(m.group(2))
-    length = None if m.group(3) == "*" else int(m.group(3))
+    first, last = _exact(m.group(1)), _exact(m.group(2))
+    length = None if m.group(3) == "*" else _exact(m.group(3))
+    if first is None or last is None or (length is None and m.group(3) != "*"):
+        return None  # a position past MAX_DIGITS describes no real representation
     if last < first or (length is not None and last >= length):
         return None  # RFC 9110 §14.4: an invalid range is not a Content-Range
     return first, last, length
@@ -115,4 +144,4 @@ def parse_unsatisfied_range(value: str | bytes) -> int | None:
     if isinstance(value, bytes):
         value = value.decode("latin-1")
     m = _UNSATISFIED.fullmatch(value.strip(" \t"))
-    return int(m.group(1)) if m else None
+    return _exact(m.group(1)) if m else None

@@ -7,6 +7,7 @@ app); ``statuskit serve`` runs it behind statuskit's wire protocol.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ import httpx
 from statuskit.guard import Guard
 from statuskit.reference._index import index_document, probe_plan
 from statuskit.reference._jobs import JobBoard
+from statuskit.reference._ranges import ignore_unreadable_range
 from statuskit.reference._resources import (
     Drafts,
     Fail,
@@ -30,6 +32,7 @@ from statuskit.reference._resources import (
     NoteItem,
     Notes,
     OldNotes,
+    PrivateNoteItem,
     PrivateNotes,
     Slow,
     State,
@@ -61,7 +64,7 @@ def parse_tokens(specs: Iterable[str]) -> dict[str, str]:
 class Index(Resource):
     """``/``: one example request per seed code, and the probe plan."""
 
-    def representation(self, media_type: str) -> Any:
+    def representation(self, media_type: str) -> str:
         state: State = self.request.state
         return state.index
 
@@ -93,6 +96,7 @@ def create_app(
     )
     state = State(
         store=NoteStore(db),
+        private_store=NoteStore(db, area="private"),
         jobs=JobBoard(job_seconds),
         upstream=client,
         gateway_timeout=gateway_timeout,
@@ -103,7 +107,8 @@ def create_app(
         proxy_token=next(iter(sorted(state.proxy_tokens)), None),
         read_only_token=next((t for t, s in sorted(table.items()) if s == "ro"), None),
     )
-    state.index = index_document(plan)
+    # Rendered once, indented: people read this page with curl.
+    state.index = json.dumps(index_document(plan), indent=2, ensure_ascii=False) + "\n"
     app = App(
         {
             "/": Index,
@@ -120,6 +125,7 @@ def create_app(
             "/latest-note": LatestNote,
             "/drafts": Drafts,
             "/private/notes": PrivateNotes,
+            "/private/notes/{id}": PrivateNoteItem,
             "/gateway/{path:path}": Gateway,
             "/slow": Slow,
             "/fail": Fail,
@@ -130,7 +136,7 @@ def create_app(
         debug=debug,
     )
     return Guard(
-        app,
+        ignore_unreadable_range(app),
         rate_limit=rate_limit,
         rate_limit_storage=rate_limit_storage,
         max_concurrency=max_concurrency,

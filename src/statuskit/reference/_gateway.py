@@ -10,6 +10,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -43,7 +44,9 @@ Outcome = Forwarded | UpstreamFailed | UpstreamTimedOut
 
 async def forward(client: httpx.AsyncClient, path: str, query: str, timeout: float) -> Outcome:
     """GET ``path`` upstream and annotate the JSON it returns."""
-    url = "/" + path.lstrip("/")
+    # The path arrives percent-decoded; forwarded, it is encoded again (RFC 3986
+    # §2.1), so a control character in it is data for the upstream, not a URL error.
+    url = "/" + quote(path.lstrip("/"), safe="/")
     try:
         # asyncio's timeout, not only httpx's: it also bounds an in-process upstream.
         async with asyncio.timeout(timeout):

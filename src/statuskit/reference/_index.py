@@ -4,6 +4,21 @@ The same data serves both: ``examples`` lists one request per code in plain
 words, and ``statuskit_plan`` is the machine form ``statuskit check`` runs
 (schema: ``statuskit.check.plan``). Steps may name earlier steps' results:
 ``{create.location}``, ``{create.etag}``, ``{create.json.id}``.
+
+Big requests are described by size, not spelled out, so the index stays a
+few kilobytes (the 413 and 414 examples once made it 167 KB):
+
+``content_size: N``
+    The step's content (its ``json`` or ``body``) followed by spaces up to N
+    bytes. Whitespace after a JSON value leaves the same document
+    (RFC 8259 §2), so the server sees the note it would have, only longer.
+``target_size: N``
+    The step's path with ``pad=aaa...`` added to its query (``?`` or ``&``)
+    until the request target is N bytes.
+
+Readers that do not know these keys still parse the plan (unknown step keys
+are ignored); they would send the short request. ``statuskit check`` sends its
+own generic 413 and 414 probes and does not run these two steps.
 """
 
 from __future__ import annotations
@@ -11,10 +26,18 @@ from __future__ import annotations
 from typing import Any
 
 from statuskit.codes import lookup
+from statuskit.defaults import MAX_TARGET_LENGTH
+from statuskit.reference._content import MAX_JSON_DEPTH
+from statuskit.reference._ids import ID_ALPHABET
+from statuskit.reference._resources import MAX_NOTE_BYTES, MAX_TITLE
+from statuskit.reference._status_echo import MAX_LOCATION_LENGTH
 
 __all__ = ["index_document", "probe_plan"]
 
 _NOTE = {"title": "probe note", "body": "written by the probe plan"}
+# Past the notes' 64 KiB limit and the 8 KiB target limit (statuskit.defaults).
+_BIG_NOTE_BYTES = MAX_NOTE_BYTES + 1024
+_LONG_TARGET_BYTES = MAX_TARGET_LENGTH + 808
 _JSON = {"Content-Type": "application/json"}
 
 
@@ -116,10 +139,11 @@ def probe_plan(*, proxy_token: str | None, read_only_token: str | None) -> dict[
                                       "json": _NOTE, "expect": [412]}]},
         "413": {"why": "a note past 64 KiB, refused from its declared length",
                 "steps": [{"method": "POST", "path": "/notes", "headers": _JSON,
-                           "json": {"title": "big", "body": "x" * (65 * 1024)},
+                           "json": {"title": "big"}, "content_size": _BIG_NOTE_BYTES,
                            "expect": [413]}]},
         "414": {"why": "a target past 8 KiB", "steps": [
-            {"method": "GET", "path": "/notes?" + "q=" + "a" * 9000, "expect": [414]}]},
+            {"method": "GET", "path": "/notes", "target_size": _LONG_TARGET_BYTES,
+             "expect": [414]}]},
         "415": {"why": "notes are JSON, not plain text",
                 "steps": [{"method": "POST", "path": "/notes",
                            "headers": {"Content-Type": "text/plain"}, "body": "hello",
@@ -155,6 +179,20 @@ def probe_plan(*, proxy_token: str | None, read_only_token: str | None) -> dict[
     return {"version": 1, "probes": probes}
 
 
+# What bad input is refused with, so a client can know before it sends.
+LIMITS = {
+    "json": f"at most {MAX_JSON_DEPTH} nested arrays/objects; no lone surrogates "
+            "(\\ud800-\\udfff unpaired), NaN or Infinity: 400",
+    "note_id": f"{ID_ALPHABET}: 422",
+    "note_content_bytes": MAX_NOTE_BYTES,
+    "note_title_characters": MAX_TITLE,
+    "status_location": f"a same-origin RFC 3986 path reference, at most {MAX_LOCATION_LENGTH} "
+                       "characters, percent-encoded: 400 otherwise",
+}
+
+_REQUEST_KEYS = ("method", "path", "headers", "json", "body", "content_size", "target_size")
+
+
 def index_document(plan: dict[str, Any]) -> dict[str, Any]:
     """The JSON index: one example per seed code, plus the plan itself."""
     examples = []
@@ -169,13 +207,13 @@ def index_document(plan: dict[str, Any]) -> dict[str, Any]:
         if "websocket" in last:
             example["request"] = {"websocket": last["websocket"]}
         else:
-            example["request"] = {k: last[k] for k in ("method", "path", "headers", "json", "body")
-                                  if k in last}
+            example["request"] = {k: last[k] for k in _REQUEST_KEYS if k in last}
         if len(probe["steps"]) > 1:
             example["after"] = [f"{s['method']} {s['path']}" for s in probe["steps"][:-1]]
         examples.append(example)
     return {
         "service": "statuskit reference API",
+        "limits": LIMITS,
         "examples": examples,
         "statuskit_plan": plan,
     }

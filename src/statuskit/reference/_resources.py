@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 import httpx
 
+from statuskit.reference._content import parse_json_content
 from statuskit.reference._gateway import Forwarded, UpstreamFailed, forward
+from statuskit.reference._ids import id_problem, note_path
 from statuskit.reference._jobs import JobBoard
 from statuskit.reference.store import IdTaken, Note, NoteStore
 from statuskit.resource import (
@@ -26,7 +27,6 @@ from statuskit.resource import (
     ResetContent,
     Resource,
     SeeOther,
-    parse_json,
 )
 
 MAX_NOTE_BYTES = 64 * 1024
@@ -38,12 +38,13 @@ class State:
     """What every resource of one reference app shares."""
 
     store: NoteStore
+    private_store: NoteStore  # /private/notes: data of its own, behind the tokens
     jobs: JobBoard
     upstream: httpx.AsyncClient
     gateway_timeout: float
     tokens: dict[str, str] = field(default_factory=dict)  # token -> "rw" | "ro"
     proxy_tokens: frozenset[str] = frozenset()
-    index: dict[str, Any] = field(default_factory=dict)  # GET / (examples and the plan)
+    index: str = ""  # GET /: the examples and the plan, as JSON text
 
 
 def _state(resource: Resource) -> State:
@@ -61,10 +62,11 @@ def _note_errors(content: Any, *, id_allowed: bool) -> list[dict[str, Any]]:
         errors.append({"field": "title", "problem": f"a string of 1 to {MAX_TITLE} characters"})
     if not isinstance(content.get("body", ""), str):
         errors.append({"field": "body", "problem": "a string"})
-    note_id = content.get("id")
-    if "id" in content and (not id_allowed or not isinstance(note_id, str)
-                            or not 1 <= len(note_id) <= 64 or "/" in note_id):
-        errors.append({"field": "id", "problem": "a string of 1 to 64 characters, no slash"})
+    if "id" in content:
+        problem = "not given here: the id is the path" if not id_allowed \
+            else id_problem(content["id"])
+        if problem:
+            errors.append({"field": "id", "problem": problem})
     unknown = sorted(set(content) - {"title", "body", "id"})
     errors.extend({"field": name, "problem": "unknown field"} for name in unknown)
     return errors
@@ -74,45 +76,56 @@ def _markdown(note: Note) -> str:
     return f"# {note.title}\n\n{note.body}\n"
 
 
-class Notes(Resource):
+class _InArea(Resource):
+    """A resource of one notes area: the public notes or the private ones."""
+
+    private: ClassVar[bool] = False
+    collection: ClassVar[str] = "/notes"
+
+    def store(self) -> NoteStore:
+        state = _state(self)
+        return state.private_store if self.private else state.store
+
+
+class Notes(_InArea):
     """``/notes``: the list, and where new notes are created."""
 
-    accepts = {"POST": {"application/json": parse_json}}
+    accepts = {"POST": {"application/json": parse_json_content}}
     max_content_length = MAX_NOTE_BYTES
 
     def representation(self, media_type: str) -> Any:
-        return {"notes": [n.as_json() for n in _state(self).store.all()]}
+        return {"notes": [n.as_json() for n in self.store().all()]}
 
     def validate(self, content: Any) -> list[dict[str, Any]] | None:
         return _note_errors(content, id_allowed=True) or None
 
     def post(self, content: Any) -> Outcome:
-        store = _state(self).store
+        store = self.store()
         note_id = content.get("id") or store.new_id()
         try:
             note = store.create(note_id, content["title"], content.get("body", ""))
         except IdTaken:
             return Conflict(f"a note with id {note_id!r} already exists")
-        return Created(f"/notes/{note.id}", note.as_json(), etag=note.etag)
+        return Created(note_path(self.collection, note.id), note.as_json(), etag=note.etag)
 
 
-class NoteItem(Resource):
+class NoteItem(_InArea):
     """``/notes/{id}``: one note, negotiated, ranged, conditionally written."""
 
     provides = ("application/json", "text/plain", "text/markdown")
-    accepts = {"PUT": {"application/json": parse_json}}
+    accepts = {"PUT": {"application/json": parse_json_content}}
     max_content_length = MAX_NOTE_BYTES
     supports_ranges = True
 
     def __init__(self, request: Any) -> None:
         super().__init__(request)
-        self.note = _state(self).store.get(request.params["id"])
+        self.note = self.store().get(request.params["id"])
 
     def exists(self) -> bool:
         return self.note is not None
 
     def previously_existed(self) -> bool:
-        return _state(self).store.was_deleted(self.request.params["id"])
+        return self.store().was_deleted(self.request.params["id"])
 
     def etag(self) -> str | None:
         return self.note.etag if self.note else None
@@ -132,10 +145,15 @@ class NoteItem(Resource):
         return self.note.as_json()
 
     def validate(self, content: Any) -> list[dict[str, Any]] | None:
-        return _note_errors(content, id_allowed=False) or None
+        errors = _note_errors(content, id_allowed=False)
+        problem = id_problem(self.request.params["id"]) if self.note is None else None
+        if problem:
+            # The id a PUT would create is the path's: held to the same alphabet.
+            errors.append({"field": "id", "problem": problem})
+        return errors or None
 
     def put(self, content: Any) -> Outcome:
-        store = _state(self).store
+        store = self.store()
         note_id = self.request.params["id"]
         if self.note is None:
             try:
@@ -143,7 +161,8 @@ class NoteItem(Resource):
             except IdTaken:
                 # Created by someone else since this request looked.
                 return PreconditionLost()
-            return Created(f"/notes/{created.id}", created.as_json(), etag=created.etag)
+            return Created(note_path(self.collection, created.id), created.as_json(),
+                           etag=created.etag)
         # Compare-and-swap on the validator the preconditions were judged against:
         # a writer that lost the race since then gets 412, never a silent overwrite.
         updated = store.replace(note_id, content["title"], content.get("body", ""),
@@ -154,7 +173,7 @@ class NoteItem(Resource):
 
     def delete(self) -> Outcome:
         assert self.note is not None
-        if not _state(self).store.delete(self.note.id, expected_etag=self.note.etag):
+        if not self.store().delete(self.note.id, expected_etag=self.note.etag):
             return PreconditionLost()
         return Done()
 
@@ -162,7 +181,7 @@ class NoteItem(Resource):
 class Jobs(Resource):
     """``/jobs``: work accepted now and finished later (202)."""
 
-    accepts = {"POST": {"application/json": parse_json}}
+    accepts = {"POST": {"application/json": parse_json_content}}
 
     def representation(self, media_type: str) -> Any:
         return {"submit": "POST /jobs with any JSON (or none)"}
@@ -220,7 +239,7 @@ def _parse_form(body: bytes) -> dict[str, list[str]]:
 class Feedback(Resource):
     """``/feedback``: a form; the client should clear it afterwards (205)."""
 
-    accepts = {"POST": {"application/json": parse_json,
+    accepts = {"POST": {"application/json": parse_json_content,
                         "application/x-www-form-urlencoded": _parse_form}}
 
     def representation(self, media_type: str) -> Any:
@@ -264,7 +283,7 @@ class GuideMarkdown(Resource):
 class Moved(Resource):
     """An address that is no longer where the thing lives."""
 
-    accepts = {"POST": {"application/json": parse_json}}
+    accepts = {"POST": {"application/json": parse_json_content}}
     permanent_home: str | None = None
     temporary_home: str | None = None
 
@@ -299,7 +318,7 @@ class LatestNote(Moved):
         if not notes:
             return "/notes"
         newest = max(notes, key=lambda n: (n.modified, n.version, n.id))
-        return f"/notes/{newest.id}"
+        return note_path("/notes", newest.id)
 
 
 class Drafts(Moved):
@@ -308,8 +327,11 @@ class Drafts(Moved):
     temporary_home = "/notes"
 
 
-class PrivateNotes(Notes):
-    """``/private/notes``: the notes list behind a bearer token."""
+class _Private(_InArea):
+    """The private area: its own notes, readable with any token, writable with rw."""
+
+    private = True
+    collection = "/private/notes"
 
     def authorized(self) -> bool | str:
         scheme, _, token = (self.request.header(b"authorization") or "").partition(" ")
@@ -324,6 +346,14 @@ class PrivateNotes(Notes):
                 and _state(self).tokens.get(token) != "rw":
             return "this token may read notes but not write them"
         return False
+
+
+class PrivateNotes(_Private, Notes):
+    """``/private/notes``: the private notes list, and where they are created."""
+
+
+class PrivateNoteItem(_Private, NoteItem):
+    """``/private/notes/{id}``: one private note."""
 
 
 class Gateway(Resource):
@@ -380,6 +410,3 @@ class Fail(Resource):
     def representation(self, media_type: str) -> Any:
         raise RuntimeError("the reference API's deliberate failure at /fail")
 
-
-def json_bytes(document: Any) -> bytes:
-    return json.dumps(document, indent=2).encode()

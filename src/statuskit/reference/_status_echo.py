@@ -9,19 +9,34 @@ and no content where none is allowed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from statuskit.codes import UnknownCode, allows_body, lookup
-from statuskit.http import format_content_range, parse_range, resolve_ranges
+from statuskit.http import format_content_range, format_unsatisfied_range, resolve_ranges
 from statuskit.problem import PROBLEM_CONTENT_TYPE, problem_body
+from statuskit.reference._ranges import read_range
 from statuskit.types import Send
 
 __all__ = ["status_app"]
 
 
 _PARTIAL = b"0123456789" * 10  # what /status/206 takes ranges of
+
+# RFC 3986 §3.3-3.5: a path-absolute reference (which never starts with "//"),
+# with an optional query and fragment, every other octet percent-encoded. No
+# backslash, whitespace or control character can pass, so no browser's lenient
+# URL parser (WHATWG URL §4.4 drops tabs and newlines and reads "\" as "/")
+# can turn the Location into "//elsewhere": a redirect from here stays here.
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+_SAME_ORIGIN_PATH = re.compile(
+    rf"/(?:{_PCHAR}+(?:/{_PCHAR}*)*)?(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?")
+MAX_LOCATION_LENGTH = 2048
+_BAD_LOCATION = ("location must be a path on this server: it starts with one '/', and every "
+                 "character outside RFC 3986's path, query and fragment characters is "
+                 "percent-encoded (no spaces, controls, backslashes or non-ASCII).")
 
 _MECHANISM = {
     100: "100 Continue is an interim answer: send a request with 'Expect: 100-continue' "
@@ -35,7 +50,8 @@ async def status_app(scope: MutableMapping[str, Any], receive: Any, send: Send) 
     tail = scope["path"][len(root):].strip("/")
     head = scope["method"] == "HEAD"
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    if not tail.isdigit() or len(tail) != 3:
+    # isascii: str.isdigit is also true for other scripts' digits ("٢٠٠").
+    if not (tail.isascii() and tail.isdigit()) or len(tail) != 3:
         await _problem(send, 404, "Ask for /status/NNN with a three-digit code.", head)
         return
     code = int(tail)
@@ -46,13 +62,12 @@ async def status_app(scope: MutableMapping[str, Any], receive: Any, send: Send) 
         await _problem(send, 404, "Codes 200 to 599 can be asked for here.", head)
         return
     retry_after = query.get("retry_after", ["1"])[0]
-    if not retry_after.isdigit() or len(retry_after) > 9:
+    if not (retry_after.isascii() and retry_after.isdigit()) or len(retry_after) > 9:
         await _problem(send, 400, "retry_after must be a whole number of seconds.", head)
         return
     location = query.get("location", ["/"])[0]
-    if not location.startswith("/") or location.startswith("//") or any(
-            c in location for c in "\r\n"):
-        await _problem(send, 400, "location must be a path on this server.", head)
+    if len(location) > MAX_LOCATION_LENGTH or not _SAME_ORIGIN_PATH.fullmatch(location):
+        await _problem(send, 400, _BAD_LOCATION, head)
         return
     if code == 206:
         await _partial(scope, send, head)
@@ -111,8 +126,13 @@ async def _partial(scope: MutableMapping[str, Any], send: Send, head: bool) -> N
     # RFC 9110 §15.3.7: a 206 answers a Range request, with the part and where it
     # sits in the whole; unasked, it would not be valid HTTP.
     wanted = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"range"), None)
-    specs = parse_range(wanted) if wanted is not None else None
+    specs = read_range(wanted) if wanted is not None else None
     parts = resolve_ranges(specs, len(_PARTIAL)) if specs else ()
+    if specs and not parts:
+        # RFC 9110 §15.5.17: none of the ranges overlaps the content.
+        await _problem(send, 416, f"The whole is {len(_PARTIAL)} bytes.", head, [
+            (b"content-range", format_unsatisfied_range(len(_PARTIAL)).encode())])
+        return
     if len(parts) != 1:
         await _problem(send, 400, "206 answers a request for one range: send "
                                   f"'Range: bytes=0-9' (the whole is {len(_PARTIAL)} bytes).", head)
@@ -126,9 +146,10 @@ async def _partial(scope: MutableMapping[str, Any], send: Send, head: bool) -> N
     await send({"type": "http.response.body", "body": b"" if head else body})
 
 
-async def _problem(send: Send, status: int, detail: str, head: bool) -> None:
+async def _problem(send: Send, status: int, detail: str, head: bool,
+                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
     body = problem_body(status, detail)
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-        (b"content-length", str(len(body)).encode())]})
+        (b"content-length", str(len(body)).encode()), *(extra or [])]})
     await send({"type": "http.response.body", "body": b"" if head else body})

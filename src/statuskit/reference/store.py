@@ -1,30 +1,44 @@
 """Notes kept in SQLite, with compare-and-swap writes.
 
-Every write that carries the validator the client saw is one statement whose
-WHERE clause re-checks that validator, so two writers racing on one note can
-never both win: the loser's statement changes no row and it learns so.
-Deleted ids leave a tombstone, which is what lets the API say 410 not 404.
+Every write runs inside one explicit transaction (``_transaction``): it either
+commits before the method returns, or any exception at all rolls it back and
+propagates, so a caller never acknowledges a write that was not committed and
+one failed write never leaves a transaction open for the next ones to vanish
+into. A write that carries the validator the client saw re-checks that
+validator in the same transaction, so two writers racing on one note can never
+both win. Deleted ids leave a tombstone, which is what lets the API say 410.
+
+Each store is one *area*: a pair of tables of its own (``notes`` and
+``tombstones`` for the public notes, ``private_notes`` and
+``private_tombstones`` for the private ones), so one area's ids never reach
+the other's data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["IdTaken", "Note", "NoteStore"]
+__all__ = ["AREAS", "IdTaken", "Note", "NoteStore", "Unstorable", "unstorable"]
+
+# Table names come from this mapping only, never from a request.
+AREAS = {"public": ("notes", "tombstones", "n"), "private": ("private_notes",
+                                                            "private_tombstones", "p")}
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS notes (
+CREATE TABLE IF NOT EXISTS {notes} (
     id       TEXT PRIMARY KEY,
     title    TEXT NOT NULL,
     body     TEXT NOT NULL,
     version  INTEGER NOT NULL,
     modified INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS tombstones (
+CREATE TABLE IF NOT EXISTS {tombstones} (
     id      TEXT PRIMARY KEY,
     deleted INTEGER NOT NULL
 );
@@ -33,6 +47,20 @@ CREATE TABLE IF NOT EXISTS tombstones (
 
 class IdTaken(Exception):
     """A note with the requested id already exists."""
+
+
+class Unstorable(ValueError):
+    """Text SQLite cannot store as UTF-8 (a lone surrogate); nothing was written."""
+
+
+def unstorable(text: str) -> bool:
+    """Whether ``text`` has no UTF-8 form: Python strings may hold lone surrogates
+    (JSON's ``"\\ud800"`` decodes to one), which RFC 3629 §3 excludes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,29 +84,44 @@ class Note:
 
 
 class NoteStore:
-    """A note table in SQLite (in memory unless a path is given).
+    """One area's notes in SQLite (in memory unless a path is given).
 
     One connection guarded by a lock: the server is one process, and SQLite
     serialises writers anyway; the lock keeps a thread pool safe too.
     """
 
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(self, path: str = ":memory:", area: str = "public") -> None:
+        self._notes, self._tombstones, self._prefix = AREAS[area]
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         if path != ":memory:":
-            # Readers keep reading while a writer commits.
+            # Readers keep reading while a writer commits; FULL makes a commit
+            # durable before it returns, not only safe from a killed process.
             self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+            self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA.format(notes=self._notes, tombstones=self._tombstones))
         self._lock = threading.Lock()
         self._counter = 0
+        self._select = f"SELECT id, title, body, version, modified FROM {self._notes}"
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT; anything raised (a failed COMMIT included)
+        rolls back and propagates. The caller holds the lock."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+
     def _row(self, note_id: str) -> Note | None:
-        row = self._db.execute(
-            "SELECT id, title, body, version, modified FROM notes WHERE id = ?", (note_id,)
-        ).fetchone()
+        row = self._db.execute(f"{self._select} WHERE id = ?", (note_id,)).fetchone()
         return Note(*row) if row else None
 
     def get(self, note_id: str) -> Note | None:
@@ -87,42 +130,43 @@ class NoteStore:
 
     def all(self) -> list[Note]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT id, title, body, version, modified FROM notes ORDER BY id"
-            ).fetchall()
+            rows = self._db.execute(f"{self._select} ORDER BY id").fetchall()
         return [Note(*row) for row in rows]
 
     def was_deleted(self, note_id: str) -> bool:
         with self._lock:
-            row = self._db.execute("SELECT 1 FROM tombstones WHERE id = ?", (note_id,)).fetchone()
+            row = self._db.execute(
+                f"SELECT 1 FROM {self._tombstones} WHERE id = ?", (note_id,)).fetchone()
         return row is not None
 
     def new_id(self) -> str:
         with self._lock:
             while True:
                 self._counter += 1
-                candidate = f"n{self._counter}"
+                candidate = f"{self._prefix}{self._counter}"
                 taken = self._db.execute(
-                    "SELECT 1 FROM notes WHERE id = ? UNION SELECT 1 FROM tombstones WHERE id = ?",
+                    f"SELECT 1 FROM {self._notes} WHERE id = ? "
+                    f"UNION SELECT 1 FROM {self._tombstones} WHERE id = ?",
                     (candidate, candidate),
                 ).fetchone()
                 if not taken:
                     return candidate
 
     def create(self, note_id: str, title: str, body: str) -> Note:
-        """Insert a new note; raises IdTaken when the id exists."""
+        """Insert and commit a new note; raises IdTaken when the id exists and
+        Unstorable for text with no UTF-8 form."""
+        _refuse_unstorable(note_id, title, body)
         now = int(time.time())
         with self._lock:
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(
-                    "INSERT INTO notes (id, title, body, version, modified) VALUES (?, ?, ?, 1, ?)",
-                    (note_id, title, body, now),
-                )
-                self._db.execute("DELETE FROM tombstones WHERE id = ?", (note_id,))
-                self._db.execute("COMMIT")
+                with self._transaction() as db:
+                    db.execute(
+                        f"INSERT INTO {self._notes} (id, title, body, version, modified) "
+                        "VALUES (?, ?, ?, 1, ?)",
+                        (note_id, title, body, now),
+                    )
+                    db.execute(f"DELETE FROM {self._tombstones} WHERE id = ?", (note_id,))
             except sqlite3.IntegrityError:
-                self._db.execute("ROLLBACK")
                 raise IdTaken(note_id) from None
             note = self._row(note_id)
         assert note is not None
@@ -131,36 +175,41 @@ class NoteStore:
     def replace(
         self, note_id: str, title: str, body: str, *, expected_etag: str | None = None
     ) -> Note | None:
-        """Overwrite an existing note; None when it is gone or no longer has
-        ``expected_etag`` (another writer won)."""
+        """Overwrite and commit an existing note; None when it is gone or no longer
+        has ``expected_etag`` (another writer won)."""
+        _refuse_unstorable(note_id, title, body)
         now = int(time.time())
-        with self._lock:
+        with self._lock, self._transaction() as db:
             current = self._row(note_id)
             if current is None or (expected_etag is not None and current.etag != expected_etag):
                 return None
             # The version in the WHERE clause is the compare of compare-and-swap.
-            cursor = self._db.execute(
-                "UPDATE notes SET title = ?, body = ?, version = version + 1, modified = ? "
-                "WHERE id = ? AND version = ?",
+            cursor = db.execute(
+                f"UPDATE {self._notes} SET title = ?, body = ?, version = version + 1, "
+                "modified = ? WHERE id = ? AND version = ?",
                 (title, body, max(now, current.modified), note_id, current.version),
             )
             if cursor.rowcount != 1:
                 return None
-            return self._row(note_id)
+            updated = self._row(note_id)
+        return updated
 
     def delete(self, note_id: str, *, expected_etag: str | None = None) -> bool:
-        """Remove a note, leaving a tombstone; False when it is absent or changed."""
-        with self._lock:
+        """Remove a note, leaving a tombstone, and commit; False when it is absent
+        or changed."""
+        with self._lock, self._transaction() as db:
             current = self._row(note_id)
             if current is None or (expected_etag is not None and current.etag != expected_etag):
                 return False
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute(
-                "DELETE FROM notes WHERE id = ? AND version = ?", (note_id, current.version)
-            )
-            self._db.execute(
-                "INSERT OR REPLACE INTO tombstones (id, deleted) VALUES (?, ?)",
-                (note_id, int(time.time())),
-            )
-            self._db.execute("COMMIT")
-            return True
+            db.execute(f"DELETE FROM {self._notes} WHERE id = ? AND version = ?",
+                       (note_id, current.version))
+            db.execute(f"INSERT OR REPLACE INTO {self._tombstones} (id, deleted) VALUES (?, ?)",
+                       (note_id, int(time.time())))
+        return True
+
+
+def _refuse_unstorable(*texts: str) -> None:
+    # Checked before BEGIN: SQLite's binding would raise halfway through a write.
+    for text in texts:
+        if unstorable(text):
+            raise Unstorable("text with a lone surrogate has no UTF-8 form")

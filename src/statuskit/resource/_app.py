@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from statuskit.resource._graph import decide, problem
+from statuskit.resource._answer import problem
+from statuskit.resource._flow import decide, handled
 from statuskit.resource._request import Request
 from statuskit.resource._resource import Resource
 from statuskit.types import ASGIApp, Receive, Scope, Send
@@ -131,7 +132,14 @@ class App:
             answer = problem(404)  # RFC 9110 §15.5.5: no resource at this path
         else:
             request = Request(scope, receive, found[1], self.state)
-            answer = await decide(found[0](request), request, trace)
+            resource = found[0](request)
+            try:
+                answer = await decide(resource, request, trace)
+            except Exception as exc:
+                recovered = await handled(resource, exc)
+                if recovered is None:
+                    raise  # the guard answers 500
+                answer = recovered
         if trace is not None:
             if self.trace_hook is not None:
                 self.trace_hook(request, answer.status, trace)

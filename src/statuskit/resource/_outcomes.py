@@ -1,14 +1,19 @@
-"""What an action reports back to the decision graph.
+"""What an action reports back to the decision graph, and the status each report gets.
 
 A resource never picks a status number: it says what happened (created here,
-finished elsewhere, accepted for later, conflicted, lost a race) and the graph
-maps that to the code RFC 9110 gives it.
+finished elsewhere, accepted for later, conflicted, lost a race) and
+``outcome_answer`` maps that to the code RFC 9110 gives it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from statuskit.http.etags import ETag
+from statuskit.resource._answer import Answer, Headers, problem
+from statuskit.resource._preconditions import Note, no_note
+from statuskit.resource._representation import content_type, render
 
 __all__ = [
     "Accepted",
@@ -23,6 +28,7 @@ __all__ = [
     "PreconditionLost",
     "ResetContent",
     "SeeOther",
+    "outcome_answer",
 ]
 
 
@@ -112,3 +118,58 @@ Outcome = (
     Done | Created | SeeOther | Accepted | ResetContent | Conflict | PreconditionLost | Invalid
     | BadGateway | GatewayTimeout
 )
+
+
+
+def _new_etag(opaque: str | None) -> Headers:
+    return [(b"etag", str(ETag(opaque)).encode())] if opaque is not None else []
+
+
+def _with_body(status: int, headers: Headers, body: Any, media_type: str,
+               charset: str | None) -> Answer:
+    if body is None:
+        return Answer(status, headers)
+    headers.append((b"content-type", content_type(media_type, charset)))
+    return Answer(status, headers, render(body, media_type, charset))
+
+
+def outcome_answer(outcome: Any, media_type: str, charset: str | None = None, *,
+                   created: bool = False, note: Note = no_note) -> Answer:
+    """The answer for what an action reports (RFC 9110 §15). ``created``: the
+    target had no current representation before this request."""
+    if isinstance(outcome, Done):
+        if created:
+            note("p11")  # new resource?
+            # RFC 9110 §9.3.4: a PUT that creates MUST answer 201; the target
+            # URI names the new resource, so Location is optional (§15.3.2).
+            return _with_body(201, _new_etag(outcome.etag), outcome.body, media_type, charset)
+        note("o20")  # response includes an entity?
+        if outcome.body is None:
+            return Answer(204, _new_etag(outcome.etag))  # RFC 9110 §15.3.5
+        return _with_body(200, _new_etag(outcome.etag), outcome.body, media_type, charset)
+    if isinstance(outcome, Created):
+        note("p11")
+        headers = [(b"location", outcome.location.encode()), *_new_etag(outcome.etag)]
+        return _with_body(201, headers, outcome.body, media_type, charset)
+    if isinstance(outcome, SeeOther):
+        return Answer(303, [(b"location", outcome.location.encode())])
+    if isinstance(outcome, Accepted):
+        headers = [(b"location", outcome.monitor.encode())] if outcome.monitor else []
+        return _with_body(202, headers, outcome.body, media_type, charset)
+    if isinstance(outcome, ResetContent):
+        return Answer(205, [])  # RFC 9110 §15.3.6: no content
+    return _failure_answer(outcome)
+
+
+def _failure_answer(outcome: Any) -> Answer:
+    if isinstance(outcome, Conflict):
+        return problem(409, outcome.detail)
+    if isinstance(outcome, PreconditionLost):
+        return problem(412, "The resource changed while the request was in flight.")
+    if isinstance(outcome, Invalid):
+        return problem(422, "The content is well-formed but not valid.", errors=outcome.errors)
+    if isinstance(outcome, BadGateway):
+        return problem(502, outcome.detail)
+    if isinstance(outcome, GatewayTimeout):
+        return problem(504, outcome.detail)
+    raise TypeError(f"an action returned {outcome!r}, which is not an outcome")

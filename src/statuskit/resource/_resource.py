@@ -1,7 +1,7 @@
 """``Resource``: a class that answers questions about one thing at one URL.
 
 Override the questions whose default does not fit; each may be ``async def``.
-The decision graph (``_graph``) asks them in RFC 9110 order and the status code
+The decision graph (``_flow``) asks them in RFC 9110 order and the status code
 falls out of the answers; no method here ever names a status number.
 """
 
@@ -15,13 +15,17 @@ from typing import Any, ClassVar, TypeAlias, TypeVar
 
 from statuskit.http.etags import ETag
 from statuskit.resource._outcomes import Alternate, Outcome
+from statuskit.resource._representation import charset_of, check_charset, check_coding
 from statuskit.resource._request import Request
 
 T = TypeVar("T")
 # Every question may be answered by a plain or an ``async def`` method.
 Maybe: TypeAlias = T | Awaitable[T]
 
-__all__ = ["Resource", "parse_json"]
+__all__ = ["CACHE_LIMIT", "Resource", "ask", "parse_json"]
+
+# Per-class caches (negotiation answers, parsed entity tags) hold this many entries.
+CACHE_LIMIT = 256
 
 # Every question the graph may ask; each may be a plain or an async method.
 QUESTIONS = (
@@ -29,7 +33,8 @@ QUESTIONS = (
     "proxy_authorized", "forbidden", "valid_content_length", "multiple_choices", "exists",
     "previously_existed", "moved_permanently", "moved_temporarily", "etag", "last_modified",
     "cache_control", "is_conflict", "validate", "non_authoritative", "representation", "get",
-    "post", "put", "patch", "delete",
+    "post", "put", "patch", "delete", "allow_missing_post", "expires", "options",
+    "handle_exception",
 )
 
 # Methods whose presence as an override makes the HTTP method allowed.
@@ -49,23 +54,39 @@ class Resource:
     ``provides``
         Media types this resource can produce, in the server's order of preference.
     ``languages``
-        Content languages it can produce (empty: not negotiated).
+        Content languages it can produce (empty: not negotiated). The one chosen
+        for a request is ``self.language`` when ``representation`` runs.
+    ``charsets``
+        Charsets text representations can be encoded in, in the server's order
+        of preference (empty: not negotiated; text goes out as UTF-8 or in the
+        charset a ``provides`` entry declares). The one chosen is ``self.charset``.
     ``accepts``
         Per method, the media types of request content it takes and their parsers.
     ``max_content_length``
         Largest request content it takes (413 past it).
     ``supports_ranges``
         Whether GET answers Range requests (206 / 416, ``Accept-Ranges: bytes``).
+    ``encodings``
+        Content codings GET may apply (``("gzip", "identity")``), in the server's
+        order of preference, negotiated with Accept-Encoding (empty: none). The
+        one chosen is ``self.encoding``; a strong ETag gains ``-gzip`` for the
+        gzip representation (RFC 9110 §8.8.3: a different representation).
     ``extension_methods``
-        Methods beyond the IANA registry this resource knows of.
+        Methods beyond the IANA registry this resource knows of (501 for others).
+    ``vary``
+        Request fields beyond the negotiated ones that select the representation
+        (``("Authorization",)``): added to Vary (RFC 9110 §12.5.5).
     """
 
     provides: ClassVar[Sequence[str]] = ("application/json",)
     languages: ClassVar[Sequence[str]] = ()
+    charsets: ClassVar[Sequence[str]] = ()
+    encodings: ClassVar[Sequence[str]] = ()
     accepts: ClassVar[Mapping[str, Mapping[str, Callable[[bytes], Any]]]] = {}
     max_content_length: ClassVar[int] = 1024 * 1024
     supports_ranges: ClassVar[bool] = False
     extension_methods: ClassVar[frozenset[str]] = frozenset()
+    vary: ClassVar[Sequence[str]] = ()
 
     # Filled in per subclass by __init_subclass__.
     _allowed: ClassVar[tuple[str, ...]] = ("GET", "HEAD", "OPTIONS")
@@ -75,6 +96,8 @@ class Resource:
     _etags: ClassVar[dict[str, ETag]] = {}
     _guards: ClassVar[bool] = False  # answers any of malformed/authorized/forbidden
     _validated: ClassVar[bool] = False  # answers etag or last_modified
+    _caches: ClassVar[bool] = False  # answers cache_control or expires
+    _negotiates: ClassVar[bool] = False  # has languages, charsets or encodings
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -92,10 +115,21 @@ class Resource:
         cls._guards = bool(cls._overridden & {"malformed", "authorized", "proxy_authorized",
                                               "forbidden"})
         cls._validated = bool(cls._overridden & {"etag", "last_modified"})
+        cls._caches = bool(cls._overridden & {"cache_control", "expires"})
+        cls._negotiates = bool(cls.languages or cls.charsets or cls.encodings)
         allowed = ["GET", "HEAD"]
         allowed += [method for name, method in _ACTIONS.items()
                     if getattr(cls, name) is not getattr(Resource, name)]
         cls._allowed = (*allowed, "OPTIONS")
+        for name in (*cls.charsets, *filter(None, map(charset_of, cls.provides))):
+            check_charset(name)  # a charset Python cannot encode is a class bug
+        for name in cls.encodings:
+            check_coding(name)
+
+    # What negotiation chose for this request (d5, e6); None when not negotiated.
+    language: str | None = None
+    charset: str | None = None
+    encoding: str | None = None
 
     def __init__(self, request: Request) -> None:
         self.request = request
@@ -152,6 +186,11 @@ class Resource:
         """Where a missing resource lives for now (302, or 307 for unsafe methods)."""
         return None
 
+    def allow_missing_post(self) -> Maybe[bool]:
+        """Whether a POST to this missing resource creates it (``post`` runs and
+        ``Done`` answers 201) instead of 404 / 410."""
+        return False
+
     def etag(self) -> Maybe[ETag | str | None]:
         """The current entity tag (a str is a strong tag's opaque value)."""
         return None
@@ -160,6 +199,20 @@ class Resource:
         return None
 
     def cache_control(self) -> Maybe[str | None]:
+        return None
+
+    def expires(self) -> Maybe[datetime | float | None]:
+        """When the representation goes stale (Expires, RFC 9111 §5.3), or None."""
+        return None
+
+    def options(self) -> Maybe[Mapping[str, str]]:
+        """Header fields to add to the OPTIONS answer beside Allow."""
+        return {}
+
+    def handle_exception(self, exc: Exception) -> Maybe[Outcome | None]:
+        """What an exception raised by a question or an action means, as an
+        outcome (``BadGateway``, ``Conflict``, ...), or None to let it propagate
+        (the guard answers 500)."""
         return None
 
     def is_conflict(self, content: Any) -> Maybe[str | None]:
@@ -196,3 +249,11 @@ class Resource:
 
     def delete(self) -> Maybe[Outcome]:
         raise NotImplementedError
+
+
+async def ask(resource: Resource, name: str, *args: Any) -> Any:
+    """Ask ``resource`` the question ``name``, awaiting it when it is ``async def``."""
+    answer = getattr(resource, name)(*args)
+    if name in resource._async:
+        answer = await answer
+    return answer

@@ -1,0 +1,572 @@
+"""The decision graph's flow: questions asked in RFC 9110 order; the status falls out.
+
+After Webmachine's v3 diagram, extended to 203, 205, 300, 407, 422 and ranges.
+Each node is one function named for the question it asks, with its diagram id
+in its docstring; ``decide`` reads top to bottom like the diagram and records
+each id in the trace. Where statuskit adds a question the diagram lacks, the
+trace uses its plain name (``proxy_authorized``, ``multiple_choices``,
+``validate``, ``non_authoritative``, ``if_range``, ``range``).
+
+Only questions a resource class overrides are asked; a default answer costs a
+set lookup, not a call. Negotiation (c3 .. f7) lives in ``_negotiation``; the
+precondition and range logic in pure functions (``_preconditions``,
+``_ranges``) that other layers share.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from statuskit.http.dates import format_http_date
+from statuskit.http.etags import ETag
+from statuskit.http.fields import format_allow, parse_content_type
+from statuskit.http.methods import REGISTERED_METHODS
+from statuskit.http.retry_after import format_retry_after
+from statuskit.resource._answer import Answer, Headers, problem
+from statuskit.resource._negotiation import (
+    accept_does_not_choose,
+    acceptable_media_type,
+    multiple_choices,
+    negotiated,
+    vary_field,
+)
+from statuskit.resource._outcomes import outcome_answer
+from statuskit.resource._preconditions import (
+    Note,
+    evaluate_preconditions,
+    no_note,
+    timestamp,
+)
+from statuskit.resource._ranges import select_range
+from statuskit.resource._representation import content_type, encode_content, render
+from statuskit.resource._request import BodyTooLarge, ClientGone, Request
+from statuskit.resource._resource import CACHE_LIMIT, Resource, ask
+
+__all__ = ["decide"]
+
+_UNAVAILABLE_RETRY_AFTER = 60.0
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+
+# -- the flow ------------------------------------------------------------------------
+
+
+async def decide(resource: Resource, request: Request, trace: list[str] | None) -> Answer:
+    """Walk the graph for one request and return its answer."""
+    method = request.method
+    note: Note = trace.append if trace is not None else no_note
+    asks = resource._overridden  # only these are asked; the rest keep their defaults
+
+    note("b13")
+    if "service_available" in asks:
+        refused = await service_available(resource)
+        if refused is not None:
+            return refused
+    note("b12")
+    if not known_method(resource, method):
+        return problem(501, f"The method {method} is not implemented here.")
+    note("b11")
+    if "uri_too_long" in asks and await ask(resource, "uri_too_long"):
+        return problem(414)
+    note("b10")
+    allowed: Sequence[str] = await ask(resource, "allowed_methods") \
+        if "allowed_methods" in asks else resource._allowed
+    if not method_allowed(method, allowed):
+        return problem(405, f"{method} is not allowed here.",
+                       [(b"allow", format_allow(allowed).encode())])
+    if resource._guards or method in _BODY_METHODS:
+        refused = await request_refused(resource, request, note)
+        if refused is not None:
+            return refused
+    elif trace is not None:
+        trace.extend(("b9", "b8", "b7", "b6", "b5", "b4"))  # passed on their defaults
+    note("b3")
+    if method == "OPTIONS":
+        return await options(resource, allowed)
+
+    note("c3")
+    if "multiple_choices" in asks and accept_does_not_choose(request.header(b"accept")):
+        choices = await multiple_choices(resource, note)
+        if choices is not None:
+            return choices
+    chosen = acceptable_media_type(resource, request, note)
+    if isinstance(chosen, Answer):
+        return chosen
+    if resource._negotiates:
+        refused = negotiated(resource, request, note)
+        if refused is not None:
+            return refused
+
+    note("g7")
+    if "exists" in asks:
+        exists = resource.exists()
+        if "exists" in resource._async:
+            exists = await exists  # type: ignore[misc]
+        if not exists:
+            return await missing(resource, request, chosen, note)
+
+    validators = await _validators(resource) if resource._validated else _NO_VALIDATORS
+    verdict = _preconditions(request, validators, exists=True, creates=False, note=note)
+    if verdict is not None:
+        if verdict == 412:
+            return problem(412)
+        caching = await _caching(resource) if resource._caches else _NO_CACHING
+        return not_modified(resource, validators, caching)
+    note("m16")
+    if method == "DELETE":
+        note("m20")
+        return outcome_answer(await ask(resource, "delete"), chosen, resource.charset,
+                              note=note)
+    note("n16")
+    if method != "POST":
+        note("o16")
+        if method == "GET" or method == "HEAD":
+            note("o18")
+            return await read(resource, request, chosen, validators, note)
+    return await write(resource, request, chosen, note, created=False)
+
+
+async def handled(resource: Resource, exc: Exception) -> Answer | None:
+    """The resource's own reading of an exception it raised; None: not handled."""
+    if "handle_exception" not in resource._overridden:
+        return None
+    outcome = await ask(resource, "handle_exception", exc)
+    if outcome is None:
+        return None
+    return outcome_answer(outcome, resource.provides[0], resource.charset)
+
+
+# -- b13 .. b3: is the request itself acceptable? ----------------------------------------
+
+
+async def service_available(resource: Resource) -> Answer | None:
+    """b13: is the service available? 503 + Retry-After (RFC 9110 §15.6.4)."""
+    available = await ask(resource, "service_available")
+    if available is True:
+        return None
+    wait = _UNAVAILABLE_RETRY_AFTER if available is False else float(available)
+    return problem(503, headers=[(b"retry-after", format_retry_after(wait).encode())])
+
+
+def known_method(resource: Resource, method: str) -> bool:
+    """b12: known method? A method nobody registered is 501 (RFC 9110 §15.6.2)
+    unless this resource names it among its ``extension_methods``."""
+    return method in REGISTERED_METHODS or method in resource.extension_methods
+
+
+def method_allowed(method: str, allowed: Sequence[str]) -> bool:
+    """b10: method allowed? 405 carries Allow (RFC 9110 §15.5.6)."""
+    return method in allowed
+
+
+async def request_refused(resource: Resource, request: Request, note: Note) -> Answer | None:
+    """b9 .. b4 in the diagram's order; the first refusal wins."""
+    asks = resource._overridden
+    note("b9")
+    if "malformed" in asks:
+        refused = await malformed(resource)
+        if refused is not None:
+            return refused
+    note("b8")
+    if "authorized" in asks:
+        refused = await authorized(resource, "authorized", 401, b"www-authenticate")
+        if refused is not None:
+            return refused
+    if "proxy_authorized" in asks:
+        note("proxy_authorized")
+        refused = await authorized(resource, "proxy_authorized", 407, b"proxy-authenticate")
+        if refused is not None:
+            return refused
+    note("b7")
+    if "forbidden" in asks:
+        refused = await forbidden(resource)
+        if refused is not None:
+            return refused
+    if request.method not in _BODY_METHODS:
+        return None
+    note("b6")
+    refused = content_headers_refused(request)
+    if refused is not None:
+        return refused
+    note("b5")
+    refused = content_type_refused(resource, request)
+    if refused is not None:
+        return refused
+    note("b4")
+    return await content_too_large(resource, request)
+
+
+async def malformed(resource: Resource) -> Answer | None:
+    """b9: malformed? (RFC 9110 §15.5.1)"""
+    reason = await ask(resource, "malformed")
+    return problem(400, str(reason)) if reason else None
+
+
+async def authorized(resource: Resource, question: str, status: int,
+                     field: bytes) -> Answer | None:
+    """b8: authorized? 401 carries WWW-Authenticate (RFC 9110 §11.6.1, §15.5.2);
+    for a gateway, 407 carries Proxy-Authenticate (§11.7.1, §15.5.8)."""
+    verdict = await ask(resource, question)
+    if verdict is True:
+        return None
+    challenge = verdict if isinstance(verdict, str) else "Bearer"
+    return problem(status, headers=[(field, challenge.encode())])
+
+
+async def forbidden(resource: Resource) -> Answer | None:
+    """b7: forbidden? (RFC 9110 §15.5.4)"""
+    verdict = await ask(resource, "forbidden")
+    if not verdict:
+        return None
+    return problem(403, verdict if isinstance(verdict, str) else None)
+
+
+def content_headers_refused(request: Request) -> Answer | None:
+    """b6: okay Content-* fields? A PUT with Content-Range is partial content
+    mistaken for a whole representation: 400 (RFC 9110 §14.5)."""
+    if request.method == "PUT" and request.header(b"content-range") is not None:
+        return problem(400, "Partial PUT (Content-Range) is not supported here.")
+    return None
+
+
+def content_type_refused(resource: Resource, request: Request) -> Answer | None:
+    """b5: known Content-Type? Content in a format this method does not take is
+    415, and so is content that names no format at all (RFC 9110 §15.5.16)."""
+    accepted = resource.accepts.get(request.method)
+    if accepted is None or not request.has_body():
+        return None
+    raw = request.header(b"content-type")
+    parsed = parse_content_type(raw) if raw is not None else None
+    if parsed is None or parsed[0] not in accepted:
+        offer = ", ".join(accepted)
+        field = _ACCEPT_FIELD.get(request.method, b"accept")
+        return problem(415, f"Send content as one of: {offer}.", [(field, offer.encode())])
+    return None
+
+
+# RFC 9110 §15.5.16 lets Accept name the formats a 415 would have taken; POST and
+# PATCH have fields of their own for that (W3C LDP Accept-Post, RFC 5789 Accept-Patch).
+_ACCEPT_FIELD = {"POST": b"accept-post", "PATCH": b"accept-patch"}
+
+
+async def content_too_large(resource: Resource, request: Request) -> Answer | None:
+    """b4: request content too large? Judged from the declared length (RFC 9110 §15.5.14)."""
+    length = request.header(b"content-length")
+    if length is None:
+        return None
+    length = length.strip(" \t")
+    if not (length.isascii() and length.isdigit()):
+        return None  # not a length; the wire layer answers for malformed framing
+    if len(length) > 18 or not await ask(resource, "valid_content_length", int(length)):
+        return problem(413)
+    return None
+
+
+async def options(resource: Resource, allowed: Sequence[str]) -> Answer:
+    """b3: OPTIONS? 204 with Allow (RFC 9110 §9.3.7 and the seed), and the
+    fields the resource adds (Accept-Patch, CORS, ...)."""
+    headers = [(b"allow", format_allow(allowed).encode())]
+    if "options" in resource._overridden:
+        for name, value in (await ask(resource, "options")).items():
+            headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    return Answer(204, headers)
+
+
+# -- g7 false: the resource is not there ------------------------------------------------
+
+
+async def missing(resource: Resource, request: Request, media_type: str, note: Note) -> Answer:
+    """g7 false. RFC 9110 §13.2.1: preconditions count only where the request
+    would succeed without them, so redirects, 410 and 404 come first and only a
+    request that creates meets h7 (If-Match on a missing target: 412)."""
+    method = request.method
+    note("i7")
+    if method == "PUT":
+        note("i4")
+        redirect = await moved(resource, "moved_permanently", method, permanent=True)
+        if redirect is not None:
+            return redirect
+        return await create(resource, request, media_type, note)
+    note("k7")
+    if "previously_existed" in resource._overridden and \
+            await ask(resource, "previously_existed"):
+        note("k5")
+        answer = await moved(resource, "moved_permanently", method, permanent=True)
+        if answer is None:
+            note("l5")
+            answer = await moved(resource, "moved_temporarily", method, permanent=False)
+        if answer is not None:
+            return answer
+        note("m5")
+        if method == "POST":
+            note("n5")
+            if await allow_missing_post(resource):
+                return await create(resource, request, media_type, note)
+        return problem(410)  # RFC 9110 §15.5.11
+    note("l7")
+    if method == "POST":
+        note("m7")
+        if await allow_missing_post(resource):
+            return await create(resource, request, media_type, note)
+    return problem(404)  # RFC 9110 §15.5.5
+
+
+async def moved(resource: Resource, question: str, method: str, *,
+                permanent: bool) -> Answer | None:
+    """i4 / k5: moved permanently? l5: moved temporarily? RFC 9110 §15.4.2-3 vs
+    §15.4.8-9: 301/302 let clients turn POST into GET; 308/307 keep the method,
+    so unsafe methods get those."""
+    if question not in resource._overridden:
+        return None
+    location = await ask(resource, question)
+    if location is None:
+        return None
+    keeps_method = method not in ("GET", "HEAD")
+    status = (308 if keeps_method else 301) if permanent else (307 if keeps_method else 302)
+    return problem(status, headers=[(b"location", str(location).encode())])
+
+
+async def allow_missing_post(resource: Resource) -> bool:
+    """m7 / n5: does a POST to this missing resource create it?"""
+    if "allow_missing_post" not in resource._overridden:
+        return False
+    return bool(await ask(resource, "allow_missing_post"))
+
+
+async def create(resource: Resource, request: Request, media_type: str, note: Note) -> Answer:
+    """A PUT, or an allowed POST, to a missing target: If-Match is false here (h7)."""
+    verdict = _preconditions(request, _NO_VALIDATORS, exists=False, creates=True, note=note)
+    if verdict is not None:
+        return problem(verdict)
+    return await write(resource, request, media_type, note, created=True)
+
+
+# -- validators and preconditions -------------------------------------------------------
+
+
+class _Validators:
+    __slots__ = ("etag", "last_modified")
+
+    def __init__(self, etag: ETag | None, last_modified: float | None) -> None:
+        self.etag = etag
+        self.last_modified = last_modified
+
+    def headers(self) -> Headers:
+        out: Headers = []
+        if self.etag is not None:
+            out.append((b"etag", str(self.etag).encode()))
+        if self.last_modified is not None:
+            out.append((b"last-modified", format_http_date(self.last_modified).encode()))
+        return out
+
+
+_NO_VALIDATORS = _Validators(None, None)
+
+
+async def _validators(resource: Resource) -> _Validators:
+    asks, asynchronous = resource._overridden, resource._async
+    etag: ETag | None = None
+    if "etag" in asks:
+        raw = resource.etag()
+        if "etag" in asynchronous:
+            raw = await raw  # type: ignore[misc]
+        etag = _etag(type(resource), raw) if isinstance(raw, str) else raw  # type: ignore[assignment]
+        coding = resource.encoding
+        if etag is not None and not etag.weak and coding is not None and coding != "identity":
+            # RFC 9110 §8.8.3: a strong tag names one representation's bytes, and
+            # the gzip representation is another one.
+            etag = _etag(type(resource), f"{etag.opaque}-{coding}")
+    modified: float | None = None
+    if "last_modified" in asks:
+        stamp: Any = resource.last_modified()
+        if "last_modified" in asynchronous:
+            stamp = await stamp
+        seconds = timestamp(stamp)
+        if seconds is not None:
+            # RFC 9110 §8.8.2.1: never later than the response's Date. Servers stamp
+            # Date from a clock refreshed once a second (uvicorn does), so a change
+            # within the last second is dated to the second before.
+            modified = float(min(int(seconds), int(time.time()) - 1))
+    return _Validators(etag, modified)
+
+
+def _etag(cls: type[Resource], opaque: str) -> ETag:
+    # Tags repeat from request to request: keep the parsed ones per class (bounded).
+    cache = cls._etags
+    found = cache.get(opaque)
+    if found is None:
+        found = ETag(opaque)
+        if len(cache) < CACHE_LIMIT:
+            cache[opaque] = found
+    return found
+
+
+def _preconditions(request: Request, v: _Validators, *, exists: bool, creates: bool,
+                   note: Note) -> int | None:
+    header = request.header
+    if_match, if_none_match = header(b"if-match"), header(b"if-none-match")
+    if_modified_since = header(b"if-modified-since")
+    if_unmodified_since = header(b"if-unmodified-since")
+    if if_match is None and if_none_match is None and if_modified_since is None \
+            and if_unmodified_since is None and exists:
+        if note is not no_note:
+            for node in ("g8", "h10", "i12", "l13"):
+                note(node)  # passed: no field to evaluate
+        return None  # the usual case: an unconditional request
+    return evaluate_preconditions(
+        request.method, if_match=if_match, if_none_match=if_none_match,
+        if_modified_since=if_modified_since, if_unmodified_since=if_unmodified_since,
+        etag=v.etag, last_modified=v.last_modified, exists=exists, creates=creates,
+        note=note)
+
+
+def not_modified(resource: Resource, v: _Validators, caching: _Caching) -> Answer:
+    """304: the fields a 200 would carry that describe the representation or its
+    caching, and no content (RFC 9110 §15.4.5)."""
+    headers = v.headers()
+    _cache_headers(resource, headers, caching)
+    return Answer(304, headers)
+
+
+_Caching = tuple[str | None, float | None]
+_NO_CACHING: _Caching = (None, None)
+
+
+async def _caching(resource: Resource) -> _Caching:
+    """Cache-Control and Expires, for the resources that set them."""
+    asks = resource._overridden
+    cache_control = await ask(resource, "cache_control") if "cache_control" in asks else None
+    expires = timestamp(await ask(resource, "expires")) if "expires" in asks else None
+    return cache_control, expires
+
+
+def _cache_headers(resource: Resource, headers: Headers, caching: _Caching) -> None:
+    cache_control, expires = caching
+    if cache_control:
+        headers.append((b"cache-control", cache_control.encode()))
+    if expires is not None:
+        headers.append((b"expires", format_http_date(expires).encode()))  # RFC 9111 §5.3
+    headers.extend(vary_field(resource))
+
+
+# -- o18: reading with GET and HEAD -----------------------------------------------------
+
+
+async def read(resource: Resource, request: Request, media_type: str, v: _Validators,
+               note: Note) -> Answer:
+    """o18: the representation, whole (200 / 203) or in part (206 / 416)."""
+    if "get" in resource._overridden:
+        outcome = await ask(resource, "get")
+        if outcome is not None:
+            return outcome_answer(outcome, media_type, resource.charset, note=note)
+    value = resource.representation(media_type)
+    if "representation" in resource._async:
+        value = await value
+    charset = resource.charset
+    body = render(value, media_type, charset)
+    headers = [(b"content-type", content_type(media_type, charset))]
+    if resource.encoding is not None and resource.encoding != "identity":
+        body = encode_content(body, resource.encoding)
+        headers.append((b"content-encoding", resource.encoding.encode()))  # RFC 9110 §8.4
+    headers.extend(v.headers())
+    if resource.language is not None:
+        headers.append((b"content-language", resource.language.encode()))
+    caching = await _caching(resource) if resource._caches else _NO_CACHING
+    _cache_headers(resource, headers, caching)
+    status = 200
+    if "non_authoritative" in resource._overridden and \
+            await ask(resource, "non_authoritative"):
+        note("non_authoritative")
+        status = 203  # RFC 9110 §15.3.4
+    if resource.supports_ranges:
+        headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
+        if status == 200:
+            partial = select_range(
+                request.method, request.header(b"range"), request.header(b"if-range"), body,
+                headers[0][1].decode("latin-1"), etag=v.etag, last_modified=v.last_modified,
+                note=note)
+            if partial is not None:
+                return _partial_answer(partial, headers)
+    return Answer(status, headers, body)
+
+
+def _partial_answer(partial: Any, headers: Headers) -> Answer:
+    if partial.status == 416:
+        # RFC 9110 §15.5.17: 416 with the current length
+        return problem(416, headers=[(b"content-range", partial.content_range.encode())])
+    if partial.content_type is not None:
+        headers[0] = (b"content-type", partial.content_type.encode())
+    else:
+        headers.append((b"content-range", partial.content_range.encode()))
+    return Answer(206, headers, partial.body)
+
+
+# -- writing: POST, PUT, PATCH ----------------------------------------------------------
+
+
+async def write(resource: Resource, request: Request, media_type: str, note: Note, *,
+                created: bool) -> Answer:
+    """n11 (POST) / o14, p3 (PUT conflict?) and the action; ``created``: the
+    target had no current representation (p11 then answers 201)."""
+    method = request.method
+    try:
+        content = await _content(resource, request)
+    except _Unparsable as exc:
+        return problem(400, f"The request content could not be parsed: {exc}.")
+    except BodyTooLarge:
+        return problem(413)
+    except ClientGone:
+        return problem(400, "The client went away before its content arrived.")
+    note("validate")
+    if "validate" in resource._overridden:
+        errors = await ask(resource, "validate", content)
+        if errors:
+            return problem(422, "The content is well-formed but not valid.", errors=errors)
+    if method in ("PUT", "PATCH") and "is_conflict" in resource._overridden:
+        note("p3" if created else "o14")
+        reason = await ask(resource, "is_conflict", content)
+        if reason:
+            return problem(409, str(reason))
+    if method == "POST":
+        note("n11")
+    outcome = await _act(resource, method, content)
+    if outcome is None:
+        return problem(501, f"The method {method} is not implemented here.")
+    return outcome_answer(outcome, media_type, resource.charset, created=created, note=note)
+
+
+async def _act(resource: Resource, method: str, content: Any) -> Any:
+    if method in _BODY_METHODS:
+        return await ask(resource, method.lower(), content)
+    # An extension method the resource allows: answered by the method named for it.
+    handler = getattr(resource, method.lower().replace("-", "_"), None)
+    if handler is None:
+        return None
+    outcome = handler(content)
+    if inspect.isawaitable(outcome):
+        outcome = await outcome
+    return outcome
+
+
+class _Unparsable(Exception):
+    pass
+
+
+async def _content(resource: Resource, request: Request) -> Any:
+    parsers = resource.accepts.get(request.method)
+    body = await request.body(resource.max_content_length)
+    if parsers is None or not body:
+        return body if body else None
+    raw = request.header(b"content-type")
+    parsed = parse_content_type(raw) if raw is not None else None
+    parser = parsers.get(parsed[0]) if parsed is not None else None
+    if parser is None:
+        return body
+    try:
+        return parser(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _Unparsable(type(exc).__name__) from None

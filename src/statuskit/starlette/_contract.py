@@ -1,0 +1,135 @@
+"""The method contract in front of a Starlette app's middleware stack.
+
+Decided here, before the app runs, and only for the methods that need it, so a GET or
+POST to a route that takes it costs one set lookup and one object:
+
+* a method no route anywhere implements: 501 (RFC 9110 §15.6.2);
+* OPTIONS: 204 (or 200) with the Allow of every route on the path (§9.3.7, the seed);
+* HEAD on a path whose routes declare GET but not HEAD: the GET route runs, and the
+  guard in front sends its header section without content (§9.3.2).
+
+The rest (405's Allow, problem+json) happens in the app's exception handlers, which
+read the same route table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+from statuskit.problem import problem_body, problem_headers
+from statuskit.starlette._routes import ANY_METHOD, RouteTable, route_path
+from statuskit.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["EXCHANGE_KEY", "Contract", "Exchange", "contract_of", "exchange_of"]
+
+# Where a request's Exchange waits for the helpers (preconditions, ranges, negotiation).
+EXCHANGE_KEY = "statuskit.exchange"
+_PREFLIGHT_FIELD = b"access-control-request-method"
+# RFC 9110 §9.1: every general-purpose server supports GET and HEAD; never 501 for them.
+_ALWAYS_SUPPORTED = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Exchange:
+    """One request under the contract: what the helpers ask of its response."""
+
+    __slots__ = ("_send", "contract", "edit", "head", "scope")
+
+    def __init__(self, contract: Contract, scope: Scope, send: Send, head: bool) -> None:
+        self.contract = contract
+        self.scope = scope
+        self._send = send
+        self.head = head  # a HEAD request the app sees as GET
+        self.edit: Any = None  # a ResponseEdit once a helper asks for one
+
+    def send(self, message: Message) -> Awaitable[None]:
+        # The common case adds one call and no coroutine frame.
+        edit = self.edit
+        if edit is None:
+            return self._send(message)
+        return edit.send(message, self._send)  # type: ignore[no-any-return]
+
+
+def exchange_of(scope: Scope) -> Exchange | None:
+    exchange: Exchange | None = scope.get(EXCHANGE_KEY)
+    return exchange
+
+
+def contract_of(scope: Scope) -> Contract | None:
+    exchange = exchange_of(scope)
+    return exchange.contract if exchange is not None else None
+
+
+class Contract:
+    """ASGI middleware: the app's method contract, from its route table."""
+
+    def __init__(self, app: ASGIApp, table: RouteTable, *, options_status: int = 204) -> None:
+        if options_status not in (200, 204):
+            raise ValueError("options_status is 204 (the seed's rule) or 200")
+        self.app = app
+        self.table = table
+        self.options_status = options_status
+        # Methods some route declares, less the two this layer decides itself.
+        self.routed = table.implemented - {"HEAD", "OPTIONS"}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] in self.routed:
+            exchange = Exchange(self, scope, send, False)
+            scope[EXCHANGE_KEY] = exchange
+            await self.app(scope, receive, exchange.send)
+            return
+        await self._decide(scope, receive, send)
+
+    async def _decide(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method: str = scope["method"]
+        declared = self.table.allowed(route_path(scope))
+        opaque = declared is ANY_METHOD
+        if method == "HEAD" and declared is not None and not opaque \
+                and "HEAD" not in declared and "GET" in declared:
+            # RFC 9110 §9.3.2: HEAD is GET without content; the GET route answers.
+            scope = dict(scope, method="GET")
+            await self._pass(scope, receive, send, head=True)
+            return
+        if method == "OPTIONS" and declared is not None and not opaque \
+                and "OPTIONS" not in declared and not _preflight(scope):
+            await self._options(declared, send)
+            return
+        if method not in _ALWAYS_SUPPORTED and not opaque and not self.table.opaque:
+            # RFC 9110 §15.6.2: no route anywhere implements it.
+            await _send_problem(send, 501, f"The method {method} is not implemented here.",
+                                head=False)
+            return
+        await self._pass(scope, receive, send, head=False)
+
+    async def _pass(self, scope: Scope, receive: Receive, send: Send, *, head: bool) -> None:
+        exchange = Exchange(self, scope, send, head)
+        scope[EXCHANGE_KEY] = exchange
+        await self.app(scope, receive, exchange.send)
+
+    async def _options(self, declared: frozenset[str], send: Send) -> None:
+        from statuskit.starlette._problems import allow_value
+
+        # RFC 9110 §9.3.7 and the seed: OPTIONS answers with Allow; 204 has no content
+        # and no Content-Length (§8.6), a 200 says it has none.
+        headers = [(b"allow", allow_value(declared).encode("ascii"))]
+        if self.options_status == 200:
+            headers.append((b"content-length", b"0"))
+        await send({"type": "http.response.start", "status": self.options_status,
+                    "headers": headers})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _preflight(scope: Scope) -> bool:
+    # A CORS preflight is an OPTIONS request for the app's CORS middleware to answer.
+    return any(name == _PREFLIGHT_FIELD for name, _ in scope["headers"])
+
+
+async def _send_problem(send: Send, status: int, detail: str, *, head: bool) -> None:
+    body = problem_body(status, detail)
+    await send({"type": "http.response.start", "status": status,
+                "headers": problem_headers(body)})
+    await send({"type": "http.response.body", "body": b"" if head else body,
+                "more_body": False})

@@ -1,0 +1,49 @@
+"""406 and Vary for routes that declare the media types they provide (RFC 9110 §12.5)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from statuskit.http import negotiate
+from statuskit.starlette._response import edit_of
+
+__all__ = ["choose_media_type"]
+
+# Clients repeat a few Accept values; the choice for each is remembered (bounded in
+# entries and in the length of a value worth remembering).
+_CACHE_LIMIT = 512
+_CACHED_ACCEPT_LENGTH = 256
+_chosen: dict[tuple[tuple[str, ...], str | None], str | None] = {}
+
+
+def choose_media_type(request: Request, provides: Sequence[str]) -> str:
+    """The media type of ``provides`` the request's Accept prefers (the first one when
+    Accept is absent); 406 when it accepts none of them (RFC 9110 §15.5.7). When the
+    choice has more than one outcome, the response names Accept in Vary (§12.5.5).
+    Without ``install()`` it only chooses."""
+    if not provides:
+        raise ValueError("a route provides at least one media type")
+    edit = edit_of(request.scope, "choose_media_type")
+    if edit is not None and len(provides) > 1 and "Accept" not in edit.vary:
+        edit.vary.append("Accept")
+    chosen = _negotiate(tuple(provides), request.headers.get("accept"))
+    if chosen is not None:
+        return chosen
+    if edit is None:
+        return provides[0]
+    raise HTTPException(406, f"Available: {', '.join(provides)}.")
+
+
+def _negotiate(provides: tuple[str, ...], accept: str | None) -> str | None:
+    key = (provides, accept)
+    try:
+        return _chosen[key]
+    except KeyError:
+        chosen = negotiate(provides, accept)
+        if len(_chosen) < _CACHE_LIMIT and (accept is None or
+                                            len(accept) <= _CACHED_ACCEPT_LENGTH):
+            _chosen[key] = chosen
+        return chosen

@@ -1,0 +1,179 @@
+"""What the helpers ask of one response, applied as it goes out.
+
+A route's helpers (preconditions, negotiation, ranges) run before its handler; what
+they decide about the answer (the validators and cache fields a 200 and a 304 carry,
+Vary, byte ranges) is applied here, to whatever response the handler returns: a
+FastAPI model, a ``JSONResponse``, a plain ``Response``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+
+from statuskit.http import ETag, format_http_date, parse_etag, parse_http_date
+from statuskit.problem import problem_body, problem_headers
+from statuskit.resource import select_range
+from statuskit.starlette._contract import Exchange, exchange_of
+from statuskit.types import Message, RawHeaders, Scope, Send
+
+__all__ = ["MAX_RANGE_BUFFER", "ResponseEdit", "edit_of"]
+
+logger = logging.getLogger("statuskit.starlette")
+
+# Ranges are cut from the whole representation, held in memory; past this size the
+# whole 200 goes out instead (RFC 9110 §14.2 lets a server ignore Range).
+MAX_RANGE_BUFFER = 16 * 1024 * 1024
+_warned: set[str] = set()
+
+
+def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
+    """The request's ResponseEdit; None (and one warning) when the app was not given
+    the contract with ``install()``, which is what applies the edit."""
+    exchange = exchange_of(scope)
+    if exchange is None:
+        if helper not in _warned:
+            _warned.add(helper)
+            logger.warning("statuskit.starlette.%s() does nothing: call install(app) first",
+                           helper)
+        return None
+    if exchange.edit is None:
+        exchange.edit = ResponseEdit(exchange)
+    edit: ResponseEdit = exchange.edit
+    return edit
+
+
+class ResponseEdit:
+    __slots__ = ("_body", "_start", "cache_control", "etag", "exchange", "last_modified",
+                 "ranges", "vary")
+
+    def __init__(self, exchange: Exchange) -> None:
+        self.exchange = exchange
+        self.etag: ETag | None = None
+        self.last_modified: float | None = None
+        self.cache_control: str | None = None
+        self.vary: list[str] = []
+        self.ranges = False
+        self._start: Message | None = None  # held while a ranged body is collected
+        self._body: list[bytes] = []
+
+    @property
+    def method(self) -> str:
+        return "HEAD" if self.exchange.head else str(self.exchange.scope["method"])
+
+    def send(self, message: Message, send: Send) -> Awaitable[None]:
+        if self._start is not None:
+            return self._collect(message, send)
+        if message["type"] != "http.response.start":
+            return send(message)
+        status: int = message["status"]
+        headers: RawHeaders = list(message.get("headers", ()))
+        self._add_fields(status, headers)
+        message = {**message, "headers": headers}
+        if self._ranged(status, headers):
+            self._start = message
+            return _nothing()
+        return send(message)
+
+    # -- fields ---------------------------------------------------------------------
+
+    def _add_fields(self, status: int, headers: RawHeaders) -> None:
+        present = {name.lower() for name, _ in headers}
+        if self.vary:
+            # RFC 9110 §12.5.5: name the request fields the choice looked at.
+            _merge_vary(headers, self.vary)
+        read = self.method in ("GET", "HEAD")
+        if not (read and (200 <= status < 300 or status == 304)):
+            return
+        # RFC 9110 §15.4.5: a 304 carries the validator and cache fields the 200 would.
+        if self.etag is not None and b"etag" not in present:
+            headers.append((b"etag", str(self.etag).encode("latin-1")))
+        if self.last_modified is not None and b"last-modified" not in present:
+            headers.append((b"last-modified", format_http_date(self.last_modified).encode()))
+        if self.cache_control is not None and b"cache-control" not in present:
+            headers.append((b"cache-control", self.cache_control.encode("latin-1")))
+
+    # -- ranges ---------------------------------------------------------------------
+
+    def _ranged(self, status: int, headers: RawHeaders) -> bool:
+        """Whether to hold this response and cut ranges from it."""
+        if not self.ranges or status != 200:
+            return False
+        fields = dict(headers)
+        if b"accept-ranges" in fields or b"content-range" in fields:
+            return False  # the app answers ranges itself (FileResponse does)
+        length = fields.get(b"content-length")
+        if length is None or not length.isdigit() or int(length) > MAX_RANGE_BUFFER:
+            return False  # a streaming response declines (RFC 9110 §14.3: no Accept-Ranges)
+        headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
+        return self.method == "GET" and _request_field(self.exchange.scope, b"range") is not None
+
+    async def _collect(self, message: Message, send: Send) -> None:
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        self._body.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        start, self._start = self._start, None
+        assert start is not None
+        await self._send_ranged(start, b"".join(self._body), send)
+
+    async def _send_ranged(self, start: Message, body: bytes, send: Send) -> None:
+        headers: RawHeaders = start["headers"]
+        fields = dict(headers)
+        scope = self.exchange.scope
+        etag = parse_etag(fields[b"etag"]) if b"etag" in fields else self.etag
+        content_type = fields.get(b"content-type", b"application/octet-stream").decode("latin-1")
+        part = select_range(
+            "GET", _request_field(scope, b"range"), _request_field(scope, b"if-range"),
+            body, content_type, etag=etag, last_modified=self._last_modified(fields))
+        if part is None:
+            await send(start)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+            return
+        if part.status == 416:
+            # RFC 9110 §15.5.17: 416 with the current length, as a problem document.
+            content = problem_body(416, "No part of the requested range is available.")
+            kept = [(n, v) for n, v in headers if n in (b"accept-ranges", b"etag",
+                                                          b"last-modified", b"vary")]
+            out = problem_headers(content) + kept
+            out.append((b"content-range", (part.content_range or "").encode("latin-1")))
+            await send({"type": "http.response.start", "status": 416, "headers": out})
+            await send({"type": "http.response.body", "body": content, "more_body": False})
+            return
+        out = [(n, v) for n, v in headers if n not in (b"content-length", b"content-type")]
+        out.append((b"content-type", (part.content_type or content_type).encode("latin-1")))
+        out.append((b"content-length", str(len(part.body)).encode("ascii")))
+        if part.content_range is not None:
+            out.append((b"content-range", part.content_range.encode("latin-1")))
+        await send({"type": "http.response.start", "status": 206, "headers": out})
+        await send({"type": "http.response.body", "body": part.body, "more_body": False})
+
+    def _last_modified(self, fields: dict[bytes, bytes]) -> float | None:
+        raw = fields.get(b"last-modified")
+        if raw is None:
+            return self.last_modified
+        date = parse_http_date(raw)
+        return date.timestamp() if date is not None else None
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _request_field(scope: Scope, name: bytes) -> str | None:
+    values = [v for n, v in scope["headers"] if n == name]
+    return b", ".join(values).decode("latin-1") if values else None
+
+
+def _merge_vary(headers: RawHeaders, fields: list[str]) -> None:
+    for index, (name, value) in enumerate(headers):
+        if name.lower() == b"vary":
+            have = {v.strip().lower() for v in value.decode("latin-1").split(",")}
+            extra = [f for f in fields if f.lower() not in have and "*" not in have]
+            if extra:
+                joined = ", ".join([value.decode("latin-1"), *extra])
+                headers[index] = (name, joined.encode("latin-1"))
+            return
+    headers.append((b"vary", ", ".join(fields).encode("latin-1")))

@@ -1,0 +1,198 @@
+"""Every adapter under real failures on loopback: nothing leaks, broken answers are
+retried, hopeless ones are not, and the history reaches the caller."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import pytest
+import requests
+from runners import ADAPTERS, runner
+from scripted import Script
+
+from statuskit.client import (
+    ATTEMPTS,
+    InsecureRedirect,
+    RecordedWaits,
+    RetryAfterTooLong,
+    RetryTransport,
+    attempts_of,
+)
+
+Server = tuple[str, Script]
+TLSServer = tuple[str, Script, str]
+ONE = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_pool_of_one_survives_100_refused_retry_afters_then_serves_a_success(
+        server: Server, adapter: str) -> None:
+    base, script = server
+    slow, fine = f"/leak-{adapter}", f"/leak-ok-{adapter}"
+    script.on(slow, (503, {"Retry-After": "3600"}, b'{"busy": true}'))
+    script.on(fine, (200, {}, b"fine"))
+    client = runner(adapter, base, limits=ONE)
+    try:
+        for _ in range(100):
+            with pytest.raises(RetryAfterTooLong) as too_long:
+                client.send("GET", slow)
+            assert too_long.value.retry_after == 3600
+            assert too_long.value.response.status_code == 503
+        response = client.send("GET", fine)  # a leaked connection: PoolTimeout, or a new one
+    finally:
+        client.close()
+    # Read for the caller before the connection went back (looked at only now: reading
+    # it here would free a leaked connection and hide the leak).
+    assert too_long.value.response.content == b'{"busy": true}'
+    assert response.status_code == 200
+    assert response.content == b"fine"
+    assert script.count(slow) == 100
+    assert script.connections(slow, fine) == 1  # every answer handed its connection back
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_pool_of_one_survives_refused_insecure_redirects_then_serves_a_success(
+        tls_server: TLSServer, server: Server, adapter: str) -> None:
+    base, script, cert = tls_server
+    plain, _ = server
+    path, fine = f"/downgrade-{adapter}", f"/downgrade-ok-{adapter}"
+    script.on(path, (302, {"Location": plain + "/echo"}, b"moved"))
+    script.on(fine, (200, {}, b"fine"))
+    client = runner(adapter, base, limits=ONE, verify=cert)
+    try:
+        for _ in range(25):  # with one connection, the first leak would starve the second
+            with pytest.raises(InsecureRedirect):
+                client.send("GET", path, follow=True)
+        response = client.send("GET", fine)
+    finally:
+        client.close()
+    assert response.status_code == 200
+    assert script.count(path) == 25
+    assert script.connections(path, fine) == 1
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_503_whose_body_breaks_is_retried_to_200(server: Server, adapter: str) -> None:
+    base, script = server
+    path = f"/broken-503-{adapter}"
+    script.on(path, (503, {"X-Break": "1"}, b"half a bo"), (200, {}, b"whole"))
+    client = runner(adapter, base)
+    try:
+        response = client.send("GET", path)
+    finally:
+        client.close()
+    assert response.status_code == 200
+    assert response.content == b"whole"
+    assert script.count(path) == 2
+    assert [a.status for a in attempts_of(response)] == [503, 200]
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_read_timeout_on_a_get_is_retried(server: Server, adapter: str) -> None:
+    base, script = server
+    path = f"/slow-get-{adapter}"
+    script.on(path, (200, {"X-Delay": "3"}, b"late"), (200, {}, b"prompt"))
+    client = runner(adapter, base)
+    try:
+        response = client.send("GET", path, read_timeout=1.0)
+    finally:
+        client.close()
+    assert response.content == b"prompt"
+    first = attempts_of(response)[0]
+    assert first.status is None
+    assert first.error is not None and "Timeout" in first.error
+    assert first.decision.startswith("retry after")
+
+
+@pytest.mark.parametrize("adapter", ["httpx", "requests"])
+def test_read_timeout_on_a_post_is_raised_with_its_history(server: Server, adapter: str) -> None:
+    base, script = server
+    path = f"/slow-post-{adapter}"
+    script.on(path, (201, {"X-Delay": "3"}, b""))
+    client = runner(adapter, base)
+    try:
+        with pytest.raises((httpx.ReadTimeout, requests.ReadTimeout)) as timed_out:
+            client.send("POST", path, body=b"once", read_timeout=1.0)
+    finally:
+        client.close()
+    assert script.count(path) == 1  # it may have been acted on: never sent twice
+    (attempt,) = getattr(timed_out.value, ATTEMPTS)
+    assert attempt.url.endswith(path)
+    assert "not idempotent" in attempt.decision
+    assert any("statuskit attempts" in note for note in timed_out.value.__notes__)
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_failed_certificate_is_not_retried_even_for_get(tls_server: TLSServer,
+                                                        adapter: str) -> None:
+    base, script, _ = tls_server
+    waits = RecordedWaits()
+    client = runner(adapter, base, waits)  # the self-signed certificate is not trusted
+    try:
+        for method in ("GET", "POST"):
+            with pytest.raises((httpx.ConnectError, requests.exceptions.SSLError)) as refused:
+                client.send(method, "/never-reached", body=b"x" if method == "POST" else None)
+            (attempt,) = getattr(refused.value, ATTEMPTS)
+            assert attempt.decision == "repeating cannot help"
+    finally:
+        client.close()
+    assert waits.waits == []
+    assert script.count("/never-reached") == 0
+
+
+@pytest.mark.parametrize("adapter", ["httpx", "httpx-async"])
+def test_unsupported_scheme_is_not_retried(adapter: str) -> None:
+    waits = RecordedWaits()
+    client = runner(adapter, "ftp://127.0.0.1:1", waits)
+    try:
+        with pytest.raises(httpx.UnsupportedProtocol) as refused:
+            client.send("GET", "/file")
+    finally:
+        client.close()
+    assert waits.waits == []
+    assert [a.decision for a in getattr(refused.value, ATTEMPTS)] == ["repeating cannot help"]
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_refused_connection_is_retried_then_raised_with_the_history(adapter: str) -> None:
+    from support.servers import free_port
+
+    waits = RecordedWaits()
+    client = runner(adapter, f"http://127.0.0.1:{free_port()}", waits)
+    try:
+        with pytest.raises((httpx.ConnectError, requests.ConnectionError)) as refused:
+            client.send("POST", "/", body=b"x")  # refused before sending: even a POST
+    finally:
+        client.close()
+    attempts = getattr(refused.value, ATTEMPTS)
+    assert len(waits.waits) == 2
+    assert [a.wait for a in attempts[:2]] == waits.waits
+    assert [a.status for a in attempts] == [None, None, None]
+    assert all(a.method == "POST" and a.error for a in attempts)
+
+
+def test_retried_responses_are_drained_so_one_connection_serves_every_attempt(
+        server: Server) -> None:
+    base, script = server
+    for adapter in ADAPTERS:
+        path = f"/drain-{adapter}"
+        script.on(path, (503, {}, b"x" * 2000))
+        client = runner(adapter, base)
+        try:
+            for _ in range(5):
+                assert client.send("GET", path).status_code == 503
+        finally:
+            client.close()
+        assert script.count(path) == 15
+        assert script.connections(path) == 1, adapter  # closed, not drained: 11 (urllib3: 1)
+
+
+def test_body_larger_than_the_drain_limit_drops_its_connection_instead(server: Server) -> None:
+    base, script = server
+    script.on("/drain-big", (503, {}, os.urandom(200_000)), (200, {}, b"ok"))
+    with httpx.Client(base_url=base,
+                      transport=RetryTransport(sleep=RecordedWaits().sleep)) as client:
+        response = client.get("/drain-big")
+    assert response.content == b"ok"
+    assert script.connections("/drain-big") == 2  # 200 kB not read just to keep a socket
