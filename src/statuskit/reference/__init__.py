@@ -16,7 +16,6 @@ import httpx
 from statuskit.guard import Guard
 from statuskit.reference._index import index_document, probe_plan
 from statuskit.reference._jobs import JobBoard
-from statuskit.reference._ranges import ignore_unreadable_range
 from statuskit.reference._resources import (
     Drafts,
     Fail,
@@ -136,7 +135,7 @@ def create_app(
         debug=debug,
     )
     return Guard(
-        ignore_unreadable_range(app),
+        app,
         rate_limit=rate_limit,
         rate_limit_storage=rate_limit_storage,
         max_concurrency=max_concurrency,
