@@ -477,8 +477,9 @@ def machine() -> str:
     import falcon
     import fastapi
     import httpx
-    import starlette
     import uvicorn
+
+    import starlette
 
     return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"uvicorn {uvicorn.__version__}, Falcon {falcon.__version__}, "

@@ -142,7 +142,7 @@ class NoteItem(_InArea):
             return _markdown(self.note)
         if media_type == "text/plain":
             return f"{self.note.title}\n\n{self.note.body}\n"
-        return self.note.as_json()
+        return self.note.document  # the JSON, rendered when the note was written
 
     def validate(self, content: Any) -> list[dict[str, Any]] | None:
         errors = _note_errors(content, id_allowed=False)
