@@ -118,8 +118,10 @@ class NoteItem(_InArea):
     supports_ranges = True
 
     def __init__(self, request: Any) -> None:
-        super().__init__(request)
-        self.note = self.store().get(request.params["id"])
+        self.request = request
+        state: State = request.state  # self.store(), without its two calls per request
+        store = state.private_store if self.private else state.store
+        self.note = store.get(request.params["id"])
 
     def exists(self) -> bool:
         return self.note is not None

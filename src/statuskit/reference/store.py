@@ -21,12 +21,13 @@ the other's data.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from typing import NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 from statuskit._json import compact_json
 
@@ -85,6 +86,10 @@ class Note(NamedTuple):
 
     def as_json(self) -> dict[str, str | int]:
         return {"id": self.id, "title": self.title, "body": self.body, "version": self.version}
+
+
+# A row as a Note with no Python frame: tuple.__new__ called from C (what _make does).
+_note: Callable[[tuple[Any, ...]], Note] = functools.partial(tuple.__new__, Note)
 
 
 def note_etag(note_id: str, version: int, title: str, body: str) -> str:
@@ -163,16 +168,17 @@ class NoteStore:
 
     def _row(self, note_id: str) -> Note | None:
         row = self._reader.execute(self._select_one, (note_id,)).fetchone()
-        return Note._make(row) if row else None
+        return _note(row) if row else None
 
     def get(self, note_id: str) -> Note | None:
         with self._lock:
-            return self._row(note_id)
+            row = self._reader.execute(self._select_one, (note_id,)).fetchone()
+        return _note(row) if row else None
 
     def all(self) -> list[Note]:
         with self._lock:
             rows = self._db.execute(f"{self._select} ORDER BY id").fetchall()
-        return [Note._make(row) for row in rows]
+        return [_note(row) for row in rows]
 
     def was_deleted(self, note_id: str) -> bool:
         with self._lock:
