@@ -19,6 +19,7 @@ from statuskit.types import Message, Receive, Send
 logger = logging.getLogger("statuskit.guard")
 
 _FRAMING_FIELDS = (b"content-length", b"transfer-encoding")
+_FRAMING_LENGTHS = frozenset(len(name) for name in _FRAMING_FIELDS)
 _DISCONNECT: dict[str, Any] = {"type": "http.disconnect"}
 
 
@@ -228,7 +229,8 @@ class Exchange:
         # On 304 Content-Length MAY describe the selected representation, but servers
         # (uvicorn among them) frame the 304 by it, so it is dropped there too.
         for name, _ in headers:  # a plain loop: no generator frame per 204 / 304
-            if name.lower() in _FRAMING_FIELDS:
+            # Only names of those two lengths are lowered and looked up.
+            if len(name) in _FRAMING_LENGTHS and name.lower() in _FRAMING_FIELDS:
                 cleaned = [(n, v) for n, v in headers if n.lower() not in _FRAMING_FIELDS]
                 return {**message, "headers": cleaned}
         return message
