@@ -212,3 +212,53 @@ def test_file_written_before_stored_validators_gains_them(tmp_path: Path) -> Non
         assert store.replace("old", "kept", "lost", expected_etag=note.etag) is None
     finally:
         store.close()
+
+
+def test_read_after_replace_is_the_new_note(store: NoteStore) -> None:
+    created = store.create("a", "t", "old")
+    assert store.get("a") == created  # read once, so the store has it at hand
+    replaced = store.replace("a", "t", "new", expected_etag=created.etag)
+    assert replaced is not None
+    assert store.get("a") == replaced and store.get("a") != created
+
+
+def test_read_after_delete_is_nothing_and_the_tombstone_stands(store: NoteStore) -> None:
+    store.create("a", "t", "b")
+    assert store.get("a") is not None
+    assert store.delete("a")
+    assert store.get("a") is None and store.was_deleted("a")
+
+
+def test_read_after_a_rolled_back_replace_is_the_committed_note() -> None:
+    store = NoteStore()
+    created = store.create("a", "t", "b")
+    assert store.get("a") == created
+    store._db.execute("CREATE TRIGGER refuse BEFORE UPDATE ON notes "
+                      "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.replace("a", "t", "never", expected_etag=created.etag)
+    assert store.get("a") == created
+
+
+def test_reads_racing_a_writer_end_on_the_last_committed_note(store: NoteStore) -> None:
+    note = store.create("a", "t", "0")
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            store.get("a")
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        for n in range(1, 200):
+            replaced = store.replace("a", "t", str(n), expected_etag=note.etag)
+            assert replaced is not None
+            note = replaced
+            assert store.get("a") == note
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert store.get("a") == note and note.body == "199"
