@@ -33,6 +33,12 @@ import apps  # noqa: E402
 from _net import free_port, wait_for  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
+# The event loop every loopback server runs on (``--loop``), statuskit's and the peers' alike.
+LOOP = ["asyncio"]
+
+
+def _spawn(mode: str, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, __file__, "--serve", mode, str(port), LOOP[0]])
 
 
 def row(section: str, name: str, value: str) -> None:
@@ -51,7 +57,8 @@ def _scope(path: str, headers: dict[str, str]) -> dict[str, Any]:
                                                for k, v in headers.items())]}
 
 
-async def _calls_per_second(app: Any, scope: dict[str, Any], seconds: float) -> float:
+async def _calls_per_second(app: Any, scope: dict[str, Any], seconds: float,
+                            expect: int = 200) -> float:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
@@ -61,7 +68,10 @@ async def _calls_per_second(app: Any, scope: dict[str, Any], seconds: float) -> 
         if message["type"] == "http.response.start":
             status.append(message["status"])
 
-    await app(dict(scope), receive, send)  # warm up, and check it answers
+    await app(dict(scope), receive, send)  # warm up, and check it answers what it should
+    if status != [expect]:
+        raise RuntimeError(f"{scope['path']} answered {status}, expected {expect}: a benchmark "
+                           "of the wrong answer measures nothing")
     best = 0.0
     for _ in range(3):
         n, started = 0, time.perf_counter()
@@ -88,11 +98,11 @@ def in_process(seconds: float) -> None:
         ("FastAPI", apps.fastapi_app()),
     ]
     results: dict[tuple[str, str], float] = {}
-    for path_name, path, headers in (("GET (ETag + Accept)", "/notes/1", accept),
-                                     ("304", "/notes/1", cached),
-                                     ("404", "/notes/2", accept)):
+    for path_name, path, headers, expect in (("GET (ETag + Accept)", "/notes/1", accept, 200),
+                                             ("304", "/notes/1", cached, 304),
+                                             ("404", "/notes/2", accept, 404)):
         for name, app in contenders:
-            rate = asyncio.run(_calls_per_second(app, _scope(path, headers), seconds))
+            rate = asyncio.run(_calls_per_second(app, _scope(path, headers), seconds, expect))
             results[(name, path_name)] = rate
             row("in-process", f"{path_name:<20} {name}", f"{rate:>10,.0f}/s")
     guard_rate = asyncio.run(_calls_per_second(Guard(apps.bare),
@@ -111,16 +121,98 @@ def in_process(seconds: float) -> None:
             f"{ours / results[('bare ASGI', path_name)]:.0%}")
     row("ratio", "Guard(bare) / bare, in-process",
         f"{guard_rate / results[('bare ASGI', 'GET (ETag + Accept)')]:.0%}")
+    reference_in_process(seconds)
+
+
+def reference_in_process(seconds: float) -> None:
+    """GET /notes/{id} of the reference API beside the app a user would write instead.
+
+    The contenders take turns, batch by batch, and each keeps its best batch in CPU
+    time of this thread: on a shared, loaded machine a whole round of one contender
+    can land in a slow moment, which made the ratio swing by 2x from run to run."""
+    from statuskit.reference import create_app
+
+    guarded = create_app()
+    guarded.app.state.store.create("n1", "benchmark", "the same note in every framework")
+    contenders: list[tuple[str, Any]] = [
+        ("statuskit serve app (Guard + graph + store)", guarded),
+        ("the same without the Guard", guarded.app),
+        ("hand-written Falcon + SQLite", apps.falcon_sqlite_app()),
+    ]
+    accept = {"accept": "application/json"}
+    etags = {name: _etag_of(app, accept) for name, app in contenders}
+    rounds = max(10, int(seconds * 60))
+    print(f"GET /notes/n1 in-process (interleaved, best of {rounds} batches of 500 calls, "
+          "CPU time):", flush=True)
+    results: dict[tuple[str, str], float] = {}
+    for kind in ("GET", "304"):
+        runs = []
+        for name, app in contenders:
+            headers = accept if kind == "GET" else {**accept, "if-none-match": etags[name]}
+            runs.append((name, app, _scope("/notes/n1", headers)))
+        best = asyncio.run(_interleaved(runs, rounds, 500, 200 if kind == "GET" else 304))
+        for name, _, _ in runs:
+            results[(name, kind)] = best[name]
+            row("in-process", f"{kind:<4} /notes/n1 {name}",
+                f"{1e6 / best[name]:>10,.0f}/s  {best[name]:5.1f} µs")
+    for kind in ("GET", "304"):
+        ours = results[("statuskit serve app (Guard + graph + store)", kind)]
+        row("ratio", f"{kind}: reference app / hand-written Falcon + SQLite, in-process",
+            f"{results[('hand-written Falcon + SQLite', kind)] / ours:.2f}x")
+
+
+async def _interleaved(runs: list[tuple[str, Any, dict[str, Any]]], rounds: int, calls: int,
+                       expect: int) -> dict[str, float]:
+    """Each contender's best µs per call over ``rounds`` turns of ``calls`` calls."""
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    status: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    for name, app, scope in runs:
+        await app(dict(scope), receive, send)
+        if status != [expect]:
+            raise RuntimeError(f"{name} answered {status}, expected {expect}: a benchmark "
+                               "of the wrong answer measures nothing")
+        status.clear()
+    best = {name: float("inf") for name, _, _ in runs}
+    for _ in range(rounds):
+        for name, app, scope in runs:
+            started = time.thread_time()
+            for _ in range(calls):
+                await app(dict(scope), receive, send)
+            best[name] = min(best[name], (time.thread_time() - started) / calls * 1e6)
+        status.clear()
+    return best
+
+
+def _etag_of(app: Any, headers: dict[str, str]) -> str:
+    seen: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            seen.extend(v for k, v in message["headers"] if k.lower() == b"etag")
+
+    asyncio.run(app(_scope("/notes/n1", headers), receive, send))
+    return seen[0].decode()
 
 
 # -- loopback -----------------------------------------------------------------------------
 
 
-def serve(mode: str, port: int) -> None:
-    """Run one server (called in a child process: ``run.py --serve MODE PORT``)."""
+def serve(mode: str, port: int, loop: str) -> None:
+    """Run one server (called in a child process: ``run.py --serve MODE PORT LOOP``)."""
     import uvicorn
 
-    options: dict[str, Any] = {"log_level": "error", "access_log": False, "lifespan": "off"}
+    options: dict[str, Any] = {"log_level": "error", "access_log": False, "lifespan": "off",
+                               "loop": loop}
     if mode == "reference":
         from statuskit.reference import create_app
         from statuskit.server import config
@@ -140,6 +232,9 @@ def serve(mode: str, port: int) -> None:
         store = NoteStore()
         store.create("n1", "benchmark", "the same note in every framework")
         uvicorn.run(apps.falcon_store_app(store), host="127.0.0.1", port=port, **options)
+        return
+    if mode == "falcon-sqlite":
+        uvicorn.run(apps.falcon_sqlite_app(), host="127.0.0.1", port=port, **options)
         return
     if mode == "storm":
         uvicorn.run(_counting_503, host="127.0.0.1", port=port, **options)
@@ -190,8 +285,8 @@ def _python_load(port: int, path: str, headers: dict[str, str],
 def loopback(seconds: float, rounds: int) -> None:
     load = _wrk if shutil.which("wrk") else _python_load
     generator = "wrk, 1 thread, 32 connections" if load is _wrk else "Python load"
-    print(f"loopback requests/s and p99 ({generator}, best of {rounds} rounds of {seconds:g} s):",
-          flush=True)
+    print(f"loopback requests/s and p99 ({generator}, best of {rounds} rounds of {seconds:g} s, "
+          f"every server on the {LOOP[0]} loop):", flush=True)
     servers = {
         "serve-stack": ("statuskit stack (protocol + guard) + resource app", "/notes/1"),
         "resource-stock": ("same resource app, stock uvicorn httptools", "/notes/1"),
@@ -200,12 +295,12 @@ def loopback(seconds: float, rounds: int) -> None:
         "bare-stock": ("bare ASGI, stock uvicorn httptools", "/notes/1"),
         "reference": ("statuskit serve: reference API, GET /notes/{id} (SQLite)", "/notes/n1"),
         "falcon-store": ("Falcon doing the same from the same SQLite store", "/notes/n1"),
+        "falcon-sqlite": ("hand-written uvicorn + Falcon + own SQLite table", "/notes/n1"),
     }
     procs = {}
     for mode in servers:
         port = free_port()
-        procs[mode] = (subprocess.Popen([sys.executable, __file__, "--serve", mode, str(port)]),
-                       port)
+        procs[mode] = (_spawn(mode, port), port)
     try:
         for _, port in procs.values():
             wait_for(port)
@@ -236,6 +331,8 @@ def loopback(seconds: float, rounds: int) -> None:
                 f"{serve_rps / best[('falcon-stock', kind)][0]:.2f}x")
             row("ratio", f"{kind}: statuskit serve (reference) / Falcon, same store",
                 f"{best[('reference', kind)][0] / best[('falcon-store', kind)][0]:.2f}x")
+            row("ratio", f"{kind}: statuskit serve (reference) / hand-written Falcon + SQLite",
+                f"{best[('reference', kind)][0] / best[('falcon-sqlite', kind)][0]:.2f}x")
             row("ratio", f"{kind}: h11 / stock httptools (same app)",
                 f"{best[('resource-h11', kind)][0] / best[('resource-stock', kind)][0]:.0%}")
     finally:
@@ -291,7 +388,7 @@ def client_overhead(requests_per_round: int) -> None:
     from statuskit.client import RetryTransport
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", "bare-stock", str(port)])
+    proc = _spawn("bare-stock", port)
     try:
         wait_for(port)
         url = f"http://127.0.0.1:{port}/notes/1"
@@ -374,7 +471,7 @@ def retry_storm(seconds: float) -> None:
     from statuskit.client import AsyncRetryTransport, RetryBudget
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", "storm", str(port)])
+    proc = _spawn("storm", port)
 
     def count() -> int:
         return int(httpx.get(f"http://127.0.0.1:{port}/count").text)
@@ -418,8 +515,9 @@ def machine() -> str:
     import falcon
     import fastapi
     import httpx
-    import starlette
     import uvicorn
+
+    import starlette
 
     return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"uvicorn {uvicorn.__version__}, Falcon {falcon.__version__}, "
@@ -430,12 +528,16 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter rounds")
-    parser.add_argument("--serve", nargs=2, metavar=("MODE", "PORT"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", nargs=3, metavar=("MODE", "PORT", "LOOP"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="the event loop of every loopback server (default: asyncio)")
     parser.add_argument("--only", default="inprocess,loopback,startup,client,storm")
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]))
+        serve(args.serve[0], int(args.serve[1]), args.serve[2])
         return
+    LOOP[0] = args.loop
     sections: dict[str, Callable[[], None]] = {
         "inprocess": lambda: in_process(0.2 if args.quick else 0.5),
         "loopback": lambda: loopback(2 if args.quick else 3, 1 if args.quick else 2),
@@ -443,7 +545,7 @@ def main() -> None:
         "client": lambda: client_overhead(500 if args.quick else 2000),
         "storm": lambda: retry_storm(2 if args.quick else 4),
     }
-    print(f"machine: {machine()}\n", flush=True)
+    print(f"machine: {machine()}, loopback servers on {LOOP[0]}\n", flush=True)
     for name in args.only.split(","):
         sections[name]()
         print(flush=True)

@@ -1,11 +1,12 @@
 import contextlib
+import json
 import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
 
-from statuskit.reference.store import IdTaken, NoteStore, Unstorable
+from statuskit.reference.store import IdTaken, NoteStore, Unstorable, note_etag
 
 
 @pytest.fixture
@@ -174,3 +175,90 @@ def test_private_area_has_its_own_notes(tmp_path: Path) -> None:
     stored = private.get("secret")
     assert stored is not None and stored.title == "t"
     assert private.new_id().startswith("p")
+
+
+def test_stored_validator_is_the_hash_of_what_was_written(store: NoteStore) -> None:
+    created = store.create("a", "t", "b")
+    assert created.etag == note_etag("a", 1, "t", "b")
+    replaced = store.replace("a", "t2", "b2", expected_etag=created.etag)
+    assert replaced is not None and replaced.etag == note_etag("a", 2, "t2", "b2")
+    assert store.get("a") == replaced
+
+
+def test_stored_document_is_the_note_as_compact_json(store: NoteStore) -> None:
+    created = store.create("a", "ü \"quoted\"", "line\nbreak")
+    assert json.loads(created.document) == created.as_json()
+    assert b", " not in created.document and "ü".encode() in created.document
+    replaced = store.replace("a", "t", "new body")
+    assert replaced is not None
+    assert json.loads(replaced.document) == {"id": "a", "title": "t", "body": "new body",
+                                             "version": 2}
+
+
+def test_file_written_before_stored_validators_gains_them(tmp_path: Path) -> None:
+    path = str(tmp_path / "old.db")
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE notes (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+                   "body TEXT NOT NULL, version INTEGER NOT NULL, modified INTEGER NOT NULL)")
+        db.execute("INSERT INTO notes VALUES ('old', 'kept', 'from before', 3, 1700000000)")
+    store = NoteStore(path)
+    try:
+        note = store.get("old")
+        assert note is not None
+        assert note.etag == note_etag("old", 3, "kept", "from before")
+        assert json.loads(note.document) == note.as_json()
+        # Compare-and-swap works on the filled-in validator.
+        assert store.replace("old", "kept", "changed", expected_etag=note.etag) is not None
+        assert store.replace("old", "kept", "lost", expected_etag=note.etag) is None
+    finally:
+        store.close()
+
+
+def test_read_after_replace_is_the_new_note(store: NoteStore) -> None:
+    created = store.create("a", "t", "old")
+    assert store.get("a") == created  # read once, so the store has it at hand
+    replaced = store.replace("a", "t", "new", expected_etag=created.etag)
+    assert replaced is not None
+    assert store.get("a") == replaced and store.get("a") != created
+
+
+def test_read_after_delete_is_nothing_and_the_tombstone_stands(store: NoteStore) -> None:
+    store.create("a", "t", "b")
+    assert store.get("a") is not None
+    assert store.delete("a")
+    assert store.get("a") is None and store.was_deleted("a")
+
+
+def test_read_after_a_rolled_back_replace_is_the_committed_note() -> None:
+    store = NoteStore()
+    created = store.create("a", "t", "b")
+    assert store.get("a") == created
+    store._db.execute("CREATE TRIGGER refuse BEFORE UPDATE ON notes "
+                      "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.replace("a", "t", "never", expected_etag=created.etag)
+    assert store.get("a") == created
+
+
+def test_reads_racing_a_writer_end_on_the_last_committed_note(store: NoteStore) -> None:
+    note = store.create("a", "t", "0")
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            store.get("a")
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        for n in range(1, 200):
+            replaced = store.replace("a", "t", str(n), expected_etag=note.etag)
+            assert replaced is not None
+            note = replaced
+            assert store.get("a") == note
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert store.get("a") == note and note.body == "199"

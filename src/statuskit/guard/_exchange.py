@@ -19,6 +19,7 @@ from statuskit.types import Message, Receive, Send
 logger = logging.getLogger("statuskit.guard")
 
 _FRAMING_FIELDS = (b"content-length", b"transfer-encoding")
+_FRAMING_LENGTHS = frozenset(len(name) for name in _FRAMING_FIELDS)
 _DISCONNECT: dict[str, Any] = {"type": "http.disconnect"}
 
 
@@ -227,9 +228,11 @@ class Exchange:
         # RFC 9110 §8.6, RFC 9112 §6.1: no Content-Length or Transfer-Encoding on 204.
         # On 304 Content-Length MAY describe the selected representation, but servers
         # (uvicorn among them) frame the 304 by it, so it is dropped there too.
-        if any(name.lower() in _FRAMING_FIELDS for name, _ in headers):
-            cleaned = [(n, v) for n, v in headers if n.lower() not in _FRAMING_FIELDS]
-            return {**message, "headers": cleaned}
+        for name, _ in headers:  # a plain loop: no generator frame per 204 / 304
+            # Only names of those two lengths are lowered and looked up.
+            if len(name) in _FRAMING_LENGTHS and name.lower() in _FRAMING_FIELDS:
+                cleaned = [(n, v) for n, v in headers if n.lower() not in _FRAMING_FIELDS]
+                return {**message, "headers": cleaned}
         return message
 
     async def _not_final(self, status: Any) -> None:

@@ -118,8 +118,10 @@ class NoteItem(_InArea):
     supports_ranges = True
 
     def __init__(self, request: Any) -> None:
-        super().__init__(request)
-        self.note = self.store().get(request.params["id"])
+        self.request = request
+        state: State = request.state  # self.store(), without its two calls per request
+        store = state.private_store if self.private else state.store
+        self.note = store.get(request.params["id"])
 
     def exists(self) -> bool:
         return self.note is not None
@@ -142,7 +144,7 @@ class NoteItem(_InArea):
             return _markdown(self.note)
         if media_type == "text/plain":
             return f"{self.note.title}\n\n{self.note.body}\n"
-        return self.note.as_json()
+        return self.note.document  # the JSON, rendered when the note was written
 
     def validate(self, content: Any) -> list[dict[str, Any]] | None:
         errors = _note_errors(content, id_allowed=False)

@@ -8,6 +8,11 @@ into. A write that carries the validator the client saw re-checks that
 validator in the same transaction, so two writers racing on one note can never
 both win. Deleted ids leave a tombstone, which is what lets the API say 410.
 
+Validators and the JSON document are computed once, when a note is written, and
+stored in its row: a read is one indexed SELECT and one tuple, with no hashing,
+no dataclass and no JSON encoding per request. An in-memory store also keeps the
+notes it has read, which its own writes (the only ones there can be) forget.
+
 Each store is one *area*: a pair of tables of its own (``notes`` and
 ``tombstones`` for the public notes, ``private_notes`` and
 ``private_tombstones`` for the private ones), so one area's ids never reach
@@ -17,14 +22,17 @@ the other's data.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
-__all__ = ["AREAS", "IdTaken", "Note", "NoteStore", "Unstorable", "unstorable"]
+from statuskit._json import compact_json
+
+__all__ = ["AREAS", "IdTaken", "Note", "NoteStore", "Unstorable", "note_etag", "unstorable"]
 
 # Table names come from this mapping only, never from a request.
 AREAS = {"public": ("notes", "tombstones", "n"), "private": ("private_notes",
@@ -36,13 +44,21 @@ CREATE TABLE IF NOT EXISTS {notes} (
     title    TEXT NOT NULL,
     body     TEXT NOT NULL,
     version  INTEGER NOT NULL,
-    modified INTEGER NOT NULL
+    modified INTEGER NOT NULL,
+    etag     TEXT NOT NULL,
+    document BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS {tombstones} (
     id      TEXT PRIMARY KEY,
     deleted INTEGER NOT NULL
 );
 """
+
+
+_COLUMNS = "id, title, body, version, modified, etag, document"
+
+# How many notes an in-memory store keeps ready to read (at most 64 KiB each).
+CACHED_NOTES = 256
 
 
 class IdTaken(Exception):
@@ -63,31 +79,45 @@ def unstorable(text: str) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(NamedTuple):
     id: str
     title: str
     body: str
     version: int
     modified: int  # POSIX seconds: HTTP dates have one-second resolution
-
-    @property
-    def etag(self) -> str:
-        """A strong validator: changes with every stored change of the note."""
-        digest = hashlib.blake2s(
-            f"{self.id}\0{self.version}\0{self.title}\0{self.body}".encode(), digest_size=8
-        ).hexdigest()
-        return f"{self.version}-{digest}"
+    etag: str  # a strong validator, computed when the note was written
+    document: bytes  # the note as compact JSON, rendered when it was written
 
     def as_json(self) -> dict[str, str | int]:
         return {"id": self.id, "title": self.title, "body": self.body, "version": self.version}
+
+
+# A row as a Note with no Python frame: tuple.__new__ called from C (what _make does).
+_note: Callable[[tuple[Any, ...]], Note] = functools.partial(tuple.__new__, Note)
+
+
+def note_etag(note_id: str, version: int, title: str, body: str) -> str:
+    """A strong validator: changes with every stored change of the note."""
+    digest = hashlib.blake2s(
+        f"{note_id}\0{version}\0{title}\0{body}".encode(), digest_size=8
+    ).hexdigest()
+    return f"{version}-{digest}"
+
+
+def _written(note_id: str, title: str, body: str, version: int) -> tuple[str, bytes]:
+    """The etag and document stored with a note's row at ``version``."""
+    document = compact_json({"id": note_id, "title": title, "body": body, "version": version})
+    return note_etag(note_id, version, title, body), document
 
 
 class NoteStore:
     """One area's notes in SQLite (in memory unless a path is given).
 
     One connection guarded by a lock: the server is one process, and SQLite
-    serialises writers anyway; the lock keeps a thread pool safe too.
+    serialises writers anyway; the lock keeps a thread pool safe too. A read
+    that goes to SQLite takes it as well: on one shared connection, a read from
+    another thread during a write would see that write before its COMMIT. A
+    read served from the in-memory store's cache takes no lock.
     """
 
     def __init__(self, path: str = ":memory:", area: str = "public") -> None:
@@ -101,7 +131,32 @@ class NoteStore:
         self._db.executescript(_SCHEMA.format(notes=self._notes, tombstones=self._tombstones))
         self._lock = threading.Lock()
         self._counter = 0
-        self._select = f"SELECT id, title, body, version, modified FROM {self._notes}"
+        self._select = f"SELECT {_COLUMNS} FROM {self._notes}"
+        self._select_one = f"{self._select} WHERE id = ?"
+        # One cursor for the reads, used only under the lock: no cursor object per read.
+        self._reader = self._db.cursor()
+        # Notes read lately, by id. Only for an in-memory database: no other
+        # connection can ever write it, so every change passes through this
+        # object's writes, which forget the id first. A file may be written by
+        # another process (several workers), so its reads always ask SQLite.
+        self._cache: dict[str, Note] | None = {} if path == ":memory:" else None
+        self._add_stored_validators()
+
+    def _add_stored_validators(self) -> None:
+        """Bring a file written before validators were stored up to the schema:
+        add the two columns and fill them in, in one transaction."""
+        columns = {row[1] for row in self._db.execute(f"PRAGMA table_info({self._notes})")}
+        if "etag" in columns and "document" in columns:
+            return
+        with self._lock, self._transaction() as db:
+            for name, kind in (("etag", "TEXT NOT NULL DEFAULT ''"),
+                               ("document", "BLOB NOT NULL DEFAULT x''")):
+                if name not in columns:
+                    db.execute(f"ALTER TABLE {self._notes} ADD COLUMN {name} {kind}")
+            rows = db.execute(f"SELECT id, title, body, version FROM {self._notes}").fetchall()
+            for note_id, title, body, version in rows:
+                db.execute(f"UPDATE {self._notes} SET etag = ?, document = ? WHERE id = ?",
+                           (*_written(note_id, title, body, version), note_id))
 
     def close(self) -> None:
         with self._lock:
@@ -121,17 +176,34 @@ class NoteStore:
             raise
 
     def _row(self, note_id: str) -> Note | None:
-        row = self._db.execute(f"{self._select} WHERE id = ?", (note_id,)).fetchone()
-        return Note(*row) if row else None
+        row = self._reader.execute(self._select_one, (note_id,)).fetchone()
+        return _note(row) if row else None
 
     def get(self, note_id: str) -> Note | None:
+        cache = self._cache
+        if cache is not None:
+            cached = cache.get(note_id)
+            if cached is not None:
+                return cached
         with self._lock:
-            return self._row(note_id)
+            row = self._reader.execute(self._select_one, (note_id,)).fetchone()
+            note = _note(row) if row else None
+            # Filled under the lock, after the read: a writer (which forgets the id
+            # under the same lock) can never be overtaken by an older row.
+            if note is not None and cache is not None and len(cache) < CACHED_NOTES:
+                cache[note_id] = note
+        return note
+
+    def _forget(self, note_id: str) -> None:
+        """Drop a note about to be written from the read cache (the caller holds
+        the lock); a write that then rolls back only costs the next read a SELECT."""
+        if self._cache is not None:
+            self._cache.pop(note_id, None)
 
     def all(self) -> list[Note]:
         with self._lock:
             rows = self._db.execute(f"{self._select} ORDER BY id").fetchall()
-        return [Note(*row) for row in rows]
+        return [_note(row) for row in rows]
 
     def was_deleted(self, note_id: str) -> bool:
         with self._lock:
@@ -158,12 +230,12 @@ class NoteStore:
         _refuse_unstorable(note_id, title, body)
         now = int(time.time())
         with self._lock:
+            self._forget(note_id)
             try:
                 with self._transaction() as db:
                     db.execute(
-                        f"INSERT INTO {self._notes} (id, title, body, version, modified) "
-                        "VALUES (?, ?, ?, 1, ?)",
-                        (note_id, title, body, now),
+                        f"INSERT INTO {self._notes} ({_COLUMNS}) VALUES (?, ?, ?, 1, ?, ?, ?)",
+                        (note_id, title, body, now, *_written(note_id, title, body, 1)),
                     )
                     db.execute(f"DELETE FROM {self._tombstones} WHERE id = ?", (note_id,))
             except sqlite3.IntegrityError:
@@ -180,14 +252,17 @@ class NoteStore:
         _refuse_unstorable(note_id, title, body)
         now = int(time.time())
         with self._lock, self._transaction() as db:
+            self._forget(note_id)
             current = self._row(note_id)
             if current is None or (expected_etag is not None and current.etag != expected_etag):
                 return None
+            version = current.version + 1
             # The version in the WHERE clause is the compare of compare-and-swap.
             cursor = db.execute(
-                f"UPDATE {self._notes} SET title = ?, body = ?, version = version + 1, "
-                "modified = ? WHERE id = ? AND version = ?",
-                (title, body, max(now, current.modified), note_id, current.version),
+                f"UPDATE {self._notes} SET title = ?, body = ?, version = ?, modified = ?, "
+                "etag = ?, document = ? WHERE id = ? AND version = ?",
+                (title, body, version, max(now, current.modified),
+                 *_written(note_id, title, body, version), note_id, current.version),
             )
             if cursor.rowcount != 1:
                 return None
@@ -198,6 +273,7 @@ class NoteStore:
         """Remove a note, leaving a tombstone, and commit; False when it is absent
         or changed."""
         with self._lock, self._transaction() as db:
+            self._forget(note_id)
             current = self._row(note_id)
             if current is None or (expected_etag is not None and current.etag != expected_etag):
                 return False

@@ -93,6 +93,8 @@ class App:
         self.trace_hook = trace_hook
         self.websockets = dict(websockets or {})
         self.mounts = [(prefix.rstrip("/"), app) for prefix, app in (mounts or {}).items()]
+        # Each prefix with its slash, built once rather than per request.
+        self._mounts = [(prefix, prefix + "/", app) for prefix, app in self.mounts]
         self.state = state
 
     def _route(self, path: str) -> tuple[type[Resource], dict[str, Any]] | None:
@@ -120,8 +122,8 @@ class App:
             return
         if kind != "http":
             return  # lifespan: nothing to start or stop
-        for prefix, mounted in self.mounts:
-            if path == prefix or path.startswith(prefix + "/"):
+        for prefix, below, mounted in self._mounts:
+            if path == prefix or path.startswith(below):
                 await mounted({**scope, "root_path": root + prefix}, receive, send)
                 return
 

@@ -15,6 +15,7 @@ precondition and range logic in pure functions (``_preconditions``,
 
 from __future__ import annotations
 
+import functools
 import inspect
 import time
 from collections.abc import Sequence
@@ -358,10 +359,16 @@ class _Validators:
     def headers(self) -> Headers:
         out: Headers = []
         if self.etag is not None:
-            out.append((b"etag", str(self.etag).encode()))
+            out.append((b"etag", self.etag.field_value))
         if self.last_modified is not None:
-            out.append((b"last-modified", format_http_date(self.last_modified).encode()))
+            out.append((b"last-modified", _http_date_field(int(self.last_modified))))
         return out
+
+
+@functools.lru_cache(maxsize=512)
+def _http_date_field(second: int) -> bytes:
+    # The same few Last-Modified seconds are sent over and over: format each once.
+    return format_http_date(second).encode()
 
 
 _NO_VALIDATORS = _Validators(None, None)
@@ -407,16 +414,17 @@ def _etag(cls: type[Resource], opaque: str) -> ETag:
 
 def _preconditions(request: Request, v: _Validators, *, exists: bool, creates: bool,
                    note: Note) -> int | None:
-    header = request.header
-    if_match, if_none_match = header(b"if-match"), header(b"if-none-match")
-    if_modified_since = header(b"if-modified-since")
-    if_unmodified_since = header(b"if-unmodified-since")
-    if if_match is None and if_none_match is None and if_modified_since is None \
-            and if_unmodified_since is None and exists:
+    fields = request.fields()
+    if exists and b"if-match" not in fields and b"if-none-match" not in fields \
+            and b"if-modified-since" not in fields and b"if-unmodified-since" not in fields:
         if note is not no_note:
             for node in ("g8", "h10", "i12", "l13"):
                 note(node)  # passed: no field to evaluate
         return None  # the usual case: an unconditional request
+    header = request.header
+    if_match, if_none_match = header(b"if-match"), header(b"if-none-match")
+    if_modified_since = header(b"if-modified-since")
+    if_unmodified_since = header(b"if-unmodified-since")
     return evaluate_preconditions(
         request.method, if_match=if_match, if_none_match=if_none_match,
         if_modified_since=if_modified_since, if_unmodified_since=if_unmodified_since,
@@ -484,7 +492,8 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
         status = 203  # RFC 9110 §15.3.4
     if resource.supports_ranges:
         headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
-        if status == 200:
+        # Without a Range field select_range answers None before it notes anything.
+        if status == 200 and b"range" in request.fields():
             partial = select_range(
                 request.method, request.header(b"range"), request.header(b"if-range"), body,
                 headers[0][1].decode("latin-1"), etag=v.etag, last_modified=v.last_modified,

@@ -34,6 +34,15 @@ class Request:
         commas as RFC 9110 §5.3 allows for list-based fields."""
         fields = self._fields
         if fields is None:
+            fields = self.fields()
+        value = fields.get(name)
+        return value.decode("latin-1") if value is not None else None
+
+    def fields(self) -> dict[bytes, bytes]:
+        """Every field by lower-case name, as raw bytes (built once): for the
+        questions that only need to know whether a field was sent at all."""
+        fields = self._fields
+        if fields is None:
             fields = {}
             for key, value in self.scope["headers"]:
                 if key in fields:
@@ -41,8 +50,7 @@ class Request:
                 else:
                     fields[key] = value
             self._fields = fields
-        value = fields.get(name)
-        return value.decode("latin-1") if value is not None else None
+        return fields
 
     @property
     def query_string(self) -> str:
