@@ -16,7 +16,6 @@ precondition and range logic in pure functions (``_preconditions``,
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +36,8 @@ from statuskit.resource._outcomes import outcome_answer
 from statuskit.resource._preconditions import (
     Note,
     evaluate_preconditions,
+    last_modified_field,
+    modified_second,
     no_note,
     timestamp,
 )
@@ -360,7 +361,8 @@ class _Validators:
         if self.etag is not None:
             out.append((b"etag", str(self.etag).encode()))
         if self.last_modified is not None:
-            out.append((b"last-modified", format_http_date(self.last_modified).encode()))
+            field = last_modified_field(self.last_modified)
+            out.append((b"last-modified", format_http_date(field).encode()))
         return out
 
 
@@ -385,12 +387,8 @@ async def _validators(resource: Resource) -> _Validators:
         stamp: Any = resource.last_modified()
         if "last_modified" in asynchronous:
             stamp = await stamp
-        seconds = timestamp(stamp)
-        if seconds is not None:
-            # RFC 9110 §8.8.2.1: never later than the response's Date. Servers stamp
-            # Date from a clock refreshed once a second (uvicorn does), so a change
-            # within the last second is dated to the second before.
-            modified = float(min(int(seconds), int(time.time()) - 1))
+        # The change's own second is compared with; the field is moved back (headers()).
+        modified = modified_second(stamp)
     return _Validators(etag, modified)
 
 
