@@ -94,6 +94,9 @@ def acceptable_charset(resource: Resource, request: Request, note: Note) -> str 
     return charset
 
 
+_IDENTITY = "identity"
+
+
 def acceptable_encoding(resource: Resource, request: Request, note: Note) -> str | Answer:
     """f6 → f7: acceptable encoding available? (RFC 9110 §12.5.3: identity stays
     acceptable unless the field excludes it)"""
@@ -101,6 +104,10 @@ def acceptable_encoding(resource: Resource, request: Request, note: Note) -> str
     field = request.header(b"accept-encoding")
     if field is not None:
         note("f7")
+    elif any(coding.lower() == _IDENTITY for coding in resource.encodings):
+        # RFC 9110 §12.5.3: with no field any coding is acceptable; like nginx and
+        # Apache, send the one every client reads (raw clients, range downloaders).
+        return _IDENTITY
     encoding = negotiate_encoding(resource.encodings, field)
     if encoding is None:
         return problem(406, f"Available codings: {', '.join(resource.encodings)}.",
