@@ -30,6 +30,7 @@ from statuskit.resource._negotiation import (
     acceptable_media_type,
     multiple_choices,
     negotiated,
+    rendered,
     vary_field,
 )
 from statuskit.resource._outcomes import outcome_answer
@@ -464,8 +465,11 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
     value = resource.representation(media_type)
     if "representation" in resource._async:
         value = await value
+    body = rendered(resource, request, value, media_type) if resource.charsets \
+        else render(value, media_type, resource.charset)
+    if isinstance(body, Answer):
+        return body
     charset = resource.charset
-    body = render(value, media_type, charset)
     headers = [(b"content-type", content_type(media_type, charset))]
     if resource.encoding is not None and resource.encoding != "identity":
         body = encode_content(body, resource.encoding)
