@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import re
@@ -239,6 +240,14 @@ def serve(mode: str, port: int, loop: str) -> None:
     if mode == "storm":
         uvicorn.run(_counting_503, host="127.0.0.1", port=port, **options)
         return
+    if mode.startswith("workers-"):  # workers-N: statuskit serve's app over one SQLite file
+        from statuskit.reference import create_app
+        from statuskit.server import run
+
+        path = os.path.join(HERE, f".bench-{port}.db")
+        run(lambda: create_app(db=path), factory=True, workers=int(mode.split("-")[1]),
+            port=port, uvicorn_options=options)
+        return
     app = {"resource-stock": apps.statuskit_app, "resource-h11": apps.statuskit_app,
            "falcon-stock": apps.falcon_app, "bare-stock": lambda: apps.bare}[mode]()
     uvicorn.run(app, host="127.0.0.1", port=port, http="h11" if "h11" in mode else "httptools",
@@ -339,6 +348,45 @@ def loopback(seconds: float, rounds: int) -> None:
         for proc, _ in procs.values():
             proc.terminate()
             proc.wait(10)
+
+
+def workers(seconds: float, rounds: int) -> None:
+    """The reference over one SQLite file (a file store reads SQLite every time: another
+    worker may have written it) from one and from two worker processes."""
+    if not shutil.which("wrk"):
+        print("workers: skipped (needs wrk: one Python load generator cannot load two cores)")
+        return
+    from statuskit.reference.store import NoteStore
+
+    print(f"workers: statuskit serve's app over one SQLite file, wrk 2 threads, 64 connections, "
+          f"best of {rounds} x {seconds:g} s, {LOOP[0]}:", flush=True)
+    best: dict[str, float] = {}
+    for mode in ("workers-1", "workers-2"):
+        port = free_port()
+        path = os.path.join(HERE, f".bench-{port}.db")
+        store = NoteStore(path)
+        store.create("n1", "benchmark", "the same note in every framework")
+        store.close()
+        proc = _spawn(mode, port)
+        try:
+            wait_for(port)
+            for _ in range(rounds):
+                out = subprocess.run(
+                    ["wrk", "-t2", "-c64", f"-d{max(1, round(seconds))}s", "-H",
+                     "Accept: application/json", f"http://127.0.0.1:{port}/notes/n1"],
+                    capture_output=True, text=True, check=True).stdout
+                rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+                best[mode] = max(best.get(mode, 0.0), rps)
+        finally:
+            proc.terminate()
+            proc.wait(15)
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path + suffix)
+        row("workers", f"GET /notes/n1, {mode.split('-')[1]} worker(s), file store",
+            f"{best[mode]:>9,.0f}/s")
+    row("ratio", "2 workers / 1 worker (2 cores shared with wrk)",
+        f"{best['workers-2'] / best['workers-1']:.2f}x")
 
 
 # -- start-up ------------------------------------------------------------------------------
@@ -532,7 +580,7 @@ def main() -> None:
                         help=argparse.SUPPRESS)
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                         help="the event loop of every loopback server (default: asyncio)")
-    parser.add_argument("--only", default="inprocess,loopback,startup,client,storm")
+    parser.add_argument("--only", default="inprocess,loopback,workers,startup,client,storm")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve[0], int(args.serve[1]), args.serve[2])
@@ -544,6 +592,7 @@ def main() -> None:
         "startup": startup,
         "client": lambda: client_overhead(500 if args.quick else 2000),
         "storm": lambda: retry_storm(2 if args.quick else 4),
+        "workers": lambda: workers(2 if args.quick else 3, 1 if args.quick else 2),
     }
     print(f"machine: {machine()}, loopback servers on {LOOP[0]}\n", flush=True)
     for name in args.only.split(","):

@@ -39,6 +39,13 @@ def test_malformed_retry_after_fails() -> None:
     assert "Retry-After" in verdict.reason
 
 
+def test_a_delay_seconds_too_long_to_hold_is_a_valid_retry_after() -> None:
+    # RFC 9110 §10.2.3: 1*DIGIT, no bound (RFC 9111 §1.2.2: it saturates to 2^31).
+    verdict = judge(429, seen(429, {"Retry-After": "9" * 13}), {429}, probe="p")
+    assert verdict.outcome is not Outcome.FAIL, verdict.reason
+    assert "Retry-After" not in (verdict.reason or "")
+
+
 def test_content_range_disagreeing_with_content_fails() -> None:
     verdict = judge(206, seen(206, {"Content-Range": "bytes 0-9/100"}, b"abc"), {206},
                     probe="p")

@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import httpx
 import pytest
 
-from statuskit.reference._content import MAX_JSON_DEPTH
+from statuskit.resource import MAX_JSON_DEPTH
 from support.rawhttp import RawConnection
 
 PROBLEM = "application/problem+json"

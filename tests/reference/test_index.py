@@ -60,7 +60,7 @@ def test_target_size_step_expands_past_the_limit_and_is_414(server: int,
 
 
 def test_index_documents_the_limits_bad_input_meets(client: httpx.Client) -> None:
-    from statuskit.reference._content import MAX_JSON_DEPTH
+    from statuskit.resource import MAX_JSON_DEPTH
 
     limits = client.get("/").json()["limits"]
     assert f"at most {MAX_JSON_DEPTH} nested" in limits["json"]

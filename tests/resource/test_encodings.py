@@ -56,6 +56,23 @@ def test_identity_without_accept_encoding_preference(port: int) -> None:
     assert reply.header("etag") == '"p7"'
 
 
+def test_no_accept_encoding_is_identity_when_the_resource_offers_it(port: int) -> None:
+    # RFC 9110 §12.5.3 lets either go out; like nginx and Apache, identity does, so raw
+    # clients and range downloaders get the bytes they expect.
+    reply = get(port, "/p")
+    assert reply.status == 200
+    assert reply.header("content-encoding") is None
+    assert reply.body == TEXT.encode()
+    assert "Accept-Encoding" in (reply.header("vary") or "")  # RFC 9110 §12.5.5
+
+
+def test_no_accept_encoding_is_the_only_coding_a_resource_offers(port: int) -> None:
+    reply = get(port, "/z")
+    assert reply.status == 200
+    assert reply.header("content-encoding") == "gzip"
+    assert gzip.decompress(reply.body) == TEXT.encode()
+
+
 def test_the_gzip_representation_has_its_own_strong_etag(port: int) -> None:
     zipped = get(port, "/p", headers={"Accept-Encoding": "gzip"})
     plain = get(port, "/p", headers={"Accept-Encoding": "identity"})

@@ -23,9 +23,6 @@ HARD_MAX_ATTEMPTS = 5
 _THROTTLED = frozenset({429, 503})
 # Zones that name UTC in dates some servers send instead of IMF-fixdate's "GMT".
 _UTC_ZONES = frozenset({"UTC", "UT", "GMT", "Z", "+0000", "-0000"})
-# A delay-seconds too large to hold counts as 2^31 s, as RFC 9111 §1.2.2 has caches do.
-_SATURATED_DELAY = float(2 ** 31)
-_SATURATED_DIGITS = len(str(2 ** 31))  # more significant digits than this: past it
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,19 +72,6 @@ def _timestamp(value: str) -> float | None:
         return None  # a year past 9999: no HTTP-date (§5.6.7, 4DIGIT), so invalid
 
 
-def _long_delay(value: str) -> float | None:
-    # RFC 9110 §10.2.3: delay-seconds is 1*DIGIT with no upper bound; the shared parser
-    # gives up on long digit strings (None). One still asks for a wait: read as
-    # "absent" it would bring the client back at once. Leading zeros add nothing.
-    digits = value.strip(" \t")
-    if not (digits.isascii() and digits.isdigit()):
-        return None
-    significant = digits.lstrip("0") or "0"
-    if len(significant) > _SATURATED_DIGITS:
-        return _SATURATED_DELAY
-    return min(float(int(significant)), _SATURATED_DELAY)
-
-
 def retry_after_of(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
     """Seconds the response's Retry-After asks for, or None when absent or invalid."""
     value = _header(headers, "retry-after")
@@ -99,12 +83,10 @@ def retry_after_of(headers: Mapping[str, str] | None, now: float | None = None) 
     reference = _timestamp(date) if date else None
     if reference is None:
         reference = now
+    # A delay-seconds too large to hold saturates to 2^31 s there (RFC 9111 §1.2.2).
     seconds = parse_retry_after(value, now=reference)
     if seconds is not None:
         return seconds
-    long_delay = _long_delay(value)
-    if long_delay is not None:
-        return long_delay
     when = _timestamp(value)
     if when is None:
         return None

@@ -7,10 +7,11 @@ import time
 
 from statuskit.http.dates import parse_http_date
 
-__all__ = ["format_retry_after", "parse_retry_after"]
+__all__ = ["SATURATED_DELAY", "format_retry_after", "parse_retry_after"]
 
-# Longer digit strings are garbage, not delays; this also keeps int() cheap.
-_MAX_DIGITS = 12
+# RFC 9111 §1.2.2: a delta-seconds too large to hold is taken as 2^31 (68 years).
+SATURATED_DELAY = float(2 ** 31)
+_SATURATED_DIGITS = len(str(2 ** 31))  # more significant digits than this: past it
 
 
 def parse_retry_after(value: str | bytes | None, *, now: float | None = None) -> float | None:
@@ -31,12 +32,22 @@ def parse_retry_after(value: str | bytes | None, *, now: float | None = None) ->
         return None
     # RFC 9110 §10.2.3: delta-seconds = 1*DIGIT; no sign, no fraction
     if text.isascii() and text.isdigit():
-        return float(int(text)) if len(text) <= _MAX_DIGITS else None
+        return _delay_seconds(text)
     moment = parse_http_date(text, now=now)
     if moment is None:
         return None
     reference = time.time() if now is None else now
     return max(0.0, moment.timestamp() - reference)
+
+
+def _delay_seconds(digits: str) -> float:
+    # RFC 9110 §10.2.3: 1*DIGIT, no upper bound. Past 2^31 the value saturates
+    # (RFC 9111 §1.2.2), so the longer a server asks a client to wait, the longer
+    # it waits; leading zeros add nothing, and int() never sees more than 10 digits.
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > _SATURATED_DIGITS:
+        return SATURATED_DELAY
+    return min(float(int(significant)), SATURATED_DELAY)
 
 
 def format_retry_after(seconds: float) -> str:

@@ -27,10 +27,10 @@ from typing import Any
 
 from statuskit.codes import lookup
 from statuskit.defaults import MAX_TARGET_LENGTH
-from statuskit.reference._content import MAX_JSON_DEPTH
 from statuskit.reference._ids import ID_ALPHABET
 from statuskit.reference._resources import MAX_NOTE_BYTES, MAX_TITLE
 from statuskit.reference._status_echo import MAX_LOCATION_LENGTH
+from statuskit.resource import MAX_JSON_DEPTH, MAX_JSON_INT_DIGITS
 
 __all__ = ["index_document", "probe_plan"]
 
@@ -181,8 +181,9 @@ def probe_plan(*, proxy_token: str | None, read_only_token: str | None) -> dict[
 
 # What bad input is refused with, so a client can know before it sends.
 LIMITS = {
-    "json": f"at most {MAX_JSON_DEPTH} nested arrays/objects; no lone surrogates "
-            "(\\ud800-\\udfff unpaired), NaN or Infinity: 400",
+    "json": f"at most {MAX_JSON_DEPTH} nested arrays/objects and {MAX_JSON_INT_DIGITS}-digit "
+            "integers; no lone surrogates (\\ud800-\\udfff unpaired), NaN, Infinity or "
+            "numbers past a float's range: 400",
     "note_id": f"{ID_ALPHABET}: 422",
     "note_content_bytes": MAX_NOTE_BYTES,
     "note_title_characters": MAX_TITLE,

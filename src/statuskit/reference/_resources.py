@@ -9,7 +9,6 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from statuskit.reference._content import parse_json_content
 from statuskit.reference._gateway import Forwarded, UpstreamFailed, forward
 from statuskit.reference._ids import id_problem, note_path
 from statuskit.reference._jobs import JobBoard
@@ -27,6 +26,7 @@ from statuskit.resource import (
     ResetContent,
     Resource,
     SeeOther,
+    parse_json,
 )
 
 MAX_NOTE_BYTES = 64 * 1024
@@ -90,7 +90,7 @@ class _InArea(Resource):
 class Notes(_InArea):
     """``/notes``: the list, and where new notes are created."""
 
-    accepts = {"POST": {"application/json": parse_json_content}}
+    accepts = {"POST": {"application/json": parse_json}}
     max_content_length = MAX_NOTE_BYTES
 
     def representation(self, media_type: str) -> Any:
@@ -113,7 +113,7 @@ class NoteItem(_InArea):
     """``/notes/{id}``: one note, negotiated, ranged, conditionally written."""
 
     provides = ("application/json", "text/plain", "text/markdown")
-    accepts = {"PUT": {"application/json": parse_json_content}}
+    accepts = {"PUT": {"application/json": parse_json}}
     max_content_length = MAX_NOTE_BYTES
     supports_ranges = True
 
@@ -183,7 +183,7 @@ class NoteItem(_InArea):
 class Jobs(Resource):
     """``/jobs``: work accepted now and finished later (202)."""
 
-    accepts = {"POST": {"application/json": parse_json_content}}
+    accepts = {"POST": {"application/json": parse_json}}
 
     def representation(self, media_type: str) -> Any:
         return {"submit": "POST /jobs with any JSON (or none)"}
@@ -241,7 +241,7 @@ def _parse_form(body: bytes) -> dict[str, list[str]]:
 class Feedback(Resource):
     """``/feedback``: a form; the client should clear it afterwards (205)."""
 
-    accepts = {"POST": {"application/json": parse_json_content,
+    accepts = {"POST": {"application/json": parse_json,
                         "application/x-www-form-urlencoded": _parse_form}}
 
     def representation(self, media_type: str) -> Any:
@@ -285,7 +285,7 @@ class GuideMarkdown(Resource):
 class Moved(Resource):
     """An address that is no longer where the thing lives."""
 
-    accepts = {"POST": {"application/json": parse_json_content}}
+    accepts = {"POST": {"application/json": parse_json}}
     permanent_home: str | None = None
     temporary_home: str | None = None
 

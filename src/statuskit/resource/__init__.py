@@ -3,6 +3,7 @@
 from statuskit.resource._answer import Answer
 from statuskit.resource._app import App, Route
 from statuskit.resource._flow import decide
+from statuskit.resource._json_content import MAX_JSON_DEPTH, MAX_JSON_INT_DIGITS
 from statuskit.resource._outcomes import (
     Accepted,
     Alternate,
@@ -34,6 +35,8 @@ from statuskit.resource._request import Request
 from statuskit.resource._resource import Resource, parse_json
 
 __all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_JSON_INT_DIGITS",
     "NOT_MODIFIED",
     "PRECONDITION_FAILED",
     "Accepted",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,12 +31,15 @@ from statuskit.resource._negotiation import (
     acceptable_media_type,
     multiple_choices,
     negotiated,
+    rendered,
     vary_field,
 )
 from statuskit.resource._outcomes import outcome_answer
 from statuskit.resource._preconditions import (
     Note,
     evaluate_preconditions,
+    last_modified_field,
+    modified_second,
     no_note,
     timestamp,
 )
@@ -361,7 +363,10 @@ class _Validators:
         if self.etag is not None:
             out.append((b"etag", self.etag.field_value))
         if self.last_modified is not None:
-            out.append((b"last-modified", _http_date_field(int(self.last_modified))))
+            # RFC 9110 §8.8.2.1: never later than Date; compared with, it stays the
+            # change's own second (_validators).
+            field = last_modified_field(self.last_modified)
+            out.append((b"last-modified", _http_date_field(int(field))))
         return out
 
 
@@ -392,12 +397,8 @@ async def _validators(resource: Resource) -> _Validators:
         stamp: Any = resource.last_modified()
         if "last_modified" in asynchronous:
             stamp = await stamp
-        seconds = timestamp(stamp)
-        if seconds is not None:
-            # RFC 9110 §8.8.2.1: never later than the response's Date. Servers stamp
-            # Date from a clock refreshed once a second (uvicorn does), so a change
-            # within the last second is dated to the second before.
-            modified = float(min(int(seconds), int(time.time()) - 1))
+        # The change's own second is compared with; the field is moved back (headers()).
+        modified = modified_second(stamp)
     return _Validators(etag, modified)
 
 
@@ -474,8 +475,11 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
     value = resource.representation(media_type)
     if "representation" in resource._async:
         value = await value
+    body = rendered(resource, request, value, media_type) if resource.charsets \
+        else render(value, media_type, resource.charset)
+    if isinstance(body, Answer):
+        return body
     charset = resource.charset
-    body = render(value, media_type, charset)
     headers = [(b"content-type", content_type(media_type, charset))]
     if resource.encoding is not None and resource.encoding != "identity":
         body = encode_content(body, resource.encoding)

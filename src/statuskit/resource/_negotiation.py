@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from statuskit.http.accept import (
     negotiate,
@@ -16,6 +17,7 @@ from statuskit.http.accept import (
 from statuskit.resource._answer import Answer, Headers, problem
 from statuskit.resource._outcomes import Alternate
 from statuskit.resource._preconditions import Note
+from statuskit.resource._representation import charset_of, render
 from statuskit.resource._request import Request
 from statuskit.resource._resource import CACHE_LIMIT, Resource, ask
 
@@ -27,6 +29,7 @@ __all__ = [
     "acceptable_media_type",
     "multiple_choices",
     "negotiated",
+    "rendered",
     "vary_field",
 ]
 
@@ -94,6 +97,37 @@ def acceptable_charset(resource: Resource, request: Request, note: Note) -> str 
     return charset
 
 
+_IDENTITY = "identity"
+
+
+def rendered(resource: Resource, request: Request, value: Any, media_type: str) -> bytes | Answer:
+    """e6, once the text is known: a negotiated charset that cannot carry it gives
+    way to the next acceptable one (``resource.charset`` names the one used); when
+    none can, 406 (RFC 9110 §12.5.2, §15.5.7). The client chose the charset, so it
+    gets a 4xx, never a 500; a charset the media type itself declares is the
+    resource's own, and its failure stays the resource's error."""
+    try:
+        return render(value, media_type, resource.charset)
+    except UnicodeEncodeError:
+        if not isinstance(value, str) or charset_of(media_type) is not None:
+            raise  # JSON is UTF-8 whatever was negotiated; a declared charset is the resource's
+    field = request.header(b"accept-charset")
+    tried = {resource.charset}
+    while True:
+        remaining = [c for c in resource.charsets if c not in tried]
+        charset = negotiate_charset(remaining, field) if remaining else None
+        if charset is None:
+            return problem(406, "The text cannot be written in any charset you accept; "
+                           f"available: {', '.join(resource.charsets)}.", vary_field(resource))
+        try:
+            body = render(value, media_type, charset)
+        except UnicodeEncodeError:
+            tried.add(charset)
+            continue
+        resource.charset = charset
+        return body
+
+
 def acceptable_encoding(resource: Resource, request: Request, note: Note) -> str | Answer:
     """f6 → f7: acceptable encoding available? (RFC 9110 §12.5.3: identity stays
     acceptable unless the field excludes it)"""
@@ -101,6 +135,10 @@ def acceptable_encoding(resource: Resource, request: Request, note: Note) -> str
     field = request.header(b"accept-encoding")
     if field is not None:
         note("f7")
+    elif any(coding.lower() == _IDENTITY for coding in resource.encodings):
+        # RFC 9110 §12.5.3: with no field any coding is acceptable; like nginx and
+        # Apache, send the one every client reads (raw clients, range downloaders).
+        return _IDENTITY
     encoding = negotiate_encoding(resource.encodings, field)
     if encoding is None:
         return problem(406, f"Available codings: {', '.join(resource.encodings)}.",

@@ -13,7 +13,7 @@ from typing import Any
 from statuskit.http.etags import ETag
 from statuskit.resource._answer import Answer, Headers, problem
 from statuskit.resource._preconditions import Note, no_note
-from statuskit.resource._representation import content_type, render
+from statuskit.resource._representation import charset_of, content_type, render
 
 __all__ = [
     "Accepted",
@@ -129,8 +129,17 @@ def _with_body(status: int, headers: Headers, body: Any, media_type: str,
                charset: str | None) -> Answer:
     if body is None:
         return Answer(status, headers)
+    try:
+        content = render(body, media_type, charset)
+    except UnicodeEncodeError:
+        if not isinstance(body, str) or charset_of(media_type) is not None:
+            raise
+        # The action is done: disregard Accept-Charset rather than answer its success
+        # with a 500 (RFC 9110 §12.5.2 lets a server disregard the field).
+        charset = "utf-8"
+        content = render(body, media_type, charset)
     headers.append((b"content-type", content_type(media_type, charset)))
-    return Answer(status, headers, render(body, media_type, charset))
+    return Answer(status, headers, content)
 
 
 def outcome_answer(outcome: Any, media_type: str, charset: str | None = None, *,

@@ -24,6 +24,8 @@ __all__ = [
     "PRECONDITION_FAILED",
     "Note",
     "evaluate_preconditions",
+    "last_modified_field",
+    "modified_second",
     "timestamp",
 ]
 
@@ -43,6 +45,25 @@ def timestamp(moment: float | datetime | None) -> float | None:
     if isinstance(moment, datetime):
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
     return None if moment is None else float(moment)
+
+
+def modified_second(moment: float | datetime | None) -> float | None:
+    """The whole second of the last change, not moved back: what a date the client
+    sends is compared with (RFC 9110 §13.1.3, §13.1.4, §13.1.5). The field
+    (``last_modified_field``) may name the second before; compared with that, a
+    change within the current second would pass a stale If-Unmodified-Since (a
+    lost update) or earn a stale 304."""
+    seconds = timestamp(moment)
+    return None if seconds is None else float(int(seconds))
+
+
+def last_modified_field(second: float, now: float | None = None) -> float:
+    """The Last-Modified field's value for a change at ``second``: never later than
+    the response's Date (RFC 9110 §8.8.2.1). Servers stamp Date from a clock
+    refreshed once a second (uvicorn does), so a change within the last second is
+    dated to the second before. A client echoing it then errs only towards 412
+    (and 200 for If-Modified-Since), as a weak validator may (§8.8.2.2)."""
+    return min(second, float(int(time.time() if now is None else now) - 1))
 
 
 def evaluate_preconditions(

@@ -8,12 +8,12 @@ falls out of the answers; no method here ever names a status number.
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeAlias, TypeVar
 
 from statuskit.http.etags import ETag
+from statuskit.resource._json_content import parse_json
 from statuskit.resource._outcomes import Alternate, Outcome
 from statuskit.resource._representation import charset_of, check_charset, check_coding
 from statuskit.resource._request import Request
@@ -39,11 +39,6 @@ QUESTIONS = (
 
 # Methods whose presence as an override makes the HTTP method allowed.
 _ACTIONS = {"post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
-
-
-def parse_json(body: bytes) -> Any:
-    """The JSON parser for request content; ValueError means malformed (400)."""
-    return json.loads(body)
 
 
 class Resource:

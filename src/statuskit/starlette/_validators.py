@@ -7,7 +7,6 @@ its verdict into 304, 412 or, where the route asks for it, 428 (RFC 6585 §3).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +16,7 @@ from starlette.requests import Request
 from statuskit.http import ETag
 from statuskit.http.methods import SAFE_METHODS
 from statuskit.resource import evaluate_preconditions
-from statuskit.resource._preconditions import timestamp
+from statuskit.resource._preconditions import last_modified_field, modified_second
 from statuskit.starlette._response import edit_of, request_field
 
 __all__ = ["Validators", "preconditions"]
@@ -43,17 +42,14 @@ class Validators:
         clock refreshed once a second, so a change within the last second is dated to
         the second before."""
         second = self.modified_second()
-        if second is None:
-            return None
-        return min(second, float(int(time.time()) - 1))
+        return None if second is None else last_modified_field(second)
 
     def modified_second(self) -> float | None:
         """The whole second of the last change, not moved back: what a date the
         client sends is compared with. A change within the current second would be
         hidden by the one-second step ``modified()`` takes for the field (a write
         just after the client's read would pass its If-Unmodified-Since)."""
-        seconds = timestamp(self.last_modified)
-        return None if seconds is None else float(int(seconds))
+        return modified_second(self.last_modified)
 
 
 def preconditions(request: Request, current: Validators | None, *, require: bool = False,
