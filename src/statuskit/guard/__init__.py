@@ -2,6 +2,13 @@
 in RFC 9110 order in front of any ASGI app."""
 
 from statuskit.guard._exchange import BodyStalled, ResponseFramingError
-from statuskit.guard._middleware import SPOKEN_VERSIONS, Guard, Quota
+from statuskit.guard._middleware import GUARD_SETTINGS_STATE, SPOKEN_VERSIONS, Guard, Quota
 
-__all__ = ["SPOKEN_VERSIONS", "BodyStalled", "Guard", "Quota", "ResponseFramingError"]
+__all__ = [
+    "GUARD_SETTINGS_STATE",
+    "SPOKEN_VERSIONS",
+    "BodyStalled",
+    "Guard",
+    "Quota",
+    "ResponseFramingError",
+]

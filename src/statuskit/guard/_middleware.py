@@ -51,6 +51,12 @@ logger = logging.getLogger("statuskit.guard")
 SPOKEN_VERSIONS = frozenset({"1.0", "1.1", "1", "2", "3"})
 
 
+# The name under which an app's ``state`` records the settings of a Guard already inside
+# it (statuskit.starlette.install() puts one there), so that ``statuskit.server.config()``
+# serves such an app as it is instead of checking every request twice.
+GUARD_SETTINGS_STATE = "statuskit_guard_settings"
+
+
 class Quota(NamedTuple):
     """A per-request body limit from the ``quota`` hook.
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import uvicorn
 
 from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH, MiB
-from statuskit.guard import Guard
+from statuskit.guard import GUARD_SETTINGS_STATE, Guard
 from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.server._h11 import h11_protocol
 from statuskit.server._httptools import httptools_protocol
@@ -76,7 +76,7 @@ def config(
     so the wire and the guard agree on 414 and 501. ``loop="auto"`` runs on uvloop where
     it is installed (statuskit depends on it where it builds), else on asyncio.
     """
-    guard = _guarded(app, guard_settings)
+    served, guard = _guarded(app, guard_settings)
     factory = h11_protocol if parser == "h11" else httptools_protocol
     protocol: type = factory(
         header_timeout=header_timeout,
@@ -90,23 +90,39 @@ def config(
     )
     options = {"ws_max_size": ws_max_message_size, "ws_max_queue": ws_max_queue,
                "loop": loop, **(uvicorn_options or {})}
-    built = uvicorn.Config(guard, host=host, port=port, http=protocol, **options)
+    built = uvicorn.Config(served, host=host, port=port, http=protocol, **options)
     _escape_logged_controls()
     return built
 
 
-def _guarded(app: Any, guard_settings: dict[str, Any]) -> Guard:
-    """``app`` behind a Guard that leaves Content-Length to uvicorn's cycles, which
-    keep it true themselves (checking twice costs)."""
+def _guarded(app: Any, guard_settings: dict[str, Any]) -> tuple[Any, Guard]:
+    """The app to serve, and the Guard whose limits the wire must share (414, 501).
+
+    A Guard is put in front that leaves Content-Length to uvicorn's cycles, which keep
+    it true themselves (checking twice costs); an app that already has one is served
+    as it is."""
+    inside = _settings_of_guard_inside(app)
+    if inside is not None:
+        if guard_settings:
+            raise TypeError("guard settings go to statuskit.starlette.install(), which put "
+                            "the app's Guard in place")
+        return app, Guard(app, **inside)  # read for its limits only; it serves nothing
     if isinstance(app, Guard):
         if guard_settings:
             raise TypeError("guard settings go to the Guard the app already has")
         guard = copy.copy(app)
         guard.check_content_length = False
-        return guard
+        return guard, guard
     settings = {"max_target_length": MAX_TARGET_LENGTH, "check_content_length": False,
                 **guard_settings}
-    return Guard(app, **settings)
+    guard = Guard(app, **settings)
+    return guard, guard
+
+
+def _settings_of_guard_inside(app: Any) -> dict[str, Any] | None:
+    state = getattr(app, "state", None)
+    settings = getattr(state, GUARD_SETTINGS_STATE, None) if state is not None else None
+    return dict(settings) if isinstance(settings, dict) else None
 
 
 def run(

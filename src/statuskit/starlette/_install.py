@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
 from statuskit.defaults import MAX_BODY_SIZE
-from statuskit.guard import Guard
+from statuskit.guard import GUARD_SETTINGS_STATE, Guard
 from statuskit.starlette._contract import Contract
 from statuskit.starlette._problems import http_exception, validation_failed
 from statuskit.starlette._routes import RouteTable
@@ -64,6 +64,8 @@ def install(app: App, *, options_status: int = 204, **guard_settings: Any) -> Ap
         return Guard(contract, **settings)
 
     setattr(build_middleware_stack, _MARK, True)
+    # statuskit.server.config() reads this: the app carries its Guard, serve it as it is.
+    setattr(app.state, GUARD_SETTINGS_STATE, dict(guard_settings))
     # An instance attribute: Starlette builds its stack lazily on the first request,
     # so middleware and routes the app adds after install() are still part of it.
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
