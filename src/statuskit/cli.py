@@ -212,11 +212,14 @@ def _serve_on(sock: Any, app: Any, args: argparse.Namespace) -> int:
 
 
 def _serve_workers_on(sock: Any, build: Any, args: argparse.Namespace) -> int:
-    from statuskit.server import serve_workers
+    from statuskit.server import WorkersExited, serve_workers
 
     port = _banner(sock, args)
     try:
         serve_workers(lambda: _server_config(build(), port, args), sock, args.workers)
+    except WorkersExited as exc:
+        print(f"statuskit: {exc}", file=sys.stderr)
+        return 1
     finally:
         sock.close()
     return EXIT_OK

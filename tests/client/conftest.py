@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from scripted import Script, scripted_server
 
 from statuskit.client import reset_budgets
 from support.servers import serve
+from support.tls import self_signed_certificate
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +30,7 @@ def _fresh_budgets() -> None:
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Script, str]]:
     """The scripted server over TLS with a self-signed certificate; yields the base
     URL, the script and the certificate's path (to trust it)."""
-    folder = tmp_path_factory.mktemp("tls")
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    cert, key = self_signed_certificate(tmp_path_factory.mktemp("tls"))
     script = Script()
     with serve(script, date_header=False, ssl_keyfile=str(key), ssl_certfile=str(cert)) as port:
         yield f"https://127.0.0.1:{port}", script, str(cert)

@@ -276,3 +276,19 @@ def test_conditional_writes_from_two_workers_never_both_win(tmp_path: Path) -> N
     for _, fields, body in losses:
         assert fields["content-type"] == "application/problem+json"
         assert json.loads(body)["status"] == 412
+
+
+def _broken_app() -> object:
+    raise RuntimeError("the app cannot start")
+
+
+def test_workers_that_all_die_at_start_are_an_error_not_a_clean_exit() -> None:
+    from statuskit.server import WorkersExited, bind
+    from statuskit.server import serve_workers as supervise
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        with pytest.raises(WorkersExited, match="2 workers"):
+            supervise(lambda: _broken_app(), sock, 2)  # type: ignore[arg-type, return-value]
+    finally:
+        sock.close()

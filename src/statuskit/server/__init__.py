@@ -9,7 +9,7 @@ from statuskit.server._httptools import StatusHttpToolsProtocol, httptools_proto
 from statuskit.server._linger import DISCARD_LIMIT, LINGER_TIMEOUT
 from statuskit.server._run import WS_MAX_MESSAGE_SIZE, WS_MAX_QUEUE, config, run
 from statuskit.server._wire import protocol_class
-from statuskit.server._workers import bind, serve_workers
+from statuskit.server._workers import WorkersExited, bind, serve_workers
 
 __all__ = [
     "DISCARD_LIMIT",
@@ -18,6 +18,7 @@ __all__ = [
     "WS_MAX_QUEUE",
     "StatusH11Protocol",
     "StatusHttpToolsProtocol",
+    "WorkersExited",
     "bind",
     "config",
     "h11_protocol",

@@ -24,7 +24,7 @@ from types import FrameType
 
 import uvicorn
 
-__all__ = ["bind", "serve_workers"]
+__all__ = ["WorkersExited", "bind", "serve_workers"]
 
 logger = logging.getLogger("statuskit.server")
 
@@ -34,6 +34,10 @@ _STARTUP_GRACE = 1.0
 # Seconds the workers get to finish their requests after SIGTERM before SIGKILL.
 _SHUTDOWN_GRACE = 10.0
 _BACKLOG = 2048
+
+
+class WorkersExited(RuntimeError):
+    """Every worker exited without being asked to (a broken app dies again on restart)."""
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -113,7 +117,8 @@ class _Supervisor:
 
 def serve_workers(build: Callable[[], uvicorn.Config], sock: socket.socket,
                   count: int) -> None:
-    """Serve on ``sock`` from ``count`` forked workers; returns after SIGINT/SIGTERM.
+    """Serve on ``sock`` from ``count`` forked workers; returns after SIGINT/SIGTERM, and
+    raises ``WorkersExited`` when every worker died without being asked to.
 
     ``build`` runs in each worker, after the fork."""
     supervisor = _Supervisor(build, sock, count)
@@ -122,6 +127,8 @@ def serve_workers(build: Callable[[], uvicorn.Config], sock: socket.socket,
         for _ in range(count):
             supervisor.start_one()
         supervisor.watch()
+        if not supervisor.stopping:
+            raise WorkersExited(f"all {count} workers exited at start; see their errors above")
     finally:
         supervisor.shut_down()
         for signum, handler in previous.items():
