@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -38,8 +38,9 @@ ROWS: list[tuple[str, str, str]] = []
 LOOP = ["asyncio"]
 
 
-def _spawn(mode: str, port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, __file__, "--serve", mode, str(port), LOOP[0]])
+def _spawn(mode: str, port: int, loop: str | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, __file__, "--serve", mode, str(port),
+                             loop or LOOP[0]])
 
 
 def row(section: str, name: str, value: str) -> None:
@@ -350,6 +351,95 @@ def loopback(seconds: float, rounds: int) -> None:
             proc.wait(10)
 
 
+class _Load(NamedTuple):
+    rps: float
+    cpu_us: float  # the server process's CPU time per request (user + system); nan if unknown
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc); nan elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk_load(proc: subprocess.Popen[bytes], port: int, path: str, headers: dict[str, str],
+              seconds: float) -> _Load:
+    args = ["wrk", "-t1", "-c32", f"-d{max(1, round(seconds))}s"]
+    for k, v in headers.items():
+        args += ["-H", f"{k}: {v}"]
+    before = _cpu_seconds(proc.pid)
+    out = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True,
+                         text=True, check=True).stdout
+    spent = _cpu_seconds(proc.pid) - before
+    if "Non-2xx" in out and "If-None-Match" not in headers:
+        raise RuntimeError(out)
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return _Load(rps, spent / done * 1e6 if done else float("nan"))
+
+
+def versus(seconds: float, rounds: int) -> None:
+    """statuskit serve against the app a user would write instead, on both loops.
+
+    On a shared 2-core machine the same server's throughput drifts by 10-20 % from
+    one moment to the next, more than the difference being measured. So the two
+    servers are measured in ABBA order within each round (a drift hits both alike),
+    each round gives one ratio, and the median of the rounds' ratios is reported
+    with their range. The server's own CPU time per request is reported beside it."""
+    if not shutil.which("wrk"):
+        print("versus: skipped (needs wrk)")
+        return
+    import httpx
+
+    print(f"statuskit serve vs hand-written uvicorn + Falcon + SQLite, GET /notes/n1 "
+          f"(wrk 1 thread, 32 connections, {rounds} rounds of ABBA x {seconds:g} s):",
+          flush=True)
+    contenders = {"reference": "statuskit serve", "falcon-sqlite": "hand-written"}
+    for loop in ("asyncio", "uvloop"):
+        procs = {}
+        for mode in contenders:
+            port = free_port()
+            procs[mode] = (_spawn(mode, port, loop), port)
+        try:
+            for _, port in procs.values():
+                wait_for(port)
+            etags = {mode: httpx.get(f"http://127.0.0.1:{port}/notes/n1").headers["etag"]
+                     for mode, (_, port) in procs.items()}
+            for kind in ("GET", "304"):
+                loads: dict[str, list[_Load]] = {mode: [] for mode in contenders}
+                ratios: list[float] = []
+                for _ in range(rounds):
+                    got: dict[str, list[_Load]] = {mode: [] for mode in contenders}
+                    for mode in ("reference", "falcon-sqlite", "falcon-sqlite", "reference"):
+                        proc, port = procs[mode]
+                        headers = {"Accept": "application/json"}
+                        if kind == "304":
+                            headers["If-None-Match"] = etags[mode]
+                        got[mode].append(_wrk_load(proc, port, "/notes/n1", headers, seconds))
+                    ratios.append(sum(x.rps for x in got["reference"])
+                                  / sum(x.rps for x in got["falcon-sqlite"]))
+                    for mode in contenders:
+                        loads[mode].extend(got[mode])
+                for mode, label in contenders.items():
+                    rps = statistics.median(x.rps for x in loads[mode])
+                    cpu = statistics.median(x.cpu_us for x in loads[mode])
+                    row("versus", f"{kind:<4} {loop:<7} {label}",
+                        f"{rps:>9,.0f}/s  server CPU {cpu:5.1f} µs/request")
+                cpu_ratio = statistics.median(x.cpu_us for x in loads["falcon-sqlite"]) \
+                    / statistics.median(x.cpu_us for x in loads["reference"])
+                row("ratio", f"{kind}: statuskit serve / hand-written, {loop}, median of rounds",
+                    f"{statistics.median(ratios):.2f}x  (rounds {min(ratios):.2f}-"
+                    f"{max(ratios):.2f}; by server CPU {cpu_ratio:.2f}x)")
+        finally:
+            for proc, _ in procs.values():
+                proc.terminate()
+                proc.wait(10)
+
+
 def workers(seconds: float, rounds: int) -> None:
     """The reference over one SQLite file (a file store reads SQLite every time: another
     worker may have written it) from one and from two worker processes."""
@@ -580,7 +670,8 @@ def main() -> None:
                         help=argparse.SUPPRESS)
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                         help="the event loop of every loopback server (default: asyncio)")
-    parser.add_argument("--only", default="inprocess,loopback,workers,startup,client,storm")
+    parser.add_argument("--only", default="inprocess,loopback,versus,workers,startup,client,storm",
+                        help="comma-separated sections to run")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve[0], int(args.serve[1]), args.serve[2])
@@ -593,7 +684,13 @@ def main() -> None:
         "client": lambda: client_overhead(500 if args.quick else 2000),
         "storm": lambda: retry_storm(2 if args.quick else 4),
         "workers": lambda: workers(2 if args.quick else 3, 1 if args.quick else 2),
+        "versus": lambda: versus(1 if args.quick else 2, 3 if args.quick else 5),
+        "reference": lambda: reference_in_process(0.2 if args.quick else 0.5),
     }
+    unknown = [name for name in args.only.split(",") if name not in sections]
+    if unknown:
+        parser.error(f"--only: no section {', '.join(unknown)}; "
+                     f"the sections are {', '.join(sections)}")
     print(f"machine: {machine()}, loopback servers on {LOOP[0]}\n", flush=True)
     for name in args.only.split(","):
         sections[name]()
