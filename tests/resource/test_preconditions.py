@@ -94,9 +94,10 @@ def test_precondition_order(method: str, exists: bool, im: str | None, inm: str 
     want = expected(method, exists, im, inm, ims, ius)
     assert reply.status == want, headers
     if want == 304:
-        # §15.4.5: the validators a 200 would carry, and no content.
+        # §15.4.5: the ETag a 200 would carry, and no content; other representation
+        # metadata (Last-Modified) SHOULD NOT be sent when an ETag is.
         assert reply.header("etag") == f'"{CURRENT}"'
-        assert reply.header("last-modified") == format_http_date(MODIFIED)
+        assert reply.header("last-modified") is None
         assert reply.body == b""
         assert reply.header("content-length") is None
     if want == 412:
@@ -130,6 +131,28 @@ def test_if_match_star_on_missing_resource_is_412() -> None:
 def test_if_modified_since_in_the_future_is_ignored() -> None:
     future = format_http_date(4_000_000_000)
     assert call(APPS[True], "GET", "/doc", {"if-modified-since": future}).status == 200
+
+
+class DatedDoc(Resource):
+    """Only a modification date: no ETag."""
+
+    def last_modified(self) -> float:
+        return MODIFIED
+
+    def cache_control(self) -> str:
+        return "no-cache"
+
+
+def test_not_modified_without_etag_carries_last_modified() -> None:
+    # RFC 9110 §15.4.5: Last-Modified guides the cache update when there is no ETag;
+    # Cache-Control is one of the fields a 304 MUST repeat from the 200.
+    reply = call(App({"/doc": DatedDoc}), "GET", "/doc",
+                 {"if-modified-since": format_http_date(MODIFIED)})
+    assert reply.status == 304
+    assert reply.header("last-modified") == format_http_date(MODIFIED)
+    assert reply.header("cache-control") == "no-cache"
+    assert reply.header("etag") is None
+    assert reply.header("content-length") is None and reply.body == b""
 
 
 def test_head_not_modified_has_no_body() -> None:

@@ -135,6 +135,14 @@ def fastapi_app(**settings: Any) -> FastAPI:
         etag = docs.write(doc_id, (await request.body()).decode(), validators)
         return Response(status_code=204, headers={"ETag": etag})
 
+    async def dated_validators() -> Validators:
+        return DATED
+
+    @app.get("/dated")
+    def dated(validators: Annotated[Validators | None,
+                                    Depends(conditional(dated_validators))]) -> Response:
+        return Response(DATED_TEXT, media_type="text/plain")
+
     @app.get("/stream", dependencies=[Depends(ranged())])
     def stream() -> StreamingResponse:
         return StreamingResponse(_chunks(), media_type="text/plain")
@@ -192,6 +200,11 @@ async def _stats(request: Request) -> Response:
     return JSONResponse({"notes": len(NOTES)})
 
 
+# A resource with a modification date and no entity tag.
+DATED = Validators(last_modified=1_700_000_000)
+DATED_TEXT = "dated, not tagged"
+
+
 def _doc_routes(docs: Documents) -> list[Route]:
     async def read_doc(request: Request) -> Response:
         doc_id = request.path_params["doc_id"]
@@ -206,6 +219,10 @@ def _doc_routes(docs: Documents) -> list[Route]:
         etag = docs.write(request.path_params["doc_id"], (await request.body()).decode(), current)
         return Response(status_code=204, headers={"ETag": etag})
 
+    async def dated(request: Request) -> Response:
+        preconditions(request, DATED)
+        return Response(DATED_TEXT, media_type="text/plain")
+
     async def stream(request: Request) -> Response:
         accept_ranges(request)
         return StreamingResponse(_chunks(), media_type="text/plain")
@@ -214,6 +231,7 @@ def _doc_routes(docs: Documents) -> list[Route]:
         Route("/docs/{doc_id:int}", read_doc, methods=["GET"]),
         Route("/docs/{doc_id:int}", write_doc, methods=["PUT"]),
         Route("/stream", stream),
+        Route("/dated", dated, methods=["GET"]),
     ]
 
 

@@ -32,10 +32,24 @@ def test_a_get_carries_etag_and_last_modified(port: int) -> None:
 def test_if_none_match_is_304_with_the_fields_the_200_carries(port: int) -> None:
     whole = get(port, "/docs/1")
     answer = exchange(port, "GET", "/docs/1", {"If-None-Match": '"d1"'})
-    # RFC 9110 §15.4.5: the validator and cache fields the 200 would send, no content.
+    # RFC 9110 §15.4.5: the validator and cache fields the 200 would send, no content,
+    # and no other representation metadata: Last-Modified only when there is no ETag.
     assert answer.status == 304
-    for name in ("etag", "last-modified", "cache-control", "vary"):
+    for name in ("etag", "cache-control", "vary"):
         assert answer.header(name) == whole.header(name), name
+    assert answer.header("last-modified") is None
+    assert answer.header("content-length") is None and answer.body == b""
+
+
+def test_if_modified_since_without_etag_is_304_with_last_modified(port: int) -> None:
+    whole = get(port, "/dated")
+    assert whole.status == 200 and whole.header("etag") is None
+    answer = exchange(port, "GET", "/dated",
+                      {"If-Modified-Since": whole.header("last-modified") or ""})
+    # RFC 9110 §15.4.5: with no ETag, Last-Modified is what guides the cache update.
+    assert answer.status == 304
+    assert answer.header("last-modified") == whole.header("last-modified")
+    assert answer.header("etag") is None
     assert answer.header("content-length") is None and answer.body == b""
 
 

@@ -32,7 +32,6 @@ from statuskit.resource._negotiation import (
     multiple_choices,
     negotiated,
     rendered,
-    vary_field,
 )
 from statuskit.resource._outcomes import outcome_answer
 from statuskit.resource._preconditions import (
@@ -369,6 +368,13 @@ class _Validators:
             out.append((b"last-modified", _http_date_field(int(field))))
         return out
 
+    def not_modified_headers(self) -> Headers:
+        # RFC 9110 §15.4.5: a 304 carries the ETag a 200 would, but other representation
+        # metadata only where it guides a cache update: Last-Modified when there is no ETag.
+        if self.etag is not None:
+            return [(b"etag", self.etag.field_value)]
+        return self.headers()
+
 
 @functools.lru_cache(maxsize=512)
 def _http_date_field(second: int) -> bytes:
@@ -416,27 +422,32 @@ def _etag(cls: type[Resource], opaque: str) -> ETag:
 def _preconditions(request: Request, v: _Validators, *, exists: bool, creates: bool,
                    note: Note) -> int | None:
     fields = request.fields()
-    if exists and b"if-match" not in fields and b"if-none-match" not in fields \
-            and b"if-modified-since" not in fields and b"if-unmodified-since" not in fields:
+    if_match, if_none_match = fields.get(b"if-match"), fields.get(b"if-none-match")
+    if_modified_since = fields.get(b"if-modified-since")
+    if_unmodified_since = fields.get(b"if-unmodified-since")
+    if exists and if_match is None and if_none_match is None \
+            and if_modified_since is None and if_unmodified_since is None:
         if note is not no_note:
             for node in ("g8", "h10", "i12", "l13"):
                 note(node)  # passed: no field to evaluate
         return None  # the usual case: an unconditional request
-    header = request.header
-    if_match, if_none_match = header(b"if-match"), header(b"if-none-match")
-    if_modified_since = header(b"if-modified-since")
-    if_unmodified_since = header(b"if-unmodified-since")
     return evaluate_preconditions(
-        request.method, if_match=if_match, if_none_match=if_none_match,
-        if_modified_since=if_modified_since, if_unmodified_since=if_unmodified_since,
+        request.method, if_match=_text(if_match), if_none_match=_text(if_none_match),
+        if_modified_since=_text(if_modified_since),
+        if_unmodified_since=_text(if_unmodified_since),
         etag=v.etag, last_modified=v.last_modified, exists=exists, creates=creates,
         note=note)
 
 
+def _text(value: bytes | None) -> str | None:
+    # Field values are octets; RFC 9110 §5.5 reads them as ISO-8859-1 at most.
+    return value.decode("latin-1") if value is not None else None
+
+
 def not_modified(resource: Resource, v: _Validators, caching: _Caching) -> Answer:
-    """304: the fields a 200 would carry that describe the representation or its
-    caching, and no content (RFC 9110 §15.4.5)."""
-    headers = v.headers()
+    """304: the fields a 200 would carry that identify the representation or govern
+    its caching, and no content (RFC 9110 §15.4.5)."""
+    headers = v.not_modified_headers()
     _cache_headers(resource, headers, caching)
     return Answer(304, headers)
 
@@ -447,10 +458,18 @@ _NO_CACHING: _Caching = (None, None)
 
 async def _caching(resource: Resource) -> _Caching:
     """Cache-Control and Expires, for the resources that set them."""
-    asks = resource._overridden
-    cache_control = await ask(resource, "cache_control") if "cache_control" in asks else None
-    expires = timestamp(await ask(resource, "expires")) if "expires" in asks else None
-    return cache_control, expires
+    asks, asynchronous = resource._overridden, resource._async
+    cache_control: Any = None
+    if "cache_control" in asks:  # asked in place: no ask() coroutine per request
+        cache_control = resource.cache_control()
+        if "cache_control" in asynchronous:
+            cache_control = await cache_control
+    expires: Any = None
+    if "expires" in asks:
+        expires = resource.expires()
+        if "expires" in asynchronous:
+            expires = await expires
+    return cache_control, timestamp(expires)
 
 
 def _cache_headers(resource: Resource, headers: Headers, caching: _Caching) -> None:
@@ -459,7 +478,7 @@ def _cache_headers(resource: Resource, headers: Headers, caching: _Caching) -> N
         headers.append((b"cache-control", cache_control.encode()))
     if expires is not None:
         headers.append((b"expires", format_http_date(expires).encode()))  # RFC 9111 §5.3
-    headers.extend(vary_field(resource))
+    headers.extend(resource._vary)  # RFC 9110 §15.4.5: a 304 keeps Vary too
 
 
 # -- o18: reading with GET and HEAD -----------------------------------------------------

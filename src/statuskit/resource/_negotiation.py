@@ -182,20 +182,6 @@ def _choices(alternates: Sequence[Alternate]) -> Answer:
 
 
 def vary_field(resource: Resource) -> Headers:
-    # RFC 9110 §12.5.5: name the fields negotiation looked at; fixed per class.
-    cls = type(resource)
-    vary = cls.__dict__.get("_vary_field")
-    if vary is None:
-        fields = []
-        if len(cls.provides) > 1:
-            fields.append("Accept")
-        if len(cls.languages) > 1:
-            fields.append("Accept-Language")
-        if len(cls.charsets) > 1:
-            fields.append("Accept-Charset")
-        if len(cls.encodings) > 1:
-            fields.append("Accept-Encoding")
-        fields.extend(name for name in cls.vary if name not in fields)
-        vary = [(b"vary", ", ".join(fields).encode())] if fields else []
-        cls._vary_field = vary  # type: ignore[attr-defined]
-    return list(vary)
+    """The Vary field of ``resource``'s answers (RFC 9110 §12.5.5): the fields
+    negotiation looks at, fixed per class when the class is made."""
+    return list(type(resource)._vary)

@@ -93,6 +93,7 @@ class Resource:
     _validated: ClassVar[bool] = False  # answers etag or last_modified
     _caches: ClassVar[bool] = False  # answers cache_control or expires
     _negotiates: ClassVar[bool] = False  # has languages, charsets or encodings
+    _vary: ClassVar[tuple[tuple[bytes, bytes], ...]] = ()  # the Vary field, or nothing
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -112,6 +113,7 @@ class Resource:
         cls._validated = bool(cls._overridden & {"etag", "last_modified"})
         cls._caches = bool(cls._overridden & {"cache_control", "expires"})
         cls._negotiates = bool(cls.languages or cls.charsets or cls.encodings)
+        cls._vary = _vary_of(cls)
         allowed = ["GET", "HEAD"]
         allowed += [method for name, method in _ACTIONS.items()
                     if getattr(cls, name) is not getattr(Resource, name)]
@@ -244,6 +246,22 @@ class Resource:
 
     def delete(self) -> Maybe[Outcome]:
         raise NotImplementedError
+
+
+def _vary_of(cls: type[Resource]) -> tuple[tuple[bytes, bytes], ...]:
+    # RFC 9110 §12.5.5: name each request field that negotiation looks at (a choice
+    # among more than one offer), then the class's own ``vary``.
+    fields = []
+    if len(cls.provides) > 1:
+        fields.append("Accept")
+    if len(cls.languages) > 1:
+        fields.append("Accept-Language")
+    if len(cls.charsets) > 1:
+        fields.append("Accept-Charset")
+    if len(cls.encodings) > 1:
+        fields.append("Accept-Encoding")
+    fields.extend(name for name in cls.vary if name not in fields)
+    return ((b"vary", ", ".join(fields).encode()),) if fields else ()
 
 
 async def ask(resource: Resource, name: str, *args: Any) -> Any:

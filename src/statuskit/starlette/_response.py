@@ -91,10 +91,13 @@ class ResponseEdit:
         read = self.method in ("GET", "HEAD")
         if not (read and (200 <= status < 300 or status == 304)):
             return
-        # RFC 9110 §15.4.5: a 304 carries the validator and cache fields the 200 would.
+        # RFC 9110 §15.4.5: a 304 carries the validator and cache fields the 200 would,
+        # but Last-Modified only where no ETag identifies the representation.
         if self.etag is not None and b"etag" not in present:
             headers.append((b"etag", str(self.etag).encode("latin-1")))
-        if self.last_modified is not None and b"last-modified" not in present:
+            present.add(b"etag")
+        if self.last_modified is not None and b"last-modified" not in present \
+                and not (status == 304 and b"etag" in present):
             headers.append((b"last-modified", format_http_date(self.last_modified).encode()))
         if self.cache_control is not None and b"cache-control" not in present:
             headers.append((b"cache-control", self.cache_control.encode("latin-1")))
