@@ -19,8 +19,9 @@ class ETag:
 
     opaque: str
     weak: bool = False
-    # The field value as sent; formatted once, since a tag is compared and sent often.
-    _text: str = field(init=False, repr=False, compare=False)
+    # The field value as sent (``str(tag)``); formatted once, since a tag is compared
+    # and sent often, and read as an attribute where a request echoes it.
+    text: str = field(init=False, repr=False, compare=False)
     # The same as the bytes the decision graph sends in an ETag field (UTF-8, as before).
     field_value: bytes = field(init=False, repr=False, compare=False)
 
@@ -28,11 +29,11 @@ class ETag:
         if not _OPAQUE.fullmatch(self.opaque):
             raise ValueError(f"not an entity-tag value: {self.opaque!r}")
         text = f'W/"{self.opaque}"' if self.weak else f'"{self.opaque}"'
-        object.__setattr__(self, "_text", text)
+        object.__setattr__(self, "text", text)
         object.__setattr__(self, "field_value", text.encode())
 
     def __str__(self) -> str:
-        return self._text
+        return self.text
 
 
 def parse_etag(value: str | bytes) -> ETag | None:

@@ -123,7 +123,7 @@ def if_match_on_missing(if_match: str | None, note: Note) -> bool:
 
 def if_match_holds(value: str, current: ETag | None, note: Note) -> bool:
     """g9 (``*``?) / g11 (entity tag in If-Match?): strong comparison (§13.1.1)."""
-    if current is not None and not current.weak and value == str(current):
+    if current is not None and not current.weak and value == current.text:
         note("g11")
         return True  # the usual case: the client echoes the tag it was given
     tags = parse_etags(value)
@@ -148,7 +148,7 @@ def modified_after(value: str, modified: float | None, note: Note) -> bool:
 
 def if_none_match_matches(value: str, current: ETag | None, note: Note) -> bool:
     """i13 (``*``?) / k13 (entity tag in If-None-Match?): weak comparison (§13.1.2)."""
-    if current is not None and value == str(current):
+    if current is not None and value == current.text:
         note("k13")
         return True  # the usual case: the client echoes the tag it was given
     tags = parse_etags(value)
