@@ -114,6 +114,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
                 # tell a started request (408) from an idle connection at the deadline.
                 wire.head_data = wire.head_data + data if wire.head_data else data
         wire.chunk = data
+        wire.chunk_spaced = None
         self._unset_keepalive_if_required()
         try:
             self.parser.feed_data(data)
@@ -146,21 +147,37 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         wire = self._wire
         parser = self.parser
         url = self.url
-        version = parser.get_http_version()
         verdict = fields = None
         # The common request passes a few byte tests; any other goes through every
         # question (_head_verdict), so that the hot path costs well under a microsecond.
-        host, hosts, framed = b"", 0, False
+        host, hosts, framed, persistence = b"", 0, False, False
         for name, value in self.headers:
             if name == b"host":
                 host = value
                 hosts += 1
             elif name == b"content-length" or name == b"transfer-encoding":
                 framed = True
+            elif name == b"connection" or name == b"proxy-connection":
+                persistence = True
+        if not persistence and parser.should_keep_alive():
+            # RFC 9112 §9.3: without a Connection option only HTTP/1.1 persists, and
+            # llhttp says so; building the version string costs more than all the rest.
+            version = "1.1"
+        else:
+            version = parser.get_http_version()
+        # find(), not ``in``: bytes.__contains__ first tries its operand as an integer
+        # and builds a TypeError each time (CPython 3.11).
+        if wire.head_data:
+            spaced = wire.head_data.find(b"  ") >= 0
+        elif wire.chunk_spaced is None:
+            # Once per read, not once per request pipelined in it.
+            spaced = wire.chunk_spaced = wire.chunk.find(b"  ") >= 0
+        else:
+            spaced = wire.chunk_spaced
         if (framed or hosts != 1 or host != wire.good_host or parser.should_upgrade()
-                or url[:1] != b"/" or b"#" in url or len(url) > self.max_target_length
+                or url[:1] != b"/" or url.find(b"#") >= 0 or len(url) > self.max_target_length
                 or version not in WIRE_VERSIONS or len(wire.head_data) > self.max_header_size
-                or b"  " in (wire.head_data or wire.chunk)):
+                or spaced):
             fields = scan_fields(self.headers)
             verdict = self._head_verdict(fields, version)
             if verdict is not None and verdict > 0:

@@ -65,10 +65,9 @@ class WireState:
     of uvicorn's own hot path to the slow dictionary path (about 8 % of throughput).
     """
 
-    __slots__ = ("chunk", "consumed", "deadline", "deferred", "discarding", "good_host",
-                 "head_data",
-                 "in_head", "message_started", "raw_left", "running", "timer",
-                 "upgrade", "verdict")
+    __slots__ = ("chunk", "chunk_spaced", "consumed", "deadline", "deferred", "discarding",
+                 "good_host", "head_data", "in_head", "message_started", "raw_left", "running",
+                 "timer", "upgrade", "verdict")
 
     def __init__(self) -> None:
         self.in_head = True  # between requests: the next header section is awaited
@@ -84,6 +83,7 @@ class WireState:
         # httptools only: the bytes last given to the parser, and how many of them
         # were the unread content being discarded after an early answer.
         self.chunk = b""
+        self.chunk_spaced: bool | None = None  # httptools only: a double space in chunk
         self.consumed = 0
         self.discarding = False
         # httptools only: a refusal waiting for the responses to earlier pipelined
