@@ -115,7 +115,6 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
                 wire.head_data = wire.head_data + data if wire.head_data else data
         wire.chunk = data
         wire.chunk_spaced = None
-        self._unset_keepalive_if_required()
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade as upgrade:
@@ -236,13 +235,23 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         _Stock._start_asgi_task(self, cycle, app)
 
     def on_response_complete(self) -> None:
-        _Stock.on_response_complete(self)
+        # uvicorn's steps (count, resume reading, start the next pipelined request),
+        # less its keep-alive timer armed per response and cancelled by the next read:
+        # the head clock, one timer per connection, closes the idle connection instead.
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:
+            self._start_asgi_task(*self.pipeline.pop())
         cycle = self._wire.running
-        if self.transport.is_closing() or not cycle.response_complete:
-            return  # closing, or a pipelined request after this one is being served
+        if not cycle.response_complete:
+            return  # a pipelined request after this one is being served
         wire = self._wire
         wire.in_head = True
-        wire.deadline = self.loop.time() + self.header_timeout
+        now = self.loop.time()
+        wire.deadline = now + self.header_timeout
+        wire.idle_deadline = now + self.timeout_keep_alive
         if wire.deferred is not None:
             status, head = wire.deferred
             wire.deferred = None
