@@ -146,9 +146,8 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         wire = self._wire
         parser = self.parser
         url = self.url
-        verdict = fields = None
-        # The common request passes a few byte tests; any other goes through every
-        # question (_head_verdict), so that the hot path costs well under a microsecond.
+        # The common request passes a few byte tests and starts at once; any other goes
+        # through every question (_judged_headers_complete).
         host, hosts, framed, persistence = b"", 0, False, False
         for name, value in self.headers:
             if name == b"host":
@@ -158,12 +157,6 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
                 framed = True
             elif name == b"connection" or name == b"proxy-connection":
                 persistence = True
-        if not persistence and parser.should_keep_alive():
-            # RFC 9112 §9.3: without a Connection option only HTTP/1.1 persists, and
-            # llhttp says so; building the version string costs more than all the rest.
-            version = "1.1"
-        else:
-            version = parser.get_http_version()
         # find(), not ``in``: bytes.__contains__ first tries its operand as an integer
         # and builds a TypeError each time (CPython 3.11).
         if wire.head_data:
@@ -173,19 +166,38 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             spaced = wire.chunk_spaced = wire.chunk.find(b"  ") >= 0
         else:
             spaced = wire.chunk_spaced
-        if (framed or hosts != 1 or host != wire.good_host or parser.should_upgrade()
-                or url[:1] != b"/" or url.find(b"#") >= 0 or len(url) > self.max_target_length
-                or version not in WIRE_VERSIONS or len(wire.head_data) > self.max_header_size
-                or spaced):
-            fields = scan_fields(self.headers)
-            verdict = self._head_verdict(fields, version)
-            if verdict is not None and verdict > 0:
-                wire.verdict = verdict
-                raise _Refused
-            if hosts == 1:
-                wire.good_host = host
-            wire.upgrade = parser.should_upgrade() and is_websocket_handshake(
-                parser.get_method(), version.encode(), self.headers)
+        if (hosts == 1 and host == wire.good_host  # RFC 9112 §3.2: the Host that passed
+                and not framed  # content: its framing rules and the unread-body decision
+                # HTTP/1.1: without a Connection option only 1.1 persists (RFC 9112
+                # §9.3), and llhttp says so; the version string costs more to build.
+                and not persistence and parser.should_keep_alive()
+                and not parser.should_upgrade()  # CONNECT or Upgrade (RFC 9110 §9.3.6, §7.8)
+                and not spaced  # RFC 9112 §3: one SP between the parts of the request-line
+                and url[:1] == b"/" and url.find(b"#") < 0  # RFC 9112 §3.2.1: origin-form
+                and len(url) <= self.max_target_length  # RFC 9110 §15.5.15
+                and len(wire.head_data) <= self.max_header_size):  # RFC 6585 §5
+            wire.in_head = False
+            wire.head_data = b""
+            if self.response_hygiene:
+                _hygienic_headers_complete(self)
+            else:
+                _Stock.on_headers_complete(self)
+            return
+        self._judged_headers_complete(host if hosts == 1 else None)
+
+    def _judged_headers_complete(self, host: bytes | None) -> None:
+        wire = self._wire
+        parser = self.parser
+        version = parser.get_http_version()
+        fields = scan_fields(self.headers)
+        verdict = self._head_verdict(fields, version)
+        if verdict is not None and verdict > 0:
+            wire.verdict = verdict
+            raise _Refused
+        if host is not None:
+            wire.good_host = host  # the next request's same Host passes without a match
+        wire.upgrade = parser.should_upgrade() and is_websocket_handshake(
+            parser.get_method(), version.encode(), self.headers)
         wire.in_head = False
         wire.head_data = b""
         if verdict == ASTERISK_OPTIONS:
@@ -197,7 +209,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         cycle = self.cycle
         if cycle is None or cycle.scope is not self.scope:
             return  # a WebSocket handshake: the upgrade follows
-        if fields is not None and may_outgrow(fields, self.discard_limit):
+        if may_outgrow(fields, self.discard_limit):
             cycle.send = closes_on_unread_body(cycle, cycle.send)
         if version == "1.0":
             # RFC 9110 §10.1.1: Expect is ignored in HTTP/1.0; no 100 Continue.
