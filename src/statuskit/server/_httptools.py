@@ -58,6 +58,12 @@ def _new_parser(protocol: Any) -> httptools.HttpRequestParser:
 
 _KNOWN_METHODS: dict[bytes, bool] = {}
 
+# Host values that passed (RFC 9112 §3.2), for every connection of the process: the
+# verdict depends on the value alone, so a later request with the same Host starts
+# without the full questions. Bounded, so that clients cannot grow it.
+PASSED_HOSTS_LIMIT = 64
+_PASSED_HOSTS: set[bytes] = set()
+
 
 def _parser_knows(method: bytes) -> bool:
     """Whether llhttp parses ``method`` at all: a method it does not know is 501, any
@@ -166,7 +172,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             spaced = wire.chunk_spaced = wire.chunk.find(b"  ") >= 0
         else:
             spaced = wire.chunk_spaced
-        if (hosts == 1 and host == wire.good_host  # RFC 9112 §3.2: the Host that passed
+        if (hosts == 1 and host in _PASSED_HOSTS  # RFC 9112 §3.2: a Host that passed
                 and not framed  # content: its framing rules and the unread-body decision
                 # HTTP/1.1: without a Connection option only 1.1 persists (RFC 9112
                 # §9.3), and llhttp says so; the version string costs more to build.
@@ -194,8 +200,8 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         if verdict is not None and verdict > 0:
             wire.verdict = verdict
             raise _Refused
-        if host is not None:
-            wire.good_host = host  # the next request's same Host passes without a match
+        if host is not None and len(_PASSED_HOSTS) < PASSED_HOSTS_LIMIT:
+            _PASSED_HOSTS.add(host)
         wire.upgrade = parser.should_upgrade() and is_websocket_handshake(
             parser.get_method(), version.encode(), self.headers)
         wire.in_head = False

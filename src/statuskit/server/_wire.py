@@ -67,7 +67,7 @@ class WireState:
     """
 
     __slots__ = ("chunk", "chunk_spaced", "consumed", "deadline", "deferred", "discarding",
-                 "good_host", "head_data", "idle_deadline", "in_head", "message_started",
+                 "head_data", "idle_deadline", "in_head", "message_started",
                  "raw_left", "running", "timer", "upgrade", "verdict")
 
     def __init__(self) -> None:
@@ -81,9 +81,6 @@ class WireState:
         self.head_data = b""  # httptools only: the incomplete head, to name a verdict
         self.verdict: int | None = None
         self.running: Any = None  # httptools only: the cycle whose app runs now
-        # httptools only: the last Host value that passed, so the same value on the
-        # next request of the connection is not matched again.
-        self.good_host = b"\x00"
         # httptools only: the bytes last given to the parser, and how many of them
         # were the unread content being discarded after an early answer.
         self.chunk = b""
