@@ -1,13 +1,16 @@
 """CPU µs per request of statuskit's HTTP/1 protocols against stock uvicorn's, no sockets.
 
     python bench/wire_cpu.py [--rounds 60] [--batch 50] [--loop asyncio|uvloop|both]
-        [--parser httptools|h11|both] [--app 200|304|both] [--requests one-by-one|pipelined|both]
+        [--parser httptools|h11|both] [--app 200|304|both]
+        [--requests one-by-one|pipelined|one-per-connection|all]
 
 Loopback throughput on a shared 2-core machine swings by more than the few
 microseconds this is about, so no sockets here: each protocol instance gets an
 in-memory transport on a real event loop, and the requests are fed to its
 ``data_received`` as a client would send them: keep-alive, each request after the
-previous response ("one by one"), and pipelined, ``--batch`` requests in one read.
+previous response ("one by one"), pipelined, ``--batch`` requests in one read, and
+one request per connection (opened and closed inside the time, as a client without
+keep-alive would).
 The time is the thread's CPU time (``time.thread_time``) for a batch on a fresh
 connection. Each contender runs in its own process (CPython specialises bytecode for
 the classes it meets, so two protocol classes sharing uvicorn's code in one process
@@ -152,7 +155,7 @@ class Contender:
         protocol.data_received(data)
         for _ in range(100):
             await asyncio.sleep(0)
-        protocol.connection_lost(None)
+        hang_up(protocol, transport)
         return b"".join(transport.written)
 
     async def one_by_one(self, protocol: Any, count: int) -> None:
@@ -177,11 +180,38 @@ class Contender:
         started = time.thread_time()
         await drive(protocol, count)
         spent = time.thread_time() - started
-        protocol.connection_lost(None)
+        hang_up(protocol, transport)
         written = b"".join(transport.written)
         if written != expected * count:
             raise AssertionError(f"{self.name}: not stock uvicorn's responses: {written[:300]!r}")
         return spent / count * 1e6
+
+    async def one_per_connection(self, count: int, expected: bytes) -> float:
+        """Each request on a connection of its own, opened and closed inside the time."""
+        state = self.state
+        done = state.total_requests
+        connections = []
+        started = time.thread_time()
+        for _ in range(count):
+            protocol, transport = self.connect()
+            protocol.data_received(REQUEST)
+            done += 1
+            while state.total_requests < done:
+                await asyncio.sleep(0)
+            hang_up(protocol, transport)
+            connections.append(transport)
+        spent = time.thread_time() - started
+        for transport in connections:
+            written = b"".join(transport.written)
+            if written != expected:
+                raise AssertionError(f"{self.name}: not stock uvicorn's response: {written!r}")
+        return spent / count * 1e6
+
+
+def hang_up(protocol: Any, transport: MemoryTransport) -> None:
+    """The client closed: the transport is closed by the time the protocol hears it."""
+    transport.closing = True
+    protocol.connection_lost(None)
 
 
 def statuses(data: bytes) -> list[int]:
@@ -246,12 +276,17 @@ def worker(conn: Connection, name: str, parser: str, status: str, mode: str,
         contender = Contender(name, FACTORIES[name](parser), app, loop)
         if contender.protocol_class is not stock.protocol_class:
             await prove_checks_run(contender, stock)
-        drive = contender.one_by_one if mode == "one by one" else contender.pipelined
+        async def batch() -> float:
+            if mode == "one per connection":
+                return await contender.one_per_connection(count, expected)
+            drive = contender.one_by_one if mode == "one by one" else contender.pipelined
+            return await contender.batch(drive, count, expected)
+
         for _ in range(3):  # warm-up: the specialised bytecode settles
-            await contender.batch(drive, count, expected)
+            await batch()
         conn.send("ready")
         while conn.recv():
-            conn.send(await contender.batch(drive, count, expected))
+            conn.send(await batch())
 
     try:
         run_loop(loop_name, serve())
@@ -313,18 +348,18 @@ def main() -> None:
     parser.add_argument("--loop", choices=["asyncio", "uvloop", "both"], default="both")
     parser.add_argument("--parser", choices=["httptools", "h11", "both"], default="both")
     parser.add_argument("--app", choices=["200", "304", "both"], default="both")
-    parser.add_argument("--requests", choices=["one-by-one", "pipelined", "both"],
-                        default="both")
+    parser.add_argument("--requests", default="all",
+                        choices=["one-by-one", "pipelined", "one-per-connection", "all"])
     args = parser.parse_args()
     loops = ["asyncio", "uvloop"] if args.loop == "both" else [args.loop]
     parsers = ["httptools", "h11"] if args.parser == "both" else [args.parser]
     statuses_ = list(APPS) if args.app == "both" else [args.app]
-    modes = (["one by one", "pipelined"] if args.requests == "both"
+    modes = (["one by one", "pipelined", "one per connection"] if args.requests == "all"
              else [args.requests.replace("-", " ")])
     names = list(FACTORIES)
     print(f"thread CPU µs per request, best of {args.rounds} batches of {args.batch} "
           f"on a fresh connection; each contender in its own process, taking turns")
-    print(f"{'loop':8s} {'parser':10s} {'app':4s} {'requests':11s} "
+    print(f"{'loop':8s} {'parser':10s} {'app':4s} {'requests':18s} "
           + " ".join(f"{name:>{max(9, len(name))}s}" for name in names)
           + f" {'+µs':>6s} {'ratio':>6s}")
     for loop_name in loops:
@@ -333,7 +368,7 @@ def main() -> None:
                 for mode in modes:
                     best = measure(parser_name, status, mode, loop_name, args)
                     base, served = best[names[0]], best[names[1]]
-                    print(f"{loop_name:8s} {parser_name:10s} {status:4s} {mode:11s} "
+                    print(f"{loop_name:8s} {parser_name:10s} {status:4s} {mode:18s} "
                           + " ".join(f"{best[name]:>{max(9, len(name))}.2f}" for name in names)
                           + f" {served - base:+6.2f} {base / served:6.1%}", flush=True)
 
