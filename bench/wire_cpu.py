@@ -252,6 +252,26 @@ def hygienic_protocol(parser: str) -> type:
     return statuskit.server.h11_protocol()
 
 
+def other_tree(src: str) -> Callable[[str], type]:
+    """The protocol class run() serves with in another statuskit tree (``src``, say a
+    checkout of an earlier commit): imported afresh in the contender's own process."""
+
+    def served(parser: str) -> type:
+        for name in [name for name in sys.modules if name.split(".")[0] == "statuskit"]:
+            del sys.modules[name]
+        sys.path.insert(0, src)
+        import statuskit.server as other
+
+        if not other.__file__ or not other.__file__.startswith(os.path.abspath(src)):
+            raise RuntimeError(f"statuskit did not come from {src}: {other.__file__}")
+        built = other.config(app_200, parser="h11" if parser == "h11" else "httptools").http
+        if not isinstance(built, type):
+            raise AssertionError(f"config() in {src} serves no protocol class: {built!r}")
+        return built
+
+    return served
+
+
 # Contender name -> its protocol class for a parser. The first is the baseline.
 FACTORIES: dict[str, Callable[[str], type]] = {
     "stock": STOCK.__getitem__,
@@ -350,18 +370,27 @@ def main() -> None:
     parser.add_argument("--app", choices=["200", "304", "both"], default="both")
     parser.add_argument("--requests", default="all",
                         choices=["one-by-one", "pipelined", "one-per-connection", "all"])
+    parser.add_argument("--compare-with", metavar="SRC", action="append", default=[],
+                        help="the src directory of another statuskit tree, as one more "
+                             "contender (e.g. an earlier commit: git archive REV src | tar -x)")
     args = parser.parse_args()
+    for src in args.compare_with:
+        FACTORIES[f"statuskit at {src}"] = other_tree(src)
     loops = ["asyncio", "uvloop"] if args.loop == "both" else [args.loop]
     parsers = ["httptools", "h11"] if args.parser == "both" else [args.parser]
     statuses_ = list(APPS) if args.app == "both" else [args.app]
     modes = (["one by one", "pipelined", "one per connection"] if args.requests == "all"
              else [args.requests.replace("-", " ")])
     names = list(FACTORIES)
+    labels = {"stock": "stock", "statuskit": "statuskit", "statuskit, hygiene on": "hygiene on"}
+    for number, src in enumerate(args.compare_with, 1):
+        labels[f"statuskit at {src}"] = f"tree {number}"
+        print(f"tree {number}: statuskit's protocol from {src}")
     print(f"thread CPU µs per request, best of {args.rounds} batches of {args.batch} "
-          f"on a fresh connection; each contender in its own process, taking turns")
+          f"on a fresh connection; each contender in its own process, taking turns; "
+          f"+µs and ratio: statuskit against stock")
     print(f"{'loop':8s} {'parser':10s} {'app':4s} {'requests':18s} "
-          + " ".join(f"{name:>{max(9, len(name))}s}" for name in names)
-          + f" {'+µs':>6s} {'ratio':>6s}")
+          + " ".join(f"{labels[name]:>10s}" for name in names) + f" {'+µs':>6s} {'ratio':>6s}")
     for loop_name in loops:
         for parser_name in parsers:
             for status in statuses_:
@@ -369,9 +398,8 @@ def main() -> None:
                     best = measure(parser_name, status, mode, loop_name, args)
                     base, served = best[names[0]], best[names[1]]
                     print(f"{loop_name:8s} {parser_name:10s} {status:4s} {mode:18s} "
-                          + " ".join(f"{best[name]:>{max(9, len(name))}.2f}" for name in names)
+                          + " ".join(f"{best[name]:10.2f}" for name in names)
                           + f" {served - base:+6.2f} {base / served:6.1%}", flush=True)
-
 
 if __name__ == "__main__":
     main()
