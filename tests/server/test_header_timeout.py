@@ -84,3 +84,20 @@ def test_200_slow_header_connections_get_408_while_others_are_served(httptools_w
     finally:
         for sock in slow:
             sock.close()
+
+
+def test_idle_keep_alive_connection_closes_after_timeout_keep_alive(stack):
+    # uvicorn's timeout_keep_alive holds behind the wire: an idle connection closes once
+    # it has passed since the last response (RFC 9112 §9.5), quietly, well before the
+    # header deadline; a request sent before then is served on the same connection.
+    port = stack(header_timeout=5.0, uvicorn_options={"timeout_keep_alive": 1.0})
+    with RawConnection(port) as conn:
+        conn.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert conn.read_response().status == 200
+        time.sleep(0.5)
+        conn.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert conn.read_response().status == 200
+        answered = time.monotonic()
+        assert conn.is_closed(wait=4.0)
+        assert 0.8 < time.monotonic() - answered < 3.0
+        assert conn.buffer == b""

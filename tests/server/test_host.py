@@ -52,7 +52,7 @@ def test_http_1_0_without_host_is_served(stack):
 
 
 def test_bad_host_after_a_good_one_on_the_same_connection_is_400(stack):
-    # The httptools protocol remembers the last Host that passed; a different one is
+    # The httptools protocol remembers the Host values that passed; a different one is
     # judged again.
     with RawConnection(stack()) as conn:
         conn.send(b"GET / HTTP/1.1\r\nHost: good\r\n\r\n")
@@ -64,3 +64,16 @@ def test_bad_host_after_a_good_one_on_the_same_connection_is_400(stack):
         assert refused.status == 400
         assert refused.header("content-type") == PROBLEM
         assert conn.is_closed()
+
+
+def test_remembered_hosts_stay_bounded(wire):
+    # Each passed Host is remembered for the process (httptools); many distinct ones
+    # from clients must not grow that memory without bound.
+    from statuskit.server._httptools import _PASSED_HOSTS, PASSED_HOSTS_LIMIT
+
+    port = wire()
+    with RawConnection(port) as conn:
+        for i in range(PASSED_HOSTS_LIMIT + 36):
+            conn.send(b"GET / HTTP/1.1\r\nHost: h%d.example\r\n\r\n" % i)
+            assert conn.read_response().status == 200
+    assert len(_PASSED_HOSTS) <= PASSED_HOSTS_LIMIT

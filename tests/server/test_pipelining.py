@@ -3,6 +3,8 @@ request the wire refuses is answered after the ones before it (RFC 9112 §9.3.2)
 
 from __future__ import annotations
 
+import time
+
 from support.rawhttp import RawConnection
 
 PROBLEM = "application/problem+json"
@@ -32,6 +34,23 @@ def test_three_pipelined_gets_then_a_bad_request_line_answer_in_order(stack):
         last = conn.read_response()
         assert last.status == 400
         assert last.header("content-type") == PROBLEM
+        assert conn.is_closed()
+
+
+def test_double_space_in_a_later_read_is_refused_after_a_clean_pipelined_read(stack):
+    # The request-line search runs once per read: a clean read before must not vouch
+    # for the next one (RFC 9112 §3). The later read arrives while 202 is still due.
+    port = stack()
+    with RawConnection(port) as conn:
+        conn.send(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n"
+                  b"GET /status/201 HTTP/1.1\r\nHost: t\r\n\r\n"
+                  b"GET /status/202 HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.2)
+        conn.send(b"GET  /status/203 HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert [conn.read_response().status for _ in range(3)] == [200, 201, 202]
+        refused = conn.read_response()
+        assert refused.status == 400
+        assert refused.header("content-type") == PROBLEM
         assert conn.is_closed()
 
 

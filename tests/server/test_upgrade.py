@@ -45,6 +45,15 @@ def test_valid_handshake_switches(stack):
         assert conn.read_head()[1] == 101
 
 
+def test_valid_handshake_after_a_served_request_switches(stack):
+    # The httptools protocol's fast path for a Host that already passed still sees it.
+    with RawConnection(stack(app=ws_or_plain)) as conn:
+        conn.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert conn.read_response().status == 200
+        conn.send(f"GET /ws HTTP/1.1\r\nHost: t\r\n{UPGRADE}\r\n".encode())
+        assert conn.read_head()[1] == 101
+
+
 def test_head_with_upgrade_is_plain_http_without_content(stack):
     port = stack(app=ws_or_plain)
     with RawConnection(port) as conn:

@@ -28,6 +28,26 @@ def test_unsupported_version_is_505(wire, version):
     _refused(wire(), f"GET / {version}\r\nHost: t\r\n\r\n".encode(), 505)
 
 
+@pytest.mark.parametrize("field", ["Connection: keep-alive", "Proxy-Connection: keep-alive"])
+@pytest.mark.parametrize("version", ["HTTP/2.0", "HTTP/0.9"])
+def test_unsupported_version_asking_to_persist_is_505(wire, version, field):
+    # llhttp keeps these alive as it does HTTP/1.1, so the keep-alive answer alone
+    # cannot stand for the version here (RFC 9110 §15.6.6).
+    _refused(wire(), f"GET / {version}\r\nHost: t\r\n{field}\r\n\r\n".encode(), 505)
+
+
+def test_http_1_0_asking_to_persist_gets_no_100_continue(wire):
+    # Kept alive like HTTP/1.1 by llhttp, still HTTP/1.0: Expect is ignored (RFC 9110 §10.1.1).
+    with RawConnection(wire()) as conn:
+        conn.send(b"POST /echo HTTP/1.0\r\nConnection: keep-alive\r\nExpect: 100-continue\r\n"
+                  b"Content-Length: 3\r\n\r\n")
+        assert conn.pending(0.3) == b""  # no interim response while the body is withheld
+        conn.send(b"abc")
+        response = conn.read_response()
+    assert response.interim == []
+    assert (response.status, response.body) == (200, b"3")
+
+
 def test_unsupported_version_on_head_has_no_content(wire):
     _refused(wire(), b"HEAD / HTTP/3.0\r\nHost: t\r\n\r\n", 505, head=True)
 

@@ -58,6 +58,12 @@ def _new_parser(protocol: Any) -> httptools.HttpRequestParser:
 
 _KNOWN_METHODS: dict[bytes, bool] = {}
 
+# Host values that passed (RFC 9112 §3.2), for every connection of the process: the
+# verdict depends on the value alone, so a later request with the same Host starts
+# without the full questions. Bounded, so that clients cannot grow it.
+PASSED_HOSTS_LIMIT = 64
+_PASSED_HOSTS: set[bytes] = set()
+
 
 def _parser_knows(method: bytes) -> bool:
     """Whether llhttp parses ``method`` at all: a method it does not know is 501, any
@@ -114,7 +120,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
                 # tell a started request (408) from an idle connection at the deadline.
                 wire.head_data = wire.head_data + data if wire.head_data else data
         wire.chunk = data
-        self._unset_keepalive_if_required()
+        wire.chunk_spaced = None
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade as upgrade:
@@ -146,30 +152,58 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         wire = self._wire
         parser = self.parser
         url = self.url
-        version = parser.get_http_version()
-        verdict = fields = None
-        # The common request passes a few byte tests; any other goes through every
-        # question (_head_verdict), so that the hot path costs well under a microsecond.
-        host, hosts, framed = b"", 0, False
+        # The common request passes a few byte tests and starts at once; any other goes
+        # through every question (_judged_headers_complete).
+        host, hosts, framed, persistence = b"", 0, False, False
         for name, value in self.headers:
             if name == b"host":
                 host = value
                 hosts += 1
             elif name == b"content-length" or name == b"transfer-encoding":
                 framed = True
-        if (framed or hosts != 1 or host != wire.good_host or parser.should_upgrade()
-                or url[:1] != b"/" or b"#" in url or len(url) > self.max_target_length
-                or version not in WIRE_VERSIONS or len(wire.head_data) > self.max_header_size
-                or b"  " in (wire.head_data or wire.chunk)):
-            fields = scan_fields(self.headers)
-            verdict = self._head_verdict(fields, version)
-            if verdict is not None and verdict > 0:
-                wire.verdict = verdict
-                raise _Refused
-            if hosts == 1:
-                wire.good_host = host
-            wire.upgrade = parser.should_upgrade() and is_websocket_handshake(
-                parser.get_method(), version.encode(), self.headers)
+            elif name == b"connection" or name == b"proxy-connection":
+                persistence = True
+        # find(), not ``in``: bytes.__contains__ first tries its operand as an integer
+        # and builds a TypeError each time (CPython 3.11).
+        if wire.head_data:
+            spaced = wire.head_data.find(b"  ") >= 0
+        elif wire.chunk_spaced is None:
+            # Once per read, not once per request pipelined in it.
+            spaced = wire.chunk_spaced = wire.chunk.find(b"  ") >= 0
+        else:
+            spaced = wire.chunk_spaced
+        if (hosts == 1 and host in _PASSED_HOSTS  # RFC 9112 §3.2: a Host that passed
+                and not framed  # content: its framing rules and the unread-body decision
+                # HTTP/1.1: without a Connection option only 1.1 persists (RFC 9112
+                # §9.3), and llhttp says so; the version string costs more to build.
+                and not persistence and parser.should_keep_alive()
+                and not parser.should_upgrade()  # CONNECT or Upgrade (RFC 9110 §9.3.6, §7.8)
+                and not spaced  # RFC 9112 §3: one SP between the parts of the request-line
+                and url[:1] == b"/" and url.find(b"#") < 0  # RFC 9112 §3.2.1: origin-form
+                and len(url) <= self.max_target_length  # RFC 9110 §15.5.15
+                and len(wire.head_data) <= self.max_header_size):  # RFC 6585 §5
+            wire.in_head = False
+            wire.head_data = b""
+            if self.response_hygiene:
+                _hygienic_headers_complete(self)
+            else:
+                _Stock.on_headers_complete(self)
+            return
+        self._judged_headers_complete(host if hosts == 1 else None)
+
+    def _judged_headers_complete(self, host: bytes | None) -> None:
+        wire = self._wire
+        parser = self.parser
+        version = parser.get_http_version()
+        fields = scan_fields(self.headers)
+        verdict = self._head_verdict(fields, version)
+        if verdict is not None and verdict > 0:
+            wire.verdict = verdict
+            raise _Refused
+        if host is not None and len(_PASSED_HOSTS) < PASSED_HOSTS_LIMIT:
+            _PASSED_HOSTS.add(host)
+        wire.upgrade = parser.should_upgrade() and is_websocket_handshake(
+            parser.get_method(), version.encode(), self.headers)
         wire.in_head = False
         wire.head_data = b""
         if verdict == ASTERISK_OPTIONS:
@@ -181,7 +215,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         cycle = self.cycle
         if cycle is None or cycle.scope is not self.scope:
             return  # a WebSocket handshake: the upgrade follows
-        if fields is not None and may_outgrow(fields, self.discard_limit):
+        if may_outgrow(fields, self.discard_limit):
             cycle.send = closes_on_unread_body(cycle, cycle.send)
         if version == "1.0":
             # RFC 9110 §10.1.1: Expect is ignored in HTTP/1.0; no 100 Continue.
@@ -219,13 +253,23 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         _Stock._start_asgi_task(self, cycle, app)
 
     def on_response_complete(self) -> None:
-        _Stock.on_response_complete(self)
+        # uvicorn's steps (count, resume reading, start the next pipelined request),
+        # less its keep-alive timer armed per response and cancelled by the next read:
+        # the head clock, one timer per connection, closes the idle connection instead.
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:
+            self._start_asgi_task(*self.pipeline.pop())
         cycle = self._wire.running
-        if self.transport.is_closing() or not cycle.response_complete:
-            return  # closing, or a pipelined request after this one is being served
+        if not cycle.response_complete:
+            return  # a pipelined request after this one is being served
         wire = self._wire
         wire.in_head = True
-        wire.deadline = self.loop.time() + self.header_timeout
+        now = self.loop.time()
+        wire.deadline = now + self.header_timeout
+        wire.idle_deadline = now + self.timeout_keep_alive
         if wire.deferred is not None:
             status, head = wire.deferred
             wire.deferred = None

@@ -37,17 +37,15 @@ def _dropped(data: Any) -> None:
 class LingeringTransport:
     """The transport as uvicorn's code sees it, whose ``close()`` lingers.
 
-    Every other method is the real transport's own bound method, so the common path
-    costs nothing; ``close()`` half-closes, reads until the client closes or
-    ``linger_timeout`` passes, and only then closes.
+    What uvicorn calls per request or per connection (write, is_closing, the flow
+    control's pause/resume, get_extra_info) is the real transport's own bound method,
+    so the common path costs nothing; anything else is looked up on the real one when
+    asked. ``close()`` half-closes, reads until the client closes or ``linger_timeout``
+    passes, and only then closes.
     """
 
-    __slots__ = (
-        "abort", "can_write_eof", "get_extra_info", "get_protocol", "get_write_buffer_size",
-        "is_closing", "is_reading", "linger_timeout", "lingering", "loop", "pause_reading",
-        "real", "resume_reading", "set_protocol", "set_write_buffer_limits", "timer", "write",
-        "write_eof", "writelines",
-    )
+    __slots__ = ("get_extra_info", "is_closing", "linger_timeout", "lingering", "loop",
+                 "pause_reading", "real", "resume_reading", "timer", "write")
 
     def __init__(self, real: asyncio.Transport, loop: asyncio.AbstractEventLoop,
                  linger_timeout: float = LINGER_TIMEOUT) -> None:
@@ -56,11 +54,14 @@ class LingeringTransport:
         self.linger_timeout = linger_timeout
         self.lingering = False
         self.timer: asyncio.TimerHandle | None = None
-        for name in ("abort", "can_write_eof", "get_extra_info", "get_protocol",
-                     "get_write_buffer_size", "is_closing", "is_reading", "pause_reading",
-                     "resume_reading", "set_protocol", "set_write_buffer_limits", "write",
-                     "write_eof", "writelines"):
-            setattr(self, name, getattr(real, name))
+        self.write = real.write
+        self.is_closing = real.is_closing
+        self.pause_reading = real.pause_reading
+        self.resume_reading = real.resume_reading
+        self.get_extra_info = real.get_extra_info
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
 
     def close(self) -> None:
         real = self.real

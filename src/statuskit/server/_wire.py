@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Coroutine, Iterable
 from types import FunctionType, ModuleType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from statuskit.codes import UnknownCode, lookup
 from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH
@@ -65,25 +66,25 @@ class WireState:
     of uvicorn's own hot path to the slow dictionary path (about 8 % of throughput).
     """
 
-    __slots__ = ("chunk", "consumed", "deadline", "deferred", "discarding", "good_host",
-                 "head_data",
-                 "in_head", "message_started", "raw_left", "running", "timer",
-                 "upgrade", "verdict")
+    __slots__ = ("chunk", "chunk_spaced", "consumed", "deadline", "deferred", "discarding",
+                 "head_data", "idle_deadline", "in_head", "message_started",
+                 "raw_left", "running", "timer", "upgrade", "verdict")
 
     def __init__(self) -> None:
         self.in_head = True  # between requests: the next header section is awaited
         self.message_started = False  # bytes of the awaited head have arrived
         self.deadline = 0.0
+        # httptools only: when an idle keep-alive connection closes (uvicorn's
+        # timeout_keep_alive after the last response); none before the first.
+        self.idle_deadline = math.inf
         self.timer: asyncio.TimerHandle | None = None
         self.head_data = b""  # httptools only: the incomplete head, to name a verdict
         self.verdict: int | None = None
         self.running: Any = None  # httptools only: the cycle whose app runs now
-        # httptools only: the last Host value that passed, so the same value on the
-        # next request of the connection is not matched again.
-        self.good_host = b"\x00"
         # httptools only: the bytes last given to the parser, and how many of them
         # were the unread content being discarded after an early answer.
         self.chunk = b""
+        self.chunk_spaced: bool | None = None  # httptools only: a double space in chunk
         self.consumed = 0
         self.discarding = False
         # httptools only: a refusal waiting for the responses to earlier pipelined
@@ -107,13 +108,17 @@ class HeadDeadline:
 
     If bytes of a request arrived, the client gets 408 and the connection closes
     (RFC 9110 §15.5.9). If none did, the connection is idle and simply closes
-    (RFC 9112 §9.5): an unsolicited 408 there could cross a request in flight.
+    (RFC 9112 §9.5): an unsolicited 408 there could cross a request in flight. Where
+    the protocol sets ``idle_deadline`` (httptools), the same clock also closes an idle
+    keep-alive connection after uvicorn's ``timeout_keep_alive``.
 
     One timer per connection re-arms itself only when it fires, so the per-request
-    cost is a clock read, not a timer.
+    cost is a clock read, not a timer. It never sleeps longer than the shorter of the
+    two timeouts, so a deadline set after a response is never passed by much.
     """
 
     header_timeout: float = HEADER_TIMEOUT
+    timeout_keep_alive: int  # uvicorn's own, from its Config
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
     server_state: Any
@@ -123,13 +128,18 @@ class HeadDeadline:
     def _start_head_clock(self) -> None:
         wire = self._wire
         wire.deadline = self.loop.time() + self.header_timeout
-        wire.timer = self.loop.call_later(self.header_timeout, self._check_head)
+        wire.timer = self.loop.call_later(self._tick(), self._check_head)
 
     def _stop_head_clock(self) -> None:
         wire = self._wire
         if wire.timer is not None:
             wire.timer.cancel()
             wire.timer = None
+
+    def _tick(self) -> float:
+        """The longest the clock sleeps."""
+        keep_alive = self.timeout_keep_alive
+        return min(self.header_timeout, keep_alive) if keep_alive > 0 else self.header_timeout
 
     def _check_head(self) -> None:
         wire = self._wire
@@ -139,17 +149,25 @@ class HeadDeadline:
         now = self.loop.time()
         busy = self.cycle is not None and not self.cycle.response_complete
         if busy or not wire.in_head:
-            wait = self.header_timeout
-        elif now < wire.deadline:
-            wait = wire.deadline - now
+            wait = self._tick()
         elif self._request_begun():
-            logger.info("header section incomplete after %.1f s; 408", self.header_timeout)
-            self._refuse(408)
+            if now >= wire.deadline:
+                logger.info("header section incomplete after %.1f s; 408", self.header_timeout)
+                self._refuse(408)
+                return
+            wait = wire.deadline - now
+        elif now >= wire.idle_deadline:
+            self.timeout_keep_alive_handler()
             return
-        else:
+        elif now >= wire.deadline:
             self.transport.close()
             return
-        wire.timer = self.loop.call_later(wait, self._check_head)
+        else:
+            wait = min(wire.deadline, wire.idle_deadline) - now
+        wire.timer = self.loop.call_later(min(wait, self._tick()), self._check_head)
+
+    if TYPE_CHECKING:
+        def timeout_keep_alive_handler(self) -> None: ...
 
     def _request_begun(self) -> bool:
         return self._wire.message_started
