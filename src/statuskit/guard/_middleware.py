@@ -4,14 +4,13 @@ Checks run in RFC 9110 order and all of them before the app's first
 ``receive()``, so a server never sends ``100 Continue`` for a request that is
 about to be refused (RFC 9110 §10.1.1). Each question is one method: the head
 (``_read_head``: 505, 501, 414, then ``_read_content_terms``: 400, 417, 411, 413),
-the load (``_check_load``: 503, 429, 503), then the run (``_serve``: 504, 408,
-413, 500). A WebSocket handshake meets the same questions (``_websocket``).
+the load (``_check_load``: 503, 429, 503), then the run (in ``__call__`` itself:
+504, 408, 413, 500). A WebSocket handshake meets the same questions (``_websocket``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Collection, Iterable
@@ -240,7 +239,27 @@ class Guard:
             await send_problem(send, refusal.status, head=method == "HEAD", detail=refusal.detail,
                                retry_after=refusal.retry_after, close=refusal.close)
             return
-        await self._serve(scope, receive, send, method, terms)
+        # The run, in this frame: one coroutine fewer per request than a _serve() of its own.
+        exchange = Exchange(send, method == "HEAD", self.check_content_length)
+        if terms.has_body:
+            receive = self._watch_body(receive, exchange, terms)
+        counted = self.max_concurrency is not None  # in_flight matters only for shedding
+        if counted:
+            self.in_flight += 1
+        try:
+            try:
+                if terms.client_timeout is None:
+                    await self.app(scope, receive, exchange.send)
+                else:
+                    await self._run_with_deadline(scope, receive, exchange, terms.client_timeout)
+            except Exception as exc:
+                await self._app_failed(exc, scope, exchange)
+                return
+            if not exchange.started:
+                await self._no_response(scope, exchange)
+        finally:
+            if counted:
+                self.in_flight -= 1
 
     # -- the head: RFC 9110 order, before the app's first receive() ---------------
 
@@ -356,29 +375,6 @@ class Guard:
 
     # -- the run ----------------------------------------------------------------------
 
-    async def _serve(
-        self, scope: Scope, receive: Receive, send: Send, method: str, terms: _Terms
-    ) -> None:
-        exchange = Exchange(send, method == "HEAD", self.check_content_length)
-        app_receive = self._watch_body(receive, exchange, terms) if terms.has_body else receive
-        counted = self.max_concurrency is not None  # in_flight matters only for shedding
-        if counted:
-            self.in_flight += 1
-        try:
-            if terms.client_timeout is None:
-                try:
-                    await self.app(scope, app_receive, exchange.send)
-                except Exception as exc:
-                    await self._app_failed(exc, scope, exchange)
-                    return
-                if not exchange.started:
-                    await self._no_response(scope, exchange)
-            else:
-                await self._run_with_deadline(scope, app_receive, exchange, terms.client_timeout)
-        finally:
-            if counted:
-                self.in_flight -= 1
-
     def _watch_body(self, receive: Receive, exchange: Exchange, terms: _Terms) -> Receive:
         """The exchange's receive, which enforces 413 and 408 on the body."""
         # A declared length is enforced by the server's framing; only a body whose
@@ -386,15 +382,6 @@ class Guard:
         body_limit = terms.body_limit if terms.fields.content_length is None else None
         exchange.watch_body(receive, body_limit, terms.body_retry_after, self.body_pace)
         return exchange.receive
-
-    async def _run(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
-        try:
-            await self.app(scope, receive, exchange.send)
-        except Exception as exc:
-            await self._app_failed(exc, scope, exchange)
-            return
-        if not exchange.started:
-            await self._no_response(scope, exchange)
 
     async def _no_response(self, scope: Scope, exchange: Exchange) -> None:
         logger.error("app returned without starting a response to %s %s; answered 500",
@@ -422,24 +409,26 @@ class Guard:
     async def _run_with_deadline(
         self, scope: Scope, receive: Receive, exchange: Exchange, timeout: float
     ) -> None:
-        task = asyncio.ensure_future(self._run(scope, receive, exchange))
+        # The app's exception, if any, comes out of the task to the caller's _app_failed.
+        task = asyncio.ensure_future(self.app(scope, receive, exchange.send))
         try:
             done, _ = await asyncio.wait((task,), timeout=timeout)
         except asyncio.CancelledError:
             task.cancel()
             raise
-        if done:
-            task.result()
-            return
-        if exchange.started:
-            # The response is on its way: the client's deadline was met in time.
+        if done or exchange.started:
+            # Finished, or its response is on its way: the client's deadline was met.
             await task
             return
         # RFC 9110 §15.6.5 and the seed's ServerTimeout: the client's timeout ran out.
         exchange.answered = True
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await task
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:
+            logger.debug("app raised while cancelled at the client's timeout: %r", exc)
         exchange.answered = False
         await exchange.answer(504)
 
