@@ -292,7 +292,10 @@ class Guard:
                     raise Refusal(400, str(exc)) from None
                 break
         param = self._timeout_param
-        if fields is NO_FIELDS and (param is None or param not in scope["query_string"]) \
+        query: bytes = scope["query_string"]
+        # bytes.find, not ``in``: ``in`` first tries its operand as an integer and pays
+        # for the TypeError on every request (0.2 µs).
+        if fields is NO_FIELDS and (param is None or not query or query.find(param) < 0) \
                 and version[0] == "1":
             # The common case: no body (RFC 9112 §6.3), no expectation, no client timeout.
             if self._any_length_rule and self._requires_length(method, scope):
@@ -349,7 +352,7 @@ class Guard:
             timeout = seconds(fields.request_timeout, "Request-Timeout")
         param = self._timeout_param
         query: bytes = scope["query_string"]
-        if param is not None and param in query:
+        if param is not None and query.find(param) >= 0:
             for pair in query.split(b"&"):
                 if pair.startswith(param):
                     value = seconds(pair[len(param):], param[:-1].decode())
