@@ -181,13 +181,7 @@ class Guard:
         self.app = app
         self.methods = frozenset(REGISTERED_METHODS) | frozenset(extension_methods)
         self.max_target_length = max_target_length
-        self._length_methods: frozenset[str] = frozenset()
-        self._length_predicate: Callable[[str, str], bool] | None = None
-        if callable(require_length):
-            self._length_predicate = require_length
-        elif require_length is not None:
-            self._length_methods = frozenset(require_length)
-        self._any_length_rule = bool(self._length_methods) or self._length_predicate is not None
+        self._requires_length = _length_rule(require_length)
         self.max_body_size = max_body_size
         self.quota = quota
         self.rate_limit: Any = None
@@ -298,7 +292,8 @@ class Guard:
         if fields is NO_FIELDS and (param is None or not query or query.find(param) < 0) \
                 and version[0] == "1":
             # The common case: no body (RFC 9112 §6.3), no expectation, no client timeout.
-            if self._any_length_rule and self._requires_length(method, scope):
+            requires_length = self._requires_length
+            if requires_length is not None and requires_length(method, scope["path"]):
                 raise Refusal(411)  # RFC 9110 §15.5.12
             return self._plain_terms
         return self._content_terms(scope, method, version, fields)
@@ -311,8 +306,9 @@ class Guard:
         if fields.expect is not None and version != "1.0" and not only_100_continue(fields.expect):
             raise Refusal(417)
         # RFC 9110 §15.5.12: 411 where this service requires the length up front.
+        requires_length = self._requires_length
         if fields.content_length is None and not fields.chunked \
-                and self._any_length_rule and self._requires_length(method, scope):
+                and requires_length is not None and requires_length(method, scope["path"]):
             raise Refusal(411)
         body_limit, body_retry_after = self._body_limit(scope, fields)
         # RFC 9110 §15.5.14: refused from the declared length, before any 100 Continue;
@@ -326,12 +322,6 @@ class Guard:
             raise Refusal(400, str(exc)) from None
         return _Terms(fields, body_limit, body_retry_after, client_timeout,
                       _has_body(fields, version))
-
-    def _requires_length(self, method: str, scope: Scope) -> bool:
-        if method in self._length_methods:
-            return True
-        predicate = self._length_predicate
-        return predicate is not None and predicate(method, scope["path"])
 
     def _body_limit(
         self, scope: Scope, fields: RequestFields
@@ -473,6 +463,23 @@ class Guard:
         if self.max_websockets is not None and self.open_websockets >= self.max_websockets:
             raise Refusal(503, "This server has as many WebSocket connections open as it "
                                "serves; try again later.", retry_after=self.busy_retry_after)
+
+
+def _length_rule(
+    require_length: Collection[str] | Callable[[str, str], bool] | None,
+) -> Callable[[str, str], bool] | None:
+    """``(method, path) -> bool``: where a request must declare its length (RFC 9110
+    §15.5.12), built once so that a request asks one function, or none at all."""
+    if require_length is None or callable(require_length):
+        return require_length
+    methods = frozenset(require_length)
+    if not methods:
+        return None
+
+    def in_methods(method: str, path: str) -> bool:
+        return method in methods
+
+    return in_methods
 
 
 def _unknown_method(method: str) -> Refusal:
