@@ -85,7 +85,7 @@ class Refusal(Exception):
 
 
 class _Terms(NamedTuple):
-    """What the run needs from a head that passed."""
+    """What the run needs from a head that passed with content or a client timeout."""
 
     fields: RequestFields
     body_limit: int | None
@@ -211,15 +211,6 @@ class Guard:
             interesting.add(self._timeout_header)
         self._interesting = frozenset(interesting)
 
-    @property
-    def max_body_size(self) -> int | None:
-        return self._plain_terms.body_limit
-
-    @max_body_size.setter
-    def max_body_size(self, limit: int | None) -> None:
-        # The terms of a request with no body framing and no timeout, built once.
-        self._plain_terms = _Terms(NO_FIELDS, limit, None, None, False)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._not_http(scope, receive, send)
@@ -236,17 +227,20 @@ class Guard:
             return
         # The run, in this frame: one coroutine fewer per request than a _serve() of its own.
         exchange = Exchange(send, method == "HEAD", self.check_content_length)
-        if terms.has_body:
-            receive = self._watch_body(receive, exchange, terms)
+        timeout = None
+        if terms is not None:  # content to watch or a client timeout to keep
+            if terms.has_body:
+                receive = self._watch_body(receive, exchange, terms)
+            timeout = terms.client_timeout
         counted = self.max_concurrency is not None  # in_flight matters only for shedding
         if counted:
             self.in_flight += 1
         try:
             try:
-                if terms.client_timeout is None:
+                if timeout is None:
                     await self.app(scope, receive, exchange.send)
                 else:
-                    await self._run_with_deadline(scope, receive, exchange, terms.client_timeout)
+                    await self._run_with_deadline(scope, receive, exchange, timeout)
             except Exception as exc:
                 await self._app_failed(exc, scope, exchange)
                 return
@@ -258,7 +252,9 @@ class Guard:
 
     # -- the head: RFC 9110 order, before the app's first receive() ---------------
 
-    def _read_head(self, scope: Scope, method: str) -> _Terms:
+    def _read_head(self, scope: Scope, method: str) -> _Terms | None:
+        """The head's checks; None when the request has no content and no client
+        timeout (the common case: the run has nothing to watch)."""
         # RFC 9110 §15.6.6: a major version this server does not speak.
         version: str = scope.get("http_version", "1.1")
         if version not in SPOKEN_VERSIONS and not _later_minor_of_http1(version):
@@ -290,7 +286,7 @@ class Guard:
         requires_length = self._requires_length
         if requires_length is not None and requires_length(method, scope["path"]):
             raise Refusal(411)  # RFC 9110 §15.5.12
-        return self._plain_terms
+        return None
 
     def _content_terms(
         self, scope: Scope, method: str, version: str, fields: RequestFields
