@@ -5,13 +5,18 @@
 Each server runs in its own process on a free loopback port; wrk (if installed,
 else a bounded Python load generator) drives one at a time; rounds alternate the
 servers so drift on a shared machine hits all of them alike; the best round counts.
-Also: in-process ASGI calls/s for the bare app and Guard(bare app).
+Also, in process (no sockets): the CPU time the Guard adds per request in front of the
+bare app, the reference App (create_app(), its note "n1") and the hand-written Falcon +
+SQLite app of bench/apps.py, GET and 304, each app in a process of its own:
+
+    python bench/guard_wire.py --in-process-only [--in-process-rounds 200] [--batch 200]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
 import shutil
 import subprocess
@@ -91,36 +96,98 @@ def load_python(port: int, seconds: float, connections: int) -> float:
     return asyncio.run(main())
 
 
-def in_process(iterations: int) -> dict[str, float]:
+# -- in process: the Guard's added CPU time per request, in front of three apps ---------
+
+IN_PROCESS_TARGETS = {
+    "bare": "bare app (200, 2 bytes)",
+    "reference": "reference App, GET /notes/n1",
+    "falcon": "Falcon + SQLite, GET /notes/n1",
+}
+
+
+def _scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+            "query_string": b"", "headers": [(b"host", b"bench"), *headers],
+            "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000)}
+
+
+def _pair(target: str) -> tuple[Any, Any, str]:
+    """(app, Guard(app), path): the Guard configured as a user of that app would."""
     from statuskit.guard import Guard
 
-    scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": "/",
-             "raw_path": b"/", "query_string": b"", "headers": [(b"host", b"bench")],
-             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000), "scheme": "http"}
+    if target == "reference":
+        from statuskit.reference import create_app
+
+        guarded = create_app()  # the Guard as the reference builds it (require_length, ...)
+        guarded.app.state.store.create("n1", "benchmark", "the same note in every framework")
+        return guarded.app, guarded, "/notes/n1"
+    if target == "falcon":
+        from apps import falcon_sqlite_app
+
+        app = falcon_sqlite_app()
+        return app, Guard(app), "/notes/n1"
+    return bare_app, Guard(bare_app), "/"
+
+
+def in_process(target: str, rounds: int, batch: int) -> dict[str, float]:
+    """CPU µs per call (this thread's time, best batch) of the app and of Guard(app),
+    batches interleaved so drift on a shared machine hits both alike; GET and, where
+    the app has validators, a 304 on If-None-Match."""
+    app, guard, path = _pair(target)
+    accept = [(b"accept", b"application/json")]
+    sent: list[Any] = []
 
     async def receive() -> Any:
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: Any) -> None:
-        pass
+        if message["type"] == "http.response.start":
+            sent[:] = [message]
 
-    async def measure(app: Any) -> float:
-        for _ in range(1000):
-            await app(scope, receive, send)
-        started = time.perf_counter()
-        for _ in range(iterations):
-            await app(scope, receive, send)
-        return iterations / (time.perf_counter() - started)
+    async def status(callee: Any, scope: dict[str, Any]) -> int:
+        await callee(dict(scope), receive, send)
+        return int(sent[0]["status"])
 
     async def main() -> dict[str, float]:
-        guard = Guard(bare_app)
-        best = {"bare": 0.0, "guard": 0.0}
-        for _ in range(3):
-            best["bare"] = max(best["bare"], await measure(bare_app))
-            best["guard"] = max(best["guard"], await measure(guard))
+        scopes = {"GET": _scope(path, accept)}
+        if target != "bare":
+            await app(_scope(path, accept), receive, send)
+            etag = dict(sent[0]["headers"])[b"etag"]
+            scopes["304"] = _scope(path, [*accept, (b"if-none-match", etag)])
+        for kind, scope in scopes.items():
+            expected = 304 if kind == "304" else 200
+            if (await status(app, scope), await status(guard, scope)) != (expected, expected):
+                raise RuntimeError(f"{target} {kind}: not a {expected}")
+        best: dict[str, float] = {}
+        for _ in range(rounds):
+            for kind, scope in scopes.items():
+                for name, callee in (("app", app), ("guard", guard)):
+                    started = time.thread_time()
+                    for _ in range(batch):
+                        await callee(dict(scope), receive, send)
+                    spent = (time.thread_time() - started) / batch * 1e6
+                    key = f"{kind} {name}"
+                    best[key] = min(best.get(key, spent), spent)
         return best
 
     return asyncio.run(main())
+
+
+def in_process_table(rounds: int, batch: int) -> None:
+    """One process per app, so the Guard's code meets one app only, as in a server."""
+    print(f"\nin process, CPU µs per request (best of {rounds} interleaved batches of {batch}):")
+    print(f"{'':34s} {'':4s} {'app':>8s} {'Guard(app)':>11s} {'Guard adds':>11s}")
+    for target, label in IN_PROCESS_TARGETS.items():
+        out = subprocess.run(
+            [sys.executable, __file__, "--in-process", target, "--in-process-rounds",
+             str(rounds), "--batch", str(batch)], capture_output=True, text=True, check=True,
+        ).stdout
+        best = json.loads(out)
+        for kind in ("GET", "304"):
+            if f"{kind} app" in best:
+                app, guard = best[f"{kind} app"], best[f"{kind} guard"]
+                print(f"{label:34s} {kind:4s} {app:8.2f} {guard:11.2f} {guard - app:+11.2f}")
 
 
 def main() -> None:
@@ -129,10 +196,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--iterations", type=int, default=100_000)
+    parser.add_argument("--in-process", choices=IN_PROCESS_TARGETS, help=argparse.SUPPRESS)
+    parser.add_argument("--in-process-only", action="store_true",
+                        help="skip the loopback servers; only the in-process table")
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--in-process-rounds", type=int, default=200)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve[0], int(args.serve[1]))
+        return
+    in_process_rounds = args.in_process_rounds
+    if args.in_process:
+        print(json.dumps(in_process(args.in_process, in_process_rounds, args.batch)))
+        return
+    if args.in_process_only:
+        in_process_table(in_process_rounds, args.batch)
         return
 
     load = load_wrk if shutil.which("wrk") else load_python
@@ -166,9 +244,7 @@ def main() -> None:
     print(f"guard + statuskit protocol vs bare stock:     {ratio:7.1%}")
     ratio = best["bare-h11"] / best["bare-httptools"]
     print(f"h11 vs stock httptools (reference):           {ratio:7.1%}")
-    calls = in_process(args.iterations)
-    print(f"in-process ASGI calls/s: bare {calls['bare']:.0f}, guard {calls['guard']:.0f} "
-          f"({calls['guard'] / calls['bare']:.1%})")
+    in_process_table(in_process_rounds, args.batch)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import time
+from typing import Any
 
 from support.rawhttp import get
 
@@ -104,3 +106,35 @@ def test_invalid_client_timeout_is_400(guarded):
     response = get(port, "/?timeout=soon")
     assert response.status == 400
     assert response.header("content-type") == PROBLEM
+
+
+async def _raises_when_cancelled(scope: Any, receive: Any, send: Any) -> None:
+    try:
+        await asyncio.sleep(5)
+    except asyncio.CancelledError:
+        raise RuntimeError("cleanup failed while being cancelled") from None
+
+
+async def _raises_at_once(scope: Any, receive: Any, send: Any) -> None:
+    raise RuntimeError("secret internal detail")
+
+
+def test_app_raising_as_it_is_cancelled_at_the_client_timeout_still_gets_504(guarded):
+    # RFC 9110 §15.6.5: the client's deadline passed with no response; what the app
+    # raises while being cancelled is no news to the client.
+    port = guarded(app=_raises_when_cancelled)
+    response = get(port, "/?timeout=0.2")
+    assert response.status == 504
+    assert response.header("content-type") == PROBLEM
+    assert response.json()["title"] == "Gateway Timeout"
+    assert b"cleanup failed" not in response.body
+
+
+def test_app_raising_within_the_client_timeout_is_500(guarded):
+    # RFC 9110 §15.6.1: the deadline's task carries the app's exception to the same 500.
+    port = guarded(app=_raises_at_once)
+    response = get(port, "/?timeout=5")
+    assert response.status == 500
+    assert response.header("content-type") == PROBLEM
+    assert "error_id" in response.json()
+    assert b"secret internal detail" not in response.body

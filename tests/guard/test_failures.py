@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
@@ -103,3 +104,29 @@ def test_content_shorter_than_declared_aborts(guarded):
         assert conn.read_head()[1] == 200
         assert len(conn.pending(0.3)) < 10
         assert conn.is_closed()
+
+
+async def _304_with_framing(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": [
+        (b"etag", b'"v1"'), (b"Content-Length", b"12"), (b"vary", b"Accept"),
+        (b"transfer-encoding", b"chunked"), (b"cache-control", b"no-cache")]})
+    await send({"type": "http.response.body", "body": b"some content"})
+
+
+def test_304_keeps_its_validators_and_loses_only_its_framing_fields(guarded):
+    # RFC 9110 §15.4.5: a 304 carries the fields a 200 would (ETag, Vary, Cache-Control)
+    # and no content; RFC 9112 §6.1, §6.3: without its framing fields the next response
+    # on the connection stays in step.
+    port = guarded(app=_304_with_framing)
+    with RawConnection(port) as conn:
+        conn.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        first = conn.read_response()
+        second = conn.read_response()
+    for response in (first, second):
+        assert response.status == 304
+        assert response.header("etag") == '"v1"'
+        assert response.header("vary") == "Accept"
+        assert response.header("cache-control") == "no-cache"
+        assert response.header("content-length") is None
+        assert response.header("transfer-encoding") is None
+        assert response.body == b""

@@ -55,6 +55,29 @@ def test_length_required_by_path_predicate(guarded):
     assert request(port, b"PUT /other HTTP/1.1\r\nHost: t\r\n\r\n").status == 200
 
 
+def test_length_required_only_of_the_named_methods(guarded):
+    port = guarded(require_length={"POST"})
+    response = request(port, b"PUT /echo HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert response.status == 200
+    assert response.body == b"0"
+
+
+def test_expect_without_length_where_required_is_411_without_100_continue(guarded):
+    # RFC 9110 §15.5.12 and §10.1.1: refused before any 100 Continue is sent.
+    port = guarded(require_length={"POST"})
+    response = request(port, b"POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n\r\n")
+    assert response.interim == []
+    assert response.status == 411
+    assert response.header("content-type") == PROBLEM
+
+
+def test_length_required_by_predicate_with_a_client_timeout_is_411(guarded):
+    port = guarded(require_length=lambda method, path: path.startswith("/echo"))
+    response = request(port, b"PUT /echo?timeout=5 HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert response.status == 411
+    assert response.header("content-type") == PROBLEM
+
+
 def test_chunked_body_satisfies_length_requirement(guarded):
     port = guarded(require_length={"POST"})
     response = request(port, b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -205,7 +205,18 @@ class Exchange:
         if kind == "http.response.start":
             status = message["status"]
             if status == 204 or status == 304:
-                return self._send(self._without_content(message))
+                # RFC 9110 §15.3.5, §15.4.5: no content; and RFC 9110 §8.6, RFC 9112 §6.1:
+                # no Content-Length or Transfer-Encoding on 204. On 304 Content-Length MAY
+                # describe the selected representation, but servers (uvicorn among them)
+                # frame the 304 by it, so it is dropped there too. In this frame: every
+                # 304 passes here.
+                self.strip_body = True
+                self.started = True
+                for name, _ in message.get("headers", ()):
+                    # Only names of those two lengths are lowered and looked up.
+                    if len(name) in _FRAMING_LENGTHS and name.lower() in _FRAMING_FIELDS:
+                        return self._send(_without_framing(message))
+                return self._send(message)
             if not 200 <= status <= 599:
                 return self._not_final(status)
             if self.check_length:
@@ -221,20 +232,6 @@ class Exchange:
             return self._send(message)
         return self._send(message)
 
-    def _without_content(self, message: Message) -> Message:
-        self.strip_body = True
-        self.started = True
-        headers = message.get("headers", ())
-        # RFC 9110 §8.6, RFC 9112 §6.1: no Content-Length or Transfer-Encoding on 204.
-        # On 304 Content-Length MAY describe the selected representation, but servers
-        # (uvicorn among them) frame the 304 by it, so it is dropped there too.
-        for name, _ in headers:  # a plain loop: no generator frame per 204 / 304
-            # Only names of those two lengths are lowered and looked up.
-            if len(name) in _FRAMING_LENGTHS and name.lower() in _FRAMING_FIELDS:
-                cleaned = [(n, v) for n, v in headers if n.lower() not in _FRAMING_FIELDS]
-                return {**message, "headers": cleaned}
-        return message
-
     async def _not_final(self, status: Any) -> None:
         # RFC 9110 §15: a final status is 2xx-5xx; a 1xx or an out-of-range number
         # from the app would break the framing, so the client gets a 500 instead.
@@ -244,3 +241,9 @@ class Exchange:
     async def _length_not_a_number(self) -> None:
         logger.error("app sent a Content-Length that is not a number; answered 500")
         await self.answer(500)
+
+
+def _without_framing(message: Message) -> Message:
+    headers = message["headers"]
+    cleaned = [(n, v) for n, v in headers if n.lower() not in _FRAMING_FIELDS]
+    return {**message, "headers": cleaned}
