@@ -241,3 +241,63 @@ def test_large_unread_content_on_a_kept_alive_connection_closes(wire):
         assert early.status == 413
         assert early.header("connection") == "close"
         assert conn.is_closed()
+
+
+# -- what the app is told about the request, on the fast path ----------------------------
+
+
+async def _version_app(scope: Message, receive: Any, send: Any) -> None:
+    content = b""
+    while True:
+        message = await receive()
+        content += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    reply = scope["http_version"].encode() + b" " + content
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-length", str(len(reply)).encode())]})
+    await send({"type": "http.response.body", "body": reply, "more_body": False})
+
+
+@pytest.mark.parametrize("connection", [b"", b"Connection: keep-alive\r\n"])
+def test_http_1_0_as_the_second_request_is_served_as_1_0(wire, connection):
+    # RFC 9112 §2.3, §9.3: the version is the request's own, whatever the connection
+    # carried before; Expect is ignored in HTTP/1.0 (RFC 9110 §10.1.1): no 100.
+    with RawConnection(wire(app=_version_app)) as conn:
+        conn.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert conn.read_response().body == b"1.1 "
+        conn.send(b"POST / HTTP/1.0\r\nHost: a\r\n" + connection
+                  + b"Expect: 100-continue\r\nContent-Length: 3\r\n\r\nabc")
+        second = conn.read_response()
+        assert second.interim == []
+        assert (second.status, second.body) == (200, b"1.0 abc")
+        if not connection:
+            assert conn.is_closed()  # RFC 9112 §9.3: 1.0 persists only when asked
+
+
+@pytest.mark.parametrize("parser", [
+    pytest.param("httptools", marks=pytest.mark.xfail(
+        strict=True, reason="the double space is looked for by method and target in the "
+                            "whole read, so the clean request with the same ones is refused")),
+    "h11",
+])
+def test_double_space_in_a_pipelined_request_of_the_same_read_is_400(parser):
+    # RFC 9112 §3: one SP between the parts of a request-line, in every request of a
+    # read; the clean requests before it are answered first (RFC 9112 §9.3.2).
+    factory = httptools_protocol if parser == "httptools" else h11_protocol
+    with serve(plain_app, http=factory()) as port, RawConnection(port) as conn:
+        conn.send(FIRST + FIRST + b"GET  / HTTP/1.1\r\nHost: a\r\n\r\n")
+        for _ in range(2):
+            clean = conn.read_response()
+            assert (clean.status, clean.body) == (200, b"ok")
+        _assert_refused(conn, 400)
+
+
+def test_double_space_inside_a_field_value_is_no_fault(wire):
+    # RFC 9110 §5.5: a field value may hold spaces; only the request-line's are counted.
+    with RawConnection(wire()) as conn:
+        _served_first(conn)
+        conn.send(b"GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: a  b\r\n\r\n" + FIRST)
+        for _ in range(2):
+            served = conn.read_response()
+            assert (served.status, served.body) == (200, b"ok")
