@@ -281,6 +281,21 @@ def test_app_silent_under_a_client_timeout_is_500(guarded):
     assert response.json()["status"] == 500
 
 
+def test_client_timeout_named_after_another_query_parameter_is_504():
+    # RFC 9110 §15.6.5: the client's timeout ran out before the app answered; the
+    # parameter counts wherever it stands in the query.
+    recorded = run_guard(plain_app, scope_for(path="/slow", query=b"x=1&timeout=0.05"))
+    assert_problem(recorded, 504)
+    assert b"slow" not in recorded.content
+
+
+def test_client_timeout_on_head_is_504_without_content():
+    # RFC 9110 §9.3.2: the Guard's 504 to HEAD is the header section only.
+    headers = [(b"host", b"t"), (b"request-timeout", b"0.05")]
+    recorded = run_guard(plain_app, scope_for("HEAD", "/slow", headers=headers))
+    assert_problem(recorded, 504, content=False)
+
+
 def test_app_raising_after_its_start_is_reraised_not_answered_twice():
     # One response per request: once the head is out, the server must abort.
     app = app_sending(start(200, (b"content-length", b"10")), body(b"12345", more=True),
@@ -458,7 +473,8 @@ def test_max_concurrency_slot_comes_back_after_every_kind_of_ending():
 
     async def scenario() -> list[int]:
         return [await exchange("/"), await exchange("/boom"), await exchange("/silent"),
-                await exchange("/boom", b"timeout=30"), await exchange("/")]
+                await exchange("/boom", b"timeout=30"), await exchange("/slow", b"timeout=0.05"),
+                await exchange("/")]
 
-    assert asyncio.run(scenario()) == [200, 500, 500, 500, 200]
+    assert asyncio.run(scenario()) == [200, 500, 500, 500, 504, 200]
     assert guard.in_flight == 0
