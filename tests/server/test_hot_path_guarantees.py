@@ -301,3 +301,14 @@ def test_double_space_inside_a_field_value_is_no_fault(wire):
         for _ in range(2):
             served = conn.read_response()
             assert (served.status, served.body) == (200, b"ok")
+
+
+@pytest.mark.parametrize("protocol", [httptools_protocol, h11_protocol])
+def test_idle_kept_alive_connection_closes_silently_after_keep_alive_timeout(protocol):
+    # RFC 9112 §9.5: an idle connection may close at any time, but with no response
+    # nobody asked for; one that is not idle (a head begun) is the header deadline's.
+    with serve(plain_app, http=protocol(header_timeout=30), timeout_keep_alive=1) as port, \
+            RawConnection(port, timeout=10) as conn:
+        _served_first(conn)
+        assert conn.is_closed(wait=8)
+        assert conn.buffer == b""
