@@ -312,3 +312,22 @@ def test_idle_kept_alive_connection_closes_silently_after_keep_alive_timeout(pro
         _served_first(conn)
         assert conn.is_closed(wait=8)
         assert conn.buffer == b""
+
+
+def test_content_after_an_unread_body_reaches_the_next_request(wire):
+    # RFC 9112 §9.6 and §6.3: the unread content of an answered request is read and
+    # dropped, and framing starts again at the next request: its own content is its
+    # app's, whole.
+    with RawConnection(wire()) as conn:
+        conn.send(b"PUT /status/401 HTTP/1.1\r\nHost: a\r\nContent-Length: 2000\r\n\r\n"
+                  + b"x" * 100)
+        early = conn.read_response()
+        assert early.status == 401
+        assert early.header("connection") != "close"
+        conn.send(b"x" * 1900)
+        for size in (5, 7):
+            conn.send(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n" % size
+                      + b"y" * size)
+            echoed = conn.read_response()
+            assert (echoed.status, echoed.body) == (200, str(size).encode())
+        assert conn.pending(0.1) == b""
