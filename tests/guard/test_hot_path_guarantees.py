@@ -338,6 +338,23 @@ def test_app_sending_after_the_guards_408_is_not_heard():
     assert b"late" not in recorded.content
 
 
+def test_app_reading_on_after_the_guards_413_hears_a_disconnect():
+    # ASGI: once the Guard has answered 413 (RFC 9110 §15.5.14) the app is told the
+    # client is gone, not handed more content nor an error of the Guard's own.
+    heard: list[str] = []
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        for _ in range(3):  # reading on after the disconnect, as body readers may
+            heard.append((await receive())["type"])
+
+    chunks = [{"type": "http.request", "body": b"a" * 8, "more_body": True} for _ in range(4)]
+    scope = scope_for("POST", headers=[(b"host", b"t"), (b"transfer-encoding", b"chunked")])
+    recorded = run_guard(app, scope, chunks=chunks, max_body_size=10)
+    assert_problem(recorded, 413)
+    assert recorded.header(b"connection") == b"close"
+    assert heard == ["http.request", "http.disconnect", "http.disconnect"]
+
+
 def test_body_stalling_after_the_response_started_aborts_without_a_second_answer():
     # The head is out: no 408 can follow it; the exchange aborts instead.
     async def app(scope: Message, receive: Any, send: Any) -> None:
