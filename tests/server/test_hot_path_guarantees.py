@@ -331,3 +331,20 @@ def test_content_after_an_unread_body_reaches_the_next_request(wire):
             echoed = conn.read_response()
             assert (echoed.status, echoed.body) == (200, str(size).encode())
         assert conn.pending(0.1) == b""
+
+
+@pytest.mark.parametrize("parser", [
+    "httptools",
+    pytest.param("h11", marks=pytest.mark.xfail(
+        strict=True, reason="h11 answers an unfinished over-long request line 431, and "
+                            "sends the problem document to HEAD")),
+])
+@pytest.mark.parametrize("method", [b"GET", b"HEAD"])
+def test_target_past_the_limit_before_the_line_ends_is_414(parser, method):
+    # RFC 9110 §15.5.15: the target alone is past what this server interprets, even
+    # before the request-line ends; a HEAD's answer has no content (§9.3.2).
+    factory = httptools_protocol if parser == "httptools" else h11_protocol
+    settings = {"max_target_length": 1000, "max_header_size": 4096}
+    with serve(plain_app, http=factory(**settings)) as port, RawConnection(port) as conn:
+        conn.send(method + b" /" + b"a" * 5000)
+        _assert_refused(conn, 414, head=method == b"HEAD")
