@@ -10,6 +10,7 @@ all of this lives below HTTP client libraries.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +24,14 @@ PROBLEM = "application/problem+json"
 FIRST = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
 
 Message = dict[str, Any]
+
+
+@pytest.fixture(scope="module", params=["httptools", "h11"])
+def plain(request: pytest.FixtureRequest) -> Iterator[int]:
+    """One server per parser for the tests that need no settings of their own."""
+    factory = httptools_protocol if request.param == "httptools" else h11_protocol
+    with serve(plain_app, http=factory()) as port:
+        yield port
 
 
 def _served_first(conn: RawConnection) -> None:
@@ -67,9 +76,9 @@ SECOND_REQUEST_REFUSALS = {
 
 
 @pytest.mark.parametrize("case", SECOND_REQUEST_REFUSALS)
-def test_refusal_as_the_second_request_of_a_connection(wire, case):
+def test_refusal_as_the_second_request_of_a_connection(plain, case):
     data, status = SECOND_REQUEST_REFUSALS[case]
-    with RawConnection(wire()) as conn:
+    with RawConnection(plain) as conn:
         _served_first(conn)
         conn.send(data)
         _assert_refused(conn, status)
@@ -101,25 +110,25 @@ def test_target_over_the_limit_as_the_second_request_is_414(wire):
         _assert_refused(conn, 414)
 
 
-def test_head_refused_as_the_second_request_has_no_content(wire):
+def test_head_refused_as_the_second_request_has_no_content(plain):
     # RFC 9110 §9.3.2 and §15.6.6: the 505 to a HEAD is its header section only.
-    with RawConnection(wire()) as conn:
+    with RawConnection(plain) as conn:
         _served_first(conn)
         conn.send(b"HEAD / HTTP/3.0\r\nHost: a\r\n\r\n")
         _assert_refused(conn, 505, head=True)
 
 
-def test_head_with_a_bad_host_has_no_content(wire):
+def test_head_with_a_bad_host_has_no_content(plain):
     # A verdict on a complete head (RFC 9112 §3.2) keeps HEAD's rule too.
-    with RawConnection(wire()) as conn:
+    with RawConnection(plain) as conn:
         conn.send(b"HEAD / HTTP/1.1\r\nHost: a b\r\n\r\n")
         _assert_refused(conn, 400, head=True)
 
 
-def test_options_asterisk_as_the_second_request_is_answered_by_the_server(wire):
+def test_options_asterisk_as_the_second_request_is_answered_by_the_server(plain):
     # RFC 9110 §9.3.7: OPTIONS * asks about the server; a 204 without content or
     # framing fields, and the connection goes on.
-    with RawConnection(wire()) as conn:
+    with RawConnection(plain) as conn:
         _served_first(conn)
         conn.send(b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n")
         answer = conn.read_response()
@@ -131,10 +140,10 @@ def test_options_asterisk_as_the_second_request_is_answered_by_the_server(wire):
     assert (follow_up.status, follow_up.body) == (200, b"ok")
 
 
-def test_empty_lines_before_a_request_line_are_ignored(wire):
+def test_empty_lines_before_a_request_line_are_ignored(plain):
     # RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the
     # request-line (some clients add CRLF after a POST's content).
-    with RawConnection(wire()) as conn:
+    with RawConnection(plain) as conn:
         conn.send(b"\r\n\r\n" + FIRST)
         first = conn.read_response()
         assert (first.status, first.body) == (200, b"ok")
@@ -187,9 +196,9 @@ def test_app_304_with_length_and_content_sends_neither(wire):
     assert (follow_up.status, follow_up.body) == (200, b"ok")
 
 
-def test_head_to_an_app_that_raises_is_500_without_content(wire):
+def test_head_to_an_app_that_raises_is_500_without_content(plain):
     # RFC 9110 §15.6.1 and §9.3.2: the wire's own 500 to HEAD is headers only.
-    with RawConnection(wire()) as conn:
+    with RawConnection(plain) as conn:
         conn.send(b"HEAD /boom HTTP/1.1\r\nHost: a\r\n\r\n")
         _assert_refused(conn, 500, head=True)
 
@@ -219,10 +228,10 @@ def test_bad_chunk_after_the_answer_started_closes_after_it_without_a_400(httpto
         assert conn.is_closed()
 
 
-def test_bad_chunk_while_the_app_reads_is_400_and_the_app_hears_a_disconnect(wire):
+def test_bad_chunk_while_the_app_reads_is_400_and_the_app_hears_a_disconnect(plain):
     # RFC 9112 §7.1: a chunk-size that is not hex is a malformed message, 400; the
     # app waiting for the rest of the content is told the client is gone.
-    with RawConnection(wire(), timeout=5) as conn:
+    with RawConnection(plain, timeout=5) as conn:
         conn.send(b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
                   b"4\r\nabcd\r\n")
         conn.send(b"zz-not-a-chunk-size\r\n")
@@ -293,9 +302,9 @@ def test_double_space_in_a_pipelined_request_of_the_same_read_is_400(parser):
         _assert_refused(conn, 400)
 
 
-def test_double_space_inside_a_field_value_is_no_fault(wire):
+def test_double_space_inside_a_field_value_is_no_fault(plain):
     # RFC 9110 §5.5: a field value may hold spaces; only the request-line's are counted.
-    with RawConnection(wire()) as conn:
+    with RawConnection(plain) as conn:
         _served_first(conn)
         conn.send(b"GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: a  b\r\n\r\n" + FIRST)
         for _ in range(2):
@@ -314,11 +323,11 @@ def test_idle_kept_alive_connection_closes_silently_after_keep_alive_timeout(pro
         assert conn.buffer == b""
 
 
-def test_content_after_an_unread_body_reaches_the_next_request(wire):
+def test_content_after_an_unread_body_reaches_the_next_request(plain):
     # RFC 9112 §9.6 and §6.3: the unread content of an answered request is read and
     # dropped, and framing starts again at the next request: its own content is its
     # app's, whole.
-    with RawConnection(wire()) as conn:
+    with RawConnection(plain) as conn:
         conn.send(b"PUT /status/401 HTTP/1.1\r\nHost: a\r\nContent-Length: 2000\r\n\r\n"
                   + b"x" * 100)
         early = conn.read_response()
