@@ -357,3 +357,17 @@ def test_target_past_the_limit_before_the_line_ends_is_414(parser, method):
     with serve(plain_app, http=factory(**settings)) as port, RawConnection(port) as conn:
         conn.send(method + b" /" + b"a" * 5000)
         _assert_refused(conn, 414, head=method == b"HEAD")
+
+
+def test_refusal_followed_by_bytes_in_flight_arrives_whole_then_closes(plain):
+    # RFC 9112 §9.6: closing with unread bytes would reset the connection and could
+    # destroy the response; the server half-closes, reads and drops, then closes.
+    with RawConnection(plain) as conn:
+        conn.send(b"GET / HTTP/9.9\r\nHost: a\r\n\r\n" + b"x" * 300_000)
+        refused = conn.read_response()
+        assert refused.status == 505
+        assert refused.header("connection") == "close"
+        assert refused.json()["status"] == 505
+        assert conn.buffer == b""
+        conn.sock.settimeout(5)
+        assert conn.sock.recv(1) == b""  # a FIN: a reset would raise ConnectionResetError
