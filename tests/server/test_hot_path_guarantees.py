@@ -371,3 +371,13 @@ def test_refusal_followed_by_bytes_in_flight_arrives_whole_then_closes(plain):
         assert conn.buffer == b""
         conn.sock.settimeout(5)
         assert conn.sock.recv(1) == b""  # a FIN: a reset would raise ConnectionResetError
+
+
+@pytest.mark.parametrize("host", [b"a b", b"a/b", b"[::1"])
+def test_an_invalid_host_is_400_on_every_connection_it_comes_on(plain, host):
+    # RFC 9112 §3.2: a Host with an invalid value is 400, the first time and every
+    # time after (nothing learnt from a refused request may let it through).
+    for _ in range(2):
+        with RawConnection(plain) as conn:
+            conn.send(b"GET / HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
+            _assert_refused(conn, 400)
