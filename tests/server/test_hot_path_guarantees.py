@@ -70,6 +70,10 @@ SECOND_REQUEST_REFUSALS = {
     # chunked not last (RFC 9112 §6.3 item 4) or beside Content-Length (item 3) is 400.
     "gzip coding": (b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked"
                     b"\r\n\r\n0\r\n\r\n", 501),
+    # RFC 9110 §9.3.6: CONNECT asks for a tunnel this origin server does not open
+    # (501); its target is authority-form only (RFC 9112 §3.2.3), else 400.
+    "connect origin-form": (b"CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+    "connect authority": (b"CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 501),
     "length and chunked": (b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
                            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
 }
@@ -108,6 +112,14 @@ def test_target_over_the_limit_as_the_second_request_is_414(wire):
         _served_first(conn)
         conn.send(b"GET /" + b"a" * 100 + b" HTTP/1.1\r\nHost: a\r\n\r\n")
         _assert_refused(conn, 414)
+
+
+def test_header_section_over_the_limit_as_the_second_request_is_431(wire):
+    # RFC 6585 §5: a complete head past the limit, arriving in one read.
+    with RawConnection(wire(max_header_size=4096)) as conn:
+        _served_first(conn)
+        conn.send(b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"b" * 5000 + b"\r\n\r\n")
+        _assert_refused(conn, 431)
 
 
 def test_head_refused_as_the_second_request_has_no_content(plain):
