@@ -296,6 +296,22 @@ def test_client_timeout_on_head_is_504_without_content():
     assert_problem(recorded, 504, content=False)
 
 
+def test_app_answering_while_cancelled_at_the_timeout_is_not_heard():
+    # RFC 9110 §15.6.5: the 504 is the one answer; what the app sends while it is
+    # being cancelled (a finally block, a CancelledError handler) goes nowhere.
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            await send(start(200, (b"content-length", b"4")))
+            await send(body(b"late"))
+
+    headers = [(b"host", b"t"), (b"request-timeout", b"0.05")]
+    recorded = run_guard(app, scope_for(headers=headers))
+    assert_problem(recorded, 504)
+    assert b"late" not in recorded.content
+
+
 def test_app_raising_after_its_start_is_reraised_not_answered_twice():
     # One response per request: once the head is out, the server must abort.
     app = app_sending(start(200, (b"content-length", b"10")), body(b"12345", more=True),
