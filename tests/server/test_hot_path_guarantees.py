@@ -90,8 +90,7 @@ def test_refusal_as_the_second_request_of_a_connection(plain, case):
 
 @pytest.mark.parametrize("parser", [
     "httptools",
-    pytest.param("h11", marks=pytest.mark.xfail(
-        strict=True, reason="h11 answers its own 501 before the wire's rule is asked")),
+    "h11",
 ])
 @pytest.mark.parametrize("coding", [b"chunked, gzip", b"gzip", b"chunked, chunked"])
 def test_chunked_not_the_final_coding_is_400(parser, coding):

@@ -7,6 +7,7 @@ import contextlib
 from typing import Any
 
 import h11
+from h11._receivebuffer import ReceiveBuffer
 from uvicorn.protocols.http import h11_impl
 
 from statuskit.defaults import MAX_HEADER_SIZE, MAX_TARGET_LENGTH
@@ -34,6 +35,18 @@ from statuskit.server._wire import (
 )
 
 
+class _HeadKeepingBuffer(ReceiveBuffer):
+    """h11's receive buffer, keeping the lines of the last head it handed out, so that
+    a refusal h11 raises while building the event can still be judged by the wire."""
+
+    head_lines: list[bytearray] | None = None
+
+    def maybe_extract_lines(self) -> list[bytearray] | None:
+        lines = super().maybe_extract_lines()
+        self.head_lines = lines
+        return lines
+
+
 class _CheckedConnection(h11.Connection):
     """h11 parses; this names what it lets through but the wire does not accept."""
 
@@ -45,11 +58,15 @@ class _CheckedConnection(h11.Connection):
     # The last request was ``OPTIONS *``, which the wire answers itself.
     asterisk: bool = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._receive_buffer = _HeadKeepingBuffer()
+
     def next_event(self) -> Any:
         try:
             event = super().next_event()
         except h11.RemoteProtocolError as exc:
-            self.verdict = exc.error_status_hint
+            self.verdict = self._refusal_verdict(exc.error_status_hint)
             raise
         if type(event) is h11.Request:
             self.head_request = event.method == b"HEAD"
@@ -80,6 +97,27 @@ class _CheckedConnection(h11.Connection):
         return (target_verdict(event.method, event.target)
                 or host_verdict(fields, event.http_version)
                 or transfer_coding_verdict(fields))
+
+    def _refusal_verdict(self, hint: int) -> int:
+        """The wire's status for a request h11 refused while parsing it."""
+        if hint == 501:
+            return self._transfer_coding_refusal()
+        return hint
+
+    def _transfer_coding_refusal(self) -> int:
+        # h11 refuses every Transfer-Encoding but a lone "chunked" with 501, before the
+        # wire's rule is asked. RFC 9112 §6.3 item 4: chunked not final (or applied
+        # twice) leaves the length unknown, 400; §6.1 (RFC 9110 §15.6.2): a coding not
+        # implemented here, chunked last, 501. The rule tells which.
+        lines = self._receive_buffer.head_lines  # type: ignore[attr-defined]
+        if not lines:
+            return 501
+        self.head_request = lines[0].startswith(b"HEAD ")
+        headers = []
+        for line in lines[1:]:
+            name, _, value = bytes(line).partition(b":")
+            headers.append((name.strip(b" \t").lower(), value.strip(b" \t")))
+        return transfer_coding_verdict(scan_fields(headers)) or 501
 
     def _reject(self, status: int) -> None:
         self.verdict = status
