@@ -355,9 +355,7 @@ def test_content_after_an_unread_body_reaches_the_next_request(plain):
 
 @pytest.mark.parametrize("parser", [
     "httptools",
-    pytest.param("h11", marks=pytest.mark.xfail(
-        strict=True, reason="h11 answers an unfinished over-long request line 431, and "
-                            "sends the problem document to HEAD")),
+    "h11",
 ])
 @pytest.mark.parametrize("method", [b"GET", b"HEAD"])
 def test_target_past_the_limit_before_the_line_ends_is_414(parser, method):

@@ -102,6 +102,8 @@ class _CheckedConnection(h11.Connection):
         """The wire's status for a request h11 refused while parsing it."""
         if hint == 501:
             return self._transfer_coding_refusal()
+        if hint == 431:
+            return self._unfinished_head_refusal()
         return hint
 
     def _transfer_coding_refusal(self) -> int:
@@ -118,6 +120,18 @@ class _CheckedConnection(h11.Connection):
             name, _, value = bytes(line).partition(b":")
             headers.append((name.strip(b" \t").lower(), value.strip(b" \t")))
         return transfer_coding_verdict(scan_fields(headers)) or 501
+
+    def _unfinished_head_refusal(self) -> int:
+        # h11 gives up on a head past its size before the head ends: 431, unless the
+        # target alone is already past its own limit (RFC 9110 §15.5.15: 414), as
+        # the httptools protocol answers.
+        data = self.trailing_data[0].lstrip(b"\r\n")
+        self.head_request = data.startswith(b"HEAD ")
+        line = data.split(b"\r\n", 1)[0]
+        parts = line.split(b" ", 2)
+        if len(parts) > 1 and len(parts[1]) > self.max_target_length:
+            return 414
+        return 431
 
     def _reject(self, status: int) -> None:
         self.verdict = status
