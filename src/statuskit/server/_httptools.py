@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httptools
@@ -81,6 +82,30 @@ def _parser_knows(method: bytes) -> bool:
         if len(_KNOWN_METHODS) < 256:
             _KNOWN_METHODS[method] = known
     return known
+
+
+def _request_line(data: bytes, start: int, method: bytes, url: bytes) -> tuple[int, int] | None:
+    """Where the request-line of ``method`` and ``url`` (with any spacing) lies in
+    ``data``, as (start, end of line): at ``start`` past empty lines (RFC 9112 §2.2),
+    else at the first line start after it (chunked content between requests)."""
+    line = rb"%s +%s +HTTP/[^\r\n]*" % (re.escape(method), re.escape(url))
+    at = start
+    while data[at:at + 1] in (b"\r", b"\n"):
+        at += 1
+    match = re.compile(line).match(data, at) or re.compile(rb"\n(" + line + rb")").search(
+        data, start)
+    if match is None:
+        return None
+    return match.start(match.lastindex or 0), match.end(match.lastindex or 0)
+
+
+def _declared_length(headers: Any) -> int:
+    """The Content-Length of a head, 0 if none or not digits (the content a cursor
+    steps over to the next request of the same read)."""
+    for name, value in headers:
+        if name == b"content-length" and value.isdigit():
+            return int(value)
+    return 0
 
 
 class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToolsProtocol):
@@ -370,15 +395,31 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         return None
 
     def _single_spaced(self, method: bytes, url: bytes, version: str) -> bool:
-        # Looked for as the fault itself: a head may reach the parser in pieces, or
-        # behind another request in the same read, so the good line is not always
-        # whole in one buffer; a missed fault is served as llhttp reads it.
-        data = self._wire.head_data or self._wire.chunk
-        if b"  " not in data:
+        # RFC 9112 §3: one SP between the parts of the request-line. Asked only when the
+        # read (or the kept head) holds a double space somewhere. Each request is judged
+        # by its own line: in a read of several pipelined requests the cursor moves past
+        # each head (and its declared content) once judged, so that a clean request is
+        # never judged by a later one's line with the same method and target (§9.3.2).
+        wire = self._wire
+        chunk = wire.chunk
+        judged = wire.head_data or chunk
+        if judged.find(b"  ") < 0:
             return True
-        # Named by this request's own method and target, so that another request
-        # in the same read cannot be mistaken for this one.
-        return (b"%s  %s" % (method, url)) not in data and (b" %s  HTTP/" % url) not in data
+        # Where ``judged`` starts in the current read: the kept head ends with it, or
+        # (after discarded content) is a tail of it.
+        shift = len(judged) - len(chunk)
+        read, at = wire.line_cursor
+        found = _request_line(judged, at if read is chunk and not wire.head_data else 0,
+                              method, url)
+        if found is None:
+            # Its line arrived in an earlier read: a missed fault is served as llhttp
+            # reads it.
+            return True
+        line_start, line_end = found
+        head_end = judged.find(b"\r\n\r\n", line_end)
+        end = (len(judged) if head_end < 0 else head_end + 4) + _declared_length(self.headers)
+        wire.line_cursor = (chunk, end - shift)
+        return judged.find(b"  ", line_start, line_end) < 0
 
     def _refuse_in_order(self, status: int, head: bool) -> None:
         """Refuse now, or after the responses to the requests before this one."""

@@ -67,7 +67,7 @@ class WireState:
     """
 
     __slots__ = ("chunk", "chunk_spaced", "consumed", "deadline", "deferred", "discarding",
-                 "head_data", "idle_deadline", "in_head", "message_started",
+                 "head_data", "idle_deadline", "in_head", "line_cursor", "message_started",
                  "raw_left", "running", "timer", "upgrade", "verdict")
 
     def __init__(self) -> None:
@@ -85,6 +85,9 @@ class WireState:
         # were the unread content being discarded after an early answer.
         self.chunk = b""
         self.chunk_spaced: bool | None = None  # httptools only: a double space in chunk
+        # httptools only: (the read, where in it the next request's head may start), past
+        # the request-lines already judged for a double space in that read.
+        self.line_cursor: tuple[bytes, int] = (b"", 0)
         self.consumed = 0
         self.discarding = False
         # httptools only: a refusal waiting for the responses to earlier pipelined
