@@ -405,3 +405,26 @@ def test_double_spaced_line_inside_content_is_no_fault_of_the_next_request(parse
         clean = conn.read_response()
         assert (clean.status, clean.body) == (200, b"ok")
         _assert_refused(conn, 400)
+
+
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_unfinished_head_past_the_limit_with_a_short_target_is_431_without_content_to_head(
+        parser):
+    # RFC 6585 §5: the header section, not the target, is past its limit, before the
+    # head ends; the answer to a HEAD is its header section only (RFC 9110 §9.3.2).
+    factory = httptools_protocol if parser == "httptools" else h11_protocol
+    settings = {"max_target_length": 1000, "max_header_size": 4096}
+    with serve(plain_app, http=factory(**settings)) as port, RawConnection(port) as conn:
+        conn.send(b"HEAD / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"b" * 5000)
+        _assert_refused(conn, 431, head=True)
+
+
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_head_with_chunked_not_the_final_coding_is_400_without_content(parser):
+    # RFC 9112 §6.3 item 4 (400, then close) and RFC 9110 §9.3.2 (no content to HEAD),
+    # as the second request of a connection whose first was not HEAD.
+    factory = httptools_protocol if parser == "httptools" else h11_protocol
+    with serve(plain_app, http=factory()) as port, RawConnection(port) as conn:
+        _served_first(conn)
+        conn.send(b"HEAD / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n")
+        _assert_refused(conn, 400, head=True)
