@@ -10,6 +10,7 @@ all of this lives below HTTP client libraries.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -428,3 +429,33 @@ def test_head_with_chunked_not_the_final_coding_is_400_without_content(parser):
         _served_first(conn)
         conn.send(b"HEAD / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n")
         _assert_refused(conn, 400, head=True)
+
+
+def test_a_request_after_pipelined_ones_is_still_read(wire):
+    # RFC 9112 §9.3.2: pipelined requests are answered in order, and the connection
+    # goes on reading once they are: a request sent after their answers is served.
+    with RawConnection(wire()) as conn:
+        conn.send(FIRST * 3)  # parsed in one read: the second and third wait their turn
+        answers = [conn.read_response() for _ in range(3)]
+        assert [(a.status, a.body) for a in answers] == [(200, b"ok")] * 3
+        conn.send(FIRST)
+        follow_up = conn.read_response()
+    assert (follow_up.status, follow_up.body) == (200, b"ok")
+
+
+@pytest.mark.parametrize("protocol", [httptools_protocol, h11_protocol])
+def test_header_deadline_counts_from_the_last_response_on_an_old_connection(protocol):
+    # RFC 9110 §15.5.9: the head has header_timeout from the end of the previous
+    # response, however long the connection has lived: a head sent in two parts well
+    # within that time is served, not refused 408. (The connection is older than the
+    # deadline once the two slow answers are out; the pause spans a tick of the clock.)
+    slow = b"GET /slow HTTP/1.1\r\nHost: a\r\n\r\n"
+    with serve(plain_app, http=protocol(header_timeout=1.5), timeout_keep_alive=0.5) as port, \
+            RawConnection(port, timeout=10) as conn:
+        conn.send(slow + slow)
+        assert [conn.read_response().body for _ in range(2)] == [b"slow", b"slow"]
+        conn.send(b"GET / HTTP/1.1\r\n")
+        time.sleep(0.8)
+        conn.send(b"Host: a\r\n\r\n")
+        late = conn.read_response()
+    assert (late.status, late.body) == (200, b"ok")
