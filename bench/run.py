@@ -381,8 +381,27 @@ def _wrk_load(proc: subprocess.Popen[bytes], port: int, path: str, headers: dict
     return _Load(rps, spent / done * 1e6 if done else float("nan"))
 
 
+class _Pair(NamedTuple):
+    """Two servers answering the same question, compared round by round."""
+
+    ours: str  # serve mode
+    theirs: str
+    path: str
+    labels: tuple[str, str]
+    question: str
+
+
+PAIRS = (
+    _Pair("reference", "falcon-sqlite", "/notes/n1", ("statuskit serve", "hand-written"),
+          "statuskit serve / hand-written uvicorn + Falcon + SQLite"),
+    _Pair("serve-stack", "resource-stock", "/notes/1", ("statuskit stack", "stock uvicorn"),
+          "statuskit protocol + Guard / stock uvicorn httptools, same app"),
+)
+
+
 def versus(seconds: float, rounds: int) -> None:
-    """statuskit serve against the app a user would write instead, on both loops.
+    """statuskit serve against the app a user would write instead, and statuskit's
+    serve stack against stock uvicorn on the same app, on both loops.
 
     On a shared 2-core machine the same server's throughput drifts by 10-20 % from
     one moment to the next, more than the difference being measured. So the two
@@ -392,51 +411,55 @@ def versus(seconds: float, rounds: int) -> None:
     if not shutil.which("wrk"):
         print("versus: skipped (needs wrk)")
         return
+    print(f"paired servers (wrk 1 thread, 32 connections, {rounds} rounds of ABBA x "
+          f"{seconds:g} s):", flush=True)
+    for pair in PAIRS:
+        for loop in ("asyncio", "uvloop"):
+            _paired(pair, loop, seconds, rounds)
+
+
+def _paired(pair: _Pair, loop: str, seconds: float, rounds: int) -> None:
     import httpx
 
-    print(f"statuskit serve vs hand-written uvicorn + Falcon + SQLite, GET /notes/n1 "
-          f"(wrk 1 thread, 32 connections, {rounds} rounds of ABBA x {seconds:g} s):",
-          flush=True)
-    contenders = {"reference": "statuskit serve", "falcon-sqlite": "hand-written"}
-    for loop in ("asyncio", "uvloop"):
-        procs = {}
-        for mode in contenders:
-            port = free_port()
-            procs[mode] = (_spawn(mode, port, loop), port)
-        try:
-            for _, port in procs.values():
-                wait_for(port)
-            etags = {mode: httpx.get(f"http://127.0.0.1:{port}/notes/n1").headers["etag"]
-                     for mode, (_, port) in procs.items()}
-            for kind in ("GET", "304"):
-                loads: dict[str, list[_Load]] = {mode: [] for mode in contenders}
-                ratios: list[float] = []
-                for _ in range(rounds):
-                    got: dict[str, list[_Load]] = {mode: [] for mode in contenders}
-                    for mode in ("reference", "falcon-sqlite", "falcon-sqlite", "reference"):
-                        proc, port = procs[mode]
-                        headers = {"Accept": "application/json"}
-                        if kind == "304":
-                            headers["If-None-Match"] = etags[mode]
-                        got[mode].append(_wrk_load(proc, port, "/notes/n1", headers, seconds))
-                    ratios.append(sum(x.rps for x in got["reference"])
-                                  / sum(x.rps for x in got["falcon-sqlite"]))
-                    for mode in contenders:
-                        loads[mode].extend(got[mode])
-                for mode, label in contenders.items():
-                    rps = statistics.median(x.rps for x in loads[mode])
-                    cpu = statistics.median(x.cpu_us for x in loads[mode])
-                    row("versus", f"{kind:<4} {loop:<7} {label}",
-                        f"{rps:>9,.0f}/s  server CPU {cpu:5.1f} µs/request")
-                cpu_ratio = statistics.median(x.cpu_us for x in loads["falcon-sqlite"]) \
-                    / statistics.median(x.cpu_us for x in loads["reference"])
-                row("ratio", f"{kind}: statuskit serve / hand-written, {loop}, median of rounds",
-                    f"{statistics.median(ratios):.2f}x  (rounds {min(ratios):.2f}-"
-                    f"{max(ratios):.2f}; by server CPU {cpu_ratio:.2f}x)")
-        finally:
-            for proc, _ in procs.values():
-                proc.terminate()
-                proc.wait(10)
+    modes = (pair.ours, pair.theirs)
+    procs = {}
+    for mode in modes:
+        port = free_port()
+        procs[mode] = (_spawn(mode, port, loop), port)
+    try:
+        for _, port in procs.values():
+            wait_for(port)
+        etags = {mode: httpx.get(f"http://127.0.0.1:{port}{pair.path}").headers["etag"]
+                 for mode, (_, port) in procs.items()}
+        for kind in ("GET", "304"):
+            loads: dict[str, list[_Load]] = {mode: [] for mode in modes}
+            ratios: list[float] = []
+            for _ in range(rounds):
+                got: dict[str, list[_Load]] = {mode: [] for mode in modes}
+                for mode in (pair.ours, pair.theirs, pair.theirs, pair.ours):
+                    proc, port = procs[mode]
+                    headers = {"Accept": "application/json"}
+                    if kind == "304":
+                        headers["If-None-Match"] = etags[mode]
+                    got[mode].append(_wrk_load(proc, port, pair.path, headers, seconds))
+                ratios.append(sum(x.rps for x in got[pair.ours])
+                              / sum(x.rps for x in got[pair.theirs]))
+                for mode in modes:
+                    loads[mode].extend(got[mode])
+            for mode, label in zip(modes, pair.labels, strict=True):
+                rps = statistics.median(x.rps for x in loads[mode])
+                cpu = statistics.median(x.cpu_us for x in loads[mode])
+                row("versus", f"{kind:<4} {loop:<7} {label} {pair.path}",
+                    f"{rps:>9,.0f}/s  server CPU {cpu:5.1f} µs/request")
+            cpu_ratio = statistics.median(x.cpu_us for x in loads[pair.theirs]) \
+                / statistics.median(x.cpu_us for x in loads[pair.ours])
+            row("ratio", f"{kind}: {pair.question}, {loop}, median of rounds",
+                f"{statistics.median(ratios):.2f}x  (rounds {min(ratios):.2f}-"
+                f"{max(ratios):.2f}; by server CPU {cpu_ratio:.2f}x)")
+    finally:
+        for proc, _ in procs.values():
+            proc.terminate()
+            proc.wait(10)
 
 
 def workers(seconds: float, rounds: int) -> None:
