@@ -122,12 +122,14 @@ def test_json_and_html_reports_are_written(right: dict[int, Verdict], tmp_path: 
     verdicts = sorted(right.values(), key=lambda v: v.code)
     info = RunInfo("http://x/", 1.5)
     document = json.loads(to_json(verdicts, info))
-    assert document["summary"]["pass"] == len(GENERIC)
+    assert document["summary"]["checks"]["pass"] == len(GENERIC)
+    assert (document["summary"]["fail"], document["findings"]) == (0, [])
     assert [v["code"] for v in document["verdicts"]] == sorted(GENERIC)
     assert all(v["evidence"][0]["response"].startswith("HTTP/1.1 ") for v in document["verdicts"])
     page = to_html(verdicts, info)
     assert page.startswith("<!doctype html>")
     assert f"<h2>Passes ({len(GENERIC)})</h2>" in page and "<h2>Failures" not in page
+    assert "<h2>Findings (0)</h2><p>None.</p>" in page
 
 
 def test_lint_notes_the_probe_caused_are_not_shown(right: dict[int, Verdict]) -> None:
