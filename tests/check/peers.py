@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -73,14 +74,16 @@ def _process(argv: list[str], port: int, *, cwd: Path | None = None,
             process.stderr.close()
 
 
-def _www(prefix: Path) -> Path:
-    www = prefix / "www"
-    www.mkdir()
-    (www / "index.html").write_text(PAGE)
-    # The servers below drop privileges to their own user when started as root.
-    for path in (prefix, www, www / "index.html"):
-        path.chmod(0o755)
-    return www
+@contextlib.contextmanager
+def _www() -> Iterator[Path]:
+    """A document root the servers below can read after they drop root for their own
+    user (pytest's temporary directories are its user's alone); removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="statuskit-www-") as where:
+        www = Path(where)
+        www.chmod(0o755)
+        (www / "index.html").write_text(PAGE)
+        (www / "index.html").chmod(0o644)
+        yield www
 
 
 # -- from PyPI ----------------------------------------------------------------------------
@@ -137,13 +140,13 @@ def aiohttp(prefix: Path) -> Iterator[int]:
 def apache(prefix: Path) -> Iterator[int]:
     require("apache2", APACHE is not None and _APACHE_MODULES.is_dir())
     assert APACHE is not None
-    www = _www(prefix)
     port = free_port()
     modules = "\n".join(f"LoadModule {name}_module {_APACHE_MODULES}/mod_{name}.so"
                         for name in ("mpm_event", "authz_core", "dir", "mime"))
     user = "User www-data\nGroup www-data" if os.geteuid() == 0 else ""
     conf = prefix / "apache2.conf"
-    conf.write_text(f"""{modules}
+    with _www() as www:
+        conf.write_text(f"""{modules}
 ServerRoot {prefix}
 ServerName localhost
 Listen 127.0.0.1:{port}
@@ -157,38 +160,40 @@ DirectoryIndex index.html
     Require all granted
 </Directory>
 """)
-    with _process([APACHE, "-f", str(conf), "-DFOREGROUND"], port):
-        yield port
+        with _process([APACHE, "-f", str(conf), "-DFOREGROUND"], port):
+            yield port
 
 
 @contextlib.contextmanager
 def lighttpd(prefix: Path) -> Iterator[int]:
     require("lighttpd", LIGHTTPD is not None)
     assert LIGHTTPD is not None
-    www = _www(prefix)
     port = free_port()
     user = 'server.username = "www-data"\nserver.groupname = "www-data"' \
         if os.geteuid() == 0 else ""
     conf = prefix / "lighttpd.conf"
-    conf.write_text(f"""server.document-root = "{www}"
+    with _www() as www:
+        conf.write_text(f"""server.document-root = "{www}"
 server.bind = "127.0.0.1"
 server.port = {port}
 index-file.names = ("index.html")
 mimetype.assign = (".html" => "text/html")
 {user}
 """)
-    with _process([LIGHTTPD, "-D", "-f", str(conf)], port):
-        yield port
+        with _process([LIGHTTPD, "-D", "-f", str(conf)], port):
+            yield port
 
 
 @contextlib.contextmanager
 def caddy(prefix: Path) -> Iterator[int]:
     require("caddy", CADDY is not None)
     assert CADDY is not None
-    www = _www(prefix)
     port = free_port()
     conf = prefix / "Caddyfile"
-    conf.write_text(f"""{{
+    home = prefix / "home"
+    home.mkdir()
+    with _www() as www:
+        conf.write_text(f"""{{
     admin off
     auto_https off
 }}
@@ -197,12 +202,10 @@ http://127.0.0.1:{port} {{
     file_server
 }}
 """)
-    home = prefix / "home"
-    home.mkdir()
-    with _process([CADDY, "run", "--config", str(conf), "--adapter", "caddyfile"], port,
-                  env={"HOME": str(home), "XDG_DATA_HOME": str(home),
-                       "XDG_CONFIG_HOME": str(home)}):
-        yield port
+        with _process([CADDY, "run", "--config", str(conf), "--adapter", "caddyfile"], port,
+                      env={"HOME": str(home), "XDG_DATA_HOME": str(home),
+                           "XDG_CONFIG_HOME": str(home)}):
+            yield port
 
 
 Launcher = Callable[[Path], contextlib.AbstractContextManager[int]]

@@ -301,6 +301,11 @@ async def raw_exchange(
     try:
         async with asyncio.timeout(timeout):
             reader, writer = await open_stream(target, timeout, _READ_LIMIT)
+            if wait_for_interim is None:
+                # Head and content in one write: whether the server has read the content
+                # before it answers must not depend on how the segments fell (a server
+                # that answers before reading it may close instead of reading on).
+                exchange.sent += body
             writer.write(exchange.sent)
             await writer.drain()
             stopped = False
@@ -308,10 +313,6 @@ async def raw_exchange(
                 stopped = await _send_after_interim(reader, writer, exchange, body,
                                                     wait_for_interim, head_request,
                                                     stop_at_interim)
-            elif body:
-                writer.write(body)
-                exchange.sent += body
-                await writer.drain()
             if stopped:
                 return exchange
             if not exchange.status:
