@@ -163,3 +163,22 @@ def test_probes_with_no_url_answering_get_are_not_applicable() -> None:
     for verdict in verdicts:
         assert verdict.outcome is Outcome.NOT_APPLICABLE, verdict
         assert "GET /items answered 405" in verdict.reason
+
+
+def test_options_405_and_413_at_a_url_whose_get_is_404_are_not_applicable() -> None:
+    # A stock FastAPI service: GET / is 404 and so is every request to it. OPTIONS, 405
+    # and 413 ask about a resource's methods and content: there is none here.
+    from openapi.fastapi_app import create_app
+    from support.rawhttp import get
+
+    with serve(create_app(), http="h11") as port:  # httptools refuses BREW itself
+        assert get(port, "/").status == 404 and get(port, "/", method="DELETE").status == 404
+        verdicts = asyncio.run(check_server(f"http://127.0.0.1:{port}/",
+                                            Options(only={204, 405, 413, 501}, timeout=3)))
+    by_code = {v.code: v for v in verdicts}
+    for code in (204, 405, 413):
+        assert by_code[code].outcome is Outcome.NOT_APPLICABLE, by_code[code]
+        assert by_code[code].evidence == []  # nothing was sent for it
+    assert "GET / answered 404" in by_code[204].reason
+    # An unknown method gets 501 whatever the target (RFC 9110 §9.1): still asked.
+    assert (by_code[501].outcome, by_code[501].status) == (Outcome.FAIL, 404)

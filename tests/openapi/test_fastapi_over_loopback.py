@@ -179,3 +179,16 @@ def test_every_undeclared_method_of_a_path_is_probed(fastapi_checked: Checked) -
     for method in ("DELETE", "PATCH", "PUT"):
         raw = rawhttp.get(fastapi_checked.port, "/notes", method=method)
         assert (raw.status, raw.header("allow")) == (405, "GET")
+
+
+def test_head_answered_405_everywhere_is_one_finding(fastapi_checked: Checked) -> None:
+    from statuskit.check import findings
+
+    (finding,) = [f for f in findings(fastapi_checked.run.verdicts) if f.rule.id == "head-parity"]
+    assert finding.cause == "HEAD answered 405, not as GET"
+    assert len(finding.instances) == 7  # every GET operation; one defect, one finding
+    assert {i.detail for i in finding.instances} == {"GET answered 200", "GET answered 401",
+                                                     "GET answered 404"}
+    assert finding.reproducer is not None
+    assert finding.reproducer.command == (
+        f"curl -i --head 'http://127.0.0.1:{fastapi_checked.port}/notes'")
