@@ -17,7 +17,7 @@ way to see it again by hand::
                   where curl cannot send the request (a bare LF, Content-Length with
                   Transfer-Encoding, obs-fold, HTTP/3.0, a second request on the same
                   connection, a declared length with no content), the raw bytes and a
-                  shell line that sends them
+                  shell line that sends them (``printf '...' | curl telnet://HOST:PORT``)
 
 One defect, one finding: a 405 without Allow seen by the head-parity, OPTIONS,
 405 and 501 probes is one finding with four instances. ``group`` builds findings
@@ -46,6 +46,7 @@ _RUN = re.compile(r"([A-Za-z0-9 ])\1{63,}")  # 64 or more of one character: sent
 _SKIPPED_FIELDS = frozenset({"host", "user-agent", "content-length", "connection",
                              "accept-encoding"})
 _CURL_EXPECTS_FROM = 1024 * 1024  # curl adds Expect: 100-continue to bodies past this
+_RAW_WAIT = 5  # seconds a raw reproducer listens: a kept connection never ends by itself
 
 
 @dataclass(frozen=True)
@@ -165,10 +166,16 @@ def _printf_char(byte: int) -> str:
 
 
 def _raw_command(raw: bytes, scheme: str, host: str, port: int | None) -> str:
+    """A shell line that sends ``raw`` as it is and prints the answer: curl's telnet://
+    passes bytes through untouched (it negotiates only when the server asks), all but
+    0xFF, which telnet doubles; bash's /dev/tcp sends that."""
     if scheme == "https":
         where = f"openssl s_client -quiet -connect {host}:{port or 443} -servername {host}"
+    elif b"\xff" in raw:
+        return (f"exec 3<>/dev/tcp/{host}/{port or 80}; printf {_printf(raw)} >&3; "
+                f"timeout {_RAW_WAIT} cat <&3")
     else:
-        where = f"nc {host} {port or 80}"
+        where = f"curl -s --max-time {_RAW_WAIT} telnet://{host}:{port or 80}"
     return f"printf {_printf(raw)} | {where}"
 
 
