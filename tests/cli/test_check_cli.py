@@ -137,7 +137,7 @@ def test_findings_and_the_verbose_table_fit_the_width(breaker: int, columns: int
 
 
 def test_without_verbose_the_checks_are_one_line_of_counts(breaker: int) -> None:
-    result = run("check", f"http://127.0.0.1:{breaker}/", "--timeout", "1", columns=200)
+    result = run("check", f"http://127.0.0.1:{breaker}/", "--timeout", "1", columns=400)
     assert "│" not in result.stdout  # no table
     counts = result.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"\d+ findings fail the run \(\d+ instances\), \d+ warn \(\d+ "

@@ -31,9 +31,11 @@ class Evidence:
     body_length: int = 0  # bytes of content received
     note: str = ""  # what else the checker saw: "connection closed", "over TLS", ...
     url: str = ""  # the target, absolute: where a reproducer sends the request again
-    # Every byte written on the connection, in order (a follow-up request included),
-    # credentials redacted: what a reproducer sends. Not in reports: ``request`` shows it.
+    # The request's bytes as written, and those of a request sent after the answer on
+    # the same connection, credentials redacted: what a reproducer sends. Not in
+    # reports: ``request`` and ``note`` show them.
     raw: bytes = b""
+    follow_up: bytes = b""
 
     def to_dict(self) -> dict[str, Any]:
         return {"url": self.url, "request": self.request, "response": self.response,
@@ -53,7 +55,7 @@ class Evidence:
         response = "\n".join(_redact_text(h.decode("latin-1").rstrip("\r\n"))
                              for h in received_heads)
         return cls(request, response, excerpt(body, len(body)), len(body), note, url,
-                   _redact_bytes(sent + follow_up))
+                   _redact_bytes(sent), _redact_bytes(follow_up))
 
     @classmethod
     def from_httpx(cls, response: httpx.Response, note: str = "") -> Evidence:

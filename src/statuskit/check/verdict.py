@@ -36,6 +36,9 @@ class Outcome(enum.StrEnum):
 
 
 _UNSET = Rule("", Level.SEED, "", "")
+# Rules whose breach shows on the connection after the answer, not in the answer itself.
+_ON_THE_CONNECTION = frozenset({rules.NO_CONTENT.id, rules.HEAD_NO_CONTENT.id,
+                                rules.CLOSE_ON_CL_TE.id})
 
 
 @dataclass
@@ -85,7 +88,13 @@ class Verdict:
     def instance(self, problem: Problem | None = None) -> Instance:
         """Where this verdict saw ``problem``: the check, operation, request and evidence."""
         judged = self.judged or (self.evidence[-1] if self.evidence else None)
-        reproducer = Reproducer.of(judged.raw, judged.url) if judged is not None else None
+        reproducer = None
+        if judged is not None:
+            # The follow-up request shows what only the connection shows (stray content,
+            # a second request read); for anything else the request alone reproduces.
+            shown_by_follow_up = problem is not None and problem.rule.id in _ON_THE_CONNECTION
+            raw = judged.raw + (judged.follow_up if shown_by_follow_up else b"")
+            reproducer = Reproducer.of(raw, judged.url)
         return Instance(self.name, self.operation, self.probe, self.status,
                         problem.detail if problem is not None else "",
                         tuple(self.evidence), reproducer)
