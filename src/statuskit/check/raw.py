@@ -176,6 +176,8 @@ async def _second_request(reader: asyncio.StreamReader, writer: asyncio.StreamWr
                     exchange.reused = True
                     exchange.heads.append(data[at:data.index(b"\r\n", at) + 2])
                     return
+                if len(data) > _READ_LIMIT:
+                    return  # a stream of bytes that is no answer: it tells nothing
         exchange.reused, exchange.closed = False, True
     except TimeoutError:
         pass
@@ -219,8 +221,8 @@ async def _after_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
                 if follow_up and (at := data.find(b"HTTP/1.")) >= 0:
                     data = data[:at]
                     break
-                if not follow_up:
-                    break  # unsolicited bytes after a framed answer
+                if not follow_up or len(data) > _READ_LIMIT:
+                    break  # unsolicited bytes after a framed answer, or more than enough
     except TimeoutError:
         pass
     except (OSError, ssl.SSLError):
