@@ -8,7 +8,7 @@ at ``BODY_EXCERPT`` bytes; ``body_length`` keeps the true size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ class Evidence:
     # The request's bytes as written, and those of a request sent after the answer on
     # the same connection, credentials redacted: what a reproducer sends. Not in
     # reports: ``request`` and ``note`` show them.
-    raw: bytes = b""
-    follow_up: bytes = b""
+    raw: bytes = field(default=b"", repr=False)  # up to a 1 MiB probe body: not for repr
+    follow_up: bytes = field(default=b"", repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"url": self.url, "request": self.request, "response": self.response,
