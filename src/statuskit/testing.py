@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from statuskit.check.evidence import Evidence
+from statuskit.check.findings import Finding
 from statuskit.check.openapi import (
     DEFAULT_MAX_REQUESTS,
     OpenAPIError,
@@ -36,9 +36,10 @@ from statuskit.check.openapi import (
     find_source,
     run_operations,
 )
-from statuskit.check.profile import Profile, profile_named
+from statuskit.check.profile import Effect, Profile, profile_named
+from statuskit.check.record import Exchange
 from statuskit.check.report import RunInfo, to_html, to_json, to_junit
-from statuskit.check.verdict import Seen, Verdict, judge, not_applicable
+from statuskit.check.verdict import Verdict, findings, judge, not_applicable
 from statuskit.types import ASGIApp
 
 __all__ = ["WIRE_LEVEL", "Report", "check_app", "check_app_async"]
@@ -67,8 +68,18 @@ class Report:
     profile: Profile = field(default_factory=lambda: profile_named("rfc"))
 
     @property
+    def findings(self) -> list[Finding]:
+        """One per defect: the rule, what the app did, every check that saw it."""
+        return findings(self.verdicts)
+
+    @property
+    def failing(self) -> list[Finding]:
+        """The findings that fail the run under the profile (warnings excluded)."""
+        return [f for f in self.findings if self.profile.finding_effect(f) is Effect.FAIL]
+
+    @property
     def failures(self) -> list[Verdict]:
-        """The verdicts that fail the run under the profile (warnings excluded)."""
+        """The checks that fail the run under the profile (warnings excluded)."""
         return [v for v in self.verdicts if self.profile.fails(v)]
 
     @property
@@ -76,9 +87,11 @@ class Report:
         return not self.failures
 
     def explain(self, verdicts: list[Verdict] | None = None) -> str:
-        """One paragraph per verdict: where, what was asked, what broke, the evidence."""
-        return "\n\n".join(describe(v) for v in (self.failures if verdicts is None
-                                                  else verdicts))
+        """One paragraph per finding that fails the run (or per verdict given): where,
+        what was asked, what broke, the evidence."""
+        if verdicts is not None:
+            return "\n\n".join(describe(v) for v in verdicts)
+        return "\n\n".join(describe_finding(f) for f in self.failing)
 
     def run_info(self) -> RunInfo:
         from statuskit import __version__
@@ -97,14 +110,35 @@ class Report:
 
     def assert_ok(self) -> None:
         if not self.ok:
-            raise AssertionError(f"{len(self.failures)} HTTP contract failures "
-                                 f"(profile {self.profile.name}):\n\n{self.explain()}")
+            failing = self.failing
+            instances = sum(len(f.instances) for f in failing)
+            raise AssertionError(f"{len(failing)} HTTP contract findings, {instances} "
+                                 f"instances (profile {self.profile.name}):\n\n"
+                                 f"{self.explain()}")
+
+
+def describe_finding(finding: Finding) -> str:
+    """The finding's rule and cause, each instance, how to see it again, and the
+    evidence of its first instance."""
+    lines = [f"{finding.cause} [{finding.rule.level}, {finding.rule.cite}: "
+             f"{finding.rule.text}]"]
+    for instance in finding.instances:
+        detail = f" ({instance.detail})" if instance.detail else ""
+        lines.append(f"  {instance.where}: {instance.probe}{detail}")
+    reproducer = finding.reproducer
+    if reproducer is not None:
+        lines.append(f"  again: {reproducer.command}")
+    for evidence in finding.instances[0].evidence if finding.instances else ():
+        lines.append("  sent:\n" + _indent(evidence.request))
+        if evidence.response:
+            lines.append("  received:\n" + _indent(evidence.response))
+    return "\n".join(lines)
 
 
 def describe(verdict: Verdict) -> str:
     where = f"{verdict.operation}: " if verdict.operation else ""
     lines = [f"{where}{verdict.code} {verdict.label} [{verdict.outcome}, {verdict.level}, "
-             f"{verdict.rule}]", f"  probe: {verdict.probe}"]
+             f"{verdict.cite}]", f"  probe: {verdict.probe}"]
     if verdict.reason:
         lines.append(f"  why: {verdict.reason}")
     for evidence in verdict.evidence:
@@ -139,11 +173,7 @@ async def _document(client: httpx.AsyncClient, app: Any,
 
 async def _random_404(client: httpx.AsyncClient) -> Verdict:
     response = await client.get(f"/statuskit-probe-{secrets.token_hex(6)}")
-    request = response.request
-    seen = Seen(request.method, str(request.url), list(request.headers.items()),
-                response.status_code, response.reason_phrase, list(response.headers.items()),
-                response.content, evidence=Evidence.from_httpx(response))
-    return judge(404, seen, {404}, probe="GET a random path")
+    return judge(404, Exchange.from_httpx(response), {404}, probe="GET a random path")
 
 
 async def check_app_async(app: ASGIApp, *, openapi: str | Mapping[str, Any] | None = None,

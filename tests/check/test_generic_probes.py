@@ -122,12 +122,14 @@ def test_json_and_html_reports_are_written(right: dict[int, Verdict], tmp_path: 
     verdicts = sorted(right.values(), key=lambda v: v.code)
     info = RunInfo("http://x/", 1.5)
     document = json.loads(to_json(verdicts, info))
-    assert document["summary"]["pass"] == len(GENERIC)
+    assert document["summary"]["checks"]["pass"] == len(GENERIC)
+    assert (document["summary"]["fail"], document["findings"]) == (0, [])
     assert [v["code"] for v in document["verdicts"]] == sorted(GENERIC)
     assert all(v["evidence"][0]["response"].startswith("HTTP/1.1 ") for v in document["verdicts"])
     page = to_html(verdicts, info)
     assert page.startswith("<!doctype html>")
     assert f"<h2>Passes ({len(GENERIC)})</h2>" in page and "<h2>Failures" not in page
+    assert "<h2>Findings (0)</h2><p>None.</p>" in page
 
 
 def test_lint_notes_the_probe_caused_are_not_shown(right: dict[int, Verdict]) -> None:
@@ -161,3 +163,22 @@ def test_probes_with_no_url_answering_get_are_not_applicable() -> None:
     for verdict in verdicts:
         assert verdict.outcome is Outcome.NOT_APPLICABLE, verdict
         assert "GET /items answered 405" in verdict.reason
+
+
+def test_options_405_and_413_at_a_url_whose_get_is_404_are_not_applicable() -> None:
+    # A stock FastAPI service: GET / is 404 and so is every request to it. OPTIONS, 405
+    # and 413 ask about a resource's methods and content: there is none here.
+    from openapi.fastapi_app import create_app
+    from support.rawhttp import get
+
+    with serve(create_app(), http="h11") as port:  # httptools refuses BREW itself
+        assert get(port, "/").status == 404 and get(port, "/", method="DELETE").status == 404
+        verdicts = asyncio.run(check_server(f"http://127.0.0.1:{port}/",
+                                            Options(only={204, 405, 413, 501}, timeout=3)))
+    by_code = {v.code: v for v in verdicts}
+    for code in (204, 405, 413):
+        assert by_code[code].outcome is Outcome.NOT_APPLICABLE, by_code[code]
+        assert by_code[code].evidence == []  # nothing was sent for it
+    assert "GET / answered 404" in by_code[204].reason
+    # An unknown method gets 501 whatever the target (RFC 9110 §9.1): still asked.
+    assert (by_code[501].outcome, by_code[501].status) == (Outcome.FAIL, 404)

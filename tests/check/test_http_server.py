@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from statuskit.check import DEFAULT_PROFILE, Effect, Level, Options, Verdict, check_server
+from statuskit.check import DEFAULT_PROFILE, Effect, Level, Options, Outcome, Verdict, check_server
 from support.rawhttp import RawConnection, get
 from support.servers import free_port, wait_for_port
 
 # What http.server (Python 3.11) earns under the default (rfc) profile, with why.
 EXPECTED = {
-    "host-missing": Effect.FAIL,  # no Host check: 200 (RFC 9112 §3.2 MUST 400)
-    "host-duplicated": Effect.FAIL,
+    # It answers HTTP/1.0 (RFC 9110 §6.2: the highest version it conforms to), so the
+    # Host rules of RFC 9112 §3.2, which are HTTP/1.1's, do not bind it.
+    "host-missing": Effect.NOT_APPLICABLE,
+    "host-duplicated": Effect.NOT_APPLICABLE,
     "head-parity": Effect.PASS,
     "cl-te": Effect.PASS,  # POST is 501 and HTTP/1.0 closes the connection
     "bare-lf": Effect.PASS,  # read as line ends (RFC 9112 §2.2 MAY)
@@ -63,12 +65,17 @@ def test_checker_verdicts_on_http_server(verdicts: dict[str, Verdict]) -> None:
     assert got == EXPECTED, {n: (v.outcome, v.status, v.reason) for n, v in verdicts.items()}
 
 
-def test_missing_host_is_answered_200_on_the_wire(port: int,
-                                                  verdicts: dict[str, Verdict]) -> None:
-    with RawConnection(port) as conn:
+@pytest.mark.parametrize("name", ["host-missing", "host-duplicated"])
+def test_an_http_1_0_server_is_not_held_to_http_1_1_host_rules(
+        port: int, verdicts: dict[str, Verdict], name: str) -> None:
+    with RawConnection(port) as conn:  # the oracle: its own status line, read raw
         conn.send(b"GET / HTTP/1.1\r\n\r\n")
-        assert conn.read_response().status == 200
-    assert verdicts["host-missing"].level is Level.MUST
+        answer = conn.read_response()
+    assert (answer.version, answer.status) == ("HTTP/1.0", 200)
+    verdict = verdicts[name]
+    assert verdict.outcome is Outcome.NOT_APPLICABLE and verdict.rule.level is Level.MUST
+    assert "answers HTTP/1.0" in verdict.reason and "RFC 9112 §3.2" in verdict.reason
+    assert verdict.evidence == [] and verdict.status is None  # nothing was sent for it
 
 
 def test_methods_answered_501_make_405_not_applicable(port: int,
@@ -86,3 +93,4 @@ def test_413_is_not_applicable_where_post_is_not_implemented(
 
 def test_http_0_9_style_answer_is_said_plainly(verdicts: dict[str, Verdict]) -> None:
     assert verdicts["505"].reason.startswith("answered with no status line")
+    assert verdicts["505"].problems[0].cause == "answered with no status line, as HTTP/0.9 would"

@@ -6,18 +6,19 @@ import xml.etree.ElementTree as ET
 
 from statuskit.check import DEFAULT_PROFILE, PROFILES, Effect, Level, Outcome
 from statuskit.check.evidence import BODY_EXCERPT, Evidence
+from statuskit.check.record import Exchange
 from statuskit.check.report import RunInfo, to_junit
 from statuskit.check.rules import Rule, status_rule
-from statuskit.check.verdict import Seen, Verdict, judge
+from statuskit.check.verdict import Verdict, judge
 
 
 def seen(status: int, headers: dict[str, str] | None = None, body: bytes = b"",
-         method: str = "GET", stray: int = 0) -> Seen:
-    return Seen(method, "http://127.0.0.1/x", [("Host", "127.0.0.1")], status, "",
+         method: str = "GET", stray: int = 0) -> Exchange:
+    return Exchange(method, "http://127.0.0.1/x", [("Host", "127.0.0.1")], status, "",
                 list((headers or {}).items()), body, stray=stray)
 
 
-SEED_ONLY = Rule(Level.SEED, "seed table", "test")
+SEED_ONLY = Rule("test-seed", Level.SEED, "seed table", "test")
 
 
 def test_seed_rule_failure_warns_under_rfc_and_fails_under_seed() -> None:
@@ -30,24 +31,24 @@ def test_seed_rule_failure_warns_under_rfc_and_fails_under_seed() -> None:
 
 
 def test_tolerated_status_breaks_only_the_weaker_rule() -> None:
-    must = Rule(Level.MUST, "RFC 9112 §3", "414")
+    must = Rule("test-414", Level.MUST, "RFC 9112 §3", "414")
     tolerated = judge(414, seen(200), {414}, probe="p", rule=must, tolerated={200: SEED_ONLY})
     refused = judge(414, seen(400), {414}, probe="p", rule=must, tolerated={200: SEED_ONLY})
     assert tolerated.level is Level.SEED
-    assert (refused.level, refused.rule) == (Level.MUST, "RFC 9112 §3")
+    assert (refused.level, refused.cite) == (Level.MUST, "RFC 9112 §3")
 
 
 def test_strongest_problem_sets_the_level() -> None:
     # A 405 without Allow drawn by a probe expecting 204 breaks the seed's rule and a MUST.
     verdict = judge(204, seen(405), {204}, probe="p")
     assert [p.rule.level for p in verdict.problems] == [Level.SEED, Level.MUST]
-    assert verdict.level is Level.MUST and verdict.rule == "RFC 9110 §15.5.6"
+    assert verdict.level is Level.MUST and verdict.cite == "RFC 9110 §15.5.6"
     assert PROFILES["must"].fails(verdict)
 
 
 def test_content_length_on_204_is_a_must_failure_even_without_bytes() -> None:
     verdict = judge(204, seen(204, {"Content-Length": "0"}), {204}, probe="p")
-    assert verdict.outcome is Outcome.FAIL and verdict.rule == "RFC 9110 §8.6"
+    assert verdict.outcome is Outcome.FAIL and verdict.cite == "RFC 9110 §8.6"
 
 
 def test_stray_bytes_count_as_content_on_304() -> None:
@@ -59,12 +60,13 @@ def test_stray_bytes_count_as_content_on_304() -> None:
 def test_passing_verdict_keeps_the_level_of_the_rule_it_checks() -> None:
     verdict = judge(501, seen(501), {501}, probe="p")
     assert verdict.outcome is Outcome.PASS
-    assert (verdict.level, verdict.rule) == (status_rule(501).level, "RFC 9110 §9.1")
+    assert (verdict.level, verdict.cite) == (status_rule(501).level, "RFC 9110 §9.1")
 
 
 def test_not_applicable_and_skipped_never_fail_a_profile() -> None:
-    verdicts = [Verdict(404, Outcome.NOT_APPLICABLE, level=Level.MUST),
-                Verdict(408, Outcome.SKIPPED, level=Level.MUST)]
+    must = Rule("test-must", Level.MUST, "RFC 9110", "test")
+    verdicts = [Verdict(404, Outcome.NOT_APPLICABLE, rule=must),
+                Verdict(408, Outcome.SKIPPED, rule=must)]
     assert all(p.exit_code(verdicts) == 0 for p in PROFILES.values())
 
 
@@ -78,14 +80,22 @@ def test_evidence_redacts_credentials_and_truncates_content() -> None:
     assert evidence.body.endswith("(100 more bytes)")
 
 
-def test_junit_names_operations_and_marks_warnings() -> None:
-    must = Rule(Level.MUST, "RFC 9110 §15.5.6", "Allow")
+def test_junit_has_a_case_per_finding_and_per_quiet_check() -> None:
     failed = judge(405, seen(405), {405}, probe="DELETE", operation="DELETE /items/{id}",
-                   name="405 DELETE /items/{id}", rule=must)
+                   name="405")
     warned = judge(406, seen(200), {406}, probe="p")
-    document = ET.fromstring(to_junit([failed, warned], RunInfo("http://x/", 1.0)))
-    cases = document.findall("./testsuite/testcase")
-    assert cases[0].get("classname") == "statuskit.check.DELETE /items/{id}"
-    assert cases[0].find("failure") is not None
+    passed = judge(404, seen(404), {404}, probe="GET a random path")
+    document = ET.fromstring(to_junit([failed, warned, passed], RunInfo("http://x/", 1.0)))
+    findings_suite, checks_suite = document.findall("./testsuite")
+    cases = findings_suite.findall("testcase")
+    assert [c.get("name") for c in cases] == ["allow-on-405: 405 without Allow",
+                                              "not-acceptable-406: answered 200, expected 406"]
+    failure = cases[0].find("failure")
+    assert failure is not None and failure.get("type") == "MUST"
+    assert "405 DELETE /items/{id}: DELETE" in (failure.text or "")
     assert cases[1].find("failure") is None
     assert "warning" in (cases[1].findtext("system-out") or "")
+    assert findings_suite.get("failures") == "1"
+    # A check that found something is an instance of its findings; the rest are listed.
+    assert [(c.get("classname"), c.get("name")) for c in checks_suite.findall("testcase")] == [
+        ("statuskit.check", "404 NotFound")]

@@ -69,7 +69,7 @@ def test_content_on_304_fails_at_must(verdicts: dict[str, Verdict], breaker: int
     verdict = verdicts["304"]
     assert verdict.outcome is Outcome.FAIL and verdict.level is Level.MUST
     assert "content sent with 304 (8 bytes)" in verdict.reason
-    assert verdict.rule.startswith("RFC 9110")
+    assert verdict.cite.startswith("RFC 9110")
 
 
 def test_content_on_head_fails_head_parity(verdicts: dict[str, Verdict], breaker: int) -> None:
@@ -87,15 +87,15 @@ def test_no_host_check_fails_at_must(verdicts: dict[str, Verdict], breaker: int,
     assert raw_bytes(breaker, b"GET / HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 200")
     verdict = verdicts[name]
     assert verdict.outcome is Outcome.FAIL and verdict.level is Level.MUST
-    assert verdict.rule == "RFC 9112 §3.2"
-    assert verdict.status == 200 and "expected 400" in verdict.reason
+    assert verdict.cite == "RFC 9112 §3.2"
+    assert verdict.status == 200 and "no 400 for" in verdict.reason
 
 
 def test_keep_alive_after_cl_te_fails_at_must(verdicts: dict[str, Verdict]) -> None:
     verdict = verdicts["cl-te"]
     assert verdict.outcome is Outcome.FAIL and verdict.level is Level.MUST
-    assert verdict.rule == "RFC 9112 §6.1"
-    assert "kept the connection open" in verdict.reason
+    assert verdict.cite == "RFC 9112 §6.1"
+    assert "a second request on it was answered" in verdict.reason
 
 
 @pytest.mark.parametrize("name", ["bare-lf", "obs-fold"])

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from statuskit.check.verdict import Outcome, Seen, judge
+from statuskit.check.record import Exchange
+from statuskit.check.verdict import Outcome, judge
 
 
 def seen(status: int, headers: dict[str, str] | None = None, body: bytes = b"",
-         method: str = "GET") -> Seen:
-    return Seen(method, "http://127.0.0.1/x", [("Host", "127.0.0.1")], status, "",
+         method: str = "GET") -> Exchange:
+    return Exchange(method, "http://127.0.0.1/x", [("Host", "127.0.0.1")], status, "",
                 list((headers or {}).items()), body)
 
 
 def test_no_response_never_passes() -> None:
     verdict = judge(404, None, {404}, probe="p", error="connection refused")
     assert verdict.outcome is Outcome.FAIL
-    assert verdict.reason == "connection refused"
+    assert verdict.reason == "no answer (connection refused)"
+    assert [p.cause for p in verdict.problems] == ["no answer"]  # the same at any timeout
 
 
 def test_wrong_status_fails() -> None:
@@ -28,9 +30,10 @@ def test_405_without_allow_fails() -> None:
 
 
 def test_405_whose_allow_lists_the_refused_method_fails() -> None:
-    verdict = judge(405, seen(405, {"Allow": "GET, DELETE"}), {405}, probe="p",
-                    excluded_method="DELETE")
+    # Passive: the refused method is the request's own, so no probe needs to say it.
+    verdict = judge(405, seen(405, {"Allow": "GET, DELETE"}, method="DELETE"), {405}, probe="p")
     assert verdict.outcome is Outcome.FAIL
+    assert verdict.problems[0].rule.id == "allow-excludes-refused"
 
 
 def test_malformed_retry_after_fails() -> None:
@@ -78,7 +81,8 @@ def test_interim_before_a_refusal_fails() -> None:
     refused.interim = [100]
     verdict = judge(413, refused, {413}, probe="p", forbid_interim=True)
     assert verdict.outcome is Outcome.FAIL
-    assert verdict.reason == "sent 100 Continue, inviting the content, before answering 413"
+    assert verdict.reason == ("sent 100 Continue, inviting 1 TB of declared content "
+                              "(then answered 413)")
 
 
 def test_good_401_passes_and_carries_lint_notes() -> None:

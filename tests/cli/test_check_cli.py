@@ -3,6 +3,7 @@ before any probe; exit 1 only when the server failed a check the profile enforce
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -117,12 +118,15 @@ def test_failures_exit_1_and_warnings_alone_exit_0(breaker: int) -> None:
 
 
 @pytest.mark.parametrize("columns", [50, 80, 200])
-def test_table_fits_the_width_without_breaking_words(breaker: int, columns: int) -> None:
-    result = run("check", f"http://127.0.0.1:{breaker}/", "--timeout", "1", columns=columns)
+def test_findings_and_the_verbose_table_fit_the_width(breaker: int, columns: int) -> None:
+    result = run("check", f"http://127.0.0.1:{breaker}/", "--timeout", "1", "--verbose",
+                 columns=columns)
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= columns
+    assert any(line.startswith("FAIL  MUST") for line in lines)  # findings come first
     table = [line for line in lines if line.startswith("│")]
-    assert table
+    assert table and lines.index(table[0]) > next(
+        i for i, line in enumerate(lines) if line.startswith("FAIL"))
     cells = [cell.strip() for line in table for cell in line.split("│")[1:3]]
     # The check name (and label, where shown) never wrap: each is a whole word.
     names = {"head-parity", "host-missing", "host-duplicated", "cl-te", "bare-lf", "obs-fold"}
@@ -132,45 +136,90 @@ def test_table_fits_the_width_without_breaking_words(breaker: int, columns: int)
             or "NoContent" in result.stdout
 
 
-def test_summary_goes_to_stdout_after_the_table(breaker: int) -> None:
-    result = run("check", f"http://127.0.0.1:{breaker}/", "--only", "bare-lf")
-    assert result.stdout.index("bare-lf") < result.stdout.index("1 pass in")
-    assert re.search(r"1 pass in [\d.]+ s \(profile rfc", result.stdout)
+def test_without_verbose_the_checks_are_one_line_of_counts(breaker: int) -> None:
+    result = run("check", f"http://127.0.0.1:{breaker}/", "--timeout", "1", columns=400)
+    assert "│" not in result.stdout  # no table
+    counts = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"\d+ findings fail the run \(\d+ instances\), \d+ warn \(\d+ "
+                        r"instances\); of 47 checks \d+ pass, \d+ not applicable, 3 skipped; "
+                        r"[\d.]+ s \(profile rfc: .*\)", counts), counts
+
+
+def test_counts_go_to_stdout_after_the_findings(breaker: int) -> None:
+    result = run("check", f"http://127.0.0.1:{breaker}/", "--only", "bare-lf,host-missing",
+                 columns=200)
+    assert result.stdout.index("no 400 for an HTTP/1.1 request with no Host") < \
+        result.stdout.index("1 finding fail the run (1 instance)")
+    assert re.search(r"of 2 checks 1 pass; [\d.]+ s \(profile rfc", result.stdout)
 
 
 @pytest.fixture(scope="module")
 def reports(breaker: int, tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("reports")
     result = run("check", f"http://127.0.0.1:{breaker}/", "--timeout", "1",
-                 "--junit", str(where / "j.xml"), "--html", str(where / "r.html"))
+                 "--junit", str(where / "j.xml"), "--html", str(where / "r.html"),
+                 "--json", str(where / "r.json"))
     assert result.returncode == 1
     return where
 
 
-def test_junit_has_one_case_per_check_with_failures_and_skips(reports: Path) -> None:
-    suite = ET.parse(reports / "j.xml").getroot().find("testsuite")
-    assert suite is not None
-    cases = suite.findall("testcase")
-    assert len(cases) == int(suite.get("tests", "0")) == 41 + 6
+def test_json_html_and_junit_carry_the_same_findings(reports: Path) -> None:
+    document = json.loads((reports / "r.json").read_text())
+    keys = [(f["rule"]["id"], f["cause"]) for f in document["findings"]]
+    assert len(keys) == len(set(keys)) == document["summary"]["fail"] + \
+        document["summary"]["warn"]
+    findings_suite = ET.parse(reports / "j.xml").getroot().findall("testsuite")[0]
+    assert [c.get("name") for c in findings_suite.findall("testcase")] == [
+        f"{rule}: {cause}" for rule, cause in keys]
+    page = (reports / "r.html").read_text()
+    shown = [part.split("</h3>")[0].split(": ", 1)[1] for part in
+             page.split('<section class="finding')[1:]]
+    assert [html.unescape(s) for s in shown] == [cause for _, cause in keys]
+
+
+def test_json_summary_says_first_what_failed_the_run(reports: Path) -> None:
+    document = json.loads((reports / "r.json").read_text())
+    summary = document["summary"]
+    assert list(summary)[:2] == ["fail", "warn"]
+    failing = [f for f in document["findings"] if f["effect"] == "fail"]
+    assert summary["fail"] == len(failing) > 0
+    assert all(f["rule"]["level"] in ("MUST", "SHOULD") for f in failing)  # profile rfc
+    assert summary["instances"]["fail"] == sum(len(f["instances"]) for f in failing)
+    assert summary["checks"]["fail"] == sum(1 for v in document["verdicts"]
+                                            if v["effect"] == "fail")
+
+
+def test_junit_has_a_case_per_finding_and_per_quiet_check(reports: Path) -> None:
+    findings_suite, checks_suite = ET.parse(reports / "j.xml").getroot().findall("testsuite")
+    cases = findings_suite.findall("testcase")
+    assert len(cases) == int(findings_suite.get("tests", "0"))
     failed = {c.get("name") for c in cases if c.find("failure") is not None}
-    assert "host-missing" in failed and "204 NoContent" in failed
-    failure = next(c for c in cases if c.get("name") == "host-missing").find("failure")
-    assert failure is not None and failure.get("type") == "MUST"
-    assert "> GET / HTTP/1.1" in (failure.text or "")
-    assert int(suite.get("failures", "0")) == len(failed)
-    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert "host-400: no 400 for an HTTP/1.1 request with no Host" in failed
+    assert "no-content: content sent with 204" in failed
+    failure = next(c for c in cases if c.get("name", "").startswith("host-400: no 400 for an"))
+    element = failure.find("failure")
+    assert element is not None and element.get("type") == "MUST"
+    assert "> GET / HTTP/1.1" in (element.text or "")
+    assert int(findings_suite.get("failures", "0")) == len(failed)
+    quiet = checks_suite.findall("testcase")
+    assert len(quiet) == int(checks_suite.get("tests", "0"))
+    assert {c.get("name") for c in quiet} >= {"bare-lf", "obs-fold"}  # passed
+    assert int(checks_suite.get("skipped", "0")) == sum(
+        1 for c in quiet if c.find("skipped") is not None)
+    props = {p.get("name"): p.get("value") for p in findings_suite.iter("property")}
     assert props["profile"] == "rfc" and props["statuskit"]
 
 
-def test_html_lists_failures_first_and_folds_not_applicable(reports: Path) -> None:
+def test_html_lists_findings_then_checks_and_folds_not_applicable(reports: Path) -> None:
     page = (reports / "r.html").read_text()
-    failures, warnings, passes = (page.index(f"<h2>{t}") for t in
-                                  ("Failures", "Warnings", "Passes"))
-    assert failures < warnings < passes
+    findings, failures, warnings, passes = (page.index(f"<h2>{t}") for t in
+                                            ("Findings", "Failures", "Warnings", "Passes"))
+    assert findings < failures < warnings < passes
     assert "<details><summary>Not applicable or skipped" in page
     assert page.index("<summary>Not applicable") > passes
     assert "&gt; OPTIONS / HTTP/1.1" in page and "hello" in page  # evidence
     assert "<dt>statuskit</dt>" in page and "<dt>options</dt>" in page
+    assert "Again, by hand:" in page
 
 
 def test_serve_port_out_of_range_is_exit_2() -> None:

@@ -61,21 +61,24 @@ def test_json_carries_the_operation_per_verdict(
     assert document["options"]["openapi"] == "" and document["options"]["allow_writes"]
 
 
-def test_junit_names_each_case_by_operation(
+def test_junit_has_the_findings_and_names_each_quiet_check_by_operation(
         reports: tuple[subprocess.CompletedProcess[str], Path]) -> None:
-    suite = ET.parse(reports[1] / "r.xml").getroot().find("testsuite")
-    assert suite is not None
-    cases = {(c.get("classname"), c.get("name")): c for c in suite.iter("testcase")}
-    head = cases[("statuskit.check.HEAD /notes", "head-parity")]
+    findings_suite, checks_suite = ET.parse(reports[1] / "r.xml").getroot().findall("testsuite")
+    cases = {c.get("name"): c for c in findings_suite.iter("testcase")}
+    head = cases["head-parity: HEAD answered 405, not as GET"]
     failure = head.find("failure")
     assert failure is not None and failure.get("type") == "MUST"
-    assert "> HEAD /notes HTTP/1.1" in (failure.text or "")
-    allow = cases[("statuskit.check.PATCH /notes/{note_id}", "405 MethodNotAllowed")]
-    assert allow.find("failure") is not None
-    created = cases[("statuskit.check.POST /notes", "201 Created")]
+    assert "head-parity HEAD /notes (GET answered 200)" in (failure.text or "")
+    assert "> GET /notes HTTP/1.1" in (failure.text or "")  # the first instance's evidence
+    allow = cases["allow-lists-all: a 405's Allow omits methods the document declares for "
+                  "the path"]
+    assert "405 PATCH /notes/{note_id}" in (allow.findtext("failure") or "")
+    assert int(findings_suite.get("failures", "0")) == sum(
+        1 for c in findings_suite.iter("testcase") if c.find("failure") is not None)
+    quiet = {(c.get("classname"), c.get("name")): c for c in checks_suite.iter("testcase")}
+    created = quiet[("statuskit.check.POST /notes", "201 Created")]
     assert created.find("failure") is None and created.find("skipped") is None
-    assert int(suite.get("failures", "0")) == sum(
-        1 for c in suite.iter("testcase") if c.find("failure") is not None)
+    assert ("statuskit.check.HEAD /notes", "head-parity") not in quiet  # it found something
 
 
 def test_html_groups_rows_by_operation(

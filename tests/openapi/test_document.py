@@ -12,8 +12,8 @@ from openapi.fastapi_app import create_app
 from statuskit.check._openapi_document import (
     DocumentError,
     operations_from_document,
-    server_prefix,
 )
+from statuskit.check.openapi import api_base
 
 HERE = Path(__file__).parent
 
@@ -132,10 +132,26 @@ def test_not_an_openapi_3_document_is_refused(document: Any) -> None:
         operations_from_document(document)
 
 
-def test_server_prefix_is_the_first_servers_path() -> None:
-    assert server_prefix({"servers": [{"url": "https://api.example.com/v2/"}]}) == "/v2"
-    assert server_prefix({"servers": [{"url": "/api"}]}) == "/api"
-    assert server_prefix({}) is None
+def test_paths_hang_off_the_first_servers_path_on_the_checked_origin() -> None:
+    url = "http://127.0.0.1:8000/health"
+    assert api_base(url, {"servers": [{"url": "https://api.example.com/v2/"}]}) == \
+        "http://127.0.0.1:8000/v2/"
+    assert api_base(url, {"servers": [{"url": "/api"}]}) == "http://127.0.0.1:8000/api/"
+
+
+def test_no_servers_means_the_root_whatever_path_the_url_has() -> None:
+    # OpenAPI 3.1 §4.8.1: with no servers the server is "/", not the checked URL's path.
+    assert api_base("http://127.0.0.1:8000/health", {}) == "http://127.0.0.1:8000/"
+    assert api_base("http://127.0.0.1:8000/health?token=t", {"servers": []}) == \
+        "http://127.0.0.1:8000/"
+
+
+def test_a_relative_server_is_relative_to_where_the_document_was_read() -> None:
+    # OpenAPI 3.1 §4.8.5: a relative server URL is relative to the document's location.
+    document = {"servers": [{"url": "v1"}]}
+    assert api_base("http://h/", document, "http://h/api/openapi.json") == "http://h/api/v1/"
+    assert api_base("http://h/", {"servers": [{"url": "/{base}/x", "variables": {
+        "base": {"default": "svc"}}}]}) == "http://h/svc/x/"
 
 
 def test_reference_notes_document_reads() -> None:

@@ -25,7 +25,7 @@ def test_discovery_names_the_document_it_used(fastapi_checked: Checked) -> None:
 def test_head_on_a_get_route_fails_as_fastapi_answers_405(fastapi_checked: Checked) -> None:
     verdict = fastapi_checked.verdict("HEAD /notes", "head-parity")
     assert (verdict.outcome, verdict.level, verdict.status) == (Outcome.FAIL, Level.MUST, 405)
-    assert verdict.rule.startswith("RFC 9110 §9.1")
+    assert verdict.cite.startswith("RFC 9110 §9.1")
     head = rawhttp.get(fastapi_checked.port, "/notes", method="HEAD")
     get = rawhttp.get(fastapi_checked.port, "/notes")
     assert (head.status, get.status) == (405, 200)
@@ -145,7 +145,7 @@ def test_undeclared_statuses_are_reported_against_the_document(
         fastapi_checked: Checked) -> None:
     verdict = fastapi_checked.verdict("GET /users/{username}", "documented")
     assert (verdict.outcome, verdict.level, verdict.code) == (Outcome.FAIL, Level.SEED, 404)
-    assert "(it declares 200, 422)" in verdict.reason
+    assert "it declares 200, 422" in verdict.reason
     assert fastapi_checked.verdict("POST /notes", "documented").outcome is Outcome.PASS
 
 
@@ -179,3 +179,16 @@ def test_every_undeclared_method_of_a_path_is_probed(fastapi_checked: Checked) -
     for method in ("DELETE", "PATCH", "PUT"):
         raw = rawhttp.get(fastapi_checked.port, "/notes", method=method)
         assert (raw.status, raw.header("allow")) == (405, "GET")
+
+
+def test_head_answered_405_everywhere_is_one_finding(fastapi_checked: Checked) -> None:
+    from statuskit.check import findings
+
+    (finding,) = [f for f in findings(fastapi_checked.run.verdicts) if f.rule.id == "head-parity"]
+    assert finding.cause == "HEAD answered 405, not as GET"
+    assert len(finding.instances) == 7  # every GET operation; one defect, one finding
+    assert {i.detail for i in finding.instances} == {"GET answered 200", "GET answered 401",
+                                                     "GET answered 404"}
+    assert finding.reproducer is not None
+    assert finding.reproducer.command == (
+        f"curl -i --head 'http://127.0.0.1:{fastapi_checked.port}/notes'")

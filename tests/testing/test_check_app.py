@@ -83,12 +83,16 @@ def test_the_fails_a_fastapi_team_sees_under_the_rfc_profile(report: Report) -> 
     assert {"options", "400", "415", "413", "406", "documented"} <= warned
 
 
-def test_assert_ok_names_each_failure_with_its_evidence(report: Report) -> None:
+def test_assert_ok_names_each_finding_with_its_evidence(report: Report) -> None:
     with pytest.raises(AssertionError) as raised:
         report.assert_ok()
     text = str(raised.value)
-    assert text.startswith(f"{len(report.failures)} HTTP contract failures (profile rfc)")
-    assert "HEAD /notes: 200 OK [fail, MUST, RFC 9110 §9.1, §9.3.2]" in text
+    instances = sum(len(f.instances) for f in report.failing)
+    assert text.startswith(f"{len(report.failing)} HTTP contract findings, {instances} "
+                           "instances (profile rfc)")
+    assert "HEAD answered 405, not as GET [MUST, RFC 9110 §9.1, §9.3.2: " in text
+    assert "  head-parity HEAD /notes: HEAD answers as GET did (200) (GET answered 200)" in text
+    assert "  again: curl -i --head 'http://testserver/notes'" in text
     assert "    HEAD /notes HTTP/1.1" in text  # the request as sent
     assert "    HTTP/1.1 405 Method Not Allowed" in text  # and what came back
 

@@ -16,7 +16,7 @@ __all__ = [
     "Operation",
     "Parameter",
     "operations_from_document",
-    "server_prefix",
+    "server_url",
 ]
 
 # RFC 9110 §9: the methods an OpenAPI path item can name (OpenAPI 3.1 §4.8.9).
@@ -240,12 +240,17 @@ def operations_from_document(document: Any) -> list[Operation]:
     return operations
 
 
-def server_prefix(document: Mapping[str, Any]) -> str | None:
-    """The path the document's first server puts before every path (None: no servers)."""
-    from urllib.parse import urlsplit
-
+def server_url(document: Mapping[str, Any]) -> str:
+    """The URL of the document's first server, its variables at their defaults;
+    ``/`` when it names none (OpenAPI 3.1 §4.8.1: the default Server Object)."""
     servers = document.get("servers")
     if not isinstance(servers, list) or not servers or not isinstance(servers[0], Mapping):
-        return None
-    url = str(servers[0].get("url", ""))
-    return urlsplit(url).path.rstrip("/")
+        return "/"
+    server = servers[0]
+    url = str(server.get("url", "")) or "/"
+    variables = server.get("variables")
+    if isinstance(variables, Mapping):
+        for name, variable in variables.items():
+            if isinstance(variable, Mapping) and "default" in variable:
+                url = url.replace("{" + str(name) + "}", str(variable["default"]))
+    return url

@@ -8,17 +8,15 @@ asks ``wire`` first and reports itself not applicable.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
-from statuskit.check.evidence import Evidence
-from statuskit.check.raw import RawExchange
-from statuskit.check.target import Target, open_stream
-from statuskit.check.verdict import Seen
+from statuskit.check.raw import RawExchange, raw_exchange
+from statuskit.check.record import Exchange
+from statuskit.check.target import Target
 
 __all__ = ["BudgetSpent", "Exchanger", "RequestBudget"]
 
@@ -47,67 +45,39 @@ class Exchanger:
     wire: bool  # True over a socket; False in process
     timeout: float = 5.0
     target: Target | None = None  # where bare-socket probes connect (over the network)
+    query: str = ""  # the checked URL's query (a token, say): it goes with every probe
 
     def url(self, path: str, query: Iterable[tuple[str, str]] = ()) -> str:
         parts = urlsplit(self.base)
         target = parts.path.rstrip("/") + path
         url = urljoin(self.base, target)
         pairs = [f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query]
+        if self.query:
+            pairs.append(self.query)
         return url + ("?" + "&".join(pairs) if pairs else "")
 
     async def send(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                   content: bytes = b"", force: bool = False) -> Seen:
+                   content: bytes = b"", force: bool = False) -> Exchange:
         """One exchange through the client; httpx errors propagate to the probe."""
         self.budget.take(force=force)
         response = await self.client.request(method, url, headers=headers or {},
                                              content=content or None)
-        request = response.request
-        body = b"" if method == "HEAD" and not self.wire else response.content
         # In process no server drops content from a HEAD answer (RFC 9110 §9.3.2 is the
         # server's duty; uvicorn and h11 perform it), so it is dropped here as they would.
-        return Seen(request.method, str(request.url), list(request.headers.items()),
-                    response.status_code, response.reason_phrase,
-                    list(response.headers.items()), body,
-                    evidence=Evidence.from_httpx(response))
+        body = b"" if method == "HEAD" and not self.wire else None
+        return Exchange.from_httpx(response, body=body)
 
     async def declared_length(self, method: str, target: str, fields: list[tuple[str, str]],
                               length: int, wait: float) -> RawExchange:
         """Send only a header section declaring ``length`` bytes with
-        ``Expect: 100-continue`` and read the first answer: a final status, or the
-        ``100 Continue`` that invites content this probe never sends."""
+        ``Expect: 100-continue`` and read the first answer: a final status and its
+        content, or the ``100 Continue`` that invites content this probe never sends."""
         self.budget.take()
         if self.target is None:
             raise RuntimeError("a bare-socket probe needs a network target")
         lines = [f"{method} {target} HTTP/1.1", f"Host: {self.target.authority}",
                  "User-Agent: statuskit-check", *(f"{k}: {v}" for k, v in fields),
                  f"Content-Length: {length}", "Expect: 100-continue"]
-        exchange = RawExchange(sent=("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        try:
-            async with asyncio.timeout(wait):
-                reader, writer = await open_stream(self.target, wait)
-                try:
-                    writer.write(exchange.sent)
-                    await writer.drain()
-                    head = await reader.readuntil(b"\r\n\r\n")
-                    exchange.heads.append(head)
-                finally:
-                    writer.close()
-        except TimeoutError:
-            exchange.error = f"neither a final answer nor 100 Continue within {wait:g} s"
-            return exchange
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
-            exchange.error = f"{type(exc).__name__}: {exc}".strip(": ")
-            return exchange
-        status_line, *rest = head.decode("latin-1").split("\r\n")
-        _, status, *reason = [*status_line.split(" ", 2)]
-        if not status.isdigit():
-            exchange.error = f"not a status line: {status_line!r}"
-            return exchange
-        code = int(status)
-        if 100 <= code < 200:
-            exchange.interim.append(code)
-            return exchange
-        exchange.status, exchange.reason = code, reason[0] if reason else ""
-        exchange.headers = [(n.strip().lower(), v.strip()) for n, _, v in
-                            (line.partition(":") for line in rest if line)]
-        return exchange
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return await raw_exchange(self.target, head, timeout=wait, wait_for_interim=wait,
+                                  stop_at_interim=True)

@@ -20,16 +20,35 @@ from statuskit.check._openapi_document import Operation, Parameter
 from statuskit.check._openapi_exchange import Exchanger
 from statuskit.check._openapi_values import UNKNOWN, absent_value, invalid_value, valid_value
 from statuskit.check.evidence import Evidence
-from statuskit.check.profile import Level
-from statuskit.check.rules import OPTIONS_ALLOW, Rule, status_rule
+from statuskit.check.record import Exchange
+from statuskit.check.rules import (
+    ABSENT_IS_404,
+    ALLOW_LISTS_ALL,
+    CREATED_IS_201,
+    DELETED_IS_GONE,
+    DOCUMENTED,
+    HEAD_LENGTH,
+    HEAD_PARITY,
+    IMPLEMENTED_SOMEWHERE,
+    INVALID_IS_422,
+    INVITED_1_TB,
+    MALFORMED_IS_400,
+    MEDIA_IS_415,
+    NO_CONTINUE_BEFORE_REFUSAL,
+    NO_CREDENTIALS_IS_401,
+    OPTIONS_ALLOW,
+    Problem,
+    Rule,
+    status_rule,
+)
 from statuskit.check.verdict import (
     Outcome,
-    Problem,
-    Seen,
     Verdict,
+    add_problem,
     failed,
     judge,
     not_applicable,
+    passed,
     skipped,
 )
 from statuskit.defaults import MAX_BODY_SIZE
@@ -44,50 +63,22 @@ _WRITES = ("PUT", "PATCH", "DELETE", "POST")
 _WRITE_SKIP = "a write to a documented operation: run with --allow-writes"
 
 
-def _seed(text: str) -> Rule:
-    return Rule(Level.SEED, "seed table", text)
-
-
-# The rules only operation probes check; the shared ones live in statuskit.check.rules.
-HEAD_LIKE_GET = Rule(Level.MUST, "RFC 9110 §9.1, §9.3.2",
-                     "a resource that answers GET answers HEAD with the same status")
-HEAD_LENGTH = Rule(Level.MUST, "RFC 9110 §8.6",
-                   "Content-Length on HEAD is the length GET's content has")
-ALLOW_FULL = Rule(Level.MUST, "RFC 9110 §15.5.6",
-                  "a 405's Allow lists every method the target supports")
-ABSENT_IS_404 = _seed("a path parameter of its type naming nothing gets 404, not 422 or 5xx "
-                      "(RFC 9110 §15.5.21 keeps 422 for content)")
-MALFORMED_IS_400 = _seed("malformed JSON gets 400 (RFC 9110 §15.5.21: 422 is for content "
-                         "whose syntax is correct)")
-MEDIA_IS_415 = _seed("content in a media type the operation does not take gets 415 "
-                     "(RFC 9110 §15.5.16)")
-INVALID_IS_422 = _seed("well-formed JSON the schema rejects gets 422 or 400 (RFC 9110 "
-                       "§15.5.21)")
-NO_CREDENTIALS_IS_401 = _seed("an operation that requires credentials gets 401 without them "
-                              "(RFC 9110 §15.5.2)")
-CREATED_IS_201 = Rule(Level.SHOULD, "RFC 9110 §9.3.3",
-                      "a POST that creates answers 201 with Location")
-WRITE_IF_MATCH = Rule(Level.MUST, "RFC 9110 §13.1.1",
-                      "a write whose If-Match names another tag is not performed: 412")
-DELETED_IS_GONE = _seed("a resource after its DELETE is 404 or 410 (RFC 9110 §9.3.5)")
-DOCUMENTED = Rule(Level.SEED, "OpenAPI 3.1 §4.8.16",
-                  "every status an operation answers is one its document declares")
-
-
 @dataclass
 class RunContext:
     ex: Exchanger
     headers: Mapping[str, str] = field(default_factory=dict)  # sent with every probe but 401
     statuses: dict[str, dict[int, str]] = field(default_factory=dict)  # op -> status -> probe
+    answers: dict[tuple[str, int], Exchange] = field(default_factory=dict)  # the first of each
     created: set[str] = field(default_factory=set)  # URLs a 201 named, not yet deleted
 
     async def send(self, op: Operation | None, method: str, url: str, *,
                    headers: Mapping[str, str] | None = None, content: bytes = b"",
-                   credentials: bool = True, probe: str = "", force: bool = False) -> Seen:
+                   credentials: bool = True, probe: str = "", force: bool = False) -> Exchange:
         fields = {**(self.headers if credentials else {}), **(headers or {})}
         seen = await self.ex.send(method, url, headers=fields, content=content, force=force)
         if op is not None and method == op.method:
             self.statuses.setdefault(op.name, {}).setdefault(seen.status, probe or method)
+            self.answers.setdefault((op.name, seen.status), seen)
         location = seen.header("location")
         if seen.status == 201 and location:
             self.created.add(urljoin(seen.url, location).split("?")[0])
@@ -145,16 +136,9 @@ def skipped_for(planned: Planned, reason: str) -> list[Verdict]:
     return verdicts
 
 
-def broke(verdict: Verdict, rule: Rule, detail: str) -> Verdict:
-    """``verdict`` with one more broken rule; its level becomes the strongest one's."""
-    if not detail:
-        return verdict
-    verdict.problems.append(Problem(rule, detail))
-    strongest = min(verdict.problems, key=lambda p: p.rule.level.rank)
-    verdict.outcome, verdict.level, verdict.rule = Outcome.FAIL, strongest.rule.level, \
-        strongest.rule.cite
-    verdict.reason = "; ".join(p.detail for p in verdict.problems)
-    return verdict
+def broke(verdict: Verdict, rule: Rule, cause: str, detail: str = "") -> Verdict:
+    """``verdict`` with one more broken rule, when ``cause`` says one was broken."""
+    return add_problem(verdict, Problem(rule, cause, detail)) if cause else verdict
 
 
 # -- requests from the document ------------------------------------------------------------
@@ -219,38 +203,61 @@ def json_media(op: Operation) -> str | None:
 # -- per-path probes -----------------------------------------------------------------------
 
 
-def _missing_methods(seen: Seen, declared: Iterable[str]) -> str:
+def _missing_methods(seen: Exchange, declared: Iterable[str]) -> str:
     allow = seen.header("allow")
     if allow is None:
         return ""  # judged already: the code's required field
     missing = sorted(set(declared) - parse_allow(allow))
     if missing:
-        return f"Allow: {allow} omits {', '.join(missing)}, which the document declares"
+        return f"Allow: {allow} omits {', '.join(missing)}"
     return ""
 
 
-def plan_405(ops: list[Operation]) -> list[Planned]:
-    """One probe per common method the path does not declare."""
+def plan_405(ops: list[Operation], implemented: frozenset[str]) -> list[Planned]:
+    """One probe per common method the path does not declare; ``implemented`` holds
+    every method the document declares on any path."""
     declared = ops[0].path_methods
-    return [_probe_405(ops[0], method, declared)
+    return [_probe_405(ops[0], method, declared, implemented)
             for method in ("GET", *_WRITES) if method not in declared]
 
 
-def _probe_405(op: Operation, method: str, declared: frozenset[str]) -> Planned:
+def _probe_405(op: Operation, method: str, declared: frozenset[str],
+               implemented: frozenset[str]) -> Planned:
     name = f"{method} {op.path}"
+    probe = f"{method}, which the document does not declare for this path"
 
     async def run(ctx: RunContext) -> list[Verdict]:
         where = target(ctx, op)
         if where.missing:
             return [not_applicable(405, where.missing, operation=name)]
         seen = await ctx.send(None, method, where.url, headers=where.headers)
-        verdict = judge(405, seen, {405}, probe=f"{method}, which the document does not "
-                        "declare for this path", excluded_method=method, operation=name)
+        if seen.status == 501:
+            return [_answered_501(seen, method, probe, name, implemented)]
+        verdict = judge(405, seen, {405}, probe=probe, operation=name)
         if seen.status == 405:
-            broke(verdict, ALLOW_FULL, _missing_methods(seen, declared))
+            broke(verdict, ALLOW_LISTS_ALL, _missing_methods(seen, declared) and
+                  "a 405's Allow omits methods the document declares for the path",
+                  _missing_methods(seen, declared))
         return [verdict]
 
     return Planned(name, (405,), run)
+
+
+def _answered_501(seen: Exchange, method: str, probe: str, operation: str,
+                  implemented: frozenset[str]) -> Verdict:
+    """RFC 9110 §15.6.2: 501 is right for a method the server implements for no
+    resource, as the generic 405 probe also accepts; wrong where the document
+    declares the method on some other path."""
+    if method not in implemented:
+        return passed(405, IMPLEMENTED_SOMEWHERE, f"answered 501: the document declares "
+                      f"{method} on no path, so the server implements it for no resource "
+                      "(RFC 9110 §15.6.2)", probe, status=501, evidence=_evidence(seen),
+                      operation=operation)
+    verdict = judge(405, seen, {405}, probe=probe, operation=operation,
+                    rule=IMPLEMENTED_SOMEWHERE,
+                    cause="answered 501 for a method the document declares elsewhere",
+                    detail=f"{method} is declared on another path")
+    return verdict
 
 
 def plan_options(ops: list[Operation]) -> Planned | None:
@@ -269,11 +276,15 @@ def plan_options(ops: list[Operation]) -> Planned | None:
             return [not_applicable(204, "every operation here requires credentials and "
                                         "OPTIONS answered 401; give credentials to probe it",
                                    operation=name, name="options", evidence=_evidence(seen))]
-        verdict = judge(204, seen, {204}, probe="OPTIONS", operation=name, name="options")
+        verdict = judge(204, seen, {204}, probe="OPTIONS", operation=name, name="options",
+                        tolerated={200: status_rule(204)})
         if seen.status in (200, 204):
             if seen.header("allow") is None:
-                broke(verdict, OPTIONS_ALLOW, f"{seen.status} to OPTIONS without Allow")
-            broke(verdict, OPTIONS_ALLOW, _missing_methods(seen, declared))
+                broke(verdict, OPTIONS_ALLOW, "a successful OPTIONS without Allow",
+                      f"answered {seen.status}")
+            missing = _missing_methods(seen, declared)
+            broke(verdict, OPTIONS_ALLOW, missing and "a successful OPTIONS whose Allow omits "
+                                                      "methods the document declares", missing)
         return [verdict]
 
     return Planned(name, (204,), run, names=("options",))
@@ -308,12 +319,14 @@ def plan_head(op: Operation) -> Planned:
         where = target(ctx, op)
         if where.missing:
             return [not_applicable(200, where.missing, operation=name, name="head-parity",
-                                   rule=HEAD_LIKE_GET)]
+                                   rule=HEAD_PARITY)]
         get = await ctx.send(op, "GET", where.url, headers=where.headers, probe="GET")
         head = await ctx.send(None, "HEAD", where.url, headers=where.headers)
-        verdict = judge(get.status, head, {get.status}, rule=HEAD_LIKE_GET,
+        verdict = judge(get.status, head, {get.status}, rule=HEAD_PARITY,
                         probe=f"HEAD answers as GET did ({get.status})", operation=name,
-                        name="head-parity", evidence=_evidence(get, head))
+                        name="head-parity", evidence=_evidence(get, head),
+                        cause=f"HEAD answered {head.status}, not as GET",
+                        detail=f"GET answered {get.status}")
         length = head.header("content-length")
         if head.status == get.status and length is not None and get.header(
                 "content-length") not in (None, length):
@@ -321,14 +334,15 @@ def plan_head(op: Operation) -> Planned:
             again = await ctx.send(op, "GET", where.url, headers=where.headers, probe="GET")
             if again.header("content-length") not in (None, length):
                 verdict.evidence.extend(_evidence(again))
-                broke(verdict, HEAD_LENGTH, f"HEAD says Content-Length {length}, GET sent "
-                                            f"{len(get.body)} and then {len(again.body)} bytes")
+                broke(verdict, HEAD_LENGTH, "HEAD's Content-Length is not GET's",
+                      f"HEAD says {length}, GET sent {len(get.body)} and then "
+                      f"{len(again.body)} bytes")
         return [verdict]
 
     return Planned(name, (200,), run, names=("head-parity",))
 
 
-def _evidence(*seen: Seen) -> list[Evidence]:
+def _evidence(*seen: Exchange) -> list[Evidence]:
     return [s.evidence for s in seen if s.evidence is not None]
 
 
@@ -371,7 +385,7 @@ def plan_406(op: Operation) -> Planned | None:
 
 
 async def conditional_get(ctx: RunContext, op: Operation, url: str,
-                          headers: Mapping[str, str], got: Seen) -> list[Verdict]:
+                          headers: Mapping[str, str], got: Exchange) -> list[Verdict]:
     """304 and 412 on GET from the validators ``got`` (a 200 to GET of ``url``) carries."""
     etag, modified = got.header("etag"), got.header("last-modified")
     if etag is None and modified is None:
@@ -491,17 +505,17 @@ async def _probe_413(ctx: RunContext, op: Operation) -> list[Verdict]:
     raw = await ctx.ex.declared_length(op.method, parts.path + (f"?{parts.query}" if
                                                                 parts.query else ""),
                                        fields, DECLARED_LENGTH, _EXPECT_WAIT)
-    evidence = Evidence.from_wire(raw.sent, raw.heads, b"",
-                                  note="the content was never sent")
+    evidence = Evidence.from_wire(raw.sent, raw.heads, raw.body,
+                                  note="the content was never sent", url=where.url)
     if raw.interim:
         # RFC 9110 §10.1.1: 100 invites the content; for 1 TB the answer is 413 first.
-        return [failed(413, status_rule(413), f"sent {raw.interim[0]} Continue, inviting "
-                       "1 TB", probe, evidence=[evidence], operation=op.name)]
-    seen: Seen | None = None
+        return [failed(413, NO_CONTINUE_BEFORE_REFUSAL, INVITED_1_TB, probe,
+                       evidence=[evidence], operation=op.name)]
+    seen: Exchange | None = None
     if raw.status:
         ctx.statuses.setdefault(op.name, {}).setdefault(raw.status, probe)
-        seen = Seen(op.method, where.url, fields, raw.status, raw.reason, raw.headers, b"",
-                    evidence=evidence)
+        seen = Exchange(op.method, where.url, fields, raw.status, raw.reason, raw.headers,
+                        raw.body, evidence=evidence, response_version=raw.version)
     return [judge(413, seen, {413}, probe=probe, error=raw.error, operation=op.name,
                   evidence=[evidence])]
 
@@ -521,7 +535,7 @@ def item_path(create: Operation, operations: Iterable[Operation]) -> tuple[str, 
     return None
 
 
-def _created_id(seen: Seen, collection_url: str, parameter: str) -> str | None:
+def _created_id(seen: Exchange, collection_url: str, parameter: str) -> str | None:
     location = seen.header("location")
     if location:
         created = urlsplit(urljoin(seen.url, location)).path
@@ -560,7 +574,7 @@ def plan_create(create: Operation, operations: list[Operation]) -> Planned | Non
         verdict = judge(201, seen, {201}, probe=probe, rule=CREATED_IS_201,
                         operation=create.name)
         if seen.status == 201 and seen.header("location") is None:
-            broke(verdict, CREATED_IS_201, "201 without Location")
+            broke(verdict, CREATED_IS_201, "a 201 without Location")
         if seen.status // 100 != 2 or item is None:
             return [verdict]
         created = _created_id(seen, where.url, item[1])
@@ -597,12 +611,12 @@ async def _conditional_write(ctx: RunContext, op: Operation, url: str) -> Verdic
     body = valid_body(op)
     if body is None:
         return not_applicable(412, "no body fits the request schema", operation=op.name,
-                              rule=WRITE_IF_MATCH)
+                              rule=status_rule(412))
     probe = f"{op.method} of the created resource with If-Match: another tag"
     seen = await ctx.send(op, op.method, url, content=body, probe=probe, headers={
         "If-Match": '"statuskit-not-this"',
         "Content-Type": json_media(op) or "application/json"})
-    return judge(412, seen, {412}, probe=probe, rule=WRITE_IF_MATCH, operation=op.name,
+    return judge(412, seen, {412}, probe=probe, rule=status_rule(412), operation=op.name,
                  name="412-write")
 
 
@@ -648,8 +662,9 @@ def plan_probes(operations: list[Operation], *, allow_writes: bool) -> list[Plan
             item = item_path(op, operations)
             if item is not None and allow_writes:
                 created_items.add(item[0])
+    implemented = frozenset(op.method for op in operations)
     for path, ops in by_path.items():
-        planned += plan_405(ops)
+        planned += plan_405(ops, implemented)
         planned += [p for p in (plan_options(ops),) if p is not None]
         for op in ops:
             if op.method == "GET":
@@ -663,26 +678,39 @@ def plan_probes(operations: list[Operation], *, allow_writes: bool) -> list[Plan
     return [p if allow_writes or not p.write else _write_gated(p) for p in planned]
 
 
+def _declared_by_security(op: Operation, status: int, answer: Exchange | None) -> bool:
+    """A secured operation's 401 with a challenge is what its security requirement
+    describes (RFC 9110 §15.5.2), declared or not among its responses."""
+    return op.secured and status == 401 and answer is not None \
+        and answer.header("www-authenticate") is not None
+
+
 def conformance_verdicts(operations: list[Operation],
-                         statuses: dict[str, dict[int, str]]) -> list[Verdict]:
-    """One verdict per operation: every status it answered is one the document declares."""
+                         statuses: dict[str, dict[int, str]],
+                         answers: Mapping[tuple[str, int], Exchange] | None = None,
+                         ) -> list[Verdict]:
+    """One verdict per operation: every status it answered is one the document declares
+    (a secured operation's 401 with WWW-Authenticate counts as declared)."""
     verdicts = []
     for op in operations:
         seen = statuses.get(op.name)
         if not seen:
             continue
-        undeclared = sorted(s for s in seen if not op.declares(s))
+        answered = (answers or {})
+        undeclared = sorted(s for s in seen if not op.declares(s)
+                            and not _declared_by_security(op, s, answered.get((op.name, s))))
         declared = ", ".join(sorted(op.responses)) or "nothing"
         probe = "the documented responses"
         if undeclared:
-            detail = "; ".join(f"answered {s} to {seen[s]}" for s in undeclared)
-            verdict = failed(undeclared[0], DOCUMENTED, f"{detail}, which the document does "
-                             f"not declare (it declares {declared})", probe,
-                             status=undeclared[0], name="documented", operation=op.name)
+            verdict = Verdict(undeclared[0], Outcome.FAIL, probe=probe, status=undeclared[0],
+                              rule=DOCUMENTED, name="documented", operation=op.name)
+            for status in undeclared:
+                add_problem(verdict, Problem(DOCUMENTED, f"answers {status}, which its "
+                                                         "document does not declare",
+                                             f"to {seen[status]}; it declares {declared}"))
         else:
-            answered = ", ".join(str(s) for s in sorted(seen))
-            verdict = Verdict(min(seen), Outcome.PASS, f"answered {answered}, all declared",
-                              probe, min(seen), level=DOCUMENTED.level, rule=DOCUMENTED.cite,
-                              name="documented", operation=op.name)
+            listed = ", ".join(str(s) for s in sorted(seen))
+            verdict = passed(min(seen), DOCUMENTED, f"answered {listed}, all declared", probe,
+                             status=min(seen), name="documented", operation=op.name)
         verdicts.append(verdict)
     return verdicts

@@ -125,7 +125,15 @@ def _check(args: argparse.Namespace, options: Options, profile: Profile) -> int:
     from rich.console import Console
 
     from statuskit import __version__
-    from statuskit.check.report import RunInfo, effects, to_html, to_json, to_junit, to_table
+    from statuskit.check.report import (
+        RunInfo,
+        counts_line,
+        to_findings,
+        to_html,
+        to_json,
+        to_junit,
+        to_table,
+    )
 
     started = datetime.now(UTC)
     with ExitStack() as servers:
@@ -155,12 +163,13 @@ def _check(args: argparse.Namespace, options: Options, profile: Profile) -> int:
     shown = parse_target(url).url if args.url else target
     info = RunInfo(shown, seconds, profile, __version__, started, _options_text(args))
     out = Console()
-    out.print(to_table(verdicts, f"statuskit check: {shown}", profile, out.width))
+    out.print(f"statuskit check: {shown}", style="bold")
+    out.print(to_findings(verdicts, profile))
+    if args.verbose:
+        out.print(to_table(verdicts, "every check", profile, out.width))
     for note in notes:
         out.print(note)
-    counts = effects(verdicts, profile)
-    out.print(", ".join(f"{n} {e}" for e, n in counts.items() if n)
-              + f" in {seconds:.2f} s (profile {profile.name}: {profile.description})")
+    out.print(counts_line(verdicts, profile, seconds))
     for path, text in ((args.json, to_json), (args.html, to_html), (args.junit, to_junit)):
         if path:
             try:
@@ -256,10 +265,14 @@ def register(sub: Any) -> None:
                         help="which rule levels fail the run: rfc (RFC MUST and SHOULD; the "
                              "default for a URL), seed (also the seed table's rules; the "
                              "default with no URL), must (RFC MUST only)")
-    parser.add_argument("--json", metavar="FILE", help="write the verdicts as JSON")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="also print every check, not only the findings")
+    parser.add_argument("--json", metavar="FILE", help="write the findings and every check as "
+                                                       "JSON")
     parser.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
-    parser.add_argument("--junit", metavar="FILE", help="write JUnit XML, one test case per "
-                                                        "check, for CI systems")
+    parser.add_argument("--junit", metavar="FILE", help="write JUnit XML for CI systems: one "
+                                                        "test case per finding, and per check "
+                                                        "that found nothing")
     parser.add_argument("--include-slow", action="store_true",
                         help="also probe 408 (waits for the server's header timeout)")
     parser.add_argument("--include-load", action="store_true",

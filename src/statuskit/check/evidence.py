@@ -8,7 +8,7 @@ at ``BODY_EXCERPT`` bytes; ``body_length`` keeps the true size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,16 +30,23 @@ class Evidence:
     body: str = ""  # the first BODY_EXCERPT bytes of content, decoded for reading
     body_length: int = 0  # bytes of content received
     note: str = ""  # what else the checker saw: "connection closed", "over TLS", ...
+    url: str = ""  # the target, absolute: where a reproducer sends the request again
+    # The request's bytes as written, and those of a request sent after the answer on
+    # the same connection, credentials redacted: what a reproducer sends. Not in
+    # reports: ``request`` and ``note`` show them.
+    raw: bytes = field(default=b"", repr=False)  # up to a 1 MiB probe body: not for repr
+    follow_up: bytes = field(default=b"", repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"request": self.request, "response": self.response, "body": self.body,
-                "body_length": self.body_length, "note": self.note}
+        return {"url": self.url, "request": self.request, "response": self.response,
+                "body": self.body, "body_length": self.body_length, "note": self.note}
 
     @classmethod
     def from_wire(cls, sent: bytes, received_heads: list[bytes], body: bytes,
-                  note: str = "") -> Evidence:
+                  note: str = "", *, url: str = "", follow_up: bytes = b"") -> Evidence:
         """From raw bytes: ``sent`` is the whole request, ``received_heads`` each
-        status line plus field section as it arrived (interim ones first)."""
+        status line plus field section as it arrived (interim ones first);
+        ``follow_up`` a request sent after the answer on the same connection."""
         end = b"\r\n\r\n" if b"\r\n\r\n" in sent else b"\n\n"  # a bare-LF probe
         head, _, content = sent.partition(end)
         request = _redact_text(head.decode("latin-1"))
@@ -47,7 +54,8 @@ class Evidence:
             request += "\n\n" + excerpt(content, len(content))
         response = "\n".join(_redact_text(h.decode("latin-1").rstrip("\r\n"))
                              for h in received_heads)
-        return cls(request, response, excerpt(body, len(body)), len(body), note)
+        return cls(request, response, excerpt(body, len(body)), len(body), note, url,
+                   _redact_bytes(sent), _redact_bytes(follow_up))
 
     @classmethod
     def from_httpx(cls, response: httpx.Response, note: str = "") -> Evidence:
@@ -62,7 +70,9 @@ class Evidence:
         answer = "\n".join([status.rstrip(), *(f"{k}: {v}" for k, v in
                                                redact_fields(response.headers.items()))])
         content = response.content
-        return cls(text, answer, excerpt(content, len(content)), len(content), note)
+        raw = "\r\n".join([*lines, "", ""]).encode("latin-1", "replace") + sent
+        return cls(text, answer, excerpt(content, len(content)), len(content), note,
+                   str(request.url), raw)
 
 
 def _has_content(request: httpx.Request) -> bool:
@@ -82,6 +92,17 @@ def excerpt(data: bytes, length: int) -> str:
 
 def redact_fields(fields: Any) -> list[tuple[str, str]]:
     return [(k, _REDACTED if k.lower() in SECRET_FIELDS else v) for k, v in fields]
+
+
+def _redact_bytes(sent: bytes) -> bytes:
+    """``sent`` with the value of every secret field line replaced, line ends kept."""
+    lines = sent.split(b"\n")
+    for i, line in enumerate(lines):
+        name, colon, _ = line.partition(b":")
+        if colon and name.strip().lower().decode("latin-1") in SECRET_FIELDS:
+            lines[i] = name + b": " + _REDACTED.encode() + (b"\r" if line.endswith(b"\r")
+                                                            else b"")
+    return b"\n".join(lines)
 
 
 def _redact_text(head: str) -> str:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from statuskit.check.evidence import Evidence
 from statuskit.check.plan import Plan
 from statuskit.check.raw import RawExchange, raw_exchange
+from statuskit.check.record import Exchange
 from statuskit.check.target import Target
-from statuskit.check.verdict import Seen
+from statuskit.check.verdict import Verdict, judge
 
-__all__ = ["Context", "Options", "Sent", "request_head", "send"]
+__all__ = ["Context", "Options", "Sent", "judged", "request_head", "send"]
 
 
 @dataclass
@@ -45,12 +47,19 @@ class Context:
     options: Options
     client: httpx.AsyncClient
     plan: Plan | None = None
-    baseline: Seen | None = None  # raw GET of the URL given, before any probe
+    baseline: Exchange | None = None  # raw GET of the URL given, before any probe
     get_target: str | None = None  # a request-target that answers GET with 2xx, if any
     get_status: int | None = None  # what GET of get_target answered
-    get_seen: Seen | None = None  # that GET
+    get_seen: Exchange | None = None  # that GET
     allow: frozenset[str] | None = None  # from the OPTIONS probe
     waiting: Waiting | None = None
+
+    def with_query(self, path: str) -> str:
+        """``path`` with the URL's query (a token, say), which goes with every probe."""
+        query = urlsplit(self.target.url).query
+        if not query or "?" in path:
+            return path
+        return f"{path}?{query}"
 
     def wait_note(self, name: str, what: str) -> None:
         if self.waiting is not None:
@@ -62,12 +71,17 @@ class Sent:
     """A raw exchange and what the verdict needs from it."""
 
     raw: RawExchange
-    seen: Seen | None  # None: no status line came back
+    seen: Exchange | None  # None: no status line came back
     evidence: Evidence
 
     @property
     def error(self) -> str:
         return self.raw.error
+
+    @property
+    def cause(self) -> str:
+        """What went wrong when no answer came, in words that hold at any timeout."""
+        return self.raw.cause
 
 
 def request_head(ctx: Context, method: str, target: str,
@@ -86,29 +100,38 @@ def request_head(ctx: Context, method: str, target: str,
 async def send(ctx: Context, method: str, target: str, fields: Iterable[tuple[str, str]] = (),
                *, version: str = "HTTP/1.1", body: bytes = b"", head: bytes | None = None,
                timeout: float | None = None, wait_for_interim: float | None = None,
-               close_wait: float = 0.0) -> Sent:
+               close_wait: float = 0.0, reuse_wait: float = 0.0,
+               stop_at_interim: bool = False) -> Sent:
     """Send one request on its own connection; ``head`` overrides the built one.
-    ``close_wait``: seconds to watch for the server closing after its answer."""
+    ``close_wait``: seconds to watch for the server closing after its answer;
+    ``reuse_wait``: seconds a second request on the connection waits for its fate."""
     head = head if head is not None else request_head(ctx, method, target, fields,
                                                       version=version)
     raw = await raw_exchange(ctx.target, head, body=body,
                              timeout=timeout or ctx.options.timeout,
                              wait_for_interim=wait_for_interim,
-                             head_request=method == "HEAD", close_wait=close_wait)
+                             head_request=method == "HEAD", close_wait=close_wait,
+                             reuse_wait=reuse_wait, stop_at_interim=stop_at_interim)
     notes = [n for n in (
         "over TLS" if ctx.target.tls is not None else "",
         "the request's lines end in a bare LF" if b"\r\n" not in raw.sent else "",
         f"{len(raw.stray)} bytes after the answer, before the next status line"
         if raw.stray else "",
+        "a second request (HEAD) on the same connection was answered" if raw.reused
+        else "",
         "the server closed the connection" if raw.closed else "",
     ) if n]
-    evidence = Evidence.from_wire(raw.sent, raw.heads, raw.body + raw.stray, "; ".join(notes))
+    url = urljoin(ctx.target.url, target)
+    evidence = Evidence.from_wire(raw.sent, raw.heads, raw.body + raw.stray, "; ".join(notes),
+                                  url=url, follow_up=raw.follow_up)
     seen = None
     if raw.status:
-        request_fields = _fields_of(raw.sent)
-        seen = Seen(method, urljoin(ctx.target.url, target), request_fields, raw.status,
-                    raw.reason, raw.headers, raw.body, raw.interim, version,
-                    evidence=evidence, stray=len(raw.stray))
+        head_end = raw.sent.find(b"\r\n\r\n")
+        seen = Exchange(method, url, _fields_of(raw.sent), raw.status, raw.reason,
+                        raw.headers, raw.body, raw.interim, version, evidence=evidence,
+                        stray=len(raw.stray),
+                        request_body=raw.sent[head_end + 4:] if head_end >= 0 else b"",
+                        response_version=raw.version or "HTTP/1.1")
     return Sent(raw, seen, evidence)
 
 
@@ -120,3 +143,11 @@ def _fields_of(sent: bytes) -> list[tuple[str, str]]:
         if colon:
             fields.append((name.strip(), value.strip()))
     return fields
+
+
+def judged(code: int, sent: Sent, expected: Collection[int], *, probe: str,
+           **kwargs: Any) -> Verdict:
+    """``judge`` on what ``sent`` brought back, its evidence and what went wrong included."""
+    kwargs.setdefault("evidence", [sent.evidence])
+    return judge(code, sent.seen, expected, probe=probe, error=sent.error,
+                 error_cause=sent.cause, **kwargs)

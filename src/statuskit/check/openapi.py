@@ -24,7 +24,7 @@ from statuskit.check._openapi_document import (
     DocumentError,
     Operation,
     operations_from_document,
-    server_prefix,
+    server_url,
 )
 from statuskit.check._openapi_exchange import BudgetSpent, Exchanger, RequestBudget
 from statuskit.check._openapi_probes import (
@@ -37,8 +37,7 @@ from statuskit.check._openapi_probes import (
     skipped_for,
 )
 from statuskit.check.plan import Plan, PlanError, plan_from_document
-from statuskit.check.profile import Level
-from statuskit.check.rules import Rule
+from statuskit.check.rules import NO_ANSWER
 from statuskit.check.target import Target, parse_target
 from statuskit.check.verdict import Verdict, failed
 
@@ -54,7 +53,6 @@ __all__ = [
 ]
 
 DEFAULT_MAX_REQUESTS = 2000
-NO_ANSWER = Rule(Level.MUST, "RFC 9112 §4", "a server answers every request it reads")
 _CONCURRENCY = 8
 
 Progress = Callable[[Verdict], None]
@@ -135,7 +133,9 @@ async def find_source(client: httpx.AsyncClient, url: str, given: str | None) ->
         if not _is_document(document):
             raise OpenAPIError(f"{given}: not an OpenAPI document (no openapi and paths)")
         return Source(given, document)
-    candidates = dict.fromkeys([urljoin(url, "openapi.json"), urljoin(url, "/openapi.json")])
+    query = urlsplit(url).query
+    candidates = dict.fromkeys(urljoin(url, path) + (f"?{query}" if query else "")
+                               for path in ("openapi.json", "/openapi.json"))
     for candidate in candidates:
         try:
             document = await _fetch(client, candidate)
@@ -158,14 +158,25 @@ async def find_source(client: httpx.AsyncClient, url: str, given: str | None) ->
                        "name one: --openapi FILE_OR_URL")
 
 
-def api_base(url: str, document: Mapping[str, Any]) -> str:
-    """Where the document's paths hang off: the server's origin plus the path of the
-    document's first server, or of the URL given when it names no server."""
-    parts = urlsplit(url)
-    prefix = server_prefix(document)
-    if prefix is None:
-        prefix = parts.path.rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}{prefix}/"
+def api_base(url: str, document: Mapping[str, Any], read_from: str | None = None) -> str:
+    """Where the document's paths hang off: its first server's URL, resolved against
+    where the document was read (OpenAPI 3.1 §4.8.5: a relative server URL is relative
+    to the document), on the origin of the URL checked. A document that names no
+    server has ``/`` (§4.8.1), whatever path the URL checked has."""
+    origin = urlsplit(url)
+    server = urlsplit(urljoin(read_from or url, server_url(document)))
+    return f"{origin.scheme}://{origin.netloc}{server.path.rstrip('/')}/"
+
+
+def where_paths_go(url: str, document: Mapping[str, Any], read_from: str | None) -> str:
+    """One line for the output: where operation paths go, and why there."""
+    base = api_base(url, document, read_from)
+    servers = document.get("servers")
+    why = ("the document's first server says so" if isinstance(servers, list) and servers else
+           "the document names no servers, so its server is / (OpenAPI 3.1 §4.8.1)")
+    query = urlsplit(url).query
+    carried = f"; every probe carries the URL's query ?{query}" if query else ""
+    return f"operation paths go under {base}: {why}{carried}"
 
 
 async def _run_one(ctx: RunContext, planned: Planned) -> list[Verdict]:
@@ -176,7 +187,7 @@ async def _run_one(ctx: RunContext, planned: Planned) -> list[Verdict]:
     except httpx.HTTPError as exc:
         # No answer at all: the transport's error is the finding, at the probe's level.
         reason = f"{type(exc).__name__}: {exc}".strip(": ")
-        return [failed(code, NO_ANSWER, reason, operation=planned.operation)
+        return [failed(code, NO_ANSWER, "no answer", detail=reason, operation=planned.operation)
                 for code in planned.codes]
 
 
@@ -185,15 +196,19 @@ async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[
                          progress: Progress | None = None,
                          target: Target | None = None) -> OpenAPIRun:
     """Plan and run every operation's probes through ``client``; ``target`` is where
-    bare-socket probes connect (None: in process, where there is no socket)."""
+    bare-socket probes connect (None: in process, where there is no socket). ``source``
+    is where the document was read; when it is a URL, relative servers resolve
+    against it."""
     try:
         operations = operations_from_document(document)
     except DocumentError as exc:
         raise OpenAPIError(f"{source or 'the document'}: {exc}") from None
     if wire and target is None:
         target = parse_target(url, cacert=options.cacert, insecure=options.insecure)
-    exchanger = Exchanger(client, api_base(url, document), RequestBudget(options.max_requests),
-                          wire, options.timeout, target)
+    read_from = source if source.startswith(("http://", "https://")) else None
+    exchanger = Exchanger(client, api_base(url, document, read_from),
+                          RequestBudget(options.max_requests), wire, options.timeout, target,
+                          query=urlsplit(url).query)
     ctx = RunContext(exchanger, dict(options.headers))
     planned = plan_probes(operations, allow_writes=options.allow_writes)
     if options.only is not None:
@@ -220,8 +235,9 @@ async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[
     except httpx.HTTPError as exc:
         cleaned = [f"clean-up failed: {type(exc).__name__}: {exc}; left: "
                    f"{', '.join(sorted(ctx.created))}"]
-    verdicts += conformance_verdicts(operations, ctx.statuses)
+    verdicts += conformance_verdicts(operations, ctx.statuses, ctx.answers)
     notes = _notes(source, operations, planned, options, exchanger.budget)
+    notes.insert(1, where_paths_go(url, document, read_from))
     return OpenAPIRun(verdicts, source, notes + cleaned, exchanger.budget.used)
 
 

@@ -13,14 +13,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from statuskit.check import rules
-from statuskit.check.exchange import Context, Sent, send
-from statuskit.check.rules import Rule, status_rule
+from statuskit.check.exchange import Context, Sent, judged, send
+from statuskit.check.rules import Problem, Rule, status_rule
 from statuskit.check.verdict import (
     Outcome,
-    Problem,
     Verdict,
     add_problem,
-    judge,
+    failed,
     not_applicable,
 )
 from statuskit.http import parse_allow
@@ -54,8 +53,7 @@ def _seed_unless(ctx: Context, rule: Rule) -> dict[int, Rule]:
 
 
 def _verdict(code: int, sent: Sent, expected: set[int], probe: str, **kwargs: Any) -> Verdict:
-    return judge(code, sent.seen, expected, probe=probe, error=sent.error,
-                 evidence=[sent.evidence], **kwargs)
+    return judged(code, sent, expected, probe=probe, **kwargs)
 
 
 async def probe_505(ctx: Context) -> Verdict:
@@ -68,9 +66,18 @@ async def probe_505(ctx: Context) -> Verdict:
 
 
 async def probe_501(ctx: Context) -> Verdict:
-    # RFC 9110 §9.1: a method in no registry SHOULD get 501.
-    sent = await send(ctx, "BREW", ctx.target.target)
-    return _verdict(501, sent, {501}, "an unregistered method, BREW")
+    # RFC 9110 §9.1: a method in no registry SHOULD get 501, whatever the target.
+    sent = await send(ctx, "BREW", ctx.get_target or ctx.target.target)
+    return _verdict(501, sent, {501}, _elsewhere(ctx, "an unregistered method, BREW"))
+
+
+def _long_target_cause(ctx: Context, status: int) -> str:
+    if status == 431:
+        return ("answered 431: it counted the request line against its limit for header "
+                "fields")
+    if status == ctx.get_status:
+        return f"answered {status}: it parsed the 64 KiB target"
+    return ""
 
 
 async def probe_414(ctx: Context) -> Verdict:
@@ -81,9 +88,12 @@ async def probe_414(ctx: Context) -> Verdict:
     long_target = target + ("&" if "?" in target else "?") + "q=" + "a" * LONG_TARGET
     sent = await send(ctx, "GET", long_target)
     # RFC 9112 §3: a server may parse a long target (answering as GET did is the
-    # seed's failure only); refusing it with anything but 414 breaks the MUST.
-    return _verdict(414, sent, {414}, probe,
-                    tolerated=_seed_unless(ctx, rules.LONG_TARGET_PARSED))
+    # seed's failure only); refusing it with anything but 414 breaks the MUST, and
+    # a 431 says "header fields too large" (RFC 6585 §5) of a request line.
+    tolerated = {**_seed_unless(ctx, rules.LONG_TARGET_PARSED),
+                 431: rules.TARGET_COUNTED_AS_FIELDS}
+    cause = _long_target_cause(ctx, sent.seen.status) if sent.seen else ""
+    return _verdict(414, sent, {414}, probe, tolerated=tolerated, cause=cause)
 
 
 async def probe_417(ctx: Context) -> Verdict:
@@ -103,7 +113,7 @@ async def probe_406(ctx: Context) -> Verdict:
 
 
 async def probe_404(ctx: Context) -> Verdict:
-    sent = await send(ctx, "GET", f"/statuskit-probe-{secrets.token_hex(6)}")
+    sent = await send(ctx, "GET", ctx.with_query(f"/statuskit-probe-{secrets.token_hex(6)}"))
     return _verdict(404, sent, {404}, "GET a random path")
 
 
@@ -116,10 +126,12 @@ def _content_target(ctx: Context) -> tuple[str, str, str] | None:
         if step and step.method in ("POST", "PUT", "PATCH") and "{" not in step.path:
             return step.method, step.path, f"the plan's {code} step"
     allow = ctx.allow
+    if ctx.get_target is None:
+        return None
     for method in ("POST", "PUT"):
         if allow is None or method in allow:
             why = "its Allow lists it" if allow is not None else "no Allow says otherwise"
-            return method, ctx.target.target, why
+            return method, ctx.get_target, why
     return None
 
 
@@ -128,63 +140,65 @@ async def probe_413(ctx: Context) -> Verdict:
     # asks that no 100 Continue invite the content first.
     chosen = _content_target(ctx)
     if chosen is None:
-        return not_applicable(413, f"Allow for {ctx.target.target} lists neither POST nor PUT: "
-                                   "give a --plan step that sends content")
+        where = ctx.get_target or ctx.target.target
+        why = (f"Allow for {where} lists neither POST nor PUT" if ctx.get_target else
+               "no URL answers GET with 2xx")
+        return not_applicable(413, f"{why}: give a --plan step that sends content")
     method, target, why = chosen
     probe = f"{method} {target} ({why}) declaring 1 TB, with Expect: 100-continue"
-    ctx.wait_note("413", f"{method} declaring 1 TB: waiting for a refusal (up to "
-                         f"{ctx.options.timeout:g} s)")
+    ctx.wait_note("413", f"{method} declaring 1 TB: waiting for a refusal or a 100 Continue "
+                         f"(up to {ctx.options.timeout:g} s)")
+    # The content is never sent: a 100 Continue ends the exchange, since a server that
+    # invited it may wait for it as long as it likes.
     sent = await send(ctx, method, target, [("Content-Type", "application/json"),
                                             ("Content-Length", str(HUGE_LENGTH)),
-                                            ("Expect", "100-continue")])
+                                            ("Expect", "100-continue")],
+                      wait_for_interim=ctx.options.timeout, stop_at_interim=True)
     seen = sent.seen
-    if seen is not None and seen.status in (405, 501):
+    if seen is not None and seen.status in (404, 405, 410, 501):
         return not_applicable(413, f"{target} does not take {method} (answered {seen.status})"
                                    ": give a --plan step for a URL that takes content",
                               probe, evidence=[sent.evidence])
     if seen is None and sent.raw.interim:
-        return _invited(sent, probe)
+        return failed(413, rules.NO_CONTINUE_BEFORE_REFUSAL, rules.INVITED_1_TB, probe,
+                      evidence=[sent.evidence])
     return _verdict(413, sent, {413}, probe, forbid_interim=True)
 
 
-def _invited(sent: Sent, probe: str) -> Verdict:
-    detail = (f"sent {sent.raw.interim[0]} Continue, inviting 1 TB of content, and no final "
-              "answer came")
-    verdict = judge(413, None, {413}, probe=probe, error=detail,
-                    rule=rules.NO_CONTINUE_BEFORE_REFUSAL, evidence=[sent.evidence])
-    verdict.reason = detail
-    return verdict
-
-
 async def probe_options(ctx: Context) -> Verdict:
-    # The seed: OPTIONS is answered with 204 and (RFC 9110 §9.3.7) Allow.
-    sent = await send(ctx, "OPTIONS", ctx.target.target)
+    # The seed: OPTIONS is answered with 204 and Allow (RFC 9110 §9.3.7: 200 too, and
+    # Allow is its example of the fields a successful answer SHOULD carry).
+    probe = _elsewhere(ctx, "OPTIONS")
+    if ctx.get_target is None:
+        return _no_get_target(204, ctx, probe)
+    sent = await send(ctx, "OPTIONS", ctx.get_target)
     seen = sent.seen
     if seen is not None and seen.header("allow") is not None:
         ctx.allow = parse_allow(seen.header("allow") or "")
     seed = status_rule(204)
-    verdict = _verdict(204, sent, {204}, "OPTIONS", tolerated={200: seed})
+    verdict = _verdict(204, sent, {204}, probe, tolerated={200: seed})
     if seen is not None and 200 <= seen.status < 300 and seen.header("allow") is None:
-        add_problem(verdict, Problem(rules.OPTIONS_ALLOW,
-                                     f"{seen.status} to OPTIONS without Allow"))
+        add_problem(verdict, Problem(rules.OPTIONS_ALLOW, "a successful OPTIONS without Allow",
+                                     f"answered {seen.status}"))
     return verdict
 
 
-
 async def probe_405(ctx: Context) -> Verdict:
+    if ctx.get_target is None:
+        return _no_get_target(405, ctx, "a method Allow excludes")
     allowed = ctx.allow
     candidates = [m for m in _METHODS_FOR_405 if allowed is None or m not in allowed]
     if not candidates:
         return not_applicable(405, "Allow lists every method the probe would try")
     unimplemented: list[str] = []
     for method in candidates:
-        sent = await send(ctx, method, ctx.target.target,
+        sent = await send(ctx, method, ctx.get_target,
                           [("Content-Length", "0")] if method != "DELETE" else [])
         if sent.seen is not None and sent.seen.status == 501:
             unimplemented.append(method)  # RFC 9110 §15.6.2: implemented nowhere
             continue
         why = "which Allow excludes" if allowed is not None else "with no Allow known"
-        return _verdict(405, sent, {405}, f"{method}, {why}", excluded_method=method)
+        return _verdict(405, sent, {405}, _elsewhere(ctx, f"{method}, {why}"))
     return not_applicable(405, f"answered 501 to {', '.join(unimplemented)}: methods the server "
                                "implements for no resource (RFC 9110 §15.6.2), so no 405 is due",
                           evidence=[sent.evidence])

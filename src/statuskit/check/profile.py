@@ -1,11 +1,11 @@
-"""Rule levels and the profile that decides which of them fail a run.
+"""The profile that decides which broken rules fail a run.
 
-Every verdict checks one rule, and rules differ in force: RFC 9110/9112 say
-MUST for some (content on 204, Allow on 405), SHOULD for others (501 for an
-unknown method), and the seed table asks for more than the RFC in places
-(204 for OPTIONS where RFC 9110 §9.3.7 allows 200; 406 where a server MAY
-disregard Accept). A failed verdict always stays "fail"; the profile says
-whether that failure fails the run or is only a warning.
+Rules differ in force (``statuskit.check.rules.Level``): RFC 9110/9112 say MUST
+for some (content on 204, Allow on 405), SHOULD for others (501 for an unknown
+method), and the seed table asks for more than the RFC in places (204 for
+OPTIONS where RFC 9110 §9.3.7 allows 200; 406 where a server MAY disregard
+Accept). A failed check always stays "fail" and a finding always stays a finding;
+the profile says whether it fails the run or is only a warning.
 """
 
 from __future__ import annotations
@@ -13,38 +13,19 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from statuskit.check.verdict import Verdict
+from statuskit.check.findings import Finding
+from statuskit.check.rules import Level
+from statuskit.check.verdict import Outcome, Verdict
 
 __all__ = ["DEFAULT_PROFILE", "PROFILES", "Effect", "Level", "Profile", "profile_named"]
 
 
-class Level(enum.StrEnum):
-    """The force of the rule a verdict checks, strongest first."""
-
-    MUST = "MUST"  # an RFC 9110/9112 MUST or MUST NOT
-    SHOULD = "SHOULD"  # an RFC SHOULD or SHOULD NOT
-    SEED = "seed"  # the seed table, where it is stricter than or differs from the RFC
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-    @classmethod
-    def strongest(cls, levels: Iterable[Level]) -> Level | None:
-        return min(levels, key=lambda level: level.rank, default=None)
-
-
-_RANK = {Level.MUST: 0, Level.SHOULD: 1, Level.SEED: 2}
-
-
 class Effect(enum.StrEnum):
-    """What a verdict does to the run under a profile."""
+    """What a verdict or a finding does to the run under a profile."""
 
-    FAIL = "fail"  # a failed rule at a level the profile enforces: exit 1
-    WARN = "warn"  # a failed rule at a level the profile only reports
+    FAIL = "fail"  # a broken rule at a level the profile enforces: exit 1
+    WARN = "warn"  # a broken rule at a level the profile only reports
     PASS = "pass"
     NOT_APPLICABLE = "not applicable"
     SKIPPED = "skipped"
@@ -57,11 +38,12 @@ class Profile:
     description: str
 
     def effect(self, verdict: Verdict) -> Effect:
-        from statuskit.check.verdict import Outcome
-
         if verdict.outcome is Outcome.FAIL:
             return Effect.FAIL if verdict.level in self.failing else Effect.WARN
         return Effect(str(verdict.outcome))
+
+    def finding_effect(self, finding: Finding) -> Effect:
+        return Effect.FAIL if finding.rule.level in self.failing else Effect.WARN
 
     def fails(self, verdict: Verdict) -> bool:
         return self.effect(verdict) is Effect.FAIL

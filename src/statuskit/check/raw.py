@@ -32,6 +32,13 @@ class RawExchange:
     heads: list[bytes] = field(default_factory=list)  # each status line + fields, as received
     sent: bytes = b""  # the request as it went out (head, and content if any)
     stray: bytes = b""  # bytes after an answer that may carry no content
+    version: str = ""  # of the final answer's status line: "HTTP/1.1", "HTTP/1.0"
+    follow_up: bytes = b""  # a second request sent on the connection after the answer
+    # Whether the server answered that second request: True (a status line came),
+    # False (it closed the connection instead), None (neither, or none was sent).
+    reused: bool | None = None
+    timed_out: bool = False  # the answer did not come (or finish) within the timeout
+    cause: str = ""  # what went wrong in words that hold at any timeout: "no answer"
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -47,8 +54,8 @@ class _NoStatusLine(_NotHTTP):
     """Content and a close with no status line at all, as an HTTP/0.9 answer."""
 
 
-async def _read_head(reader: asyncio.StreamReader,
-                     heads: list[bytes]) -> tuple[int, str, list[tuple[str, str]]]:
+async def _read_head(reader: asyncio.StreamReader, heads: list[bytes],
+                     versions: list[str] | None = None) -> tuple[int, str, list[tuple[str, str]]]:
     try:
         raw = await reader.readuntil(b"\r\n\r\n")
     except asyncio.IncompleteReadError as exc:
@@ -62,6 +69,8 @@ async def _read_head(reader: asyncio.StreamReader,
                                                   and len(status_text) == 3):
         raise _NotHTTP(raw[:60])
     heads.append(raw)
+    if versions is not None:
+        versions.append(version)
     headers = []
     for line in lines:
         if line:
@@ -104,11 +113,13 @@ async def _read_body(reader: asyncio.StreamReader, exchange: RawExchange,
 async def _read_final(reader: asyncio.StreamReader, exchange: RawExchange,
                       head_request: bool) -> None:
     while True:
-        status, reason, headers = await _read_head(reader, exchange.heads)
+        versions: list[str] = []
+        status, reason, headers = await _read_head(reader, exchange.heads, versions)
         if 100 <= status < 200 and status != 101:
             exchange.interim.append(status)
             continue
         exchange.status, exchange.reason, exchange.headers = status, reason, headers
+        exchange.version = versions[0]
         break
     if status != 101:
         await _read_body(reader, exchange, head_request)
@@ -116,41 +127,85 @@ async def _read_final(reader: asyncio.StreamReader, exchange: RawExchange,
 
 async def _send_after_interim(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                               exchange: RawExchange, body: bytes, wait: float,
-                              head_request: bool) -> None:
+                              head_request: bool, stop_at_interim: bool) -> bool:
     """As an ``Expect: 100-continue`` client: the content goes only after a 1xx
-    (or after ``wait`` seconds of silence); a final answer ends the request."""
+    (or after ``wait`` seconds of silence); a final answer ends the request. With
+    ``stop_at_interim`` a 1xx ends it too, the content unsent. True: nothing more
+    is to be read."""
     first = None
+    versions: list[str] = []
     try:
         async with asyncio.timeout(wait):
-            first = await _read_head(reader, exchange.heads)
+            first = await _read_head(reader, exchange.heads, versions)
     except TimeoutError:
         pass
     if first is not None and not 100 <= first[0] < 200:
         exchange.status, exchange.reason, exchange.headers = first
+        exchange.version = versions[0]
         await _read_body(reader, exchange, head_request)
-        return
+        return False
     if first is not None:
         exchange.interim.append(first[0])
+        if stop_at_interim:
+            return True
     writer.write(body)
     exchange.sent += body
     await writer.drain()
+    return False
+
+
+def _follow_up_head(target: Target) -> bytes:
+    return (f"HEAD {target.target} HTTP/1.1\r\nHost: {target.authority}\r\n"
+            "User-Agent: statuskit-check\r\n\r\n").encode("latin-1")
+
+
+async def _second_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                          exchange: RawExchange, target: Target, wait: float) -> None:
+    """Send a HEAD on the connection the answer came on and see what becomes of it:
+    answered (the connection was kept), or the connection closed (it was not).
+    What it does, not when, is the verdict: an idle close later changes nothing."""
+    exchange.follow_up = _follow_up_head(target)
+    data = b""
+    try:
+        writer.write(exchange.follow_up)
+        await writer.drain()
+        async with asyncio.timeout(wait):
+            while (chunk := await reader.read(65536)):
+                data += chunk
+                if (at := data.find(b"HTTP/1.")) >= 0 and b"\r\n" in data[at:]:
+                    exchange.reused = True
+                    exchange.heads.append(data[at:data.index(b"\r\n", at) + 2])
+                    return
+                if len(data) > _READ_LIMIT:
+                    return  # a stream of bytes that is no answer: it tells nothing
+        exchange.reused, exchange.closed = False, True
+    except TimeoutError:
+        pass
+    except (OSError, ssl.SSLError):
+        exchange.reused, exchange.closed = False, True
 
 
 async def _after_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                         exchange: RawExchange, target: Target, head_request: bool,
-                        close_wait: float) -> None:
+                        close_wait: float, reuse_wait: float) -> None:
     """Whether the server closed, and any bytes it sent where none may go.
 
     After an answer that can carry no content, a follow-up HEAD on the same
     connection makes the check exact: whatever precedes the follow-up's status
-    line is content the server should not have sent."""
+    line is content the server should not have sent. With ``reuse_wait`` the
+    follow-up asks whether the connection is still taking requests."""
+    if exchange.closed or exchange.status == 101:
+        return
+    if reuse_wait > 0:
+        await _second_request(reader, writer, exchange, target, reuse_wait)
+        return
     follow_up = _no_content(exchange.status, head_request)
-    if exchange.closed or exchange.status == 101 or not (follow_up or close_wait > 0):
+    if not (follow_up or close_wait > 0):
         return
     if follow_up:
+        exchange.follow_up = _follow_up_head(target)
         try:
-            writer.write(f"HEAD {target.target} HTTP/1.1\r\nHost: {target.authority}\r\n"
-                         f"User-Agent: statuskit-check\r\n\r\n".encode("latin-1"))
+            writer.write(exchange.follow_up)
             await writer.drain()
         except (OSError, ssl.SSLError):
             pass
@@ -166,8 +221,8 @@ async def _after_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
                 if follow_up and (at := data.find(b"HTTP/1.")) >= 0:
                     data = data[:at]
                     break
-                if not follow_up:
-                    break  # unsolicited bytes after a framed answer
+                if not follow_up or len(data) > _READ_LIMIT:
+                    break  # unsolicited bytes after a framed answer, or more than enough
     except TimeoutError:
         pass
     except (OSError, ssl.SSLError):
@@ -206,6 +261,23 @@ def _describe(exc: BaseException, exchange: RawExchange, timeout: float) -> str:
     return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
+def _cause(exc: BaseException, exchange: RawExchange) -> str:
+    """``_describe`` without the particulars (bytes, counts, seconds)."""
+    if isinstance(exc, _NoStatusLine):
+        return "answered with no status line, as HTTP/0.9 would"
+    if isinstance(exc, _NotHTTP):
+        return "the answer is not HTTP/1.x"
+    if isinstance(exc, asyncio.IncompleteReadError) and (exchange.status or exc.partial):
+        return "the connection closed mid-answer"
+    if isinstance(exc, asyncio.LimitOverrunError):
+        return "the header section of the answer is over 1 MiB"
+    if isinstance(exc, ssl.SSLError):
+        return "TLS failed"
+    if isinstance(exc, ValueError):
+        return "the answer's framing is malformed"
+    return "no answer"  # silence, a close or a reset before any answer
+
+
 async def raw_exchange(
     target: Target,
     head: bytes,
@@ -215,34 +287,46 @@ async def raw_exchange(
     wait_for_interim: float | None = None,
     head_request: bool = False,
     close_wait: float = 0.0,
+    reuse_wait: float = 0.0,
+    stop_at_interim: bool = False,
 ) -> RawExchange:
     """Send ``head`` (request line and fields, ``{host}`` filled in) and read the
     answer on a connection of its own. With ``wait_for_interim`` the body goes
     only after a 1xx arrives (or after that many seconds), as an
-    ``Expect: 100-continue`` client does. ``close_wait`` is how long to wait
-    for the server to close after answering."""
+    ``Expect: 100-continue`` client does; ``stop_at_interim`` ends the exchange at
+    that 1xx instead. ``close_wait`` is how long to wait for the server to close
+    after answering; ``reuse_wait`` how long a second request on the connection
+    waits for an answer or a close (``RawExchange.reused``)."""
     exchange = RawExchange()
     exchange.sent = head.replace(b"{host}", target.authority.encode("latin-1"))
     writer: asyncio.StreamWriter | None = None
     try:
         async with asyncio.timeout(timeout):
             reader, writer = await open_stream(target, timeout, _READ_LIMIT)
+            if wait_for_interim is None:
+                # Head and content in one write: whether the server has read the content
+                # before it answers must not depend on how the segments fell (a server
+                # that answers before reading it may close instead of reading on).
+                exchange.sent += body
             writer.write(exchange.sent)
             await writer.drain()
+            stopped = False
             if wait_for_interim is not None:
-                await _send_after_interim(reader, writer, exchange, body, wait_for_interim,
-                                          head_request)
-            elif body:
-                writer.write(body)
-                exchange.sent += body
-                await writer.drain()
+                stopped = await _send_after_interim(reader, writer, exchange, body,
+                                                    wait_for_interim, head_request,
+                                                    stop_at_interim)
+            if stopped:
+                return exchange
             if not exchange.status:
                 await _read_final(reader, exchange, head_request)
-        await _after_answer(reader, writer, exchange, target, head_request, close_wait)
+        await _after_answer(reader, writer, exchange, target, head_request, close_wait,
+                            reuse_wait)
     except (TimeoutError, OSError, ssl.SSLError, asyncio.IncompleteReadError,
             asyncio.LimitOverrunError, ValueError, _NotHTTP) as exc:
         if not exchange.error:
             exchange.error = _describe(exc, exchange, timeout)
+        exchange.timed_out = isinstance(exc, TimeoutError)
+        exchange.cause = exchange.cause or _cause(exc, exchange)
         if isinstance(exc, (asyncio.IncompleteReadError, ConnectionResetError)) \
                 and not exchange.status:
             exchange.closed = True

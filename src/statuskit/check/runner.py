@@ -20,7 +20,6 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from statuskit.check.evidence import Evidence
 from statuskit.check.exchange import Context, Options, Waiting, send
 from statuskit.check.framing import FRAMING
 from statuskit.check.plan import (
@@ -33,9 +32,10 @@ from statuskit.check.plan import (
     plan_from_document,
 )
 from statuskit.check.probes import GENERIC, probe_slow_headers
+from statuskit.check.record import Exchange
 from statuskit.check.rules import status_rule
 from statuskit.check.target import Target, TargetError, parse_target, reach
-from statuskit.check.verdict import Seen, Verdict, failed, judge, not_applicable, skipped
+from statuskit.check.verdict import Verdict, failed, judge, not_applicable, skipped
 from statuskit.codes import seed_codes
 
 __all__ = ["Options", "check_names", "check_server"]
@@ -47,13 +47,6 @@ _CONCURRENCY = 8
 _NO_CONTENT = frozenset({204, 205, 304})
 
 Progress = Callable[[Verdict], None]
-
-
-def _seen_from_httpx(response: httpx.Response) -> Seen:
-    request = response.request
-    return Seen(request.method, str(request.url), list(request.headers.items()),
-                response.status_code, response.reason_phrase, list(response.headers.items()),
-                response.content, evidence=Evidence.from_httpx(response))
 
 
 # -- plan probes ------------------------------------------------------------------------
@@ -77,7 +70,7 @@ def _origin_form(url: str) -> str:
 
 
 async def _run_raw_step(ctx: Context, probe: Probe, step: Step, path: str,
-                        headers: dict[str, str], content: bytes) -> Seen | str:
+                        headers: dict[str, str], content: bytes) -> Exchange | str:
     fields = list(headers.items())
     version = "HTTP/3.0" if probe.wire == "version" else "HTTP/1.1"
     if probe.wire != "no-length" and (content or step.method in ("POST", "PUT", "PATCH")):
@@ -89,7 +82,7 @@ async def _run_raw_step(ctx: Context, probe: Probe, step: Step, path: str,
 
 
 async def _run_step(ctx: Context, probe: Probe, step: Step, bindings: Bindings,
-                    last: bool) -> Seen | str:
+                    last: bool) -> Exchange | str:
     path = padded_target(bindings.fill(step.path), step.target_size)
     url = urljoin(ctx.target.url, path)
     headers: dict[str, str] = bindings.fill(step.headers)
@@ -106,13 +99,13 @@ async def _run_step(ctx: Context, probe: Probe, step: Step, bindings: Bindings,
     big = step.target_size is not None or step.content_size is not None
     if probe.wire is not None or step.expect_interim or no_content or big:
         seen = await _run_raw_step(ctx, probe, step, _origin_form(url), headers, content)
-        if step.name and isinstance(seen, Seen):
+        if step.name and isinstance(seen, Exchange):
             bindings.remember(step.name, dict(seen.headers), seen.body)
         return seen
     response = await ctx.client.request(step.method, url, headers=headers, content=content)
     if step.name:
         bindings.remember(step.name, dict(response.headers), response.content)
-    return _seen_from_httpx(response)
+    return Exchange.from_httpx(response)
 
 
 async def run_plan_probe(ctx: Context, probe: Probe) -> Verdict:
@@ -129,12 +122,13 @@ async def run_plan_probe(ctx: Context, probe: Probe) -> Verdict:
         try:
             outcome = await _run_step(ctx, probe, step, bindings, final)
         except PlanError as exc:
-            return failed(probe.code, rule, f"plan: {exc}", description)
+            return failed(probe.code, rule, "the plan cannot be followed", description,
+                          detail=str(exc))
         except httpx.HTTPError as exc:
-            return failed(probe.code, rule, _httpx_reason(exc, ctx.options.timeout),
-                          description)
+            return failed(probe.code, rule, "no answer", description,
+                          detail=_httpx_reason(exc, ctx.options.timeout))
         if isinstance(outcome, str):
-            return failed(probe.code, rule, outcome, description)
+            return failed(probe.code, rule, "no answer", description, detail=outcome)
         if not final:
             if step.expect and outcome.status not in step.expect:
                 return failed(probe.code, rule, f"setup step {step.method} {step.path} "
@@ -143,7 +137,8 @@ async def run_plan_probe(ctx: Context, probe: Probe) -> Verdict:
             continue
         return judge(probe.code, outcome, last.expect or (probe.code,), probe=description,
                      expect_interim=last.expect_interim)
-    return failed(probe.code, rule, "the plan gives no steps", description)
+    return failed(probe.code, rule, "the plan cannot be followed", description,
+                  detail="it gives no steps")
 
 
 def _httpx_reason(exc: httpx.HTTPError, timeout: float) -> str:
@@ -178,9 +173,9 @@ async def run_load_probe(ctx: Context, probe: Probe) -> Verdict:
 
     await asyncio.gather(*(one() for _ in range(16)))
     if not found:
-        return failed(probe.code, status_rule(probe.code), f"no {probe.code} in {sent} requests",
-                      probe.why or "a bounded burst")
-    return judge(probe.code, _seen_from_httpx(found[0]), {probe.code},
+        return failed(probe.code, status_rule(probe.code), f"no {probe.code} in a bounded "
+                      "burst", probe.why or "a bounded burst", detail=f"{sent} requests")
+    return judge(probe.code, Exchange.from_httpx(found[0]), {probe.code},
                  probe=f"a burst; {probe.code} after {sent} requests")
 
 
@@ -194,10 +189,11 @@ async def _baseline(ctx: Context) -> None:
         raise TargetError(f"{ctx.target.url} does not answer HTTP: {sent.error}")
     ctx.baseline = sent.seen
     candidates = [(ctx.target.target, sent.seen)]
-    if not 200 <= sent.seen.status < 300 and ctx.target.target != "/":
-        root = await send(ctx, "GET", "/")
+    root_target = ctx.with_query("/")
+    if not 200 <= sent.seen.status < 300 and ctx.target.target != root_target:
+        root = await send(ctx, "GET", root_target)
         if root.seen is not None:
-            candidates.append(("/", root.seen))
+            candidates.append((root_target, root.seen))
     for target, seen in candidates:
         if 200 <= seen.status < 300:
             ctx.get_target, ctx.get_status, ctx.get_seen = target, seen.status, seen
@@ -205,7 +201,7 @@ async def _baseline(ctx: Context) -> None:
     _discover_plan(ctx, sent.seen)
 
 
-def _discover_plan(ctx: Context, seen: Seen) -> None:
+def _discover_plan(ctx: Context, seen: Exchange) -> None:
     if ctx.plan is not None or not (seen.header("content-type") or "").startswith(
             "application/json"):
         return
@@ -303,8 +299,9 @@ async def check_server(url: str | Target, options: Options | None = None,
                     try:
                         verdict = await chosen()
                     except httpx.HTTPError as exc:
-                        verdict = failed(code, status_rule(code),
-                                         _httpx_reason(exc, options.timeout), name=str(key))
+                        verdict = failed(code, status_rule(code), "no answer",
+                                         detail=_httpx_reason(exc, options.timeout),
+                                         name=str(key))
             if progress is not None:
                 progress(verdict)
             return verdict

@@ -1,0 +1,65 @@
+"""One HTTP exchange as recorded: the request as sent and the answer as received.
+
+This is all a rule needs to judge a message, whoever recorded it: a probe of
+``statuskit check`` on a bare socket or through httpx, a request made in process,
+or an exchange a monitor only observed. Fields are (name, value) pairs in the
+order they came; content is bytes as they came, before any decoding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from statuskit.check.evidence import Evidence
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["Exchange"]
+
+
+@dataclass
+class Exchange:
+    """A request and the final answer to it (``status`` 0: nothing came back)."""
+
+    method: str
+    url: str  # absolute: scheme, authority, path and query of the target
+    request_headers: list[tuple[str, str]]
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes  # the answer's content
+    interim: list[int] = field(default_factory=list)  # 1xx statuses before the answer
+    version: str = "HTTP/1.1"  # of the request as sent
+    evidence: Evidence | None = None
+    stray: int = 0  # bytes that arrived after an answer that may carry no content
+    request_body: bytes = b""
+    response_version: str = "HTTP/1.1"  # as the answer's status line said
+
+    @classmethod
+    def from_httpx(cls, response: httpx.Response, *, body: bytes | None = None) -> Exchange:
+        """From an exchange httpx made; ``body`` replaces the content it read."""
+        request = response.request
+        try:
+            sent = request.content
+        except Exception:  # a streaming request body that was never read
+            sent = b""
+        return cls(request.method, str(request.url), list(request.headers.items()),
+                   response.status_code, response.reason_phrase, list(response.headers.items()),
+                   response.content if body is None else body,
+                   evidence=Evidence.from_httpx(response), request_body=sent,
+                   response_version=response.http_version)
+
+    def header(self, name: str) -> str | None:
+        """The answer's field ``name``, repeated lines joined with ", " (None: absent)."""
+        return _joined(self.headers, name)
+
+    def request_header(self, name: str) -> str | None:
+        return _joined(self.request_headers, name)
+
+
+def _joined(fields: list[tuple[str, str]], name: str) -> str | None:
+    name = name.lower()
+    values = [v for k, v in fields if k.lower() == name]
+    return ", ".join(values) if values else None
