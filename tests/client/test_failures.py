@@ -3,6 +3,7 @@ retried, hopeless ones are not, and the history reaches the caller."""
 
 from __future__ import annotations
 
+import math
 import os
 
 import httpx
@@ -16,6 +17,7 @@ from statuskit.client import (
     InsecureRedirect,
     RecordedWaits,
     RetryAfterTooLong,
+    RetryBudget,
     RetryTransport,
     attempts_of,
 )
@@ -178,7 +180,7 @@ def test_retried_responses_are_drained_so_one_connection_serves_every_attempt(
     for adapter in ADAPTERS:
         path = f"/drain-{adapter}"
         script.on(path, (503, {}, b"x" * 2000))
-        client = runner(adapter, base)
+        client = runner(adapter, base, budget=RetryBudget(max_tokens=math.inf))
         try:
             for _ in range(5):
                 assert client.send("GET", path).status_code == 503

@@ -11,7 +11,6 @@ from statuskit.client import (
     RecordedWaits,
     RetryAdapter,
     RetryAfterTooLong,
-    RetryBudget,
     raise_for_status,
 )
 
@@ -50,18 +49,6 @@ def test_far_future_retry_after_raises(server: Server) -> None:
     script.on("/r-far", (429, {"Retry-After": "7200"}, b""))
     with pytest.raises(RetryAfterTooLong):
         session().get(base + "/r-far")
-
-
-def test_budget_drains_then_fails_fast(server: Server) -> None:
-    base, script = server
-    script.on("/r-storm", 503)
-    s = session(budget=RetryBudget(capacity=10))
-    counts = []
-    for _ in range(3):
-        before = script.count("/r-storm")
-        s.get(base + "/r-storm")
-        counts.append(script.count("/r-storm") - before)
-    assert counts == [3, 1, 1]
 
 
 def test_typed_error_from_a_requests_response(server: Server) -> None:
