@@ -7,9 +7,10 @@ import math
 import os
 
 import httpx
+import httpx2
 import pytest
 import requests
-from runners import ADAPTERS, runner
+from runners import ADAPTERS, WITH_HTTPX2, runner
 from scripted import Script
 
 from statuskit.client import (
@@ -27,7 +28,7 @@ TLSServer = tuple[str, Script, str]
 ONE = httpx.Limits(max_connections=1, max_keepalive_connections=1)
 
 
-@pytest.mark.parametrize("adapter", ADAPTERS)
+@pytest.mark.parametrize("adapter", WITH_HTTPX2)
 def test_pool_of_one_survives_100_refused_retry_afters_then_serves_a_success(
         server: Server, adapter: str) -> None:
     base, script = server
@@ -74,7 +75,7 @@ def test_pool_of_one_survives_refused_insecure_redirects_then_serves_a_success(
     assert script.connections(path, fine) == 1
 
 
-@pytest.mark.parametrize("adapter", ADAPTERS)
+@pytest.mark.parametrize("adapter", WITH_HTTPX2)
 def test_503_whose_body_breaks_is_retried_to_200(server: Server, adapter: str) -> None:
     base, script = server
     path = f"/broken-503-{adapter}"
@@ -156,14 +157,15 @@ def test_unsupported_scheme_is_not_retried(adapter: str) -> None:
     assert [a.decision for a in getattr(refused.value, ATTEMPTS)] == ["repeating cannot help"]
 
 
-@pytest.mark.parametrize("adapter", ADAPTERS)
+@pytest.mark.parametrize("adapter", WITH_HTTPX2)
 def test_refused_connection_is_retried_then_raised_with_the_history(adapter: str) -> None:
     from support.servers import free_port
 
     waits = RecordedWaits()
     client = runner(adapter, f"http://127.0.0.1:{free_port()}", waits)
     try:
-        with pytest.raises((httpx.ConnectError, requests.ConnectionError)) as refused:
+        with pytest.raises((httpx.ConnectError, httpx2.ConnectError,
+                            requests.ConnectionError)) as refused:
             client.send("POST", "/", body=b"x")  # refused before sending: even a POST
     finally:
         client.close()
@@ -198,3 +200,21 @@ def test_body_larger_than_the_drain_limit_drops_its_connection_instead(server: S
         response = client.get("/drain-big")
     assert response.content == b"ok"
     assert script.connections("/drain-big") == 2  # 200 kB not read just to keep a socket
+
+
+@pytest.mark.parametrize("adapter", WITH_HTTPX2)
+def test_a_retry_that_succeeds_but_whose_body_breaks_raises_with_the_history(
+        server: Server, adapter: str) -> None:
+    base, script = server
+    path = f"/retried-then-broken-{adapter}"
+    # No Accept-Ranges: nothing to resume, so the break reaches the caller.
+    script.on(path, 503, (200, {"X-Break": "1"}, b"half a bo"))
+    client = runner(adapter, base)
+    try:
+        with pytest.raises(Exception, match=r"(?i)peer closed|incomplete|connection") as broken:
+            client.send("GET", path)
+    finally:
+        client.close()
+    assert [a.status for a in attempts_of(broken.value)] == [503, 200]
+    assert any("statuskit attempts" in note for note in broken.value.__notes__)
+    assert script.count(path) == 2

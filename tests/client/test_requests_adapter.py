@@ -63,3 +63,30 @@ def test_305_is_never_followed(server: Server) -> None:
     script.on("/r-305", (305, {"Location": "/echo"}, b""))
     response = session().get(base + "/r-305")
     assert response.status_code == 305
+
+
+def test_raise_for_status_on_a_streamed_response_reads_at_most_64_kib(server: Server) -> None:
+    base, script = server
+    big = b'{"detail": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    script.on("/r-streamed-big", (404, {"Content-Type": "application/problem+json"}, big))
+    with session() as s:
+        response = s.get(base + "/r-streamed-big", stream=True)
+        with pytest.raises(NotFound) as not_found:
+            raise_for_status(response)
+        read = response.raw.tell()
+    assert not_found.value.problem is None  # past the limit: no problem document
+    assert read <= 64 * 1024 + 16 * 1024  # the limit and one chunk, not 5 MB
+    assert response.raw.closed  # and the connection let go
+
+
+def test_raise_for_status_on_a_streamed_problem_reads_its_details(server: Server) -> None:
+    base, script = server
+    problem = b'{"title": "Not Found", "detail": "streamed"}'
+    script.on("/r-streamed-404", (404, {"Content-Type": "application/problem+json"}, problem))
+    with session() as s:
+        response = s.get(base + "/r-streamed-404", stream=True)
+        with pytest.raises(NotFound) as not_found:
+            raise_for_status(response)
+    assert not_found.value.problem == {"title": "Not Found", "detail": "streamed"}
+    assert isinstance(not_found.value, requests.HTTPError)
+    assert not_found.value.response is response
