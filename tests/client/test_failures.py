@@ -15,6 +15,7 @@ from scripted import Script
 
 from statuskit.client import (
     ATTEMPTS,
+    Attempt,
     InsecureRedirect,
     RecordedWaits,
     RetryAfterTooLong,
@@ -218,3 +219,48 @@ def test_a_retry_that_succeeds_but_whose_body_breaks_raises_with_the_history(
     assert [a.status for a in attempts_of(broken.value)] == [503, 200]
     assert any("statuskit attempts" in note for note in broken.value.__notes__)
     assert script.count(path) == 2
+
+
+@pytest.mark.parametrize("adapter", WITH_HTTPX2)
+def test_on_attempt_hears_every_attempt_the_last_one_included(server: Server,
+                                                              adapter: str) -> None:
+    base, script = server
+    path = f"/each-attempt-{adapter}"
+    script.on(path, 502, 503, (200, {}, b"ok"))
+    heard: list[Attempt] = []
+    client = runner(adapter, base, on_attempt=heard.append)
+    try:
+        response = client.send("GET", path)
+    finally:
+        client.close()
+    assert [(a.number, a.status, a.decision.split()[0]) for a in heard] == [
+        (1, 502, "retry"), (2, 503, "retry"), (3, 200, "done")]
+    assert heard == attempts_of(response)
+    assert all(a.url.endswith(path) and a.method == "GET" for a in heard)
+    assert [a.elapsed for a in heard] == sorted(a.elapsed for a in heard)
+
+
+@pytest.mark.parametrize("hook", ["on_attempt", "on_retry"])
+@pytest.mark.parametrize("adapter", WITH_HTTPX2)
+def test_a_hook_that_raises_leaks_no_connection(server: Server, adapter: str,
+                                                hook: str) -> None:
+    base, script = server
+    path, fine = f"/raising-{hook}-{adapter}", f"/raising-{hook}-ok-{adapter}"
+    script.on(path, (503, {}, b"x" * 100))
+    script.on(fine, (200, {}, b"fine"))
+
+    def metrics(event: object) -> None:
+        if getattr(event, "status", None) == 503:
+            raise RuntimeError("the metrics backend is down")
+
+    client = runner(adapter, base, limits=ONE, budget=RetryBudget(max_tokens=math.inf),
+                    **{hook: metrics})
+    try:
+        for _ in range(10):
+            with pytest.raises(RuntimeError, match="metrics backend"):
+                client.send("GET", path)
+        response = client.send("GET", fine)  # a leaked connection: PoolTimeout
+    finally:
+        client.close()
+    assert response.status_code == 200
+    assert script.count(path) == 10
