@@ -209,3 +209,14 @@ def test_a_streamed_read_resumes_too_and_hands_out_each_byte_once() -> None:
             client.stream("GET", base + "/file") as streamed:  # type: ignore[attr-defined]
         chunks = list(streamed.iter_bytes())
     assert b"".join(chunks) == V1
+
+
+def test_a_new_representation_in_another_coding_is_refused_even_before_any_byte() -> None:
+    from statuskit.client._resume import Refuse, StartOver, judge, resumable_of
+
+    resumable = resumable_of("GET", httpx.Headers(), 200, httpx.Headers(RANGED))
+    assert resumable is not None
+    changed = httpx.Headers({**RANGED, "ETag": '"v2"'})
+    assert isinstance(judge(resumable, 0, 200, changed), StartOver)
+    recoded = httpx.Headers({**RANGED, "ETag": '"v2"', "Content-Encoding": "gzip"})
+    assert isinstance(judge(resumable, 0, 200, recoded), Refuse)

@@ -1,6 +1,7 @@
 """Resuming a GET whose body broke: when, how to ask, and whether the answer fits.
 
-Pure decisions on fields; the transports do the I/O. A response can be resumed
+Pure decisions on fields (case-insensitive mappings, as httpx's Headers are);
+the transports do the I/O. A response can be resumed
 when it is a 200 to a GET without Range, advertises ``Accept-Ranges: bytes``
 (RFC 9110 §14.3) and has a strong validator (§8.8.1, §8.8.3). The request for
 the rest carries ``Range: bytes=N-`` (§14.2) and ``If-Range`` with that
@@ -124,7 +125,8 @@ def judge(resumable: Resumable, received: int, status: int,
         if same is None:
             # The server ignored Range but sent the same version: skip what was had.
             return Continue(received)
-        if received == 0:
+        if received == 0 and _field(headers, "content-encoding") == resumable.content_encoding:
+            # (The response's decoder was made for the first coding: it must stay.)
             return StartOver()
         return Refuse(f"the representation changed after {received} bytes were handed out "
                       f"({same})")
