@@ -48,6 +48,7 @@ class RawServer:
     handler: Handler
     requests: list[Request] = field(default_factory=list)
     sent: int = 0  # body and head bytes written, all connections
+    sent_per_request: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def serve(self, connection: socket.socket) -> None:
@@ -79,6 +80,7 @@ class RawServer:
                     return
                 with self.lock:
                     self.sent += len(answer.data)
+                    self.sent_per_request.append(len(answer.data))
                 if answer.drop:
                     connection.shutdown(socket.SHUT_RDWR)
                     return
@@ -90,6 +92,7 @@ def raw_server(handler: Handler) -> Iterator[tuple[str, RawServer]]:
     listener = socket.create_server(("127.0.0.1", 0))
     stopping = threading.Event()
     workers: list[threading.Thread] = []
+    connections: list[socket.socket] = []
 
     def accept() -> None:
         while not stopping.is_set():
@@ -98,6 +101,7 @@ def raw_server(handler: Handler) -> Iterator[tuple[str, RawServer]]:
             except OSError:  # shut down: the test is over
                 return
             connection.settimeout(10)
+            connections.append(connection)
             worker = threading.Thread(target=server.serve, args=(connection,), daemon=True)
             worker.start()
             workers.append(worker)
@@ -114,5 +118,8 @@ def raw_server(handler: Handler) -> Iterator[tuple[str, RawServer]]:
             listener.shutdown(socket.SHUT_RDWR)
         acceptor.join(timeout=5)
         listener.close()
+        for connection in connections:  # a client's idle keep-alive connection
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         for worker in workers:
             worker.join(timeout=5)
