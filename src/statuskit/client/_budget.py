@@ -62,8 +62,8 @@ class RetryBudget:
             self._milli = max(0, self._milli - _SCALE)
 
     def record_success(self) -> None:
-        if self._unlimited:
-            return
+        if self._unlimited or self._milli >= self._limit:
+            return  # full (the usual case): nothing to take the lock for
         with self._lock:
             self._milli = min(self._limit, self._milli + self._gain)
             if 2 * self._milli > self._limit:

@@ -214,7 +214,7 @@ class _Engine:
         self.observers = observers
         self.redirects = redirects
         self.resume_bodies = resume
-        self._budgets: dict[tuple[bytes, bytes], RetryBudget] = {}
+        self._budgets: dict[tuple[str, str, int | None], RetryBudget] = {}
 
     def start(self, request: Any) -> tuple[Exchange, Rewind | None]:
         rewind = _rewinder(self.library, request)
@@ -238,7 +238,7 @@ class _Engine:
         if self.budget is not None:
             return self.budget
         # This transport's own budget for the origin: a noisy client spends its own.
-        key = (url.raw_scheme, url.netloc)
+        key = (url.scheme, url.host, url.port)
         budget = self._budgets.get(key)
         if budget is None:
             budget = self._budgets.setdefault(key, own_budget(self.policy.max_attempts))
@@ -254,16 +254,12 @@ class _Engine:
                   body: type[_Body]) -> None:
         """Ready ``response`` to go to the caller: its history, the hop it may
         continue, and a body that carries the history (and resumes) when it breaks."""
-        response.extensions = {**response.extensions, ATTEMPTS: exchange.attempts}
+        response.extensions[ATTEMPTS] = exchange.attempts  # the response's own dict
         if exchange.next_url is not None:
             # httpx builds a followed hop with these extensions: it continues here.
             request.extensions = {**request.extensions, CHAIN: exchange}
-        if isinstance(response.stream, self.library.ByteStream):
-            return  # a body in memory cannot break
-        resumable = _resume.resumable_of(request.method, request.headers,
-                                         response.status_code, response.headers) \
-            if self.resume_bodies else None
-        response.stream = body(self, exchange, request, response, resumable)
+        if not isinstance(response.stream, self.library.ByteStream):  # in memory: no break
+            response.stream = body(self, exchange, request, response)
 
     def too_long(self, exchange: Exchange, request: Any, response: Any,
                  step: TooLong) -> BaseException:
@@ -425,15 +421,25 @@ class _Body:
     """The body of a response handed back: reading it is where a break shows. The
     history goes on the error; a resumable GET asks for the rest instead."""
 
-    def __init__(self, engine: _Engine, exchange: Exchange, request: Any, response: Any,
-                 resumable: _resume.Resumable | None) -> None:
+    def __init__(self, engine: _Engine, exchange: Exchange, request: Any,
+                 response: Any) -> None:
         self.engine = engine
         self.exchange = exchange
         self.request = request
         self.response = response
-        self.resumable = resumable
         self.stream: Any = response.stream  # where the bytes come from now
         self.received = 0  # bytes handed out
+        # What a resumption must match: read from the fields only when the body
+        # breaks (most never do), and None when it cannot be resumed.
+        self._resumable: _resume.Resumable | None | bool = engine.resume_bodies
+
+    @property
+    def resumable(self) -> _resume.Resumable | None:
+        if self._resumable is True:
+            request, response = self.request, self.response
+            self._resumable = _resume.resumable_of(request.method, request.headers,
+                                                   response.status_code, response.headers)
+        return self._resumable or None
 
     def outcome(self, response: Any) -> Retry | _resume.Judgement:
         """What the answer to a resumption means for this body (and recorded)."""
@@ -452,8 +458,8 @@ class _Body:
         if isinstance(judged, _resume.StartOver):
             # Nothing was handed out: the new representation is the response now.
             self.response.headers = response.headers
-            self.resumable = _resume.resumable_of("GET", self.request.headers,
-                                                  response.status_code, response.headers)
+            self._resumable = _resume.resumable_of("GET", self.request.headers,
+                                                   response.status_code, response.headers)
             return 0
         return judged.skip
 
