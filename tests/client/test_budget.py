@@ -80,23 +80,31 @@ def test_a_budget_given_to_two_clients_is_shared_on_purpose(server: Server) -> N
     assert shared.tokens == 4
 
 
-def test_a_burst_of_twenty_callers_at_a_failing_origin_is_cut(server: Server) -> None:
-    base, script = server
-    script.on("/burst", 503)
-    transport = RetryTransport(sleep=RecordedWaits().sleep)
+def burst(base: str, path: str, budget: RetryBudget | None) -> None:
+    """20 callers at once through one client."""
+    transport = RetryTransport(sleep=RecordedWaits().sleep, budget=budget)
     barrier = threading.Barrier(20)
     with httpx.Client(base_url=base, transport=transport, timeout=10) as client:
         def call() -> None:
             barrier.wait()
-            client.get("/burst")
+            client.get(path)
 
         threads = [threading.Thread(target=call) for _ in range(20)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=30)
-    # Without a budget: 60. Only failures seen at 9, 8, 7 or 6 tokens may be retried,
-    # however the threads interleave.
+
+
+def test_a_burst_of_twenty_callers_at_a_failing_origin_is_cut(server: Server) -> None:
+    base, script = server
+    script.on("/burst", 503)
+    script.on("/burst-unbudgeted", 503)
+    burst(base, "/burst", None)
+    burst(base, "/burst-unbudgeted", RetryBudget(max_tokens=math.inf))
+    assert script.count("/burst-unbudgeted") == 60
+    # Only failures seen at 9, 8, 7 or 6 tokens may be retried, however the threads
+    # interleave.
     assert 20 <= script.count("/burst") <= 24
 
 

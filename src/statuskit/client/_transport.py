@@ -431,7 +431,7 @@ class _Body:
         self.received = 0  # bytes handed out
         # What a resumption must match: read from the fields only when the body
         # breaks (most never do), and None when it cannot be resumed.
-        self._resumable: _resume.Resumable | None | bool = engine.resume_bodies
+        self._resumable: _resume.Resumable | bool | None = engine.resume_bodies
 
     @property
     def resumable(self) -> _resume.Resumable | None:
