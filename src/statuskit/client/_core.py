@@ -139,6 +139,10 @@ class Exchange:
     """The attempts of one request through an adapter, across its redirect hops:
     the attempt cap, the deadline and the history do not restart on a hop."""
 
+    # One is made per request: slots make that, and each read of them, cheaper.
+    __slots__ = ("_url", "attempts", "budget", "clock", "method", "next_url", "observers",
+                 "policy", "replayable", "request_headers", "retries", "started")
+
     def __init__(self, policy: RetryPolicy, budget: RetryBudget, method: str, url: Any,
                  request_headers: Mapping[str, str], replayable: bool,
                  observers: Observers, clock: Callable[[], float] = time.monotonic) -> None:
