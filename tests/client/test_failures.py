@@ -3,6 +3,7 @@ retried, hopeless ones are not, and the history reaches the caller."""
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 
@@ -264,3 +265,26 @@ def test_a_hook_that_raises_leaks_no_connection(server: Server, adapter: str,
         client.close()
     assert response.status_code == 200
     assert script.count(path) == 10
+
+
+# httpx 0.28's own connection pool leaves a cycle per request (bare, 40 objects);
+# httpx2's and requests' leave none, so there any cycle would be statuskit's.
+@pytest.mark.parametrize("adapter", ["httpx2", "httpx2-async", "requests"])
+def test_a_response_handed_back_leaves_no_reference_cycle(server: Server, adapter: str) -> None:
+    # A cycle per response (the body wrapper holding the response that holds it)
+    # left every response to the cyclic collector: 125 collections in 3,000 GETs.
+    base, script = server
+    script.on("/acyclic", (200, {}, b"fine"))
+    client = runner(adapter, base)
+    try:
+        client.send("GET", "/acyclic")  # the connection, the pool, the budget
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(20):
+                assert client.send("GET", "/acyclic").content == b"fine"
+            assert gc.collect() == 0
+        finally:
+            gc.enable()
+    finally:
+        client.close()

@@ -7,10 +7,12 @@ policy decides, the same one the httpx transport uses.
 
 from __future__ import annotations
 
+import functools
 import ssl
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+import weakref
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 import requests
@@ -161,16 +163,10 @@ class RetryAdapter(HTTPAdapter):
             _LAST_REDIRECT.chain = (request.hooks, exchange)
         # requests reads the body after the adapter returns (``content``, or the
         # caller's iter_content with stream=True); an error there carries the
-        # history too. Set on the instance: the class's method is untouched.
-        read = response.iter_content
-
-        def iter_content(*args: Any, **kwargs: Any) -> Any:
-            try:
-                yield from read(*args, **kwargs)
-            except requests.RequestException as error:
-                raise exchange.mark(error)  # noqa: B904 - the same error, marked
-
-        response.iter_content = iter_content  # type: ignore[method-assign]
+        # history too. Set on the instance (the class's method is untouched), and
+        # holding the response weakly: a cycle would leave it to the cyclic collector.
+        response.iter_content = functools.partial(  # type: ignore[method-assign]
+            _marked_iter_content, weakref.ref(response), exchange)
 
     def _start(self, request: requests.PreparedRequest,
                ) -> tuple[Exchange, Callable[[], None] | None]:
@@ -221,6 +217,17 @@ class RetryAdapter(HTTPAdapter):
         error = build(RetryAfterTooLong, "requests", response.request, step.retry_after,
                       response, step.reason, exchange.attempts)
         return exchange.mark(error)
+
+
+def _marked_iter_content(response: weakref.ref[requests.Response], exchange: Exchange,
+                         *args: Any, **kwargs: Any) -> Iterator[Any]:
+    alive = response()
+    if alive is None:
+        return
+    try:
+        yield from type(alive).iter_content(alive, *args, **kwargs)
+    except requests.RequestException as error:
+        raise exchange.mark(error)  # noqa: B904 - the same error, marked
 
 
 def _drain(response: requests.Response) -> None:

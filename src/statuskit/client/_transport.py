@@ -426,7 +426,10 @@ class _Body:
         self.engine = engine
         self.exchange = exchange
         self.request = request
-        self.response = response
+        # The status and fields, not the response: it holds this body as its stream,
+        # and a cycle would leave every response to the cyclic collector.
+        self.status: int = response.status_code
+        self.headers: Any = response.headers
         self.stream: Any = response.stream  # where the bytes come from now
         self.received = 0  # bytes handed out
         # What a resumption must match: read from the fields only when the body
@@ -436,9 +439,9 @@ class _Body:
     @property
     def resumable(self) -> _resume.Resumable | None:
         if self._resumable is True:
-            request, response = self.request, self.response
+            request = self.request
             self._resumable = _resume.resumable_of(request.method, request.headers,
-                                                   response.status_code, response.headers)
+                                                   self.status, self.headers)
         return self._resumable or None
 
     def outcome(self, response: Any) -> Retry | _resume.Judgement:
@@ -456,8 +459,11 @@ class _Body:
         """Read on from ``response``; the bytes of it to skip."""
         self.stream = response.stream
         if isinstance(judged, _resume.StartOver):
-            # Nothing was handed out: the new representation is the response now.
-            self.response.headers = response.headers
+            # Nothing was handed out: the new representation is the response now (its
+            # fields, in the same Headers object the caller's response holds).
+            self.headers.clear()
+            self.headers.update(response.headers.multi_items())
+            self.status = response.status_code
             self._resumable = _resume.resumable_of("GET", self.request.headers,
                                                    response.status_code, response.headers)
             return 0
