@@ -656,8 +656,8 @@ def retry_storm(seconds: float) -> None:
 
     try:
         wait_for(port)
-        for name, budget in (("without a budget", RetryBudget(capacity=float("inf"))),
-                             ("with the default budget (500 tokens)", RetryBudget())):
+        for name, budget in (("without a budget", RetryBudget(max_tokens=float("inf"))),
+                             ("with the default budget (10 tokens)", RetryBudget())):
             logical, attempts, window, errors = asyncio.run(fleet(budget))
             row("storm", f"{name}: attempts/s the server saw",
                 f"{attempts / window:>9,.0f}/s")

@@ -1,5 +1,5 @@
-"""One way to drive each adapter (httpx sync, httpx async, requests), so a test
-states a failure once and proves every adapter survives it."""
+"""One way to drive each adapter (httpx sync, httpx async, requests, and httpx2's
+two), so a test states a failure once and proves every adapter survives it."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ import ssl
 from typing import Any
 
 import httpx
+import httpx2
 import requests
 
+import statuskit.client.httpx2 as on_httpx2
 from statuskit.client import AsyncRetryTransport, RecordedWaits, RetryAdapter, RetryTransport
 
 ADAPTERS = ["httpx", "httpx-async", "requests"]
+# httpx2 is httpx under a new name: the tests that are about the engine's own
+# behaviour run on it too.
+WITH_HTTPX2 = [*ADAPTERS, "httpx2", "httpx2-async"]
 
 
 class Runner:
@@ -30,21 +35,24 @@ class Runner:
         raise NotImplementedError
 
 
-def _httpx_timeout(read_timeout: float | None) -> httpx.Timeout:
+def _httpx_timeout(read_timeout: float | None) -> Any:
     # A pool wait that would hang on a leaked connection fails in seconds instead.
-    return httpx.Timeout(10.0, pool=3.0, read=read_timeout or 10.0)
+    # (connect, read, write, pool): a tuple both httpx and httpx2 take.
+    return (10.0, read_timeout or 10.0, 10.0, 3.0)
 
 
 class HttpxRunner(Runner):
     name = "httpx"
+    library: Any = httpx
+    transport: Any = RetryTransport
 
     def __init__(self, base: str, waits: RecordedWaits, **options: Any) -> None:
         super().__init__(base, waits)
-        self.client = httpx.Client(base_url=base,
-                                   transport=RetryTransport(sleep=waits.sleep, **options))
+        self.client = self.library.Client(
+            base_url=base, transport=self.transport(sleep=waits.sleep, **options))
 
     def send(self, method: str, path: str, *, body: Any = None, headers: Any = None,
-             follow: bool = False, read_timeout: float | None = None) -> httpx.Response:
+             follow: bool = False, read_timeout: float | None = None) -> Any:
         return self.client.request(method, path, content=body, headers=headers,
                                    follow_redirects=follow,
                                    timeout=_httpx_timeout(read_timeout))
@@ -55,15 +63,17 @@ class HttpxRunner(Runner):
 
 class AsyncRunner(Runner):
     name = "httpx-async"
+    library: Any = httpx
+    transport: Any = AsyncRetryTransport
 
     def __init__(self, base: str, waits: RecordedWaits, **options: Any) -> None:
         super().__init__(base, waits)
         self.loop = asyncio.new_event_loop()
-        transport = AsyncRetryTransport(sleep=waits.async_sleep, **options)
-        self.client = httpx.AsyncClient(base_url=base, transport=transport)
+        transport = self.transport(sleep=waits.async_sleep, **options)
+        self.client = self.library.AsyncClient(base_url=base, transport=transport)
 
     def send(self, method: str, path: str, *, body: Any = None, headers: Any = None,
-             follow: bool = False, read_timeout: float | None = None) -> httpx.Response:
+             follow: bool = False, read_timeout: float | None = None) -> Any:
         return self.loop.run_until_complete(self.client.request(
             method, path, content=body, headers=headers, follow_redirects=follow,
             timeout=_httpx_timeout(read_timeout)))
@@ -98,9 +108,29 @@ class RequestsRunner(Runner):
         self.session.close()
 
 
+class Httpx2Runner(HttpxRunner):
+    name = "httpx2"
+    library = httpx2
+    transport = on_httpx2.RetryTransport
+
+
+class AsyncHttpx2Runner(AsyncRunner):
+    name = "httpx2-async"
+    library = httpx2
+    transport = on_httpx2.AsyncRetryTransport
+
+
+RUNNERS: dict[str, type[Runner]] = {
+    "httpx": HttpxRunner, "httpx-async": AsyncRunner, "requests": RequestsRunner,
+    "httpx2": Httpx2Runner, "httpx2-async": AsyncHttpx2Runner}
+
+
 def runner(name: str, base: str, waits: RecordedWaits | None = None, **options: Any) -> Runner:
     verify = options.get("verify")
     if name != "requests" and isinstance(verify, str):
         options["verify"] = ssl.create_default_context(cafile=verify)
-    kind = {"httpx": HttpxRunner, "httpx-async": AsyncRunner, "requests": RequestsRunner}[name]
-    return kind(base, waits or RecordedWaits(), **options)
+    if name.startswith("httpx2") and isinstance(options.get("limits"), httpx.Limits):
+        limits = options["limits"]
+        options["limits"] = httpx2.Limits(max_connections=limits.max_connections,
+                                          max_keepalive_connections=limits.max_keepalive_connections)
+    return RUNNERS[name](base, waits or RecordedWaits(), **options)

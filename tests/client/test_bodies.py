@@ -118,3 +118,49 @@ def test_async_generator_body_is_never_replayed(server: Server) -> None:
 
     assert asyncio.run(go()).status_code == 503
     assert [sent for _, sent in script.seen["/async-generator"]] == [b"only once"]
+
+
+@pytest.mark.parametrize("library", ["httpx", "httpx2"])
+def test_multipart_files_are_sent_whole_again(server: Server, library: str) -> None:
+    base, script = server
+    path = f"/multipart-{library}"
+    script.on(path, 503, 201)
+    client = runner(library, base)
+    try:
+        response = client.client.put(  # type: ignore[attr-defined]
+            path, data={"note": "n1"},
+            files={"upload": ("report.txt", io.BytesIO(b"the whole report"), "text/plain")})
+    finally:
+        client.close()
+    assert response.status_code == 201
+    first, second = (body for _, body in script.seen[path])
+    assert first == second  # the same boundary, fields and file, byte for byte
+    assert b"the whole report" in first and b'name="note"' in first
+
+
+def test_multipart_with_an_unseekable_file_is_never_replayed(server: Server) -> None:
+    base, script = server
+    script.on("/multipart-pipe", 503, 201)
+    client = runner("httpx", base)
+    try:
+        response = client.client.put(  # type: ignore[attr-defined]
+            "/multipart-pipe", files={"upload": ("pipe.bin", Unseekable(b"read once"))})
+    finally:
+        client.close()
+    assert response.status_code == 503  # the second send would have had an empty file
+    assert script.count("/multipart-pipe") == 1
+    assert attempts_of(response)[-1].decision == "the request body cannot be sent again"
+
+
+def test_async_multipart_files_are_sent_whole_again(server: Server) -> None:
+    base, script = server
+    script.on("/multipart-async", 503, 201)
+
+    async def go() -> httpx.Response:
+        transport = AsyncRetryTransport(sleep=RecordedWaits().async_sleep)
+        async with httpx.AsyncClient(base_url=base, transport=transport) as c:
+            return await c.put("/multipart-async", files={"f": ("a.bin", io.BytesIO(b"abc"))})
+
+    assert asyncio.run(go()).status_code == 201
+    first, second = (body for _, body in script.seen["/multipart-async"])
+    assert first == second and b"abc" in first

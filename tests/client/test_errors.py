@@ -64,18 +64,22 @@ def test_every_error_survives_pickling(status: int) -> None:
 
 
 def test_adapter_flavoured_errors_survive_pickling() -> None:
-    from statuskit.client._httpx import HTTPXInsecureRedirect, HTTPXRetryAfterTooLong
-    from statuskit.client._requests import RequestsRetryAfterTooLong
+    from statuskit.client._flavours import build
 
     request = httpx.Request("GET", "https://x.test/")
-    too_long = HTTPXRetryAfterTooLong(3600, request, _response(503), "too long", [])
-    insecure = HTTPXInsecureRedirect("downgrade", request, "https://x.test/", [])
+    too_long = build(client.RetryAfterTooLong, "httpx", request, 3600, _response(503),
+                     "too long", [])
+    insecure = build(client.InsecureRedirect, "httpx", request, "downgrade",
+                     url="https://x.test/", location="http://x.test/")
     plain = requests.Response()
     plain.status_code = 503
-    for error in (too_long, insecure,
-                  RequestsRetryAfterTooLong(3600, plain, "too long", [])):
+    on_requests = build(client.RetryAfterTooLong, "requests", None, 3600, plain, "too long", [])
+    for error, library_class in ((too_long, httpx.HTTPStatusError),
+                                 (insecure, httpx.RequestError),
+                                 (on_requests, requests.HTTPError)):
         back = pickle.loads(pickle.dumps(error))
         assert type(back) is type(error)
+        assert isinstance(back, library_class)
         assert str(back) == str(error)
     assert pickle.loads(pickle.dumps(too_long)).retry_after == 3600
 

@@ -80,11 +80,42 @@ def test_requests_max_retries_counts_like_urllib3(server: Server) -> None:
     assert script.count("/r-max-retries") == 4  # the first try and three retries
 
 
-def test_requests_max_retries_that_cannot_be_honoured_is_refused_clearly() -> None:
-    with pytest.raises(ValueError, match="policy=RetryPolicy"):
-        RetryAdapter(max_retries=Urllib3Retry(total=3))  # type: ignore[arg-type]
+def test_requests_max_retries_past_five_is_honoured(server: Server) -> None:
+    base, script = server
+    script.on("/r-seven", 503)
+    session = requests.Session()
+    session.mount("http://", RetryAdapter(max_retries=7, sleep=RecordedWaits().sleep))
+    response = session.get(base + "/r-seven")
+    assert response.status_code == 503
+    assert script.count("/r-seven") == 8  # the first try and seven retries
+    assert attempts_of(response)[-1].decision == "8 attempts made"
+
+
+def test_requests_max_retries_given_a_urllib3_retry_is_converted(server: Server) -> None:
+    base, script = server
+    script.on("/r-urllib3", 500, 500, 500, 200)
+    waits = RecordedWaits()
+    retry = Urllib3Retry(total=4, status_forcelist=[500], backoff_factor=0.25)
+    session = requests.Session()
+    session.mount("http://", RetryAdapter(max_retries=retry, sleep=waits.sleep))
+    response = session.get(base + "/r-urllib3")
+    assert response.status_code == 200
+    assert script.count("/r-urllib3") == 4  # 500 is in its status_forcelist
+    # backoff_factor is the base: full jitter under 0.25, 0.5, 1 s
+    assert all(0 <= wait <= 0.25 * 2 ** n for n, wait in enumerate(waits.waits))
+
+
+@pytest.mark.parametrize("nonsense", [-1, True, 2.5, "3"])
+def test_requests_max_retries_that_is_no_count_is_refused_clearly(nonsense: object) -> None:
+    with pytest.raises(ValueError, match="max_retries is a number of retries"):
+        RetryAdapter(max_retries=nonsense)  # type: ignore[arg-type]
+
+
+def test_requests_max_retries_and_a_policy_that_disagree_are_refused() -> None:
     with pytest.raises(ValueError, match="one of them"):
         RetryAdapter(RetryPolicy(max_attempts=2), max_retries=3)
+    with pytest.raises(ValueError, match="not both"):
+        RetryAdapter(RetryPolicy(), max_retries=Urllib3Retry(total=3))
 
 
 def test_one_httpx_call_can_carry_its_own_policy(server: Server) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from urllib3.util.retry import Retry as Urllib3Retry
 
 from statuskit.client import GiveUp, Retry, RetryPolicy
 from statuskit.http import format_http_date
@@ -77,7 +78,7 @@ def test_retry_after_past_the_limit_gives_up_with_the_value() -> None:
 
 
 def test_retry_after_past_the_deadline_gives_up_with_the_value() -> None:
-    decision = decide(status=503, headers={"Retry-After": "20"}, elapsed=25)
+    decision = decide(status=503, headers={"Retry-After": "20"}, elapsed=75)  # deadline 90
     assert isinstance(decision, GiveUp) and decision.retry_after == 20
 
 
@@ -97,8 +98,22 @@ def test_past_date_retry_after_means_no_extra_wait() -> None:
 
 def test_attempt_cap() -> None:
     assert isinstance(decide(status=503, attempt=3), GiveUp)
-    with pytest.raises(ValueError):
-        RetryPolicy(max_attempts=6)
+    for nonsense in (0, -1, True, 2.5):
+        with pytest.raises(ValueError, match="max_attempts"):
+            RetryPolicy(max_attempts=nonsense)  # type: ignore[arg-type]
+
+
+def test_more_than_five_attempts_when_asked_explicitly() -> None:
+    policy = RetryPolicy(max_attempts=8, random=lambda: 1.0)
+    assert isinstance(decide(policy, status=503, attempt=7), Retry)
+    assert isinstance(decide(policy, status=503, attempt=8), GiveUp)
+
+
+def test_backoff_of_a_huge_attempt_number_is_the_cap_not_an_overflow() -> None:
+    # 2 ** 2000 is no float: the doubling stops counting long before that.
+    policy = RetryPolicy(max_attempts=10 ** 4, cap=2, deadline=1e9, random=lambda: 1.0)
+    decision = decide(policy, status=502, attempt=2000)
+    assert isinstance(decision, Retry) and decision.after == 2
 
 
 def test_backoff_doubles_and_is_capped() -> None:
@@ -183,3 +198,50 @@ def test_long_retry_after_caps_to_max_retry_after() -> None:
     decision = decide(policy, status=503, headers={"Retry-After": "3600"})
     assert isinstance(decision, Retry)
     assert decision.after == 10
+
+
+def test_a_set_of_statuses_and_methods_is_taken_and_the_policy_still_hashes() -> None:
+    policy = RetryPolicy(retry_statuses={429, 503}, allowed_methods=["get"])
+    assert policy.retry_statuses == frozenset({429, 503})
+    assert policy.allowed_methods == frozenset({"GET"})
+    assert hash(policy) == hash(RetryPolicy(retry_statuses=[503, 429], allowed_methods={"GET"}))
+
+
+def test_a_string_is_not_taken_for_a_collection_of_methods() -> None:
+    with pytest.raises(ValueError, match="not a string"):
+        RetryPolicy(allowed_methods="GET")
+
+
+@pytest.mark.parametrize(("retry", "attempts"), [
+    (Urllib3Retry(total=2), 3),
+    (Urllib3Retry(), 11),  # urllib3's own default: total=10
+    (Urllib3Retry(total=5, connect=1), 2),  # one cap here: the smallest count
+    (Urllib3Retry(total=None, status=4), 5),
+    (Urllib3Retry(total=False), 1),
+    (Urllib3Retry(total=0), 1),
+])
+def test_a_urllib3_retry_becomes_the_policy_with_its_counts(retry: Urllib3Retry,
+                                                            attempts: int) -> None:
+    assert RetryPolicy.from_urllib3(retry).max_attempts == attempts
+
+
+def test_a_urllib3_retry_keeps_its_statuses_methods_and_backoff() -> None:
+    retry = Urllib3Retry(total=3, status_forcelist=[500, 502], allowed_methods=["GET", "POST"],
+                         backoff_factor=0.3, backoff_max=7)
+    policy = RetryPolicy.from_urllib3(retry, deadline=12)
+    assert policy.retry_statuses == frozenset({500, 502})
+    assert policy.allowed_methods == frozenset({"GET", "POST"})
+    assert (policy.base, policy.throttled_base, policy.cap) == (0.3, 0.3, 7)
+    assert policy.deadline == 12  # statuskit's own limits stay, or are overridden
+    assert policy.max_retry_after == RetryPolicy().max_retry_after
+
+
+def test_a_urllib3_retry_on_any_verb_repeats_post() -> None:
+    policy = RetryPolicy.from_urllib3(Urllib3Retry(total=2, allowed_methods=None),
+                                      random=lambda: 1.0)
+    assert isinstance(decide(policy, method="POST", status=503), Retry)
+
+
+def test_a_urllib3_retry_without_any_count_is_refused() -> None:
+    with pytest.raises(ValueError, match="retries forever"):
+        RetryPolicy.from_urllib3(Urllib3Retry(total=None))

@@ -11,7 +11,6 @@ from statuskit.client import (
     RecordedWaits,
     RetryAdapter,
     RetryAfterTooLong,
-    RetryBudget,
     raise_for_status,
 )
 
@@ -52,18 +51,6 @@ def test_far_future_retry_after_raises(server: Server) -> None:
         session().get(base + "/r-far")
 
 
-def test_budget_drains_then_fails_fast(server: Server) -> None:
-    base, script = server
-    script.on("/r-storm", 503)
-    s = session(budget=RetryBudget(capacity=10))
-    counts = []
-    for _ in range(3):
-        before = script.count("/r-storm")
-        s.get(base + "/r-storm")
-        counts.append(script.count("/r-storm") - before)
-    assert counts == [3, 1, 1]
-
-
 def test_typed_error_from_a_requests_response(server: Server) -> None:
     base, script = server
     script.on("/r-404", 404)
@@ -76,3 +63,30 @@ def test_305_is_never_followed(server: Server) -> None:
     script.on("/r-305", (305, {"Location": "/echo"}, b""))
     response = session().get(base + "/r-305")
     assert response.status_code == 305
+
+
+def test_raise_for_status_on_a_streamed_response_reads_at_most_64_kib(server: Server) -> None:
+    base, script = server
+    big = b'{"detail": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    script.on("/r-streamed-big", (404, {"Content-Type": "application/problem+json"}, big))
+    with session() as s:
+        response = s.get(base + "/r-streamed-big", stream=True)
+        with pytest.raises(NotFound) as not_found:
+            raise_for_status(response)
+        read = response.raw.tell()
+    assert not_found.value.problem is None  # past the limit: no problem document
+    assert read <= 64 * 1024 + 16 * 1024  # the limit and one chunk, not 5 MB
+    assert response.raw.closed  # and the connection let go
+
+
+def test_raise_for_status_on_a_streamed_problem_reads_its_details(server: Server) -> None:
+    base, script = server
+    problem = b'{"title": "Not Found", "detail": "streamed"}'
+    script.on("/r-streamed-404", (404, {"Content-Type": "application/problem+json"}, problem))
+    with session() as s:
+        response = s.get(base + "/r-streamed-404", stream=True)
+        with pytest.raises(NotFound) as not_found:
+            raise_for_status(response)
+    assert not_found.value.problem == {"title": "Not Found", "detail": "streamed"}
+    assert isinstance(not_found.value, requests.HTTPError)
+    assert not_found.value.response is response

@@ -16,12 +16,12 @@ from statuskit.client import (
     NotFound,
     RecordedWaits,
     RetryAfterTooLong,
-    RetryBudget,
     RetryPolicy,
     RetryTransport,
     ServerTimeout,
     ServiceUnavailable,
     TooManyRequests,
+    araise_for_status,
     raise_for_status,
 )
 from statuskit.http import format_http_date
@@ -75,21 +75,6 @@ def test_get_503_is_retried_up_to_three_attempts(server: Server) -> None:
     assert script.count("/down") == 3
     assert len(waits.waits) == 2
     assert all(w <= 2 for w in waits.waits)  # backoff base 1 s for 503, full jitter
-
-
-def test_server_answering_503_to_everything_drains_the_budget_then_fails_fast(
-        server: Server) -> None:
-    base, script = server
-    script.on("/storm", 503)
-    budget = RetryBudget(capacity=20)  # room for four retries
-    with client(base, budget=budget) as c:
-        counts = []
-        for _ in range(4):
-            before = script.count("/storm")
-            c.get("/storm")
-            counts.append(script.count("/storm") - before)
-    assert counts == [3, 3, 1, 1]  # two retries each, then one try: fail fast
-    assert budget.tokens < budget.retry_cost
 
 
 @pytest.mark.parametrize("value", ["-1", "1.5", "", "garbage", "5, 10",
@@ -258,16 +243,6 @@ def test_error_retry_after_reads_the_date_against_the_responses_own_date(
     assert busy.value.retry_after == 20  # and the error says the same, not 0
 
 
-def test_a_retry_that_succeeds_refunds_its_cost(server: Server) -> None:
-    base, script = server
-    script.on("/refund", 503, 200)
-    budget = RetryBudget(capacity=20)
-    with client(base, budget=budget) as c:
-        assert c.get("/refund").status_code == 200
-    # AWS SDKs' standard mode: a retry that succeeds gives back what it took.
-    assert budget.tokens == 20
-
-
 def test_long_retry_after_can_be_capped_instead_of_raised(server: Server) -> None:
     base, script = server
     script.on("/capped", (503, {"Retry-After": "3600"}, b""), 200)
@@ -287,3 +262,74 @@ def test_utc_zoned_http_date_is_honoured(server: Server) -> None:
     with client(base, waits) as c:
         assert c.get("/utc").status_code == 200
     assert 10 <= waits.waits[0] <= 11.1
+
+
+def test_raise_for_status_on_an_async_streamed_problem_raises_the_typed_error(
+        server: Server) -> None:
+    base, script = server
+    problem = b'{"type":"about:blank","title":"Not Found","status":404,"detail":"async"}'
+    script.on("/async-streamed-404", (404, {"Content-Type": "application/problem+json"},
+                                      problem))
+
+    async def go() -> tuple[NotFound, NotFound, bool]:
+        transport = AsyncRetryTransport(sleep=RecordedWaits().async_sleep)
+        async with httpx.AsyncClient(base_url=base, transport=transport) as c, \
+                c.stream("GET", "/async-streamed-404") as response:
+            with pytest.raises(NotFound) as from_sync:
+                raise_for_status(response)  # cannot read an async stream: no details
+            assert not response.is_closed  # and leaves it to its ``async with``
+            with pytest.raises(NotFound) as from_async:
+                await araise_for_status(response)
+            return from_sync.value, from_async.value, response.is_closed
+
+    from_sync, from_async, closed = asyncio.run(go())
+    assert from_sync.problem is None
+    assert isinstance(from_sync, httpx.HTTPStatusError)
+    assert from_async.problem is not None and from_async.problem["detail"] == "async"
+    assert closed  # read for its details (at most 64 KiB), then its connection freed
+
+
+def test_long_retry_after_capped_on_defaults_is_waited_as_60_s(server: Server) -> None:
+    base, script = server
+    script.on("/capped-default", (503, {"Retry-After": "3600"}, b""), 200)
+    waits = RecordedWaits()
+    with client(base, waits, policy=RetryPolicy(long_retry_after="cap")) as c:
+        assert c.get("/capped-default").status_code == 200
+    assert 60 <= waits.waits[0] <= 61  # the README's "waited as 60 s", deadline and all
+
+
+def test_a_45_s_retry_after_is_waited_on_defaults(server: Server) -> None:
+    base, script = server
+    script.on("/forty-five", (503, {"Retry-After": "45"}, b""), 200)
+    waits = RecordedWaits()
+    with client(base, waits) as c:
+        assert c.get("/forty-five").status_code == 200
+    assert 45 <= waits.waits[0] <= 46  # under max_retry_after (60 s): honoured
+
+
+def test_a_cached_503_whose_retry_after_moment_has_passed_is_not_waited(
+        server: Server) -> None:
+    base, script = server
+    # Made 120 s ago (Age, RFC 9111 §5.1) and asking for a retry 60 s after it was
+    # made: that moment is a minute gone.
+    made = time.time() - 120
+    fields = {"Date": format_http_date(made), "Age": "120",
+              "Retry-After": format_http_date(made + 60)}
+    script.on("/cached-503", (503, fields, b""), 200)
+    waits = RecordedWaits()
+    with client(base, waits) as c:
+        assert c.get("/cached-503").status_code == 200
+    assert waits.waits[0] <= 1.1  # the backoff alone (base 1 s after 503), not 60 s
+
+
+def test_a_cached_503_whose_retry_after_moment_is_ahead_waits_what_is_left(
+        server: Server) -> None:
+    base, script = server
+    made = time.time()
+    fields = {"Date": format_http_date(made), "Age": "20",
+              "Retry-After": format_http_date(made + 30)}
+    script.on("/cached-503-ahead", (503, fields, b""), 200)
+    waits = RecordedWaits()
+    with client(base, waits) as c:
+        assert c.get("/cached-503-ahead").status_code == 200
+    assert 10 <= waits.waits[0] <= 12

@@ -4,25 +4,34 @@ repeat, when, and how often, without ever joining a retry storm.
     client = httpx.Client(transport=RetryTransport(verify=..., limits=...))
     response = client.get(url)
     raise_for_status(response)          # NotFound, TooManyRequests, ServerTimeout, ...
+
+(httpx2: ``statuskit.client.httpx2.RetryTransport``; requests: ``RetryAdapter``.)
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from statuskit.client._budget import RetryBudget, budget_for, reset_budgets
 from statuskit.client._core import ATTEMPTS, Attempt, RecordedWaits, RetryEvent, using_policy
 from statuskit.client._errors import (
+    AnyResponse,
     ClientError,
     HTTPStatusError,
     InsecureRedirect,
+    ResumeFailed,
     Retryable,
     RetryAfterTooLong,
     ServerError,
     StatuskitClientError,
+    is_problem,
+    read_async_problem,
 )
-from statuskit.client._httpx import CHAIN, POLICY, AsyncRetryTransport, RetryTransport
+from statuskit.client._flavours import build, library_of, request_of
+from statuskit.client._httpx import AsyncRetryTransport, RetryTransport
 from statuskit.client._policy import GiveUp, Retry, RetryPolicy, retry_after_of
+from statuskit.client._transport import CHAIN, POLICY
 from statuskit.client._typed import *  # noqa: F403 - one class per error code
 from statuskit.client._typed import BY_STATUS
 from statuskit.client._typed import __all__ as _typed_names
@@ -32,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ATTEMPTS",
+    "AnyResponse",
     "AsyncRetryTransport",
     "Attempt",
     "ClientError",
@@ -40,6 +50,7 @@ __all__ = [
     "InsecureRedirect",
     "POLICY",
     "RecordedWaits",
+    "ResumeFailed",
     "Retry",
     "RetryAdapter",
     "RetryAfterTooLong",
@@ -50,6 +61,7 @@ __all__ = [
     "Retryable",
     "ServerError",
     "StatuskitClientError",
+    "araise_for_status",
     "attempts_of",
     "budget_for",
     "error_class",
@@ -69,7 +81,20 @@ def error_class(status: int) -> type[HTTPStatusError]:
     return ClientError if status < 500 else ServerError
 
 
-def attempts_of(thing: Any) -> list[Attempt]:
+class StatusResponse(Protocol):
+    """What ``raise_for_status`` reads: httpx's, httpx2's and requests' responses."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+_R = TypeVar("_R", bound=StatusResponse)
+
+
+def attempts_of(thing: object) -> list[Attempt]:
     """The attempt history of a response (httpx or requests) or of any exception
     that came out of a statuskit adapter; [] when there is none."""
     found = _attempts_on(thing)
@@ -103,18 +128,32 @@ def _chained_attempts(request: Any) -> list[Attempt] | None:
     return getattr(exchange, "attempts", None)
 
 
-def raise_for_status(response: Any) -> Any:
+def raise_for_status(response: _R) -> _R:
     """Raise the class of the response's code when it is 4xx or 5xx; else return it.
 
-    Works on httpx and requests responses alike, streamed ones included (the
-    problem details are read, at most 64 KiB)."""
-    status: int = response.status_code
-    if status < 400:
+    The error is also the response library's own (``httpx.HTTPStatusError``,
+    ``requests.HTTPError``, httpx2's). A streamed response's problem details are
+    read, at most 64 KiB, and the response closed; an unread async stream is left
+    to its ``async with`` (``await araise_for_status(response)`` reads it)."""
+    if response.status_code < 400:
         return response
+    raise _status_error(response, None)
+
+
+async def araise_for_status(response: _R) -> _R:
+    """``raise_for_status`` that also reads an unread async stream's problem details."""
+    if response.status_code < 400:
+        return response
+    body = await read_async_problem(response) if is_problem(response) else None
+    raise _status_error(response, body)
+
+
+def _status_error(response: Any, body: bytes | None) -> HTTPStatusError:
     # The same reading of Retry-After as the policy's: an HTTP-date against the
     # response's own Date (RFC 9110 §10.2.3), not this machine's clock.
     retry_after = retry_after_of(response.headers)
-    raise error_class(status)(response, retry_after=retry_after, attempts=attempts_of(response))
+    return build(error_class(response.status_code), library_of(response), request_of(response),
+                 response, retry_after=retry_after, attempts=attempts_of(response), body=body)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,47 +1,73 @@
-"""A retry budget per origin: retries spend tokens, first-try successes earn them.
+"""Retry budgets: failures spend tokens, successes earn them back.
 
-When a server fails everything, a fleet of clients that each retry three times
-triples its load. The budget caps that: once an origin's tokens are spent, its
-requests are tried once and fail fast, until successes refill it.
+When a server fails everything, a client that retries three times triples its
+load. The budget caps that the way gRPC's retry throttling does (gRFC A6):
+every failed attempt, first tries included, takes one token; every success gives
+``token_ratio`` back; retries are made only while more than half the tokens are
+left. Ten tokens and a ratio of 0.1 (gRPC's example) let a fresh origin's first
+request make all its attempts and then make a failing origin fail fast within a
+few requests, where the AWS SDKs' 500-token bucket is sized for fleets.
+
+Each transport or adapter keeps one budget per origin of its own; one budget
+given to several of them (or ``budget_for(origin)``) is shared on purpose.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 
-__all__ = ["RetryBudget", "budget_for", "reset_budgets"]
+__all__ = ["DEFAULT_TOKENS", "DEFAULT_TOKEN_RATIO", "RetryBudget", "budget_for",
+           "own_budget", "reset_budgets"]
+
+DEFAULT_TOKENS = 10
+DEFAULT_TOKEN_RATIO = 0.1
+
+# Tokens are counted in thousandths, as gRPC does, so that ten successes of 0.1
+# give back exactly one failure's token.
+_SCALE = 1000
 
 
 class RetryBudget:
-    """A token bucket (thread-safe). Defaults: 500 tokens, a retry costs 5 (10
-    after a timeout), a success on the first try gives 1 back, a retry that
-    succeeds gives its cost back."""
+    """A thread-safe token bucket. ``RetryBudget(max_tokens=math.inf)``: no budget."""
 
-    def __init__(self, capacity: float = 500, retry_cost: float = 5,
-                 timeout_cost: float = 10, success_credit: float = 1) -> None:
-        self.capacity = capacity
-        self.retry_cost = retry_cost
-        self.timeout_cost = timeout_cost
-        self.success_credit = success_credit
-        self._tokens = capacity
+    def __init__(self, max_tokens: float = DEFAULT_TOKENS,
+                 token_ratio: float = DEFAULT_TOKEN_RATIO) -> None:
+        if not max_tokens > 0:
+            raise ValueError(f"max_tokens is above 0, not {max_tokens!r}")
+        if not 0 < token_ratio < math.inf:
+            raise ValueError(f"token_ratio is above 0, not {token_ratio!r}")
+        self.max_tokens = max_tokens
+        self.token_ratio = token_ratio
+        self._unlimited = math.isinf(max_tokens)
+        self._limit = 0 if self._unlimited else round(max_tokens * _SCALE)
+        self._gain = max(1, round(token_ratio * _SCALE))
+        self._milli = self._limit
         self._lock = threading.Lock()
         self._announced = False  # the current exhaustion has been logged
 
     @property
     def tokens(self) -> float:
-        return self._tokens
+        return math.inf if self._unlimited else self._milli / _SCALE
 
-    def cost(self, *, after_timeout: bool = False) -> float:
-        return self.timeout_cost if after_timeout else self.retry_cost
+    def allows_retry(self) -> bool:
+        """gRFC A6: retries only while more than half the tokens are left."""
+        return self._unlimited or 2 * self._milli > self._limit
 
-    def try_spend(self, *, after_timeout: bool = False) -> bool:
-        """Take a retry's cost; False (and nothing taken) when it cannot be paid."""
-        cost = self.cost(after_timeout=after_timeout)
+    def record_failure(self) -> None:
+        """A failed attempt (a code that signals trouble, or a transport error)."""
+        if self._unlimited:
+            return
         with self._lock:
-            if self._tokens < cost:
-                return False
-            self._tokens -= cost
-            return True
+            self._milli = max(0, self._milli - _SCALE)
+
+    def record_success(self) -> None:
+        if self._unlimited or self._milli >= self._limit:
+            return  # full (the usual case): nothing to take the lock for
+        with self._lock:
+            self._milli = min(self._limit, self._milli + self._gain)
+            if 2 * self._milli > self._limit:
+                self._announced = False
 
     def first_refusal(self) -> bool:
         """True once per exhaustion, so it is logged once, not per request."""
@@ -49,15 +75,14 @@ class RetryBudget:
             first, self._announced = not self._announced, True
             return first
 
-    def credit(self, amount: float | None = None) -> None:
-        """A success gives tokens back: ``success_credit`` after a first try, or
-        (``amount``) the cost of the retry that succeeded, as the AWS SDKs'
-        standard retry mode does."""
-        with self._lock:
-            gain = self.success_credit if amount is None else amount
-            self._tokens = min(self.capacity, self._tokens + gain)
-            if self._tokens >= self.retry_cost:
-                self._announced = False
+    def __repr__(self) -> str:
+        return f"RetryBudget(tokens={self.tokens:g} of {self.max_tokens:g})"
+
+
+def own_budget(max_attempts: int) -> RetryBudget:
+    """A transport's budget for one origin: room for one request's every attempt on
+    a fresh origin, however many the policy asks for."""
+    return RetryBudget(max_tokens=max(DEFAULT_TOKENS, 2 * max_attempts))
 
 
 _BUDGETS: dict[str, RetryBudget] = {}
@@ -65,7 +90,8 @@ _REGISTRY_LOCK = threading.Lock()
 
 
 def budget_for(origin: str) -> RetryBudget:
-    """The process-wide budget of one origin (``scheme://host:port``)."""
+    """One origin's budget shared by everything in the process that is given it
+    (``RetryTransport(budget=budget_for("https://api.example.test"))``)."""
     with _REGISTRY_LOCK:
         budget = _BUDGETS.get(origin)
         if budget is None:
@@ -74,6 +100,6 @@ def budget_for(origin: str) -> RetryBudget:
 
 
 def reset_budgets() -> None:
-    """Forget every origin's budget (tests, or after a deploy)."""
+    """Forget the shared budgets ``budget_for`` made (tests, or after a deploy)."""
     with _REGISTRY_LOCK:
         _BUDGETS.clear()

@@ -15,7 +15,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 from statuskit.client._budget import RetryBudget
 from statuskit.client._policy import GiveUp, Retry, RetryPolicy
 
-__all__ = ["ATTEMPTS", "Attempt", "Exchange", "RecordedWaits", "RetryEvent", "using_policy"]
+__all__ = ["ATTEMPTS", "Attempt", "Exchange", "Observers", "RecordedWaits", "RetryEvent",
+           "using_policy"]
 
 logger = logging.getLogger("statuskit.client")
 
@@ -30,7 +31,6 @@ DRAIN_LIMIT = 64 * 1024
 # Sent again to a different origin, these would hand a secret to a stranger.
 REMOVE_ON_REDIRECT = frozenset({"authorization", "proxy-authorization"})
 
-_TIMEOUT_STATUSES = frozenset({408, 504})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 _POLICY: contextvars.ContextVar[RetryPolicy | None] = contextvars.ContextVar(
@@ -71,6 +71,16 @@ class Attempt(NamedTuple):
     wait: float | None = None
     url: str = ""
     method: str = ""
+    elapsed: float = 0.0  # seconds from the exchange's start to this outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Observers:
+    """The caller's hooks: ``on_retry`` before each wait, ``on_attempt`` after each
+    attempt is judged (the last one included), for logging and metrics."""
+
+    on_retry: Callable[[RetryEvent], None] | None = None
+    on_attempt: Callable[[Attempt], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,22 +139,24 @@ class Exchange:
     """The attempts of one request through an adapter, across its redirect hops:
     the attempt cap, the deadline and the history do not restart on a hop."""
 
+    # One is made per request: slots make that, and each read of them, cheaper.
+    __slots__ = ("_url", "attempts", "budget", "clock", "method", "next_url", "observers",
+                 "policy", "replayable", "request_headers", "retries", "started")
+
     def __init__(self, policy: RetryPolicy, budget: RetryBudget, method: str, url: Any,
                  request_headers: Mapping[str, str], replayable: bool,
-                 on_retry: Callable[[RetryEvent], None] | None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 observers: Observers, clock: Callable[[], float] = time.monotonic) -> None:
         self.policy = policy
         self.budget = budget
         self.method = method
         self._url = url  # str() only when needed: most exchanges never need it
         self.request_headers = request_headers
         self.replayable = replayable
-        self.on_retry = on_retry
+        self.observers = observers
         self.clock = clock
         self.started = clock()
         self.attempts: list[Attempt] = []
         self.retries = 0
-        self._last_cost = 0.0
         self.next_url: str | None = None  # the Location of a redirect handed back
 
     @property
@@ -177,26 +189,29 @@ class Exchange:
     def after_response(self, status: int, headers: Mapping[str, str]) -> Retry | TooLong | None:
         """Retry(wait) to go again, TooLong to raise, None to hand the response back."""
         if status < 400:
+            self.budget.record_success()
             self._done(status, headers)
             return None
+        if self.policy.signals_trouble(status):
+            self.budget.record_failure()
         decision = self.policy.decide(
             method=self.method, attempt=self.retries + 1, elapsed=self.clock() - self.started,
             status=status, headers=headers, request_headers=self.request_headers)
         if isinstance(decision, GiveUp) and decision.retry_after is not None:
             self._record(status, None, decision.reason)
             return TooLong(decision.retry_after, decision.reason)
-        return self._settle(decision, status, None, after_timeout=status in _TIMEOUT_STATUSES)
+        return self._settle(decision, status, None)
 
-    def after_error(self, error: BaseException, failure: Failure, *,
-                    timeout: bool) -> Retry | None:
+    def after_error(self, error: BaseException, failure: Failure) -> Retry | None:
         if failure is Failure.PERMANENT:
             self._record(None, _describe(error), "repeating cannot help")
             return None
+        self.budget.record_failure()
         decision = self.policy.decide(
             method=self.method, attempt=self.retries + 1, elapsed=self.clock() - self.started,
             error=error, sent=failure is Failure.MAYBE_SENT,
             request_headers=self.request_headers)
-        return self._settle(decision, None, error, after_timeout=timeout)
+        return self._settle(decision, None, error)
 
     def mark(self, error: BaseException) -> BaseException:
         """Put the history on an exception about to reach the caller."""
@@ -211,15 +226,10 @@ class Exchange:
         location = headers.get("location") if status in _REDIRECTS else None
         if location is not None:
             self.next_url = urljoin(self.url, location)
-        else:
-            # A success refills the origin's budget: by the cost of the retry that
-            # earned it, or by the first-try credit.
-            self.budget.credit(self._last_cost or None)
-            self._last_cost = 0.0
         self._record(status, None, "redirect" if location is not None else "done")
 
     def _settle(self, decision: Retry | GiveUp, status: int | None,
-                error: BaseException | None, *, after_timeout: bool) -> Retry | None:
+                error: BaseException | None) -> Retry | None:
         error_text = _describe(error) if error is not None else None
         if isinstance(decision, GiveUp):
             self._record(status, error_text, decision.reason)
@@ -227,14 +237,13 @@ class Exchange:
         if not self.replayable:
             self._record(status, error_text, "the request body cannot be sent again")
             return None
-        if not self.budget.try_spend(after_timeout=after_timeout):
+        if not self.budget.allows_retry():
             # Fail fast: a spent budget means the origin is failing for everyone.
             self._record(status, error_text, "retry budget exhausted")
             if self.budget.first_refusal():
                 logger.warning("retry budget for %s exhausted: failing fast until "
                                "successes refill it", origin_of(self.url))
             return None
-        self._last_cost = self.budget.cost(after_timeout=after_timeout)
         self.retries += 1
         number = len(self.attempts) + 1
         self._record(status, error_text, f"retry after {decision.after:.2f} s", decision.after)
@@ -242,15 +251,20 @@ class Exchange:
                     decision.after, number, status if status is not None else error_text,
                     extra={"statuskit_attempt": number, "statuskit_wait": decision.after,
                            "statuskit_status": status})
-        if self.on_retry is not None:
-            self.on_retry(RetryEvent(self.method, self.url, number, status, error,
-                                     decision.after, decision.retry_after))
+        on_retry = self.observers.on_retry
+        if on_retry is not None:
+            on_retry(RetryEvent(self.method, self.url, number, status, error,
+                                decision.after, decision.retry_after))
         return decision
 
     def _record(self, status: int | None, error: str | None, decision: str,
                 wait: float | None = None) -> None:
-        self.attempts.append(Attempt(len(self.attempts) + 1, status, error, decision, wait,
-                                     self.url, self.method))
+        attempt = Attempt(len(self.attempts) + 1, status, error, decision, wait, self.url,
+                          self.method, self.clock() - self.started)
+        self.attempts.append(attempt)
+        on_attempt = self.observers.on_attempt
+        if on_attempt is not None:
+            on_attempt(attempt)
 
 
 def _same_target(a: str, b: str) -> bool:

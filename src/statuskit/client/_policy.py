@@ -10,16 +10,18 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from statuskit.codes import Guidance, RetryRule, UnknownCode, lookup, retry_rule
 from statuskit.http import IDEMPOTENT_METHODS, parse_http_date, parse_retry_after
 
 __all__ = ["GiveUp", "Retry", "RetryPolicy", "retry_after_of"]
 
-HARD_MAX_ATTEMPTS = 5
+# Past this many doublings the backoff is the cap whatever the base: 2**64 keeps the
+# arithmetic in floats however many attempts a policy allows.
+_MAX_DOUBLINGS = 64
 _THROTTLED = frozenset({429, 503})
 # Zones that name UTC in dates some servers send instead of IMF-fixdate's "GMT".
 _UTC_ZONES = frozenset({"UTC", "UT", "GMT", "Z", "+0000", "-0000"})
@@ -72,17 +74,33 @@ def _timestamp(value: str) -> float | None:
         return None  # a year past 9999: no HTTP-date (§5.6.7, 4DIGIT), so invalid
 
 
+def _age(headers: Mapping[str, str] | None) -> float:
+    """Seconds the response spent in caches (RFC 9111 §5.1); 0 when absent or invalid."""
+    value = _header(headers, "age")
+    if value is None:
+        return 0.0
+    text = value.strip(" \t")
+    # Age = delta-seconds (RFC 9111 §1.2.2): digits only, saturating at 2^31.
+    if not (text.isascii() and text.isdigit()):
+        return 0.0
+    return parse_retry_after(text) or 0.0
+
+
 def retry_after_of(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
     """Seconds the response's Retry-After asks for, or None when absent or invalid."""
     value = _header(headers, "retry-after")
     if value is None:
         return None
     # RFC 9110 §10.2.3: an HTTP-date is relative to the response's own Date, so a
-    # server whose clock is skewed still gets the wait it meant.
+    # server whose clock is skewed still gets the wait it meant. A cached response
+    # (RFC 9111 §5.1) was made Age seconds before it arrived: its server's now is
+    # Date + Age, and a moment that has passed since is no wait at all.
     date = _header(headers, "date")
     reference = _timestamp(date) if date else None
     if reference is None:
         reference = now
+    else:
+        reference += _age(headers)
     # A delay-seconds too large to hold saturates to 2^31 s there (RFC 9111 §1.2.2).
     seconds = parse_retry_after(value, now=reference)
     if seconds is not None:
@@ -98,34 +116,50 @@ class RetryPolicy:
     """What the status table tells a client to do, with safety limits.
 
     ``retry_statuses`` defaults to the catalogue's retryable codes (the ONE
-    definition, ``statuskit.codes.retry_rule``); a set given here replaces it, and
-    a code the catalogue repeats only with Retry-After (413) still needs one.
-    ``guidance="rfc"`` (default) follows RFC 9110 where the seed table differs
-    (503 is temporary); ``guidance="seed"`` follows the seed literally (503: do
-    not repeat unchanged).
+    definition, ``statuskit.codes.retry_rule``); a collection given here replaces
+    it, and a code the catalogue repeats only with Retry-After (413) still needs
+    one. ``guidance="rfc"`` (default) follows RFC 9110 where the seed table differs
+    (503 is temporary); ``guidance="seed"`` follows the seed literally (503: do not
+    repeat unchanged). Collections are kept as frozensets, so a policy hashes.
     """
 
-    max_attempts: int = 3  # attempts in all, the first included
-    deadline: float = 30.0  # seconds from the first attempt; no wait may end past it
+    max_attempts: int = 3  # attempts in all, the first included; more when asked
+    # Seconds from the first attempt; no wait may end past it. Longer than
+    # max_retry_after, so a Retry-After the policy honours can be waited.
+    deadline: float = 90.0
     base: float = 0.5  # backoff base
     throttled_base: float = 1.0  # backoff base after 429 or 503
     cap: float = 20.0  # longest backoff
     max_retry_after: float = 60.0  # the longest Retry-After honoured
     long_retry_after: Literal["raise", "cap"] = "raise"  # past max_retry_after: raise, or wait it
-    retry_statuses: frozenset[int] | None = None  # None: the catalogue's retryable codes
-    allowed_methods: frozenset[str] = IDEMPOTENT_METHODS  # repeated without Idempotency-Key
+    retry_statuses: Collection[int] | None = None  # None: the catalogue's retryable codes
+    allowed_methods: Collection[str] = IDEMPOTENT_METHODS  # repeated without Idempotency-Key
     guidance: Literal["rfc", "seed"] = "rfc"
     random: Callable[[], float] = field(default=random.random, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not 1 <= self.max_attempts <= HARD_MAX_ATTEMPTS:
-            raise ValueError(f"max_attempts is 1 to {HARD_MAX_ATTEMPTS}")
+        if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) \
+                or self.max_attempts < 1:
+            raise ValueError(f"max_attempts is a whole number from 1, not {self.max_attempts!r}")
         if self.guidance not in ("rfc", "seed"):
             raise ValueError("guidance is 'rfc' or 'seed'")
         if self.long_retry_after not in ("raise", "cap"):
             raise ValueError("long_retry_after is 'raise' or 'cap'")
+        if isinstance(self.allowed_methods, str) or isinstance(self.retry_statuses, str):
+            raise ValueError("allowed_methods and retry_statuses are collections, not a string")
         object.__setattr__(self, "allowed_methods",
                            frozenset(m.upper() for m in self.allowed_methods))
+        if self.retry_statuses is not None:
+            object.__setattr__(self, "retry_statuses", frozenset(self.retry_statuses))
+
+    @classmethod
+    def from_urllib3(cls, retry: Any, **overrides: Any) -> RetryPolicy:
+        """The policy closest to a urllib3 ``Retry``: its counts, statuses, methods
+        and backoff. The time limits stay statuskit's (urllib3 has no deadline and
+        sleeps a Retry-After of up to 6 h); Retry-After is always honoured."""
+        from statuskit.client._urllib3 import policy_fields
+
+        return cls(**{**policy_fields(retry), **overrides})
 
     # -- the decision ---------------------------------------------------------------
 
@@ -168,21 +202,28 @@ class RetryPolicy:
 
     # -- the questions ------------------------------------------------------------------
 
+    def signals_trouble(self, status: int) -> bool:
+        """Whether an answer says the origin is struggling (it counts against the
+        retry budget), whatever the method and however many attempts were made:
+        a code the policy repeats, except 413, whose Retry-After is about the size
+        of one request."""
+        return self._listed(status) and retry_rule(status) is not RetryRule.IF_RETRY_AFTER
+
     def may_repeat(self, method: str, request_headers: Mapping[str, str] | None) -> bool:
         # RFC 9110 §9.2.2: idempotent methods may be repeated; an Idempotency-Key
         # makes any request so.
         return (method.upper() in self.allowed_methods
                 or _header(request_headers, "idempotency-key") is not None)
 
-    def _status_retryable(self, status: int, has_retry_after: bool) -> bool:
-        rule = retry_rule(status)
+    def _listed(self, status: int) -> bool:
         if self.retry_statuses is not None:
-            listed = status in self.retry_statuses
-        else:
-            listed = rule is not RetryRule.NO
-        if not listed:
+            return status in self.retry_statuses
+        return retry_rule(status) is not RetryRule.NO
+
+    def _status_retryable(self, status: int, has_retry_after: bool) -> bool:
+        if not self._listed(status):
             return False
-        if rule is RetryRule.IF_RETRY_AFTER and not has_retry_after:
+        if retry_rule(status) is RetryRule.IF_RETRY_AFTER and not has_retry_after:
             # RFC 9110 §15.5.14: only a Retry-After says a 413 is temporary.
             return False
         return self.guidance == "rfc" or self._seed_says_later(status)
@@ -200,7 +241,7 @@ class RetryPolicy:
                        retry_after: float | None) -> Decision:
         # Capped exponential backoff with full jitter: clients that failed together
         # spread out instead of returning together.
-        backoff = self.random() * min(self.cap, base * 2 ** (attempt - 1))
+        backoff = self.random() * min(self.cap, base * 2.0 ** min(attempt - 1, _MAX_DOUBLINGS))
         left = self.deadline - elapsed
         if retry_after is None:
             if backoff > left:

@@ -7,24 +7,29 @@ policy decides, the same one the httpx transport uses.
 
 from __future__ import annotations
 
+import functools
 import ssl
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+import weakref
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.utils import rewind_body
 from urllib3.exceptions import NewConnectionError
+from urllib3.util.retry import Retry as Urllib3Retry
 
-from statuskit.client._budget import RetryBudget, budget_for
+from statuskit.client._budget import RetryBudget, own_budget
 from statuskit.client._core import (
     ATTEMPTS,
     DRAIN_LIMIT,
     REMOVE_ON_REDIRECT,
+    Attempt,
     Exchange,
     Failure,
+    Observers,
     Redirects,
     RetryEvent,
     TooLong,
@@ -32,29 +37,10 @@ from statuskit.client._core import (
     scoped_policy,
 )
 from statuskit.client._errors import InsecureRedirect, RetryAfterTooLong
-from statuskit.client._policy import HARD_MAX_ATTEMPTS, RetryPolicy
+from statuskit.client._flavours import build
+from statuskit.client._policy import RetryPolicy
 
-__all__ = ["RequestsInsecureRedirect", "RequestsRetryAfterTooLong", "RetryAdapter"]
-
-
-class RequestsRetryAfterTooLong(RetryAfterTooLong, requests.HTTPError):
-    """``RetryAfterTooLong`` that ``except requests.RequestException`` also catches."""
-
-    def __init__(self, retry_after: float, response: requests.Response, reason: str,
-                 attempts: list[Any]) -> None:
-        RetryAfterTooLong.__init__(self, retry_after, response, reason, attempts)
-        self.request = response.request
-
-
-class RequestsInsecureRedirect(InsecureRedirect, requests.RequestException):
-    """``InsecureRedirect`` that ``except requests.RequestException`` also catches."""
-
-    def __init__(self, message: str, request: requests.PreparedRequest, previous: str,
-                 attempts: list[Any]) -> None:
-        InsecureRedirect.__init__(self, message, url=previous, location=request.url or "",
-                                  attempts=attempts)
-        self.request = request
-        self.response = None
+__all__ = ["RetryAdapter"]
 
 
 # requests follows a redirect by sending a copy of the request that shares its
@@ -103,12 +89,19 @@ def _nothing() -> None:
     return None
 
 
-def _policy_of(policy: RetryPolicy | None, max_retries: int | None) -> RetryPolicy:
+def _policy_of(policy: RetryPolicy | None, max_retries: int | Urllib3Retry | None,
+               ) -> RetryPolicy:
     if max_retries is None:
         return policy or RetryPolicy()
-    if not isinstance(max_retries, int) or not 0 <= max_retries < HARD_MAX_ATTEMPTS:
-        raise ValueError(f"max_retries is a number of retries from 0 to {HARD_MAX_ATTEMPTS - 1}; "
-                         "for more, pass policy=RetryPolicy(...)")
+    if isinstance(max_retries, Urllib3Retry):
+        if policy is not None:
+            raise ValueError("give policy= or a urllib3 Retry as max_retries, not both")
+        # The same conversion as RetryPolicy.from_urllib3(retry), which says what
+        # carries over; urllib3's own retrying stays off.
+        return RetryPolicy.from_urllib3(max_retries)
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"max_retries is a number of retries (0 or more) or a urllib3 Retry, "
+                         f"not {max_retries!r}")
     if policy is not None and policy.max_attempts != max_retries + 1:
         raise ValueError("max_retries disagrees with policy.max_attempts; give one of them")
     return policy or RetryPolicy(max_attempts=max_retries + 1)
@@ -117,21 +110,24 @@ def _policy_of(policy: RetryPolicy | None, max_retries: int | None) -> RetryPoli
 class RetryAdapter(HTTPAdapter):
     """Each response carries its history as ``response.statuskit_attempts``.
 
-    ``max_retries`` (as urllib3 counts them: retries after the first try) sets the
-    policy's attempts; everything else is the policy's."""
+    ``max_retries`` (as urllib3 counts them: retries after the first try, any
+    number) sets the policy's attempts; a urllib3 ``Retry`` there is converted with
+    ``RetryPolicy.from_urllib3``. Everything else is the policy's."""
 
     def __init__(self, policy: RetryPolicy | None = None, *, budget: RetryBudget | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  on_retry: Callable[[RetryEvent], None] | None = None,
+                 on_attempt: Callable[[Attempt], None] | None = None,
                  allow_insecure_redirects: bool = False,
                  remove_headers_on_redirect: Collection[str] = REMOVE_ON_REDIRECT,
-                 max_retries: int | None = None, **kwargs: Any) -> None:
+                 max_retries: int | Urllib3Retry | None = None, **kwargs: Any) -> None:
         super().__init__(max_retries=0, **kwargs)
         self.policy = _policy_of(policy, max_retries)
         self.budget = budget
         self.sleep = sleep
-        self.on_retry = on_retry
+        self.observers = Observers(on_retry, on_attempt)
         self.redirects = Redirects(allow_insecure_redirects, frozenset(remove_headers_on_redirect))
+        self._budgets: dict[str, RetryBudget] = {}
 
     def send(self, request: requests.PreparedRequest, *args: Any,
              **kwargs: Any) -> requests.Response:
@@ -140,23 +136,37 @@ class RetryAdapter(HTTPAdapter):
             try:
                 response = super().send(request, *args, **kwargs)
             except requests.RequestException as error:
-                retry = exchange.after_error(error, _failure(error),
-                                             timeout=isinstance(error, requests.Timeout))
+                retry = exchange.after_error(error, _failure(error))
                 if retry is None:
                     exchange.mark(error)
                     raise
                 self._again(retry.after, rewind)
                 continue
-            step = exchange.after_response(response.status_code, response.headers)
-            if step is None:
-                setattr(response, ATTEMPTS, exchange.attempts)
-                if exchange.next_url is not None:
-                    _LAST_REDIRECT.chain = (request.hooks, exchange)
-                return response
+            try:
+                step = exchange.after_response(response.status_code, response.headers)
+                if step is None:
+                    self._hand_back(exchange, request, response)
+                    return response
+            except BaseException:
+                response.close()  # a hook raised: the response goes nowhere
+                raise
             if isinstance(step, TooLong):
                 raise self._too_long(exchange, response, step)
             _drain(response)
             self._again(step.after, rewind)
+
+    @staticmethod
+    def _hand_back(exchange: Exchange, request: requests.PreparedRequest,
+                   response: requests.Response) -> None:
+        setattr(response, ATTEMPTS, exchange.attempts)
+        if exchange.next_url is not None:
+            _LAST_REDIRECT.chain = (request.hooks, exchange)
+        # requests reads the body after the adapter returns (``content``, or the
+        # caller's iter_content with stream=True); an error there carries the
+        # history too. Set on the instance (the class's method is untouched), and
+        # holding the response weakly: a cycle would leave it to the cyclic collector.
+        response.iter_content = functools.partial(  # type: ignore[method-assign]
+            _marked_iter_content, weakref.ref(response), exchange)
 
     def _start(self, request: requests.PreparedRequest,
                ) -> tuple[Exchange, Callable[[], None] | None]:
@@ -170,14 +180,24 @@ class RetryAdapter(HTTPAdapter):
             refusal = exchange.follow(url, method, request.headers, self.redirects)
             exchange.replayable = rewind is not None
             if refusal is not None:
-                raise exchange.mark(RequestsInsecureRedirect(refusal, request, previous,
-                                                             exchange.attempts))
+                error = build(InsecureRedirect, "requests", request, refusal, url=previous,
+                              location=url, attempts=exchange.attempts)
+                raise exchange.mark(error)
             return exchange, rewind
         headers: Mapping[str, str] = request.headers
         policy = scoped_policy() or self.policy
-        budget = self.budget or budget_for(origin_of(url))
-        return Exchange(policy, budget, method, url, headers, rewind is not None,
-                        self.on_retry), rewind
+        return Exchange(policy, self._budget_of(url), method, url, headers, rewind is not None,
+                        self.observers), rewind
+
+    def _budget_of(self, url: str) -> RetryBudget:
+        if self.budget is not None:
+            return self.budget
+        # This adapter's own budget for the origin: a noisy session spends its own.
+        origin = origin_of(url)
+        budget = self._budgets.get(origin)
+        if budget is None:
+            budget = self._budgets.setdefault(origin, own_budget(self.policy.max_attempts))
+        return budget
 
     def _again(self, seconds: float, rewind: Callable[[], None] | None) -> None:
         self.sleep(seconds)
@@ -186,7 +206,7 @@ class RetryAdapter(HTTPAdapter):
 
     @staticmethod
     def _too_long(exchange: Exchange, response: requests.Response,
-                  step: TooLong) -> RequestsRetryAfterTooLong:
+                  step: TooLong) -> BaseException:
         try:
             response.content  # noqa: B018 - read: kept for the caller, connection freed
         except requests.RequestException:
@@ -194,10 +214,20 @@ class RetryAdapter(HTTPAdapter):
         finally:
             response.close()
         setattr(response, ATTEMPTS, exchange.attempts)
-        error = RequestsRetryAfterTooLong(step.retry_after, response, step.reason,
-                                          exchange.attempts)
-        exchange.mark(error)
-        return error
+        error = build(RetryAfterTooLong, "requests", response.request, step.retry_after,
+                      response, step.reason, exchange.attempts)
+        return exchange.mark(error)
+
+
+def _marked_iter_content(response: weakref.ref[requests.Response], exchange: Exchange,
+                         *args: Any, **kwargs: Any) -> Iterator[Any]:
+    alive = response()
+    if alive is None:
+        return
+    try:
+        yield from type(alive).iter_content(alive, *args, **kwargs)
+    except requests.RequestException as error:
+        raise exchange.mark(error)  # noqa: B904 - the same error, marked
 
 
 def _drain(response: requests.Response) -> None:

@@ -1,0 +1,588 @@
+"""The retrying transports' engine, for httpx and httpx2 alike (same API, two
+package names): each library's public transport classes hold one of these.
+
+Redirects stay with the client's ``follow_redirects``, which already does what RFC
+9110 asks (303 → GET, 307/308 keep method and content, 305 never followed).
+When it follows one, the hop comes back through the transport carrying the first
+request's extensions: the engine continues the same exchange (attempt cap,
+deadline, history), refuses https → http unless allowed, and takes credentials
+off a hop to another origin.
+
+The response handed back reads its body through ``SyncBody`` / ``AsyncBody``:
+an error while reading it carries the exchange's history, and a GET that can be
+resumed (see ``_resume``) asks for the rest instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import ssl
+import time
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
+from typing import Any, ClassVar
+
+import anyio
+
+from statuskit.client import _resume
+from statuskit.client._budget import RetryBudget, own_budget
+from statuskit.client._core import (
+    ATTEMPTS,
+    DRAIN_LIMIT,
+    REMOVE_ON_REDIRECT,
+    Attempt,
+    Exchange,
+    Failure,
+    Observers,
+    Redirects,
+    RetryEvent,
+    TooLong,
+    scoped_policy,
+)
+from statuskit.client._errors import InsecureRedirect, ResumeFailed, RetryAfterTooLong
+from statuskit.client._flavours import build
+from statuskit.client._policy import Retry, RetryPolicy
+
+__all__ = ["CHAIN", "POLICY", "AsyncEngine", "AsyncTransport", "Library", "SyncEngine",
+           "SyncTransport"]
+
+POLICY = "statuskit_policy"  # request.extensions key: this request's own RetryPolicy
+CHAIN = "statuskit_exchange"  # request.extensions key: the exchange a redirect hop continues
+
+Rewind = Callable[[], None]
+
+
+class Library:
+    """The parts of httpx (or httpx2) the engine uses, looked up once."""
+
+    def __init__(self, module: Any) -> None:
+        self.name: str = module.__name__
+        self.module = module
+        self.Request = module.Request
+        self.TransportError: type[Exception] = module.TransportError
+        self.TimeoutException: type[Exception] = module.TimeoutException
+        self.permanent = (module.UnsupportedProtocol, module.LocalProtocolError)
+        self.not_sent = (module.ConnectError, module.ConnectTimeout, module.PoolTimeout)
+        self.ByteStream = module.ByteStream
+        self.SyncByteStream = module.SyncByteStream
+        self.AsyncByteStream = module.AsyncByteStream
+        # A broken body does not change the answer the status gave; it is dropped
+        # with its connection. (StreamError: a stream already read or closed.)
+        self.body_errors = (module.HTTPError, module.StreamError)
+        try:
+            self.MultipartStream: Any = importlib.import_module(
+                f"{self.name}._multipart").MultipartStream
+        except (ImportError, AttributeError):  # pragma: no cover - a future layout
+            self.MultipartStream = None
+        self.SyncBody: Any = type("SyncBody", (SyncBody, module.SyncByteStream), {})
+        self.AsyncBody: Any = type("AsyncBody", (AsyncBody, module.AsyncByteStream), {})
+
+    def failure(self, error: BaseException) -> Failure:
+        if isinstance(error, self.permanent) or _certificate_failed(error):
+            return Failure.PERMANENT
+        if isinstance(error, self.not_sent):
+            # Nothing reached the server: the connection itself failed, or never came.
+            return Failure.NOT_SENT
+        return Failure.MAYBE_SENT
+
+
+def _certificate_failed(error: BaseException) -> bool:
+    # A certificate that fails verification fails again: repeating only hides it.
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _nothing() -> None:
+    return None
+
+
+def _rewinder(library: Library, request: Any) -> Rewind | None:
+    """How to send the body again: a no-op for bytes in memory and for multipart
+    whose files can be read again (httpx seeks each to 0 itself), a seek for a
+    seekable file; None when it cannot be (a generator, a pipe)."""
+    stream = request.stream
+    if isinstance(stream, library.ByteStream):
+        return _nothing
+    if library.MultipartStream is not None and isinstance(stream, library.MultipartStream):
+        return _nothing if all(_rereadable(field) for field in stream.fields) else None
+    source = getattr(stream, "_stream", None)  # what IteratorByteStream reads from
+    seekable = getattr(source, "seekable", None)
+    if isinstance(stream, library.SyncByteStream) and seekable is not None and seekable():
+        start = source.tell()  # type: ignore[union-attr]
+        return lambda: source.seek(start)  # type: ignore[union-attr]
+    return None
+
+
+def _rereadable(field: Any) -> bool:
+    file = getattr(field, "file", None)
+    if file is None or isinstance(file, bytes | str):  # a data field, or a file's bytes
+        return True
+    seekable = getattr(file, "seekable", None)
+    try:
+        return bool(seekable is not None and seekable())
+    except (OSError, ValueError):  # a closed file
+        return False
+
+
+def _warn_options(transport: object, options: dict[str, Any]) -> None:
+    if transport is not None and options:
+        warnings.warn(f"RetryTransport: {', '.join(sorted(options))} ignored: they configure "
+                      "the inner transport it builds, and one was given; set them on that "
+                      "transport instead", UserWarning, stacklevel=4)
+
+
+class SyncTransport:
+    """The public sync transport of a library (mixed in before its BaseTransport)."""
+
+    library: ClassVar[Library]
+
+    def __init__(self, transport: Any = None, policy: RetryPolicy | None = None, *,
+                 budget: RetryBudget | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_retry: Callable[[RetryEvent], None] | None = None,
+                 on_attempt: Callable[[Attempt], None] | None = None,
+                 allow_insecure_redirects: bool = False,
+                 remove_headers_on_redirect: Collection[str] = REMOVE_ON_REDIRECT,
+                 resume: bool = True, **transport_options: Any) -> None:
+        _warn_options(transport, transport_options)
+        self.transport = transport or self.library.module.HTTPTransport(**transport_options)
+        self.engine = SyncEngine(self.library, self.transport, policy, budget, sleep,
+                                 Observers(on_retry, on_attempt),
+                                 Redirects(allow_insecure_redirects,
+                                           frozenset(remove_headers_on_redirect)), resume)
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return self.engine.policy
+
+    def handle_request(self, request: Any) -> Any:
+        return self.engine.handle(request)
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+class AsyncTransport:
+    """The public async transport of a library. Waits with ``anyio.sleep``, so it
+    runs under asyncio and trio alike."""
+
+    library: ClassVar[Library]
+
+    def __init__(self, transport: Any = None, policy: RetryPolicy | None = None, *,
+                 budget: RetryBudget | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+                 on_retry: Callable[[RetryEvent], None] | None = None,
+                 on_attempt: Callable[[Attempt], None] | None = None,
+                 allow_insecure_redirects: bool = False,
+                 remove_headers_on_redirect: Collection[str] = REMOVE_ON_REDIRECT,
+                 resume: bool = True, **transport_options: Any) -> None:
+        _warn_options(transport, transport_options)
+        self.transport = transport or self.library.module.AsyncHTTPTransport(
+            **transport_options)
+        self.engine = AsyncEngine(self.library, self.transport, policy, budget, sleep,
+                                  Observers(on_retry, on_attempt),
+                                  Redirects(allow_insecure_redirects,
+                                            frozenset(remove_headers_on_redirect)), resume)
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return self.engine.policy
+
+    async def handle_async_request(self, request: Any) -> Any:
+        return await self.engine.handle(request)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+
+class _Engine:
+    """What the sync and async engines decide alike."""
+
+    def __init__(self, library: Library, policy: RetryPolicy | None,
+                 budget: RetryBudget | None, observers: Observers, redirects: Redirects,
+                 resume: bool) -> None:
+        self.library = library
+        self.policy = policy or RetryPolicy()
+        self.budget = budget
+        self.observers = observers
+        self.redirects = redirects
+        self.resume_bodies = resume
+        self._budgets: dict[tuple[str, str, int | None], RetryBudget] = {}
+
+    def start(self, request: Any) -> tuple[Exchange, Rewind | None]:
+        rewind = _rewinder(self.library, request)
+        chain = request.extensions.get(CHAIN)
+        if isinstance(chain, Exchange) and chain.continues(str(request.url)):
+            previous = chain.url
+            refusal = chain.follow(str(request.url), request.method, request.headers,
+                                   self.redirects)
+            chain.replayable = rewind is not None
+            if refusal is not None:
+                raise chain.mark(build(InsecureRedirect, self.library.name, request, refusal,
+                                       url=previous, location=str(request.url),
+                                       attempts=chain.attempts))
+            return chain, rewind
+        policy = request.extensions.get(POLICY) or scoped_policy() or self.policy
+        exchange = Exchange(policy, self._budget_of(request.url), request.method,
+                            request.url, request.headers, rewind is not None, self.observers)
+        return exchange, rewind
+
+    def _budget_of(self, url: Any) -> RetryBudget:
+        if self.budget is not None:
+            return self.budget
+        # This transport's own budget for the origin: a noisy client spends its own.
+        key = (url.scheme, url.host, url.port)
+        budget = self._budgets.get(key)
+        if budget is None:
+            budget = self._budgets.setdefault(key, own_budget(self.policy.max_attempts))
+        return budget
+
+    def after_error(self, exchange: Exchange, error: Exception) -> Retry | None:
+        retry = exchange.after_error(error, self.library.failure(error))
+        if retry is None:
+            exchange.mark(error)
+        return retry
+
+    def hand_back(self, exchange: Exchange, request: Any, response: Any,
+                  body: type[_Body]) -> None:
+        """Ready ``response`` to go to the caller: its history, the hop it may
+        continue, and a body that carries the history (and resumes) when it breaks."""
+        response.extensions[ATTEMPTS] = exchange.attempts  # the response's own dict
+        if exchange.next_url is not None:
+            # httpx builds a followed hop with these extensions: it continues here.
+            request.extensions = {**request.extensions, CHAIN: exchange}
+        if not isinstance(response.stream, self.library.ByteStream):  # in memory: no break
+            response.stream = body(self, exchange, request, response)
+
+    def too_long(self, exchange: Exchange, request: Any, response: Any,
+                 step: TooLong) -> BaseException:
+        response.extensions = {**response.extensions, ATTEMPTS: exchange.attempts}
+        error = build(RetryAfterTooLong, self.library.name, request, step.retry_after,
+                      response, step.reason, exchange.attempts)
+        return exchange.mark(error)
+
+    def resumption(self, body: _Body) -> Any:
+        """The request for the rest of ``body``'s representation."""
+        request = body.request
+        assert body.resumable is not None
+        extensions = {k: v for k, v in request.extensions.items() if k != CHAIN}
+        headers = _resume.resumption_headers(request.headers, body.resumable, body.received)
+        return self.library.Request("GET", request.url, headers=headers, extensions=extensions)
+
+
+class SyncEngine(_Engine):
+    def __init__(self, library: Library, transport: Any, policy: RetryPolicy | None,
+                 budget: RetryBudget | None, sleep: Callable[[float], None],
+                 observers: Observers, redirects: Redirects, resume: bool) -> None:
+        super().__init__(library, policy, budget, observers, redirects, resume)
+        self.transport = transport
+        self.sleep = sleep
+
+    def handle(self, request: Any) -> Any:
+        exchange, rewind = self.start(request)
+        while True:
+            response = self._send(exchange, request, rewind)
+            try:
+                step = exchange.after_response(response.status_code, response.headers)
+                if step is None:
+                    self.hand_back(exchange, request, response, self.library.SyncBody)
+                    return response
+            except BaseException:
+                response.close()  # a hook raised: the response goes nowhere
+                raise
+            if isinstance(step, TooLong):
+                _read_and_close(self.library, response)
+                raise self.too_long(exchange, request, response, step)
+            _drain(self.library, response)
+            self._again(step, rewind)
+
+    def _send(self, exchange: Exchange, request: Any, rewind: Rewind | None) -> Any:
+        while True:
+            try:
+                return self.transport.handle_request(request)
+            except self.library.TransportError as error:
+                retry = self.after_error(exchange, error)
+                if retry is None:
+                    raise
+                self._again(retry, rewind)
+
+    def _again(self, retry: Retry, rewind: Rewind | None) -> None:
+        self.sleep(retry.after)
+        if rewind is not None:
+            rewind()
+
+    def resume(self, body: SyncBody, error: Exception) -> int:
+        """Switch ``body`` to the rest of its representation (the bytes to skip of
+        the new stream), or raise why there is none."""
+        retry = self.after_error(body.exchange, error)
+        if retry is None:
+            raise error
+        while True:
+            self.sleep(retry.after)
+            try:
+                response = self.transport.handle_request(self.resumption(body))
+            except self.library.TransportError as failed:
+                retry = self.after_error(body.exchange, failed)
+                if retry is None:
+                    raise
+                continue
+            try:
+                outcome = body.outcome(response)
+            except BaseException:
+                response.close()
+                raise
+            if isinstance(outcome, Retry):
+                _drain(self.library, response)
+                retry = outcome
+                continue
+            if isinstance(outcome, _resume.Refuse):
+                response.close()
+                raise body.refusal(outcome.reason) from error
+            return body.take(response, outcome)
+
+
+class AsyncEngine(_Engine):
+    def __init__(self, library: Library, transport: Any, policy: RetryPolicy | None,
+                 budget: RetryBudget | None, sleep: Callable[[float], Awaitable[None]],
+                 observers: Observers, redirects: Redirects, resume: bool) -> None:
+        super().__init__(library, policy, budget, observers, redirects, resume)
+        self.transport = transport
+        self.sleep = sleep
+
+    async def handle(self, request: Any) -> Any:
+        exchange, rewind = self.start(request)
+        while True:
+            response = await self._send(exchange, request, rewind)
+            try:
+                step = exchange.after_response(response.status_code, response.headers)
+                if step is None:
+                    self.hand_back(exchange, request, response, self.library.AsyncBody)
+                    return response
+            except BaseException:
+                await response.aclose()
+                raise
+            if isinstance(step, TooLong):
+                await _aread_and_close(self.library, response)
+                raise self.too_long(exchange, request, response, step)
+            await _adrain(self.library, response)
+            await self._again(step, rewind)
+
+    async def _send(self, exchange: Exchange, request: Any, rewind: Rewind | None) -> Any:
+        while True:
+            try:
+                return await self.transport.handle_async_request(request)
+            except self.library.TransportError as error:
+                retry = self.after_error(exchange, error)
+                if retry is None:
+                    raise
+                await self._again(retry, rewind)
+
+    async def _again(self, retry: Retry, rewind: Rewind | None) -> None:
+        await self.sleep(retry.after)
+        if rewind is not None:
+            rewind()
+
+    async def resume(self, body: AsyncBody, error: Exception) -> int:
+        retry = self.after_error(body.exchange, error)
+        if retry is None:
+            raise error
+        while True:
+            await self.sleep(retry.after)
+            try:
+                response = await self.transport.handle_async_request(self.resumption(body))
+            except self.library.TransportError as failed:
+                retry = self.after_error(body.exchange, failed)
+                if retry is None:
+                    raise
+                continue
+            try:
+                outcome = body.outcome(response)
+            except BaseException:
+                await response.aclose()
+                raise
+            if isinstance(outcome, Retry):
+                await _adrain(self.library, response)
+                retry = outcome
+                continue
+            if isinstance(outcome, _resume.Refuse):
+                await response.aclose()
+                raise body.refusal(outcome.reason) from error
+            return body.take(response, outcome)
+
+
+class _Body:
+    """The body of a response handed back: reading it is where a break shows. The
+    history goes on the error; a resumable GET asks for the rest instead."""
+
+    def __init__(self, engine: _Engine, exchange: Exchange, request: Any,
+                 response: Any) -> None:
+        self.engine = engine
+        self.exchange = exchange
+        self.request = request
+        # The status and fields, not the response: it holds this body as its stream,
+        # and a cycle would leave every response to the cyclic collector.
+        self.status: int = response.status_code
+        self.headers: Any = response.headers
+        self.stream: Any = response.stream  # where the bytes come from now
+        self.received = 0  # bytes handed out
+        # What a resumption must match: read from the fields only when the body
+        # breaks (most never do), and None when it cannot be resumed.
+        self._resumable: _resume.Resumable | bool | None = engine.resume_bodies
+
+    @property
+    def resumable(self) -> _resume.Resumable | None:
+        if self._resumable is True:
+            request = self.request
+            self._resumable = _resume.resumable_of(request.method, request.headers,
+                                                   self.status, self.headers)
+        return self._resumable or None
+
+    def outcome(self, response: Any) -> Retry | _resume.Judgement:
+        """What the answer to a resumption means for this body (and recorded)."""
+        status, headers = response.status_code, response.headers
+        step = self.exchange.after_response(status, headers)
+        if isinstance(step, Retry):
+            return step
+        if isinstance(step, TooLong):
+            return _resume.Refuse(step.reason)
+        assert self.resumable is not None
+        return _resume.judge(self.resumable, self.received, status, headers)
+
+    def take(self, response: Any, judged: _resume.Continue | _resume.StartOver) -> int:
+        """Read on from ``response``; the bytes of it to skip."""
+        self.stream = response.stream
+        if isinstance(judged, _resume.StartOver):
+            # Nothing was handed out: the new representation is the response now (its
+            # fields, in the same Headers object the caller's response holds).
+            self.headers.clear()
+            self.headers.update(response.headers.multi_items())
+            self.status = response.status_code
+            self._resumable = _resume.resumable_of("GET", self.request.headers,
+                                                   response.status_code, response.headers)
+            return 0
+        return judged.skip
+
+    def refusal(self, reason: str) -> BaseException:
+        error = build(ResumeFailed, self.engine.library.name, self.request,
+                      f"the body of {self.exchange.url} broke after {self.received} bytes "
+                      f"and was not resumed: {reason}", url=self.exchange.url,
+                      received=self.received, attempts=self.exchange.attempts)
+        return self.exchange.mark(error)
+
+
+def _skipped(chunk: bytes, skip: int) -> tuple[bytes, int]:
+    return chunk[skip:], max(0, skip - len(chunk))
+
+
+class SyncBody(_Body):
+    def __iter__(self) -> Iterator[bytes]:
+        errors = self.engine.library.TransportError
+        skip = 0
+        while True:
+            try:
+                for chunk in self.stream:
+                    if skip:
+                        chunk, skip = _skipped(chunk, skip)
+                        if not chunk:
+                            continue
+                    self.received += len(chunk)
+                    yield chunk
+                return
+            except errors as error:
+                if self.resumable is None:
+                    raise self.exchange.mark(error)  # noqa: B904 - the same error, marked
+                _close_quietly(self.stream)
+                assert isinstance(self.engine, SyncEngine)
+                skip = self.engine.resume(self, error)
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+class AsyncBody(_Body):
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        errors = self.engine.library.TransportError
+        skip = 0
+        while True:
+            try:
+                async for chunk in self.stream:
+                    if skip:
+                        chunk, skip = _skipped(chunk, skip)
+                        if not chunk:
+                            continue
+                    self.received += len(chunk)
+                    yield chunk
+                return
+            except errors as error:
+                if self.resumable is None:
+                    raise self.exchange.mark(error)  # noqa: B904 - the same error, marked
+                await _aclose_quietly(self.stream)
+                assert isinstance(self.engine, AsyncEngine)
+                skip = await self.engine.resume(self, error)
+
+    async def aclose(self) -> None:
+        await self.stream.aclose()
+
+
+def _close_quietly(stream: Any) -> None:
+    with contextlib.suppress(Exception):  # the connection under it is already gone
+        stream.close()
+
+
+async def _aclose_quietly(stream: Any) -> None:
+    with contextlib.suppress(Exception):  # the connection under it is already gone
+        await stream.aclose()
+
+
+def _drain(library: Library, response: Any) -> None:
+    """Read a retried response so its connection can be reused; drop the
+    connection instead when the body is large or breaks."""
+    try:
+        read = 0
+        for chunk in response.iter_raw():
+            read += len(chunk)
+            if read > DRAIN_LIMIT:
+                break
+    except library.body_errors:
+        pass
+    finally:
+        response.close()
+
+
+async def _adrain(library: Library, response: Any) -> None:
+    try:
+        read = 0
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read > DRAIN_LIMIT:
+                break
+    except library.body_errors:
+        pass
+    finally:
+        await response.aclose()
+
+
+def _read_and_close(library: Library, response: Any) -> None:
+    """Keep the body for the caller's error, and free the connection on every path."""
+    try:
+        response.read()
+    except library.body_errors:
+        pass
+    finally:
+        response.close()
+
+
+async def _aread_and_close(library: Library, response: Any) -> None:
+    try:
+        await response.aread()
+    except library.body_errors:
+        pass
+    finally:
+        await response.aclose()
