@@ -1,7 +1,7 @@
 """The checker in process, for a project's own test suite.
 
 ``check_app(app)`` runs every operation probe of the app's OpenAPI document
-against the ASGI app itself, through ``httpx.ASGITransport``: no socket, no
+against the ASGI app itself, through ``httpx2.ASGITransport``: no socket, no
 server. What only exists on a connection (the request line's version, an
 unknown method or an over-long target refused by the server's parser, the
 ``Expect`` handshake, a header section that stalls) is reported not applicable,
@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 
 from statuskit.check.findings import Finding
 from statuskit.check.openapi import (
@@ -152,7 +152,7 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
 
 
-async def _document(client: httpx.AsyncClient, app: Any,
+async def _document(client: httpx2.AsyncClient, app: Any,
                     openapi: str | Mapping[str, Any] | None) -> tuple[Mapping[str, Any], str]:
     if isinstance(openapi, Mapping):
         return openapi, "the document given"
@@ -171,7 +171,7 @@ async def _document(client: httpx.AsyncClient, app: Any,
                        "openapi(); pass openapi= a document, a file or a URL")
 
 
-async def _random_404(client: httpx.AsyncClient) -> Verdict:
+async def _random_404(client: httpx2.AsyncClient) -> Verdict:
     response = await client.get(f"/statuskit-probe-{secrets.token_hex(6)}")
     return judge(404, Exchange.from_httpx(response), {404}, probe="GET a random path")
 
@@ -186,8 +186,8 @@ async def check_app_async(app: ASGIApp, *, openapi: str | Mapping[str, Any] | No
     chosen = profile_named(profile)
     options = OpenAPIOptions(allow_writes, max_requests, timeout, dict(headers or {}))
     started = time.perf_counter()
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, timeout=timeout,
+    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx2.AsyncClient(transport=transport, base_url=BASE_URL, timeout=timeout,
                                  headers={"User-Agent": "statuskit-check"}) as client:
         document, where = await _document(client, app, openapi)
         run = await run_operations(client, BASE_URL + "/", document, options, wire=False,

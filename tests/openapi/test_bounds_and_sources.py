@@ -4,6 +4,7 @@ come from (a file, a URL, /openapi.json, or a statuskit plan at GET /)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -201,13 +202,16 @@ def _sloppy_app(with_delete: bool) -> tuple[FastAPI, dict[int, bytes]]:
     """Creates a thing from any content at all, so the body probes create things."""
     app = FastAPI()
     things: dict[int, bytes] = {}
+    # Ids from a counter taken before the body is read: the probes run at once, and
+    # len(things) + 1 gave two of them one id (and the clean-up one URL for both).
+    ids = itertools.count(1)
 
     @app.post("/things", status_code=201, openapi_extra={"requestBody": {
         "required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["name"],
             "properties": {"name": {"type": "string"}}}}}}})
     async def create(request: StarletteRequest) -> JSONResponse:
-        new = len(things) + 1
+        new = next(ids)
         things[new] = await request.body()
         return JSONResponse({"id": new}, status_code=201, headers={"Location": f"/things/{new}"})
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit
 
-import httpx
+import httpx2
 
 from statuskit.check.raw import RawExchange, raw_exchange
 from statuskit.check.record import Exchange
@@ -39,7 +39,7 @@ class RequestBudget:
 
 @dataclass
 class Exchanger:
-    client: httpx.AsyncClient
+    client: httpx2.AsyncClient
     base: str  # scheme and authority (and any mount path) the document's paths hang off
     budget: RequestBudget
     wire: bool  # True over a socket; False in process

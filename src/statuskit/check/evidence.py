@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2
 
 __all__ = ["BODY_EXCERPT", "SECRET_FIELDS", "Evidence", "excerpt", "redact_fields"]
 
@@ -58,7 +58,7 @@ class Evidence:
                    _redact_bytes(sent), _redact_bytes(follow_up))
 
     @classmethod
-    def from_httpx(cls, response: httpx.Response, note: str = "") -> Evidence:
+    def from_httpx(cls, response: httpx2.Response, note: str = "") -> Evidence:
         """From an httpx exchange; httpx keeps no raw bytes, so lines are rebuilt."""
         request = response.request
         target = request.url.raw_path.decode("ascii", "replace")
@@ -75,7 +75,7 @@ class Evidence:
                    str(request.url), raw)
 
 
-def _has_content(request: httpx.Request) -> bool:
+def _has_content(request: httpx2.Request) -> bool:
     try:
         return bool(request.content)
     except Exception:  # a streaming request body that was never read: nothing to show

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpx2
 
 from statuskit.check.evidence import Evidence
 from statuskit.check.plan import Plan
@@ -45,7 +45,7 @@ Waiting = Callable[[str, str], None]  # (check name, what it waits for)
 class Context:
     target: Target
     options: Options
-    client: httpx.AsyncClient
+    client: httpx2.AsyncClient
     plan: Plan | None = None
     baseline: Exchange | None = None  # raw GET of the URL given, before any probe
     get_target: str | None = None  # a request-target that answers GET with 2xx, if any

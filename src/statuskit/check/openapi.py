@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpx2
 
 from statuskit.check._openapi_document import (
     DocumentError,
@@ -109,17 +109,17 @@ def _is_document(value: Any) -> bool:
     return isinstance(value, dict) and "openapi" in value and "paths" in value
 
 
-async def _fetch(client: httpx.AsyncClient, url: str) -> Any:
+async def _fetch(client: httpx2.AsyncClient, url: str) -> Any:
     try:
         response = await client.get(url, headers={"Accept": "application/json"})
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         raise OpenAPIError(f"{url}: {type(exc).__name__}: {exc}") from None
     if response.status_code != 200:
         raise OpenAPIError(f"{url} answered {response.status_code}")
     return _parse(response.content, url)
 
 
-async def find_source(client: httpx.AsyncClient, url: str, given: str | None) -> Source:
+async def find_source(client: httpx2.AsyncClient, url: str, given: str | None) -> Source:
     """The document named by ``given`` (a file or URL), or else the one the server
     publishes at ``/openapi.json``, or else its statuskit plan at ``GET /``."""
     if given:
@@ -184,14 +184,14 @@ async def _run_one(ctx: RunContext, planned: Planned) -> list[Verdict]:
         return await planned.run(ctx)
     except BudgetSpent as exc:
         return skipped_for(planned, str(exc))
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         # No answer at all: the transport's error is the finding, at the probe's level.
         reason = f"{type(exc).__name__}: {exc}".strip(": ")
         return [failed(code, NO_ANSWER, "no answer", detail=reason, operation=planned.operation)
                 for code in planned.codes]
 
 
-async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[str, Any],
+async def run_operations(client: httpx2.AsyncClient, url: str, document: Mapping[str, Any],
                          options: OpenAPIOptions, *, wire: bool, source: str = "",
                          progress: Progress | None = None,
                          target: Target | None = None) -> OpenAPIRun:
@@ -232,7 +232,7 @@ async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[
                                   operations, options.headers)
     try:
         cleaned = await clean_up(ctx, operations)
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         cleaned = [f"clean-up failed: {type(exc).__name__}: {exc}; left: "
                    f"{', '.join(sorted(ctx.created))}"]
     verdicts += conformance_verdicts(operations, ctx.statuses, ctx.answers)
@@ -263,7 +263,7 @@ async def check_openapi(url: str, given: str | None, options: OpenAPIOptions | N
         # Credentials in the URL go with every probe but the one that asks without.
         options = replace(options, headers={**options.headers,
                                             "Authorization": target.authorization})
-    async with httpx.AsyncClient(timeout=options.timeout, verify=target.tls or True,
+    async with httpx2.AsyncClient(timeout=options.timeout, verify=target.tls or True,
                                  headers={"User-Agent": "statuskit-check"}) as client:
         source = await find_source(client, target.url, given)
         if source.document is None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from statuskit.check.evidence import Evidence
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2
 
 __all__ = ["Exchange"]
 
@@ -38,7 +38,7 @@ class Exchange:
     response_version: str = "HTTP/1.1"  # as the answer's status line said
 
     @classmethod
-    def from_httpx(cls, response: httpx.Response, *, body: bytes | None = None) -> Exchange:
+    def from_httpx(cls, response: httpx2.Response, *, body: bytes | None = None) -> Exchange:
         """From an exchange httpx made; ``body`` replaces the content it read."""
         request = response.request
         try:

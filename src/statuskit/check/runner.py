@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpx2
 
 from statuskit.check.exchange import Context, Options, Waiting, send
 from statuskit.check.framing import FRAMING
@@ -124,7 +124,7 @@ async def run_plan_probe(ctx: Context, probe: Probe) -> Verdict:
         except PlanError as exc:
             return failed(probe.code, rule, "the plan cannot be followed", description,
                           detail=str(exc))
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             return failed(probe.code, rule, "no answer", description,
                           detail=_httpx_reason(exc, ctx.options.timeout))
         if isinstance(outcome, str):
@@ -141,12 +141,12 @@ async def run_plan_probe(ctx: Context, probe: Probe) -> Verdict:
                   detail="it gives no steps")
 
 
-def _httpx_reason(exc: httpx.HTTPError, timeout: float) -> str:
-    if isinstance(exc, httpx.TimeoutException):
+def _httpx_reason(exc: httpx2.HTTPError, timeout: float) -> str:
+    if isinstance(exc, httpx2.TimeoutException):
         return f"no answer within {timeout:g} s"
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if isinstance(exc, httpx2.RemoteProtocolError):
         return f"the answer broke HTTP/1.1 framing ({exc})"
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, httpx2.ConnectError):
         return f"could not connect ({exc or 'refused'})"
     return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
@@ -155,7 +155,7 @@ async def run_load_probe(ctx: Context, probe: Probe) -> Verdict:
     """A bounded burst (at most 200 requests, 10 s) until the code shows up."""
     step = probe.steps[-1]
     url = urljoin(ctx.options.load_base or ctx.target.url, step.path)
-    found: list[httpx.Response] = []
+    found: list[httpx2.Response] = []
     deadline = asyncio.get_running_loop().time() + 10
     sent = 0
     ctx.wait_note(str(probe.code), f"a burst of up to 200 requests for {probe.code}")
@@ -166,7 +166,7 @@ async def run_load_probe(ctx: Context, probe: Probe) -> Verdict:
             sent += 1
             try:
                 response = await ctx.client.request(step.method, url, headers=step.headers)
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 continue
             if response.status_code == probe.code:
                 found.append(response)
@@ -259,14 +259,14 @@ def _wanted(options: Options) -> tuple[list[int], list[str]]:
             [n for n in names if n in only or FRAMING[n][0] in only])
 
 
-def _client(target: Target, options: Options) -> httpx.AsyncClient:
+def _client(target: Target, options: Options) -> httpx2.AsyncClient:
     headers = {"User-Agent": "statuskit-check"}
     if target.authorization is not None:
         headers["Authorization"] = target.authorization
     # A fresh connection per request, as the raw probes have: a server may close an idle
     # connection at any moment (RFC 9112 §9.5), and a verdict must not hang on that race.
-    limits = httpx.Limits(max_connections=32, max_keepalive_connections=0)
-    return httpx.AsyncClient(timeout=options.timeout, limits=limits, headers=headers,
+    limits = httpx2.Limits(max_connections=32, max_keepalive_connections=0)
+    return httpx2.AsyncClient(timeout=options.timeout, limits=limits, headers=headers,
                              verify=target.tls or True)
 
 
@@ -298,7 +298,7 @@ async def check_server(url: str | Target, options: Options | None = None,
                 async with semaphore:
                     try:
                         verdict = await chosen()
-                    except httpx.HTTPError as exc:
+                    except httpx2.HTTPError as exc:
                         verdict = failed(code, status_rule(code), "no answer",
                                          detail=_httpx_reason(exc, options.timeout),
                                          name=str(key))

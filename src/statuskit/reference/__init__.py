@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import httpx
+import httpx2
 
 from statuskit.guard import Guard
 from statuskit.reference._index import index_document, probe_plan
@@ -89,9 +89,9 @@ def create_app(
     a built-in upstream in-process; with one, to that base URL over HTTP.
     """
     table = dict(DEMO_TOKENS if tokens is None else tokens)
-    client = httpx.AsyncClient(
+    client = httpx2.AsyncClient(
         base_url=upstream or "http://upstream.internal",
-        transport=None if upstream else httpx.ASGITransport(app=upstream_app),
+        transport=None if upstream else httpx2.ASGITransport(app=upstream_app),
     )
     state = State(
         store=NoteStore(db),

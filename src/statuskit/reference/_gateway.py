@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import httpx
+import httpx2
 
 __all__ = ["Forwarded", "UpstreamFailed", "UpstreamTimedOut", "forward"]
 
@@ -42,7 +42,7 @@ class UpstreamTimedOut:
 Outcome = Forwarded | UpstreamFailed | UpstreamTimedOut
 
 
-async def forward(client: httpx.AsyncClient, path: str, query: str, timeout: float) -> Outcome:
+async def forward(client: httpx2.AsyncClient, path: str, query: str, timeout: float) -> Outcome:
     """GET ``path`` upstream and annotate the JSON it returns."""
     # The path arrives percent-decoded; forwarded, it is encoded again (RFC 3986
     # §2.1), so a control character in it is data for the upstream, not a URL error.
@@ -50,10 +50,10 @@ async def forward(client: httpx.AsyncClient, path: str, query: str, timeout: flo
     try:
         # asyncio's timeout, not only httpx's: it also bounds an in-process upstream.
         async with asyncio.timeout(timeout):
-            response = await client.get(url, params=httpx.QueryParams(query), timeout=timeout)
-    except (TimeoutError, httpx.TimeoutException):
+            response = await client.get(url, params=httpx2.QueryParams(query), timeout=timeout)
+    except (TimeoutError, httpx2.TimeoutException):
         return UpstreamTimedOut(timeout)
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         # RFC 9110 §15.6.3: no valid response from the server we act for.
         return UpstreamFailed(f"upstream unreachable ({type(exc).__name__})")
     if response.status_code >= 500:

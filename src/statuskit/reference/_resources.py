@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
-import httpx
+import httpx2
 
 from statuskit.reference._gateway import Forwarded, UpstreamFailed, forward
 from statuskit.reference._ids import id_problem, note_path
@@ -40,7 +40,7 @@ class State:
     store: NoteStore
     private_store: NoteStore  # /private/notes: data of its own, behind the tokens
     jobs: JobBoard
-    upstream: httpx.AsyncClient
+    upstream: httpx2.AsyncClient
     gateway_timeout: float
     tokens: dict[str, str] = field(default_factory=dict)  # token -> "rw" | "ro"
     proxy_tokens: frozenset[str] = frozenset()
