@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from statuskit.resource._answer import problem
-from statuskit.resource._flow import decide, handled
+from statuskit.resource._flow import decide, halted, handled
+from statuskit.resource._halt import Halt
 from statuskit.resource._request import Request
 from statuskit.resource._resource import Resource
 from statuskit.types import ASGIApp, Receive, Scope, Send
@@ -137,8 +138,10 @@ class App:
             resource = found[0](request)
             try:
                 answer = await decide(resource, request, trace)
+            except Halt as halt:
+                answer = await halted(resource, halt, debug=self.debug)
             except Exception as exc:
-                recovered = await handled(resource, exc)
+                recovered = await handled(resource, exc, debug=self.debug)
                 if recovered is None:
                     raise  # the guard answers 500
                 answer = recovered

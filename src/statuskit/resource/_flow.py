@@ -26,6 +26,7 @@ from statuskit.http.fields import format_allow, parse_content_type
 from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.http.retry_after import format_retry_after
 from statuskit.resource._answer import Answer, Headers, problem
+from statuskit.resource._halt import Halt, halt_answer
 from statuskit.resource._negotiation import (
     accept_does_not_choose,
     acceptable_media_type,
@@ -33,7 +34,7 @@ from statuskit.resource._negotiation import (
     negotiated,
     rendered,
 )
-from statuskit.resource._outcomes import outcome_answer
+from statuskit.resource._outcomes import Outcome, outcome_answer
 from statuskit.resource._preconditions import (
     Note,
     evaluate_preconditions,
@@ -47,7 +48,7 @@ from statuskit.resource._representation import content_type, encode_content, ren
 from statuskit.resource._request import BodyTooLarge, ClientGone, Request
 from statuskit.resource._resource import CACHE_LIMIT, Resource, ask
 
-__all__ = ["decide"]
+__all__ = ["decide", "halted", "handled"]
 
 _UNAVAILABLE_RETRY_AFTER = 60.0
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -98,6 +99,7 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     chosen = acceptable_media_type(resource, request, note)
     if isinstance(chosen, Answer):
         return chosen
+    resource.media_type = chosen  # what a Halt's content is rendered in from here on
     if resource._negotiates:
         refused = negotiated(resource, request, note)
         if refused is not None:
@@ -132,14 +134,41 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     return await write(resource, request, chosen, note, created=False)
 
 
-async def handled(resource: Resource, exc: Exception) -> Answer | None:
-    """The resource's own reading of an exception it raised; None: not handled."""
+async def handled(resource: Resource, exc: Exception, *, debug: bool) -> Answer | None:
+    """The resource's own reading of an exception it raised; None: not handled.
+    ``handle_exception`` answers an outcome, a ``Halt`` (returned or raised: any
+    status, fields and content), or content of its own for the 500."""
     if "handle_exception" not in resource._overridden:
         return None
-    outcome = await ask(resource, "handle_exception", exc)
-    if outcome is None:
+    try:
+        given = await ask(resource, "handle_exception", exc)
+    except Halt as halt:
+        given = halt
+    if given is None:
         return None
-    return outcome_answer(outcome, resource.provides[0], resource.charset)
+    if isinstance(given, Halt):
+        return await halted(resource, given, debug=debug)
+    if isinstance(given, Outcome):
+        return outcome_answer(given, _media_type(resource), resource.charset)
+    # RFC 9110 §15.6.1: the 500 with what the resource chose to say, and nothing else.
+    return await halted(resource, Halt(500, content=given), debug=debug)
+
+
+async def halted(resource: Resource, halt: Halt, *, debug: bool) -> Answer:
+    """The answer a question's ``raise Halt(...)`` names, with the graph's guarantees."""
+    allowed: Sequence[str] = resource._allowed
+    if halt.status == 405 and "allowed_methods" in resource._overridden:
+        try:
+            allowed = await ask(resource, "allowed_methods")
+        except Exception:  # the question that halted may be this one
+            allowed = resource._allowed
+    return halt_answer(halt, media_type=_media_type(resource), charset=resource.charset,
+                       allowed=allowed, debug=debug)
+
+
+def _media_type(resource: Resource) -> str:
+    # Negotiated when the flow got past c4; before that, the resource's first.
+    return resource.media_type or resource.provides[0]
 
 
 # -- b13 .. b3: is the request itself acceptable? ----------------------------------------

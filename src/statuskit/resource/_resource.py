@@ -123,7 +123,9 @@ class Resource:
         for name in cls.encodings:
             check_coding(name)
 
-    # What negotiation chose for this request (d5, e6); None when not negotiated.
+    # What negotiation chose for this request (c4, d5, e6); None when not negotiated
+    # (or, for media_type, not yet).
+    media_type: str | None = None
     language: str | None = None
     charset: str | None = None
     encoding: str | None = None
@@ -206,10 +208,13 @@ class Resource:
         """Header fields to add to the OPTIONS answer beside Allow."""
         return {}
 
-    def handle_exception(self, exc: Exception) -> Maybe[Outcome | None]:
-        """What an exception raised by a question or an action means, as an
-        outcome (``BadGateway``, ``Conflict``, ...), or None to let it propagate
-        (the guard answers 500)."""
+    def handle_exception(self, exc: Exception) -> Maybe[Any]:
+        """What an exception raised by a question or an action means: an outcome
+        (``BadGateway``, ``Conflict``, ...), a ``Halt`` (any status, fields and
+        content; raising it works too), other content (bytes, str, a JSON-able
+        value: the 500's content, rendered like a representation), or None to let
+        it propagate (the guard answers 500). Nothing of ``exc`` goes out unless
+        this method puts it there."""
         return None
 
     def is_conflict(self, content: Any) -> Maybe[str | None]:
