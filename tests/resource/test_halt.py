@@ -276,4 +276,5 @@ def test_a_halt_over_a_real_socket_keeps_head_content_free() -> None:
         assert head.body == b""
         full = get(port, "/t")
         assert full.status == 418
+        assert full.header("date") is not None  # RFC 9110 §6.6.1: the server's field
         assert full.body == b'{"tea":true}'
