@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from statuskit.resource._answer import Answer, Headers, problem
+from statuskit.resource._answer import Answer, problem
 from statuskit.resource._flow import decide, halted, handled
 from statuskit.resource._halt import Halt
 from statuskit.resource._request import Request
@@ -138,56 +138,56 @@ class App:
         traces = self.traces
         if traces is not None and (path == TRACE_PATH or path.startswith(TRACE_PATH + "/")):
             answer = _trace_answer(traces, scope["method"], path[len(TRACE_PATH):])
-            await _send(scope, send, answer.status, answer.headers, answer.body)
-            return
-        found = self._route(path)
-        trace: list[str] | None = None
-        if traces is not None:
-            trace = Recorder()
-        elif self.trace_hook is not None:
-            trace = []
-        if found is None:
-            request = Request(scope, receive, {}, self.state)
-            answer = problem(404)  # RFC 9110 §15.5.5: no resource at this path
         else:
-            request = Request(scope, receive, found[1], self.state)
-            resource = found[0](request)
-            if isinstance(trace, Recorder):
-                instrument(resource, trace)
-            try:
-                answer = await decide(resource, request, trace)
-            except Halt as halt:
-                answer = await halted(resource, halt, debug=self.debug)
-            except Exception as exc:
-                recovered = await handled(resource, exc, debug=self.debug)
-                if recovered is None:
-                    raise  # the guard answers 500
-                answer = recovered
-        if trace is not None:
-            if self.trace_hook is not None:
-                self.trace_hook(request, answer.status, trace)
-            if self.debug:
-                answer.headers.append((b"x-statuskit-trace", ",".join(trace).encode()))
+            found = self._route(path)
+            trace: list[str] | None = None
+            if traces is not None:
+                trace = Recorder()
+            elif self.trace_hook is not None:
+                trace = []
+            if found is None:
+                request = Request(scope, receive, {}, self.state)
+                answer = problem(404)  # RFC 9110 §15.5.5: no resource at this path
+            else:
+                request = Request(scope, receive, found[1], self.state)
+                resource = found[0](request)
+                if traces is not None:
+                    instrument(resource, trace)  # type: ignore[arg-type]
+                try:
+                    answer = await decide(resource, request, trace)
+                except Halt as halt:
+                    answer = await halted(resource, halt, debug=self.debug)
+                except Exception as exc:
+                    recovered = await handled(resource, exc, debug=self.debug)
+                    if recovered is None:
+                        raise  # the guard answers 500
+                    answer = recovered
+            if trace is not None:
+                if self.trace_hook is not None:
+                    self.trace_hook(request, answer.status, trace)
+                if traces is not None:
+                    _traced(traces, scope, request, trace, answer)  # type: ignore[arg-type]
+
         headers, status, body = answer.headers, answer.status, answer.body
-        if isinstance(trace, Recorder) and traces is not None:
-            trace_id = traces.add(request, trace, status, headers, body)
-            root = scope.get("root_path", "")
-            headers.append((b"x-statuskit-trace-id", str(trace_id).encode()))
-            headers.append((b"x-statuskit-trace-record",
-                            f"{root}{TRACE_PATH}/{trace_id}".encode("latin-1")))
-        await _send(scope, send, status, headers, body)
+        if status == 204 or status == 304 or status < 200:
+            body = b""  # RFC 9110 §6.4.1: these never carry content, nor its length
+        else:
+            # RFC 9110 §8.6; a HEAD answer carries the length a GET would have had (§9.3.2)
+            headers.append((b"content-length", str(len(body)).encode()))
+            if scope["method"] == "HEAD":
+                body = b""
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
-async def _send(scope: Scope, send: Send, status: int, headers: Headers, body: bytes) -> None:
-    if status == 204 or status == 304 or status < 200:
-        body = b""  # RFC 9110 §6.4.1: these never carry content, nor its length
-    else:
-        # RFC 9110 §8.6; a HEAD answer carries the length a GET would have had (§9.3.2)
-        headers.append((b"content-length", str(len(body)).encode()))
-        if scope["method"] == "HEAD":
-            body = b""
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+def _traced(traces: TraceStore, scope: Scope, request: Request, trace: Recorder,
+            answer: Answer) -> None:
+    headers = answer.headers
+    headers.append((b"x-statuskit-trace", ",".join(trace).encode()))
+    trace_id = traces.add(request, trace, answer.status, headers, answer.body)
+    headers.append((b"x-statuskit-trace-id", str(trace_id).encode()))
+    record = f"{scope.get('root_path', '')}{TRACE_PATH}/{trace_id}"
+    headers.append((b"x-statuskit-trace-record", record.encode("latin-1")))
 
 
 _NO_STORE = (b"cache-control", b"no-store")  # a trace is of one moment
