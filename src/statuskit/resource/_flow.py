@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from statuskit.http.dates import format_http_date
@@ -59,79 +59,34 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 async def decide(resource: Resource, request: Request, trace: list[str] | None) -> Answer:
-    """Walk the graph for one request and return its answer."""
+    """Walk the graph for one request and return its answer: is the request itself
+    acceptable (b13 .. b3), in which representation (c3 .. f7), does the resource
+    exist (g7), do the preconditions hold (g8 .. l17), and then the method acts
+    (m16 .. o18). A GET or HEAD to a class that answers none of b13 .. b3's
+    questions passes them without a call; a traced request asks node by node."""
     method = request.method
     note: Note = trace.append if trace is not None else no_note
-    asks = resource._overridden  # only these are asked; the rest keep their defaults
-
-    note("b13")
-    if "service_available" in asks:
-        refused = await service_available(resource)
+    if trace is not None or resource._asks_first or method not in _READS:
+        refused = await acceptable(resource, request, note)
         if refused is not None:
             return refused
-    note("b12")
-    if not known_method(resource, method):
-        return problem(501, f"The method {method} is not implemented here.")
-    note("b11")
-    if "uri_too_long" in asks and await ask(resource, "uri_too_long"):
-        return problem(414)
-    note("b10")
-    allowed: Sequence[str] = await ask(resource, "allowed_methods") \
-        if "allowed_methods" in asks else resource._allowed
-    if not method_allowed(method, allowed):
-        return problem(405, f"{method} is not allowed here.",
-                       [(b"allow", format_allow(allowed).encode())])
-    if resource._guards or method in _BODY_METHODS:
-        refused = await request_refused(resource, request, note)
-        if refused is not None:
-            return refused
-    elif trace is not None:
-        trace.extend(("b9", "b8", "b7", "b6", "b5", "b4"))  # passed on their defaults
-    note("b3")
-    if method == "OPTIONS":
-        return await options(resource, allowed)
-
-    note("c3")
-    if "multiple_choices" in asks and accept_does_not_choose(request.header(b"accept")):
-        choices = await multiple_choices(resource, note)
-        if choices is not None:
-            return choices
-    chosen = acceptable_media_type(resource, request, note)
+    chosen = await chosen_representation(resource, request, note) \
+        if resource._chooses or trace is not None \
+        else acceptable_media_type(resource, request, note)
     if isinstance(chosen, Answer):
         return chosen
     resource.media_type = chosen  # what a Halt's content is rendered in from here on
-    if resource._negotiates:
-        refused = negotiated(resource, request, note)
-        if refused is not None:
-            return refused
-
     note("g7")
-    if "exists" in asks:
-        exists = resource.exists()
-        if "exists" in resource._async:
-            exists = await exists  # type: ignore[misc]
-        if not exists:
-            return await missing(resource, request, chosen, note)
-
+    if "exists" in resource._overridden and not await exists(resource):
+        return await missing(resource, request, chosen, note)
     validators = await _validators(resource) if resource._validated else _NO_VALIDATORS
     verdict = _preconditions(request, validators, exists=True, creates=False, note=note)
     if verdict is not None:
-        if verdict == 412:
-            return problem(412)
-        caching = await _caching(resource) if resource._caches else _NO_CACHING
-        return not_modified(resource, validators, caching)
-    note("m16")
-    if method == "DELETE":
-        note("m20")
-        return outcome_answer(await ask(resource, "delete"), chosen, resource.charset,
-                              note=note)
-    note("n16")
-    if method != "POST":
-        note("o16")
-        if method == "GET" or method == "HEAD":
-            note("o18")
-            return await read(resource, request, chosen, validators, note)
-    return await write(resource, request, chosen, note, created=False)
+        return await precondition_answer(resource, validators, verdict)
+    return await act(resource, request, chosen, validators, note)
+
+
+_READS = frozenset({"GET", "HEAD"})
 
 
 async def handled(resource: Resource, exc: Exception, *, debug: bool) -> Answer | None:
@@ -174,8 +129,52 @@ def _media_type(resource: Resource) -> str:
 # -- b13 .. b3: is the request itself acceptable? ----------------------------------------
 
 
-async def service_available(resource: Resource) -> Answer | None:
+async def acceptable(resource: Resource, request: Request, note: Note) -> Answer | None:
+    """b13 .. b3 in the diagram's order; the first refusal answers."""
+    method = request.method
+    allowed = await first_questions(resource, method, note) if resource._asks_early \
+        else first_on_defaults(resource, method, note)
+    if isinstance(allowed, Answer):
+        return allowed
+    refused = await refused_by_resource(resource, note) if resource._guards \
+        else passed(note, _RESOURCE_CHECKS)
+    if refused is None:
+        refused = await content_refused(resource, request, note) \
+            if method in _BODY_METHODS else passed(note, _CONTENT_CHECKS)
+    if refused is not None:
+        return refused
+    note("b3")
+    return await options(resource, allowed) if method == "OPTIONS" else None
+
+
+async def first_questions(resource: Resource, method: str,
+                          note: Note) -> Answer | Sequence[str]:
+    """b13 .. b10, for a resource that answers one of them."""
+    refused = await service_available(resource, note) or known_method(resource, method, note) \
+        or await uri_too_long(resource, note)
+    if refused is not None:
+        return refused
+    allowed = await allowed_methods(resource, note)
+    return allowed if method in allowed else method_not_allowed(method, allowed)
+
+
+def first_on_defaults(resource: Resource, method: str, note: Note) -> Answer | Sequence[str]:
+    """b13 .. b10 on their defaults: available, URI not too long, the class's methods."""
+    note("b13")
+    refused = known_method(resource, method, note)
+    if refused is not None:
+        return refused
+    note("b11")
+    note("b10")
+    allowed = resource._allowed
+    return allowed if method in allowed else method_not_allowed(method, allowed)
+
+
+async def service_available(resource: Resource, note: Note) -> Answer | None:
     """b13: is the service available? 503 + Retry-After (RFC 9110 §15.6.4)."""
+    note("b13")
+    if "service_available" not in resource._overridden:
+        return None
     available = await ask(resource, "service_available")
     if available is True:
         return None
@@ -183,52 +182,73 @@ async def service_available(resource: Resource) -> Answer | None:
     return problem(503, headers=[(b"retry-after", format_retry_after(wait).encode())])
 
 
-def known_method(resource: Resource, method: str) -> bool:
+def known_method(resource: Resource, method: str, note: Note) -> Answer | None:
     """b12: known method? A method nobody registered is 501 (RFC 9110 §15.6.2)
     unless this resource names it among its ``extension_methods``."""
-    return method in REGISTERED_METHODS or method in resource.extension_methods
+    note("b12")
+    if method in REGISTERED_METHODS or method in resource.extension_methods:
+        return None
+    return problem(501, f"The method {method} is not implemented here.")
 
 
-def method_allowed(method: str, allowed: Sequence[str]) -> bool:
-    """b10: method allowed? 405 carries Allow (RFC 9110 §15.5.6)."""
-    return method in allowed
+async def uri_too_long(resource: Resource, note: Note) -> Answer | None:
+    """b11: URI too long? (RFC 9110 §15.5.15)"""
+    note("b11")
+    if "uri_too_long" in resource._overridden and await ask(resource, "uri_too_long"):
+        return problem(414)
+    return None
 
 
-async def request_refused(resource: Resource, request: Request, note: Note) -> Answer | None:
-    """b9 .. b4 in the diagram's order; the first refusal wins."""
+async def allowed_methods(resource: Resource, note: Note) -> Sequence[str]:
+    """b10: the methods this resource allows."""
+    note("b10")
+    if "allowed_methods" in resource._overridden:
+        allowed: Sequence[str] = await ask(resource, "allowed_methods")
+        return allowed
+    return resource._allowed
+
+
+def method_not_allowed(method: str, allowed: Sequence[str]) -> Answer:
+    """b10 false: 405 carries Allow (RFC 9110 §15.5.6)."""
+    return problem(405, f"{method} is not allowed here.",
+                   [(b"allow", format_allow(allowed).encode())])
+
+
+async def content_refused(resource: Resource, request: Request, note: Note) -> Answer | None:
+    """b6 .. b4: the content's fields, format and length."""
+    note("b6")
+    refused = content_headers_refused(request) or content_type_refused(resource, request, note)
+    return refused if refused is not None else await content_too_large(resource, request, note)
+
+
+def passed(note: Note, nodes: tuple[str, ...]) -> Answer | None:
+    """Nodes passed on their defaults, for the trace: no refusal."""
+    if note is not no_note:
+        for node in nodes:
+            note(node)
+    return None
+
+
+_RESOURCE_CHECKS = ("b9", "b8", "b7")
+_CONTENT_CHECKS = ("b6", "b5", "b4")
+
+
+async def refused_by_resource(resource: Resource, note: Note) -> Answer | None:
+    """b9 .. b7: malformed, unauthorized (also by a gateway), forbidden."""
     asks = resource._overridden
     note("b9")
-    if "malformed" in asks:
-        refused = await malformed(resource)
-        if refused is not None:
-            return refused
-    note("b8")
-    if "authorized" in asks:
-        refused = await authorized(resource, "authorized", 401, b"www-authenticate")
-        if refused is not None:
-            return refused
-    if "proxy_authorized" in asks:
+    refused = await malformed(resource) if "malformed" in asks else None
+    if refused is None:
+        note("b8")
+        if "authorized" in asks:
+            refused = await authorized(resource, "authorized", 401, b"www-authenticate")
+    if refused is None and "proxy_authorized" in asks:
         note("proxy_authorized")
         refused = await authorized(resource, "proxy_authorized", 407, b"proxy-authenticate")
-        if refused is not None:
-            return refused
-    note("b7")
-    if "forbidden" in asks:
-        refused = await forbidden(resource)
-        if refused is not None:
-            return refused
-    if request.method not in _BODY_METHODS:
-        return None
-    note("b6")
-    refused = content_headers_refused(request)
-    if refused is not None:
-        return refused
-    note("b5")
-    refused = content_type_refused(resource, request)
-    if refused is not None:
-        return refused
-    note("b4")
-    return await content_too_large(resource, request)
+    if refused is None:
+        note("b7")
+        refused = await forbidden(resource) if "forbidden" in asks else None
+    return refused
 
 
 async def malformed(resource: Resource) -> Answer | None:
@@ -264,9 +284,10 @@ def content_headers_refused(request: Request) -> Answer | None:
     return None
 
 
-def content_type_refused(resource: Resource, request: Request) -> Answer | None:
+def content_type_refused(resource: Resource, request: Request, note: Note) -> Answer | None:
     """b5: known Content-Type? Content in a format this method does not take is
     415, and so is content that names no format at all (RFC 9110 §15.5.16)."""
+    note("b5")
     accepted = resource.accepts.get(request.method)
     if accepted is None or not request.has_body():
         return None
@@ -284,8 +305,9 @@ def content_type_refused(resource: Resource, request: Request) -> Answer | None:
 _ACCEPT_FIELD = {"POST": b"accept-post", "PATCH": b"accept-patch"}
 
 
-async def content_too_large(resource: Resource, request: Request) -> Answer | None:
+async def content_too_large(resource: Resource, request: Request, note: Note) -> Answer | None:
     """b4: request content too large? Judged from the declared length (RFC 9110 §15.5.14)."""
+    note("b4")
     length = request.header(b"content-length")
     if length is None:
         return None
@@ -305,6 +327,68 @@ async def options(resource: Resource, allowed: Sequence[str]) -> Answer:
         for name, value in (await ask(resource, "options")).items():
             headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
     return Answer(204, headers)
+
+
+# -- c3 .. g7: which representation, and is it there? -------------------------------------
+
+
+async def chosen_representation(resource: Resource, request: Request,
+                                note: Note) -> str | Answer:
+    """c3 .. f7: alternates (300) when Accept does not choose, then the media
+    type (c4), language, charset and coding (d4 .. f7) or a 406."""
+    note("c3")
+    if "multiple_choices" in resource._overridden and \
+            accept_does_not_choose(request.header(b"accept")):
+        choices = await multiple_choices(resource, note)
+        if choices is not None:
+            return choices
+    chosen = acceptable_media_type(resource, request, note)
+    if isinstance(chosen, Answer) or not resource._negotiates:
+        return chosen
+    refused = negotiated(resource, request, note)
+    return refused if refused is not None else chosen
+
+
+async def exists(resource: Resource) -> bool:
+    """g7: does the resource exist?"""
+    found = resource.exists()
+    if "exists" in resource._async:
+        found = await found  # type: ignore[misc]
+    return bool(found)
+
+
+async def precondition_answer(resource: Resource, validators: _Validators,
+                              verdict: int) -> Answer:
+    """j18 / g11 / h12 / l17: a precondition decided the answer (412 or 304)."""
+    if verdict == 412:
+        return problem(412)
+    caching = await _caching(resource) if resource._caches else _NO_CACHING
+    return not_modified(resource, validators, caching)
+
+
+def act(resource: Resource, request: Request, media_type: str, validators: _Validators,
+        note: Note) -> Coroutine[Any, Any, Answer]:
+    """m16 / n16 / o16: which action? DELETE (m20), GET and HEAD (o18), or a
+    write (POST n11, PUT o14). Returns the action's coroutine, for decide to
+    await: one frame less per request."""
+    method = request.method
+    note("m16")
+    if method == "DELETE":
+        note("m20")
+        return deleted(resource, media_type, note)
+    note("n16")
+    if method != "POST":
+        note("o16")
+        if method in _READS:
+            note("o18")
+            return read(resource, request, media_type, validators, note)
+    return write(resource, request, media_type, note, created=False)
+
+
+async def deleted(resource: Resource, media_type: str, note: Note) -> Answer:
+    """m20: did the delete go through?"""
+    return outcome_answer(await ask(resource, "delete"), media_type, resource.charset,
+                          note=note)
 
 
 # -- g7 false: the resource is not there ------------------------------------------------

@@ -93,6 +93,9 @@ class Resource:
     _validated: ClassVar[bool] = False  # answers etag or last_modified
     _caches: ClassVar[bool] = False  # answers cache_control or expires
     _negotiates: ClassVar[bool] = False  # has languages, charsets or encodings
+    _asks_early: ClassVar[bool] = False  # answers a question of b13 .. b10
+    _asks_first: ClassVar[bool] = False  # answers a question of b13 .. b7
+    _chooses: ClassVar[bool] = False  # offers alternates (300) or negotiates beyond c4
     _vary: ClassVar[tuple[tuple[bytes, bytes], ...]] = ()  # the Vary field, or nothing
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -113,6 +116,10 @@ class Resource:
         cls._validated = bool(cls._overridden & {"etag", "last_modified"})
         cls._caches = bool(cls._overridden & {"cache_control", "expires"})
         cls._negotiates = bool(cls.languages or cls.charsets or cls.encodings)
+        cls._asks_early = bool(
+            cls._overridden & {"service_available", "uri_too_long", "allowed_methods"})
+        cls._asks_first = cls._asks_early or cls._guards
+        cls._chooses = cls._negotiates or "multiple_choices" in cls._overridden
         cls._vary = _vary_of(cls)
         allowed = ["GET", "HEAD"]
         allowed += [method for name, method in _ACTIONS.items()
