@@ -409,25 +409,35 @@ async def missing(resource: Resource, request: Request, media_type: str, note: N
     note("k7")
     if "previously_existed" in resource._overridden and \
             await ask(resource, "previously_existed"):
-        note("k5")
-        answer = await moved(resource, "moved_permanently", method, permanent=True)
-        if answer is None:
-            note("l5")
-            answer = await moved(resource, "moved_temporarily", method, permanent=False)
-        if answer is not None:
-            return answer
-        note("m5")
-        if method == "POST":
-            note("n5")
-            if await allow_missing_post(resource):
-                return await create(resource, request, media_type, note)
-        return problem(410)  # RFC 9110 §15.5.11
-    note("l7")
-    if method == "POST":
-        note("m7")
+        return await previously_existed(resource, request, media_type, note)
+    return await post_to_missing(resource, request, media_type, note, ("l7", "m7"), 404)
+
+
+async def previously_existed(resource: Resource, request: Request, media_type: str,
+                             note: Note) -> Answer:
+    """k7 true: k5 moved for good? l5 moved for now? Else gone (410), unless a
+    POST here creates it (m5, n5)."""
+    method = request.method
+    note("k5")
+    answer = await moved(resource, "moved_permanently", method, permanent=True)
+    if answer is None:
+        note("l5")
+        answer = await moved(resource, "moved_temporarily", method, permanent=False)
+    if answer is not None:
+        return answer
+    return await post_to_missing(resource, request, media_type, note, ("m5", "n5"), 410)
+
+
+async def post_to_missing(resource: Resource, request: Request, media_type: str, note: Note,
+                          nodes: tuple[str, str], status: int) -> Answer:
+    """l7 / m5: is it POST? m7 / n5: does a POST here create it? Else 404
+    (RFC 9110 §15.5.5) or, for what was here once, 410 (§15.5.11)."""
+    note(nodes[0])
+    if request.method == "POST":
+        note(nodes[1])
         if await allow_missing_post(resource):
             return await create(resource, request, media_type, note)
-    return problem(404)  # RFC 9110 §15.5.5
+    return problem(status)
 
 
 async def moved(resource: Resource, question: str, method: str, *,
@@ -611,14 +621,7 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
         else render(value, media_type, resource.charset)
     if isinstance(body, Answer):
         return body
-    charset = resource.charset
-    headers = [(b"content-type", content_type(media_type, charset))]
-    if resource.encoding is not None and resource.encoding != "identity":
-        body = encode_content(body, resource.encoding)
-        headers.append((b"content-encoding", resource.encoding.encode()))  # RFC 9110 §8.4
-    headers.extend(v.headers())
-    if resource.language is not None:
-        headers.append((b"content-language", resource.language.encode()))
+    body, headers = representation_fields(resource, media_type, body, v)
     caching = await _caching(resource) if resource._caches else _NO_CACHING
     _cache_headers(resource, headers, caching)
     status = 200
@@ -627,15 +630,37 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
         note("non_authoritative")
         status = 203  # RFC 9110 §15.3.4
     if resource.supports_ranges:
-        headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
-        # Without a Range field select_range answers None before it notes anything.
-        if status == 200 and b"range" in request.fields():
-            partial = select_range(
-                request.method, request.header(b"range"), request.header(b"if-range"), body,
-                headers[0][1].decode("latin-1"), etag=v.etag, last_modified=v.last_modified,
-                note=note)
-            if partial is not None:
-                return _partial_answer(partial, headers)
+        return ranged(request, status, body, headers, v, note)
+    return Answer(status, headers, body)
+
+
+def representation_fields(resource: Resource, media_type: str, body: bytes,
+                          v: _Validators) -> tuple[bytes, Headers]:
+    """The representation's metadata (RFC 9110 §8): its type, coding (applied
+    here), validators and language."""
+    headers = [(b"content-type", content_type(media_type, resource.charset))]
+    coding = resource.encoding
+    if coding is not None and coding != "identity":
+        body = encode_content(body, coding)
+        headers.append((b"content-encoding", coding.encode()))  # RFC 9110 §8.4
+    headers.extend(v.headers())
+    if resource.language is not None:
+        headers.append((b"content-language", resource.language.encode()))
+    return body, headers
+
+
+def ranged(request: Request, status: int, body: bytes, headers: Headers, v: _Validators,
+           note: Note) -> Answer:
+    """if_range / range: the representation in part (206 / 416) when asked for."""
+    headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
+    # Without a Range field select_range answers None before it notes anything.
+    if status == 200 and b"range" in request.fields():
+        partial = select_range(
+            request.method, request.header(b"range"), request.header(b"if-range"), body,
+            headers[0][1].decode("latin-1"), etag=v.etag, last_modified=v.last_modified,
+            note=note)
+        if partial is not None:
+            return _partial_answer(partial, headers)
     return Answer(status, headers, body)
 
 
@@ -658,14 +683,37 @@ async def write(resource: Resource, request: Request, media_type: str, note: Not
     """n11 (POST) / o14, p3 (PUT conflict?) and the action; ``created``: the
     target had no current representation (p11 then answers 201)."""
     method = request.method
+    content = await received(resource, request)
+    if isinstance(content, Answer):
+        return content
+    refused = await write_refused(resource, method, content, note, created=created)
+    if refused is not None:
+        return refused
+    if method == "POST":
+        note("n11")
+    outcome = await _act(resource, method, content)
+    if outcome is None:
+        return problem(501, f"The method {method} is not implemented here.")
+    return outcome_answer(outcome, media_type, resource.charset, created=created, note=note)
+
+
+async def received(resource: Resource, request: Request) -> Any:
+    """The request's content, parsed by the resource's parser for its type, or the
+    4xx that says why there is none (RFC 9110 §15.5.1, §15.5.14)."""
     try:
-        content = await _content(resource, request)
+        return await _content(resource, request)
     except _Unparsable as exc:
         return problem(400, f"The request content could not be parsed: {exc}.")
     except BodyTooLarge:
         return problem(413)
     except ClientGone:
         return problem(400, "The client went away before its content arrived.")
+
+
+async def write_refused(resource: Resource, method: str, content: Any, note: Note, *,
+                        created: bool) -> Answer | None:
+    """validate: 422 for content that is well-formed but not valid (RFC 9110
+    §15.5.21); o14 / p3: 409 for a write that conflicts (§15.5.10)."""
     note("validate")
     if "validate" in resource._overridden:
         errors = await ask(resource, "validate", content)
@@ -676,12 +724,7 @@ async def write(resource: Resource, request: Request, media_type: str, note: Not
         reason = await ask(resource, "is_conflict", content)
         if reason:
             return problem(409, str(reason))
-    if method == "POST":
-        note("n11")
-    outcome = await _act(resource, method, content)
-    if outcome is None:
-        return problem(501, f"The method {method} is not implemented here.")
-    return outcome_answer(outcome, media_type, resource.charset, created=created, note=note)
+    return None
 
 
 async def _act(resource: Resource, method: str, content: Any) -> Any:
