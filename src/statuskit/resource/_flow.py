@@ -1,16 +1,19 @@
 """The decision graph's flow: questions asked in RFC 9110 order; the status falls out.
 
 After Webmachine's v3 diagram, extended to 203, 205, 300, 407, 422 and ranges.
-Each node is one function named for the question it asks, with its diagram id
-in its docstring; ``decide`` reads top to bottom like the diagram and records
-each id in the trace. Where statuskit adds a question the diagram lacks, the
-trace uses its plain name (``proxy_authorized``, ``multiple_choices``,
-``validate``, ``non_authoritative``, ``if_range``, ``range``).
+Each node (or run of nodes) is one small function named for the question it
+asks, with its diagram ids in its docstring; ``decide`` is the spine that calls
+them top to bottom like the diagram, and each records its id in the trace.
+Where statuskit adds a question the diagram lacks, the trace uses its plain
+name (``proxy_authorized``, ``multiple_choices``, ``validate``,
+``non_authoritative``, ``if_range``, ``range``).
 
 Only questions a resource class overrides are asked; a default answer costs a
-set lookup, not a call. Negotiation (c3 .. f7) lives in ``_negotiation``; the
-precondition and range logic in pure functions (``_preconditions``,
-``_ranges``) that other layers share.
+set lookup, not a call, and a GET or HEAD to a class that answers none of
+b13 .. b7 skips those nodes' functions altogether (unless traced). ``raise
+Halt(...)`` in any question ends the flow (``halted``). Negotiation (c3 .. f7)
+lives in ``_negotiation``; the precondition and range logic in pure functions
+(``_preconditions``, ``_ranges``) that other layers share.
 """
 
 from __future__ import annotations
