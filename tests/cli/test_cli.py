@@ -162,3 +162,12 @@ def test_trace_to_a_closed_port_is_one_line_and_exit_1(tmp_path: Path) -> None:
     result = run("trace", f"http://127.0.0.1:{free_port()}/", "--html", str(tmp_path / "x"))
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_trace_to_an_unwritable_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with _trace_server(App({"/doc": _Doc}, debug=True)) as port:
+        result = run("trace", f"http://127.0.0.1:{port}/doc",
+                     "--html", str(tmp_path / "no" / "such" / "dir.html"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "cannot write" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -101,13 +101,20 @@ def _record(url: str, path: str) -> dict[str, Any] | None:
 def _is_record(record: Any) -> bool:
     if not isinstance(record, dict) or not isinstance(record.get("steps"), list):
         return False
-    return all(isinstance(step, dict) and isinstance(step.get("node"), str)
-               and isinstance(step.get("question"), str)
-               and isinstance(step.get("answers"), list)
-               and all(isinstance(a, list) and len(a) == 2 and all(isinstance(x, str) for x in a)
-                       for a in step["answers"])
-               and isinstance(step.get("ns"), int) and isinstance(step.get("next"), str | int)
-               for step in record["steps"])
+    return all(_is_step(step) for step in record["steps"])
+
+
+def _is_step(step: Any) -> bool:
+    # What the page reads from each step, of the type it reads it as.
+    if not isinstance(step, dict) or not isinstance(step.get("answers"), list):
+        return False
+    typed = (isinstance(step.get("node"), str) and isinstance(step.get("question"), str)
+             and isinstance(step.get("ns"), int) and isinstance(step.get("next"), str | int))
+    return typed and all(_is_answer(given) for given in step["answers"])
+
+
+def _is_answer(given: Any) -> bool:
+    return isinstance(given, list) and len(given) == 2 and all(isinstance(x, str) for x in given)
 
 
 def _steps_from_header(nodes: list[str], status: int) -> list[dict[str, Any]]:
@@ -119,15 +126,30 @@ def _steps_from_header(nodes: list[str], status: int) -> list[dict[str, Any]]:
             for i, node in enumerate(nodes)]
 
 
+def _request_of(args: argparse.Namespace) -> tuple[str, list[tuple[str, str]]]:
+    """The method and fields to send, or _Usage naming the mistake."""
+    fields = _fields(args.headers)
+    if not _TOKEN.fullmatch(args.method):
+        raise _Usage(f"-X {args.method!r}: a method is a token (RFC 9110 §9.1)")
+    _connection(args.url)
+    return args.method, fields
+
+
+def _steps(url: str, response: Any, nodes: list[str]) -> tuple[list[dict[str, Any]], bool]:
+    """The steps to draw, and whether they come from the App's full record."""
+    record_path = response.getheader("X-Statuskit-Trace-Record")
+    record = _record(url, record_path) if record_path else None
+    if record is not None and [step["node"] for step in record["steps"]] == nodes:
+        return record["steps"], True
+    # No record, or not this request's: draw what the header says.
+    return _steps_from_header(nodes, response.status), False
+
+
 def run(args: argparse.Namespace) -> int:
     from statuskit.resource._trace_page import trace_page
 
     try:
-        fields = _fields(args.headers)
-        method = args.method
-        if not _TOKEN.fullmatch(method):
-            raise _Usage(f"-X {method!r}: a method is a token (RFC 9110 §9.1)")
-        _connection(args.url)
+        method, fields = _request_of(args)
     except _Usage as exc:
         print(f"statuskit trace: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -138,11 +160,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     header = response.getheader("X-Statuskit-Trace")
     nodes = [node.strip() for node in header.split(",")] if header else []
-    record_path = response.getheader("X-Statuskit-Trace-Record")
-    record = _record(args.url, record_path) if record_path else None
-    if record is not None and [step["node"] for step in record["steps"]] != nodes:
-        record = None  # not this request's record: draw what the header says
-    steps = record["steps"] if record is not None else _steps_from_header(nodes, response.status)
+    steps, recorded = _steps(args.url, response, nodes)
     page = trace_page({
         "method": method, "target": target, "status": response.status, "steps": steps,
         "response": {"status": f"{response.status} {response.reason}",
@@ -158,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"statuskit trace: {response.status}, but no X-Statuskit-Trace header "
               "(serve an App(debug=True)); the page shows the response only", file=sys.stderr)
         return EXIT_FAILED
-    detail = "with answers and times" if record is not None else "from the header only"
+    detail = "with answers and times" if recorded else "from the header only"
     print(f"{method} {target} -> {response.status}: {len(nodes)} decisions "
           f"({detail}), written to {args.html}")
     return EXIT_OK
