@@ -155,3 +155,20 @@ def test_instrumenting_leaves_the_class_alone() -> None:
     # The wrappers live on the request's instance; the class's own methods stay.
     assert Doc.__dict__["etag"].__name__ == "etag"
     assert "etag" not in vars(Doc(None))  # type: ignore[arg-type]
+
+
+def test_a_huge_answer_is_recorded_short() -> None:
+    class Huge(Resource):
+        provides = ("text/plain",)
+
+        def representation(self, media_type: str) -> Any:
+            return "x" * 5_000_000
+
+    app = App({"/h": Huge}, debug=True)
+    reply = call(app, "GET", "/h")
+    assert len(reply.body) == 5_000_000
+    record = _record(app, reply.header("x-statuskit-trace-id"))
+    (name, shown), = record["steps"][-1]["answers"]
+    assert name == "representation"
+    assert len(shown) <= 200 and shown.startswith("'xxx")
+    assert len(record["response"]["body"]) == 4096 and record["response"]["truncated"]

@@ -72,6 +72,8 @@ class Recorder(list[str]):
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, str | bytes) and len(value) > _ANSWER_CHARS:
+        value = value[:_ANSWER_CHARS]  # a 100 MB representation is not repr'd whole
     text = repr(value)
     return text if len(text) <= _ANSWER_CHARS else text[:_ANSWER_CHARS - 1] + "…"
 
