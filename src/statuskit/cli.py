@@ -1,4 +1,4 @@
-"""The ``statuskit`` command: explain | list | serve | check.
+"""The ``statuskit`` command: explain | list | serve | check | trace.
 
 Each subcommand imports what it needs when it runs, so ``statuskit explain``
 stays as quick as importing the catalogue.
@@ -304,7 +304,13 @@ def _add_check(sub: Any) -> None:
     register(sub)
 
 
-_EXTRA_COMMANDS: list[Callable[[Any], None]] = [_add_serve, _add_check]
+def _add_trace(sub: Any) -> None:
+    from statuskit.trace.cli import register  # argparse only; http.client loads on run
+
+    register(sub)
+
+
+_EXTRA_COMMANDS: list[Callable[[Any], None]] = [_add_serve, _add_check, _add_trace]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from statuskit.resource._answer import Answer
 from statuskit.resource._app import App, Route
 from statuskit.resource._flow import decide
+from statuskit.resource._halt import Halt, MissingField
 from statuskit.resource._json_content import MAX_JSON_DEPTH, MAX_JSON_INT_DIGITS
 from statuskit.resource._outcomes import (
     Accepted,
@@ -48,7 +49,9 @@ __all__ = [
     "Created",
     "Done",
     "GatewayTimeout",
+    "Halt",
     "Invalid",
+    "MissingField",
     "Outcome",
     "PartialContent",
     "PreconditionLost",

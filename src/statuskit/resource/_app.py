@@ -6,15 +6,19 @@ prefix arrives as ``root_path``.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from statuskit.resource._answer import problem
-from statuskit.resource._flow import decide, handled
+from statuskit.resource._answer import Answer, problem
+from statuskit.resource._flow import decide, halted, handled
+from statuskit.resource._halt import Halt
 from statuskit.resource._request import Request
 from statuskit.resource._resource import Resource
+from statuskit.resource._trace import TRACE_LIMIT, TRACE_PATH, Recorder, TraceStore, instrument
+from statuskit.resource._trace_page import trace_page
 from statuskit.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["App", "Route"]
@@ -67,7 +71,9 @@ class App:
     """ASGI app: each request goes to the first route whose template matches.
 
     ``debug=True`` adds an ``X-Statuskit-Trace`` header naming the decisions the
-    request passed; ``trace_hook(request, status, nodes)`` receives them always.
+    request passed, records each decision (question, answers, time) and serves
+    the last ``trace_limit`` records below ``/_statuskit/traces``;
+    ``trace_hook(request, status, nodes)`` receives the node ids always.
     ``websockets`` maps exact paths to plain ASGI WebSocket handlers; ``mounts``
     maps path prefixes to plain ASGI apps that answer everything below them (they
     see the prefix in ``root_path``). ``state`` is handed to every resource as
@@ -83,6 +89,7 @@ class App:
         websockets: Mapping[str, ASGIApp] | None = None,
         mounts: Mapping[str, ASGIApp] | None = None,
         state: Any = None,
+        trace_limit: int = TRACE_LIMIT,
     ) -> None:
         pairs = routes.items() if isinstance(routes, Mapping) else routes
         self.routes = [Route(template, resource) for template, resource in pairs]
@@ -96,6 +103,7 @@ class App:
         # Each prefix with its slash, built once rather than per request.
         self._mounts = [(prefix, prefix + "/", app) for prefix, app in self.mounts]
         self.state = state
+        self.traces = TraceStore(trace_limit) if debug else None
 
     def _route(self, path: str) -> tuple[type[Resource], dict[str, Any]] | None:
         route = self._static.get(path)
@@ -127,26 +135,38 @@ class App:
                 await mounted({**scope, "root_path": root + prefix}, receive, send)
                 return
 
-        found = self._route(path)
-        trace: list[str] | None = [] if self.debug or self.trace_hook is not None else None
-        if found is None:
-            request = Request(scope, receive, {}, self.state)
-            answer = problem(404)  # RFC 9110 §15.5.5: no resource at this path
+        traces = self.traces
+        if traces is not None and (path == TRACE_PATH or path.startswith(TRACE_PATH + "/")):
+            answer = _trace_answer(traces, scope["method"], path[len(TRACE_PATH):])
         else:
-            request = Request(scope, receive, found[1], self.state)
-            resource = found[0](request)
-            try:
-                answer = await decide(resource, request, trace)
-            except Exception as exc:
-                recovered = await handled(resource, exc)
-                if recovered is None:
-                    raise  # the guard answers 500
-                answer = recovered
-        if trace is not None:
-            if self.trace_hook is not None:
-                self.trace_hook(request, answer.status, trace)
-            if self.debug:
-                answer.headers.append((b"x-statuskit-trace", ",".join(trace).encode()))
+            found = self._route(path)
+            trace: list[str] | None = None
+            if traces is not None:
+                trace = Recorder()
+            elif self.trace_hook is not None:
+                trace = []
+            if found is None:
+                request = Request(scope, receive, {}, self.state)
+                answer = problem(404)  # RFC 9110 §15.5.5: no resource at this path
+            else:
+                request = Request(scope, receive, found[1], self.state)
+                resource = found[0](request)
+                if traces is not None:
+                    instrument(resource, trace)  # type: ignore[arg-type]
+                try:
+                    answer = await decide(resource, request, trace)
+                except Halt as halt:
+                    answer = await halted(resource, halt, debug=self.debug)
+                except Exception as exc:
+                    recovered = await handled(resource, exc, debug=self.debug)
+                    if recovered is None:
+                        raise  # the guard answers 500
+                    answer = recovered
+            if trace is not None:
+                if self.trace_hook is not None:
+                    self.trace_hook(request, answer.status, trace)
+                if traces is not None:
+                    _traced(traces, scope, request, trace, answer)  # type: ignore[arg-type]
 
         headers, status, body = answer.headers, answer.status, answer.body
         if status == 204 or status == 304 or status < 200:
@@ -158,3 +178,39 @@ class App:
                 body = b""
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _traced(traces: TraceStore, scope: Scope, request: Request, trace: Recorder,
+            answer: Answer) -> None:
+    headers = answer.headers
+    headers.append((b"x-statuskit-trace", ",".join(trace).encode()))
+    trace_id = traces.add(request, trace, answer.status, headers, answer.body)
+    headers.append((b"x-statuskit-trace-id", str(trace_id).encode()))
+    record = f"{scope.get('root_path', '')}{TRACE_PATH}/{trace_id}"
+    headers.append((b"x-statuskit-trace-record", record.encode("latin-1")))
+
+
+_NO_STORE = (b"cache-control", b"no-store")  # a trace is of one moment
+
+
+def _trace_answer(traces: TraceStore, method: str, rest: str) -> Answer:
+    """The debug path: ``/`` the index (JSON), ``/{id}`` one trace (JSON),
+    ``/{id}.html`` its page."""
+    if method not in ("GET", "HEAD"):
+        return problem(405, headers=[(b"allow", b"GET, HEAD")])  # RFC 9110 §15.5.6
+    if rest in ("", "/"):
+        return _json(traces.index())
+    wanted, html = (rest[1:-5], True) if rest.endswith(".html") else (rest[1:], False)
+    trace = traces.get(int(wanted)) if wanted.isascii() and wanted.isdigit() \
+        and len(wanted) < 19 else None
+    if trace is None:
+        return problem(404, "No such trace (only the last few are kept).")
+    if html:
+        page = trace_page(trace).encode()
+        return Answer(200, [(b"content-type", b"text/html; charset=utf-8"), _NO_STORE], page)
+    return _json(trace)
+
+
+def _json(value: Any) -> Answer:
+    return Answer(200, [(b"content-type", b"application/json"), _NO_STORE],
+                  json.dumps(value, ensure_ascii=False).encode())

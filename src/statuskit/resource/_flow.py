@@ -1,23 +1,26 @@
 """The decision graph's flow: questions asked in RFC 9110 order; the status falls out.
 
 After Webmachine's v3 diagram, extended to 203, 205, 300, 407, 422 and ranges.
-Each node is one function named for the question it asks, with its diagram id
-in its docstring; ``decide`` reads top to bottom like the diagram and records
-each id in the trace. Where statuskit adds a question the diagram lacks, the
-trace uses its plain name (``proxy_authorized``, ``multiple_choices``,
-``validate``, ``non_authoritative``, ``if_range``, ``range``).
+Each node (or run of nodes) is one small function named for the question it
+asks, with its diagram ids in its docstring; ``decide`` is the spine that calls
+them top to bottom like the diagram, and each records its id in the trace.
+Where statuskit adds a question the diagram lacks, the trace uses its plain
+name (``proxy_authorized``, ``multiple_choices``, ``validate``,
+``non_authoritative``, ``if_range``, ``range``).
 
 Only questions a resource class overrides are asked; a default answer costs a
-set lookup, not a call. Negotiation (c3 .. f7) lives in ``_negotiation``; the
-precondition and range logic in pure functions (``_preconditions``,
-``_ranges``) that other layers share.
+set lookup, not a call, and a GET or HEAD to a class that answers none of
+b13 .. b7 skips those nodes' functions altogether (unless traced). ``raise
+Halt(...)`` in any question ends the flow (``halted``). Negotiation (c3 .. f7)
+lives in ``_negotiation``; the precondition and range logic in pure functions
+(``_preconditions``, ``_ranges``) that other layers share.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from statuskit.http.dates import format_http_date
@@ -26,6 +29,7 @@ from statuskit.http.fields import format_allow, parse_content_type
 from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.http.retry_after import format_retry_after
 from statuskit.resource._answer import Answer, Headers, problem
+from statuskit.resource._halt import Halt, halt_answer
 from statuskit.resource._negotiation import (
     accept_does_not_choose,
     acceptable_media_type,
@@ -33,7 +37,7 @@ from statuskit.resource._negotiation import (
     negotiated,
     rendered,
 )
-from statuskit.resource._outcomes import outcome_answer
+from statuskit.resource._outcomes import Outcome, outcome_answer
 from statuskit.resource._preconditions import (
     Note,
     evaluate_preconditions,
@@ -47,7 +51,7 @@ from statuskit.resource._representation import content_type, encode_content, ren
 from statuskit.resource._request import BodyTooLarge, ClientGone, Request
 from statuskit.resource._resource import CACHE_LIMIT, Resource, ask
 
-__all__ = ["decide"]
+__all__ = ["decide", "halted", "handled"]
 
 _UNAVAILABLE_RETRY_AFTER = 60.0
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -58,95 +62,122 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 async def decide(resource: Resource, request: Request, trace: list[str] | None) -> Answer:
-    """Walk the graph for one request and return its answer."""
+    """Walk the graph for one request and return its answer: is the request itself
+    acceptable (b13 .. b3), in which representation (c3 .. f7), does the resource
+    exist (g7), do the preconditions hold (g8 .. l17), and then the method acts
+    (m16 .. o18). A GET or HEAD to a class that answers none of b13 .. b3's
+    questions passes them without a call; a traced request asks node by node."""
     method = request.method
     note: Note = trace.append if trace is not None else no_note
-    asks = resource._overridden  # only these are asked; the rest keep their defaults
-
-    note("b13")
-    if "service_available" in asks:
-        refused = await service_available(resource)
+    if trace is not None or resource._asks_first or method not in _READS:
+        refused = await acceptable(resource, request, note)
         if refused is not None:
             return refused
-    note("b12")
-    if not known_method(resource, method):
-        return problem(501, f"The method {method} is not implemented here.")
-    note("b11")
-    if "uri_too_long" in asks and await ask(resource, "uri_too_long"):
-        return problem(414)
-    note("b10")
-    allowed: Sequence[str] = await ask(resource, "allowed_methods") \
-        if "allowed_methods" in asks else resource._allowed
-    if not method_allowed(method, allowed):
-        return problem(405, f"{method} is not allowed here.",
-                       [(b"allow", format_allow(allowed).encode())])
-    if resource._guards or method in _BODY_METHODS:
-        refused = await request_refused(resource, request, note)
-        if refused is not None:
-            return refused
-    elif trace is not None:
-        trace.extend(("b9", "b8", "b7", "b6", "b5", "b4"))  # passed on their defaults
-    note("b3")
-    if method == "OPTIONS":
-        return await options(resource, allowed)
-
-    note("c3")
-    if "multiple_choices" in asks and accept_does_not_choose(request.header(b"accept")):
-        choices = await multiple_choices(resource, note)
-        if choices is not None:
-            return choices
-    chosen = acceptable_media_type(resource, request, note)
+    chosen = await chosen_representation(resource, request, note) \
+        if resource._chooses or trace is not None \
+        else acceptable_media_type(resource, request, note)
     if isinstance(chosen, Answer):
         return chosen
-    if resource._negotiates:
-        refused = negotiated(resource, request, note)
-        if refused is not None:
-            return refused
-
+    resource.media_type = chosen  # what a Halt's content is rendered in from here on
     note("g7")
-    if "exists" in asks:
-        exists = resource.exists()
-        if "exists" in resource._async:
-            exists = await exists  # type: ignore[misc]
-        if not exists:
-            return await missing(resource, request, chosen, note)
-
+    if "exists" in resource._overridden and not await exists(resource):
+        return await missing(resource, request, chosen, note)
     validators = await _validators(resource) if resource._validated else _NO_VALIDATORS
     verdict = _preconditions(request, validators, exists=True, creates=False, note=note)
     if verdict is not None:
-        if verdict == 412:
-            return problem(412)
-        caching = await _caching(resource) if resource._caches else _NO_CACHING
-        return not_modified(resource, validators, caching)
-    note("m16")
-    if method == "DELETE":
-        note("m20")
-        return outcome_answer(await ask(resource, "delete"), chosen, resource.charset,
-                              note=note)
-    note("n16")
-    if method != "POST":
-        note("o16")
-        if method == "GET" or method == "HEAD":
-            note("o18")
-            return await read(resource, request, chosen, validators, note)
-    return await write(resource, request, chosen, note, created=False)
+        return await precondition_answer(resource, validators, verdict)
+    return await act(resource, request, chosen, validators, note)
 
 
-async def handled(resource: Resource, exc: Exception) -> Answer | None:
-    """The resource's own reading of an exception it raised; None: not handled."""
+_READS = frozenset({"GET", "HEAD"})
+
+
+async def handled(resource: Resource, exc: Exception, *, debug: bool) -> Answer | None:
+    """The resource's own reading of an exception it raised; None: not handled.
+    ``handle_exception`` answers an outcome, a ``Halt`` (returned or raised: any
+    status, fields and content), or content of its own for the 500."""
     if "handle_exception" not in resource._overridden:
         return None
-    outcome = await ask(resource, "handle_exception", exc)
-    if outcome is None:
+    try:
+        given = await ask(resource, "handle_exception", exc)
+    except Halt as halt:
+        given = halt
+    if given is None:
         return None
-    return outcome_answer(outcome, resource.provides[0], resource.charset)
+    if isinstance(given, Halt):
+        return await halted(resource, given, debug=debug)
+    if isinstance(given, Outcome):
+        return outcome_answer(given, _media_type(resource), resource.charset)
+    # RFC 9110 §15.6.1: the 500 with what the resource chose to say, and nothing else.
+    return await halted(resource, Halt(500, content=given), debug=debug)
+
+
+async def halted(resource: Resource, halt: Halt, *, debug: bool) -> Answer:
+    """The answer a question's ``raise Halt(...)`` names, with the graph's guarantees."""
+    allowed: Sequence[str] = resource._allowed
+    if halt.status == 405 and "allowed_methods" in resource._overridden:
+        try:
+            allowed = await ask(resource, "allowed_methods")
+        except Exception:  # the question that halted may be this one
+            allowed = resource._allowed
+    return halt_answer(halt, media_type=_media_type(resource), charset=resource.charset,
+                       allowed=allowed, debug=debug)
+
+
+def _media_type(resource: Resource) -> str:
+    # Negotiated when the flow got past c4; before that, the resource's first.
+    return resource.media_type or resource.provides[0]
 
 
 # -- b13 .. b3: is the request itself acceptable? ----------------------------------------
 
 
-async def service_available(resource: Resource) -> Answer | None:
+async def acceptable(resource: Resource, request: Request, note: Note) -> Answer | None:
+    """b13 .. b3 in the diagram's order; the first refusal answers."""
+    method = request.method
+    allowed = await first_questions(resource, method, note) if resource._asks_early \
+        else first_on_defaults(resource, method, note)
+    if isinstance(allowed, Answer):
+        return allowed
+    refused = await refused_by_resource(resource, note) if resource._guards \
+        else passed(note, _RESOURCE_CHECKS)
+    if refused is None:
+        refused = await content_refused(resource, request, note) \
+            if method in _BODY_METHODS else passed(note, _CONTENT_CHECKS)
+    if refused is not None:
+        return refused
+    note("b3")
+    return await options(resource, allowed) if method == "OPTIONS" else None
+
+
+async def first_questions(resource: Resource, method: str,
+                          note: Note) -> Answer | Sequence[str]:
+    """b13 .. b10, for a resource that answers one of them."""
+    refused = await service_available(resource, note) or known_method(resource, method, note) \
+        or await uri_too_long(resource, note)
+    if refused is not None:
+        return refused
+    allowed = await allowed_methods(resource, note)
+    return allowed if method in allowed else method_not_allowed(method, allowed)
+
+
+def first_on_defaults(resource: Resource, method: str, note: Note) -> Answer | Sequence[str]:
+    """b13 .. b10 on their defaults: available, URI not too long, the class's methods."""
+    note("b13")
+    refused = known_method(resource, method, note)
+    if refused is not None:
+        return refused
+    note("b11")
+    note("b10")
+    allowed = resource._allowed
+    return allowed if method in allowed else method_not_allowed(method, allowed)
+
+
+async def service_available(resource: Resource, note: Note) -> Answer | None:
     """b13: is the service available? 503 + Retry-After (RFC 9110 §15.6.4)."""
+    note("b13")
+    if "service_available" not in resource._overridden:
+        return None
     available = await ask(resource, "service_available")
     if available is True:
         return None
@@ -154,52 +185,73 @@ async def service_available(resource: Resource) -> Answer | None:
     return problem(503, headers=[(b"retry-after", format_retry_after(wait).encode())])
 
 
-def known_method(resource: Resource, method: str) -> bool:
+def known_method(resource: Resource, method: str, note: Note) -> Answer | None:
     """b12: known method? A method nobody registered is 501 (RFC 9110 §15.6.2)
     unless this resource names it among its ``extension_methods``."""
-    return method in REGISTERED_METHODS or method in resource.extension_methods
+    note("b12")
+    if method in REGISTERED_METHODS or method in resource.extension_methods:
+        return None
+    return problem(501, f"The method {method} is not implemented here.")
 
 
-def method_allowed(method: str, allowed: Sequence[str]) -> bool:
-    """b10: method allowed? 405 carries Allow (RFC 9110 §15.5.6)."""
-    return method in allowed
+async def uri_too_long(resource: Resource, note: Note) -> Answer | None:
+    """b11: URI too long? (RFC 9110 §15.5.15)"""
+    note("b11")
+    if "uri_too_long" in resource._overridden and await ask(resource, "uri_too_long"):
+        return problem(414)
+    return None
 
 
-async def request_refused(resource: Resource, request: Request, note: Note) -> Answer | None:
-    """b9 .. b4 in the diagram's order; the first refusal wins."""
+async def allowed_methods(resource: Resource, note: Note) -> Sequence[str]:
+    """b10: the methods this resource allows."""
+    note("b10")
+    if "allowed_methods" in resource._overridden:
+        allowed: Sequence[str] = await ask(resource, "allowed_methods")
+        return allowed
+    return resource._allowed
+
+
+def method_not_allowed(method: str, allowed: Sequence[str]) -> Answer:
+    """b10 false: 405 carries Allow (RFC 9110 §15.5.6)."""
+    return problem(405, f"{method} is not allowed here.",
+                   [(b"allow", format_allow(allowed).encode())])
+
+
+async def content_refused(resource: Resource, request: Request, note: Note) -> Answer | None:
+    """b6 .. b4: the content's fields, format and length."""
+    note("b6")
+    refused = content_headers_refused(request) or content_type_refused(resource, request, note)
+    return refused if refused is not None else await content_too_large(resource, request, note)
+
+
+def passed(note: Note, nodes: tuple[str, ...]) -> Answer | None:
+    """Nodes passed on their defaults, for the trace: no refusal."""
+    if note is not no_note:
+        for node in nodes:
+            note(node)
+    return None
+
+
+_RESOURCE_CHECKS = ("b9", "b8", "b7")
+_CONTENT_CHECKS = ("b6", "b5", "b4")
+
+
+async def refused_by_resource(resource: Resource, note: Note) -> Answer | None:
+    """b9 .. b7: malformed, unauthorized (also by a gateway), forbidden."""
     asks = resource._overridden
     note("b9")
-    if "malformed" in asks:
-        refused = await malformed(resource)
-        if refused is not None:
-            return refused
-    note("b8")
-    if "authorized" in asks:
-        refused = await authorized(resource, "authorized", 401, b"www-authenticate")
-        if refused is not None:
-            return refused
-    if "proxy_authorized" in asks:
+    refused = await malformed(resource) if "malformed" in asks else None
+    if refused is None:
+        note("b8")
+        if "authorized" in asks:
+            refused = await authorized(resource, "authorized", 401, b"www-authenticate")
+    if refused is None and "proxy_authorized" in asks:
         note("proxy_authorized")
         refused = await authorized(resource, "proxy_authorized", 407, b"proxy-authenticate")
-        if refused is not None:
-            return refused
-    note("b7")
-    if "forbidden" in asks:
-        refused = await forbidden(resource)
-        if refused is not None:
-            return refused
-    if request.method not in _BODY_METHODS:
-        return None
-    note("b6")
-    refused = content_headers_refused(request)
-    if refused is not None:
-        return refused
-    note("b5")
-    refused = content_type_refused(resource, request)
-    if refused is not None:
-        return refused
-    note("b4")
-    return await content_too_large(resource, request)
+    if refused is None:
+        note("b7")
+        refused = await forbidden(resource) if "forbidden" in asks else None
+    return refused
 
 
 async def malformed(resource: Resource) -> Answer | None:
@@ -235,9 +287,10 @@ def content_headers_refused(request: Request) -> Answer | None:
     return None
 
 
-def content_type_refused(resource: Resource, request: Request) -> Answer | None:
+def content_type_refused(resource: Resource, request: Request, note: Note) -> Answer | None:
     """b5: known Content-Type? Content in a format this method does not take is
     415, and so is content that names no format at all (RFC 9110 §15.5.16)."""
+    note("b5")
     accepted = resource.accepts.get(request.method)
     if accepted is None or not request.has_body():
         return None
@@ -255,8 +308,9 @@ def content_type_refused(resource: Resource, request: Request) -> Answer | None:
 _ACCEPT_FIELD = {"POST": b"accept-post", "PATCH": b"accept-patch"}
 
 
-async def content_too_large(resource: Resource, request: Request) -> Answer | None:
+async def content_too_large(resource: Resource, request: Request, note: Note) -> Answer | None:
     """b4: request content too large? Judged from the declared length (RFC 9110 §15.5.14)."""
+    note("b4")
     length = request.header(b"content-length")
     if length is None:
         return None
@@ -278,6 +332,68 @@ async def options(resource: Resource, allowed: Sequence[str]) -> Answer:
     return Answer(204, headers)
 
 
+# -- c3 .. g7: which representation, and is it there? -------------------------------------
+
+
+async def chosen_representation(resource: Resource, request: Request,
+                                note: Note) -> str | Answer:
+    """c3 .. f7: alternates (300) when Accept does not choose, then the media
+    type (c4), language, charset and coding (d4 .. f7) or a 406."""
+    note("c3")
+    if "multiple_choices" in resource._overridden and \
+            accept_does_not_choose(request.header(b"accept")):
+        choices = await multiple_choices(resource, note)
+        if choices is not None:
+            return choices
+    chosen = acceptable_media_type(resource, request, note)
+    if isinstance(chosen, Answer) or not resource._negotiates:
+        return chosen
+    refused = negotiated(resource, request, note)
+    return refused if refused is not None else chosen
+
+
+async def exists(resource: Resource) -> bool:
+    """g7: does the resource exist?"""
+    found = resource.exists()
+    if "exists" in resource._async:
+        found = await found  # type: ignore[misc]
+    return bool(found)
+
+
+async def precondition_answer(resource: Resource, validators: _Validators,
+                              verdict: int) -> Answer:
+    """j18 / g11 / h12 / l17: a precondition decided the answer (412 or 304)."""
+    if verdict == 412:
+        return problem(412)
+    caching = await _caching(resource) if resource._caches else _NO_CACHING
+    return not_modified(resource, validators, caching)
+
+
+def act(resource: Resource, request: Request, media_type: str, validators: _Validators,
+        note: Note) -> Coroutine[Any, Any, Answer]:
+    """m16 / n16 / o16: which action? DELETE (m20), GET and HEAD (o18), or a
+    write (POST n11, PUT o14). Returns the action's coroutine, for decide to
+    await: one frame less per request."""
+    method = request.method
+    note("m16")
+    if method == "DELETE":
+        note("m20")
+        return deleted(resource, media_type, note)
+    note("n16")
+    if method != "POST":
+        note("o16")
+        if method in _READS:
+            note("o18")
+            return read(resource, request, media_type, validators, note)
+    return write(resource, request, media_type, note, created=False)
+
+
+async def deleted(resource: Resource, media_type: str, note: Note) -> Answer:
+    """m20: did the delete go through?"""
+    return outcome_answer(await ask(resource, "delete"), media_type, resource.charset,
+                          note=note)
+
+
 # -- g7 false: the resource is not there ------------------------------------------------
 
 
@@ -296,25 +412,35 @@ async def missing(resource: Resource, request: Request, media_type: str, note: N
     note("k7")
     if "previously_existed" in resource._overridden and \
             await ask(resource, "previously_existed"):
-        note("k5")
-        answer = await moved(resource, "moved_permanently", method, permanent=True)
-        if answer is None:
-            note("l5")
-            answer = await moved(resource, "moved_temporarily", method, permanent=False)
-        if answer is not None:
-            return answer
-        note("m5")
-        if method == "POST":
-            note("n5")
-            if await allow_missing_post(resource):
-                return await create(resource, request, media_type, note)
-        return problem(410)  # RFC 9110 §15.5.11
-    note("l7")
-    if method == "POST":
-        note("m7")
+        return await previously_existed(resource, request, media_type, note)
+    return await post_to_missing(resource, request, media_type, note, ("l7", "m7"), 404)
+
+
+async def previously_existed(resource: Resource, request: Request, media_type: str,
+                             note: Note) -> Answer:
+    """k7 true: k5 moved for good? l5 moved for now? Else gone (410), unless a
+    POST here creates it (m5, n5)."""
+    method = request.method
+    note("k5")
+    answer = await moved(resource, "moved_permanently", method, permanent=True)
+    if answer is None:
+        note("l5")
+        answer = await moved(resource, "moved_temporarily", method, permanent=False)
+    if answer is not None:
+        return answer
+    return await post_to_missing(resource, request, media_type, note, ("m5", "n5"), 410)
+
+
+async def post_to_missing(resource: Resource, request: Request, media_type: str, note: Note,
+                          nodes: tuple[str, str], status: int) -> Answer:
+    """l7 / m5: is it POST? m7 / n5: does a POST here create it? Else 404
+    (RFC 9110 §15.5.5) or, for what was here once, 410 (§15.5.11)."""
+    note(nodes[0])
+    if request.method == "POST":
+        note(nodes[1])
         if await allow_missing_post(resource):
             return await create(resource, request, media_type, note)
-    return problem(404)  # RFC 9110 §15.5.5
+    return problem(status)
 
 
 async def moved(resource: Resource, question: str, method: str, *,
@@ -498,14 +624,7 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
         else render(value, media_type, resource.charset)
     if isinstance(body, Answer):
         return body
-    charset = resource.charset
-    headers = [(b"content-type", content_type(media_type, charset))]
-    if resource.encoding is not None and resource.encoding != "identity":
-        body = encode_content(body, resource.encoding)
-        headers.append((b"content-encoding", resource.encoding.encode()))  # RFC 9110 §8.4
-    headers.extend(v.headers())
-    if resource.language is not None:
-        headers.append((b"content-language", resource.language.encode()))
+    body, headers = representation_fields(resource, media_type, body, v)
     caching = await _caching(resource) if resource._caches else _NO_CACHING
     _cache_headers(resource, headers, caching)
     status = 200
@@ -514,15 +633,37 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
         note("non_authoritative")
         status = 203  # RFC 9110 §15.3.4
     if resource.supports_ranges:
-        headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
-        # Without a Range field select_range answers None before it notes anything.
-        if status == 200 and b"range" in request.fields():
-            partial = select_range(
-                request.method, request.header(b"range"), request.header(b"if-range"), body,
-                headers[0][1].decode("latin-1"), etag=v.etag, last_modified=v.last_modified,
-                note=note)
-            if partial is not None:
-                return _partial_answer(partial, headers)
+        return ranged(request, status, body, headers, v, note)
+    return Answer(status, headers, body)
+
+
+def representation_fields(resource: Resource, media_type: str, body: bytes,
+                          v: _Validators) -> tuple[bytes, Headers]:
+    """The representation's metadata (RFC 9110 §8): its type, coding (applied
+    here), validators and language."""
+    headers = [(b"content-type", content_type(media_type, resource.charset))]
+    coding = resource.encoding
+    if coding is not None and coding != "identity":
+        body = encode_content(body, coding)
+        headers.append((b"content-encoding", coding.encode()))  # RFC 9110 §8.4
+    headers.extend(v.headers())
+    if resource.language is not None:
+        headers.append((b"content-language", resource.language.encode()))
+    return body, headers
+
+
+def ranged(request: Request, status: int, body: bytes, headers: Headers, v: _Validators,
+           note: Note) -> Answer:
+    """if_range / range: the representation in part (206 / 416) when asked for."""
+    headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
+    # Without a Range field select_range answers None before it notes anything.
+    if status == 200 and b"range" in request.fields():
+        partial = select_range(
+            request.method, request.header(b"range"), request.header(b"if-range"), body,
+            headers[0][1].decode("latin-1"), etag=v.etag, last_modified=v.last_modified,
+            note=note)
+        if partial is not None:
+            return _partial_answer(partial, headers)
     return Answer(status, headers, body)
 
 
@@ -545,14 +686,37 @@ async def write(resource: Resource, request: Request, media_type: str, note: Not
     """n11 (POST) / o14, p3 (PUT conflict?) and the action; ``created``: the
     target had no current representation (p11 then answers 201)."""
     method = request.method
+    content = await received(resource, request)
+    if isinstance(content, Answer):
+        return content
+    refused = await write_refused(resource, method, content, note, created=created)
+    if refused is not None:
+        return refused
+    if method == "POST":
+        note("n11")
+    outcome = await _act(resource, method, content)
+    if outcome is None:
+        return problem(501, f"The method {method} is not implemented here.")
+    return outcome_answer(outcome, media_type, resource.charset, created=created, note=note)
+
+
+async def received(resource: Resource, request: Request) -> Any:
+    """The request's content, parsed by the resource's parser for its type, or the
+    4xx that says why there is none (RFC 9110 §15.5.1, §15.5.14)."""
     try:
-        content = await _content(resource, request)
+        return await _content(resource, request)
     except _Unparsable as exc:
         return problem(400, f"The request content could not be parsed: {exc}.")
     except BodyTooLarge:
         return problem(413)
     except ClientGone:
         return problem(400, "The client went away before its content arrived.")
+
+
+async def write_refused(resource: Resource, method: str, content: Any, note: Note, *,
+                        created: bool) -> Answer | None:
+    """validate: 422 for content that is well-formed but not valid (RFC 9110
+    §15.5.21); o14 / p3: 409 for a write that conflicts (§15.5.10)."""
     note("validate")
     if "validate" in resource._overridden:
         errors = await ask(resource, "validate", content)
@@ -563,12 +727,7 @@ async def write(resource: Resource, request: Request, media_type: str, note: Not
         reason = await ask(resource, "is_conflict", content)
         if reason:
             return problem(409, str(reason))
-    if method == "POST":
-        note("n11")
-    outcome = await _act(resource, method, content)
-    if outcome is None:
-        return problem(501, f"The method {method} is not implemented here.")
-    return outcome_answer(outcome, media_type, resource.charset, created=created, note=note)
+    return None
 
 
 async def _act(resource: Resource, method: str, content: Any) -> Any:

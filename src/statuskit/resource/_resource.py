@@ -93,6 +93,9 @@ class Resource:
     _validated: ClassVar[bool] = False  # answers etag or last_modified
     _caches: ClassVar[bool] = False  # answers cache_control or expires
     _negotiates: ClassVar[bool] = False  # has languages, charsets or encodings
+    _asks_early: ClassVar[bool] = False  # answers a question of b13 .. b10
+    _asks_first: ClassVar[bool] = False  # answers a question of b13 .. b7
+    _chooses: ClassVar[bool] = False  # offers alternates (300) or negotiates beyond c4
     _vary: ClassVar[tuple[tuple[bytes, bytes], ...]] = ()  # the Vary field, or nothing
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -113,6 +116,10 @@ class Resource:
         cls._validated = bool(cls._overridden & {"etag", "last_modified"})
         cls._caches = bool(cls._overridden & {"cache_control", "expires"})
         cls._negotiates = bool(cls.languages or cls.charsets or cls.encodings)
+        cls._asks_early = bool(
+            cls._overridden & {"service_available", "uri_too_long", "allowed_methods"})
+        cls._asks_first = cls._asks_early or cls._guards
+        cls._chooses = cls._negotiates or "multiple_choices" in cls._overridden
         cls._vary = _vary_of(cls)
         allowed = ["GET", "HEAD"]
         allowed += [method for name, method in _ACTIONS.items()
@@ -123,7 +130,9 @@ class Resource:
         for name in cls.encodings:
             check_coding(name)
 
-    # What negotiation chose for this request (d5, e6); None when not negotiated.
+    # What negotiation chose for this request (c4, d5, e6); None when not negotiated
+    # (or, for media_type, not yet).
+    media_type: str | None = None
     language: str | None = None
     charset: str | None = None
     encoding: str | None = None
@@ -206,10 +215,13 @@ class Resource:
         """Header fields to add to the OPTIONS answer beside Allow."""
         return {}
 
-    def handle_exception(self, exc: Exception) -> Maybe[Outcome | None]:
-        """What an exception raised by a question or an action means, as an
-        outcome (``BadGateway``, ``Conflict``, ...), or None to let it propagate
-        (the guard answers 500)."""
+    def handle_exception(self, exc: Exception) -> Maybe[Any]:
+        """What an exception raised by a question or an action means: an outcome
+        (``BadGateway``, ``Conflict``, ...), a ``Halt`` (any status, fields and
+        content; raising it works too), other content (bytes, str, a JSON-able
+        value: the 500's content, rendered like a representation), or None to let
+        it propagate (the guard answers 500). Nothing of ``exc`` goes out unless
+        this method puts it there."""
         return None
 
     def is_conflict(self, content: Any) -> Maybe[str | None]:

@@ -1,0 +1,1 @@
+"""``statuskit trace URL --html FILE``: one request, its decisions drawn as a page."""
