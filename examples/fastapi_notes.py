@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from statuskit.starlette import Validators, conditional, install, provides, ranged
 
+MAX_NOTE_CONTENT = 64 * 1024  # bytes of request content any route takes
+
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -111,7 +113,10 @@ class Notes:
 
 def create_app(*, contract: bool = True) -> FastAPI:
     """The notes API; ``contract=False`` is the same app without ``install()``."""
-    app = FastAPI(title="notes")
+    # The app's own body limit (FastAPI 0.16x; Starlette apps and routes take the same
+    # max_body_size): install() keeps it and answers its 413 as a problem document,
+    # before any 100 Continue.
+    app = FastAPI(title="notes", max_body_size=MAX_NOTE_CONTENT)
     notes = Notes()
 
     async def current(item_id: int) -> Validators | None:

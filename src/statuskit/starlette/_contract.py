@@ -47,8 +47,39 @@ class Exchange:
         # The common case adds one call and no coroutine frame.
         edit = self.edit
         if edit is None:
-            return self._send(message)
+            if message.get("status") == 413 and self.contract.problems \
+                    and _LIMIT_SCOPE_KEY in self.scope:
+                self.edit = edit = LimitAnswer(self.contract.limit_detail)
+            else:
+                return self._send(message)
         return edit.send(message, self._send)  # type: ignore[no-any-return]
+
+
+# Starlette's RequestBodyLimitMiddleware (which FastAPI's limits use too) marks the
+# scope with the limit while a request is inside it, and answers its 413 itself, in
+# plain text (FastAPI: {"detail": ...}), bypassing the app's exception handlers when
+# the declared length is past the limit.
+_LIMIT_SCOPE_KEY = "starlette.max_body_size"
+
+
+class LimitAnswer:
+    """The app's own body-limit 413 as a problem document (RFC 9110 §15.5.14)."""
+
+    __slots__ = ("detail",)
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+
+    async def send(self, message: Message, send: Send) -> None:
+        if message["type"] == "http.response.start":
+            body = problem_body(413, self.detail)
+            kept = [(n, v) for n, v in message.get("headers", ())
+                    if n.lower() not in (b"content-type", b"content-length")]
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": problem_headers(body) + kept})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+        elif message["type"] != "http.response.body":
+            await send(message)  # an extension's message; the content is ours
 
 
 def exchange_of(scope: Scope) -> Exchange | None:
@@ -64,12 +95,18 @@ def contract_of(scope: Scope) -> Contract | None:
 class Contract:
     """ASGI middleware: the app's method contract, from its route table."""
 
-    def __init__(self, app: ASGIApp, table: RouteTable, *, options_status: int = 204) -> None:
+    def __init__(self, app: ASGIApp, table: RouteTable, *, options_status: int = 204,
+                 methods: bool = True, bodies: str = "problem") -> None:
         if options_status not in (200, 204):
             raise ValueError("options_status is 204 (the seed's rule) or 200")
         self.app = app
         self.table = table
         self.options_status = options_status
+        self.methods = methods  # install(methods=False): the app's own method answers
+        self.problems = bodies != "app"  # install(bodies="app"): the app's own bodies
+        # What detail the app's own 413 carries (its own words where "compatible").
+        self.limit_detail = "Content Too Large" if bodies == "compatible" else \
+            "The request content is larger than this resource accepts."
         # Methods some route declares, less the two this layer decides itself.
         self.routed = table.implemented - {"HEAD", "OPTIONS"}
 
@@ -77,7 +114,7 @@ class Contract:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["method"] in self.routed:
+        if scope["method"] in self.routed or not self.methods:
             exchange = Exchange(self, scope, send, False)
             scope[EXCHANGE_KEY] = exchange
             await self.app(scope, receive, exchange.send)

@@ -35,6 +35,7 @@ def conditional(current: Callable[..., Any], *, require: bool = False,
         preconditions(request, validators, require=require, cache_control=cache_control)
         return validators
 
+    dependency.statuskit_helper = ("conditional", {"require": require})  # type: ignore[attr-defined]
     return dependency
 
 
@@ -47,6 +48,7 @@ def provides(*media_types: str) -> Callable[..., Any]:
     async def dependency(request: Request) -> str:
         return choose_media_type(request, media_types)
 
+    dependency.statuskit_helper = ("provides", media_types)  # type: ignore[attr-defined]
     return dependency
 
 
@@ -57,4 +59,5 @@ def ranged() -> Callable[..., Any]:
     async def dependency(request: Request) -> None:
         accept_ranges(request)
 
+    dependency.statuskit_helper = ("ranged", True)  # type: ignore[attr-defined]
     return dependency
