@@ -1,0 +1,139 @@
+"""Why a test that passes on the stock app fails once ``install()`` is applied.
+
+The evidence is the test's own exchanges, recorded in both runs: the first exchange
+whose answer differs is matched against the table of deliberate changes (the
+README's "what changes" rows). A difference no row explains, or a failing test whose
+exchanges are all the same, is a breakage. No test is named here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["BREAKAGE", "CLASSES", "classify", "first_difference"]
+
+Exchange = Mapping[str, Any]
+BREAKAGE = "breakage"
+PROBLEM = "application/problem+json"
+# The guard's own answers in front of the app (RFC 9110 order).
+_TRANSPORT = frozenset({408, 411, 413, 414, 417, 429, 501, 503, 504, 505})
+
+
+def _status(e: Exchange) -> int | None:
+    status: int | None = e.get("status")
+    return status
+
+
+def _problem(e: Exchange) -> bool:
+    return str(e.get("content_type", "")).startswith(PROBLEM)
+
+
+def _head(stock: Exchange, ours: Exchange) -> bool:
+    # RFC 9110 §9.3.2: HEAD is answered as GET (FastAPI answers 405).
+    return stock["method"] == "HEAD" and _status(stock) == 405 and _status(ours) == 200
+
+
+def _options(stock: Exchange, ours: Exchange) -> bool:
+    # RFC 9110 §9.3.7 and the seed: OPTIONS is 204 (or 200) with Allow.
+    return stock["method"] == "OPTIONS" and _status(stock) == 405 \
+        and _status(ours) in (200, 204) and bool(ours.get("allow"))
+
+
+def _allow(stock: Exchange, ours: Exchange) -> bool:
+    # RFC 9110 §15.5.6: a 405's Allow lists every method of every route on the path.
+    return _status(stock) == _status(ours) == 405 and stock.get("allow") != ours.get("allow")
+
+
+def _not_implemented(stock: Exchange, ours: Exchange) -> bool:
+    # RFC 9110 §15.6.2: a method no route anywhere implements.
+    return _status(stock) == 405 and _status(ours) == 501
+
+
+def _validation_status(stock: Exchange, ours: Exchange) -> bool:
+    # RFC 9110 §15.5.1, §15.5.5, §15.5.16: FastAPI's 422 split into 400 / 404 / 415.
+    return _status(stock) == 422 and _status(ours) in (400, 404, 415)
+
+
+def _problem_body(stock: Exchange, ours: Exchange) -> bool:
+    # RFC 9457: the same status, now as a problem document.
+    return _status(stock) == _status(ours) and _problem(ours) and not _problem(stock) \
+        and (_status(ours) or 0) >= 400 and _status(ours) != 500
+
+
+def _server_error(stock: Exchange, ours: Exchange) -> bool:
+    # The guard's 500 (an error id, no internals) for Starlette's text or debug page.
+    return _status(stock) == _status(ours) == 500 and _problem(ours) and not _problem(stock)
+
+
+def _transport(stock: Exchange, ours: Exchange) -> bool:
+    # The guard in front: a transport-level refusal the stock stack does not make.
+    return _status(ours) in _TRANSPORT and _status(stock) != _status(ours) and _problem(ours)
+
+
+def _no_content(stock: Exchange, ours: Exchange) -> bool:
+    # RFC 9110 §9.3.2, §15.3.5, §15.4.5: no content on HEAD, 204, 304.
+    return _status(stock) == _status(ours) and bool(stock.get("body")) \
+        and not ours.get("body") and (stock["method"] == "HEAD" or _status(ours) in (204, 304))
+
+
+def _document(stock: Exchange, ours: Exchange) -> bool:
+    # The OpenAPI document declares what install() answers (400, 415, 422 problem...).
+    if _status(stock) != 200 or _status(ours) != 200 or "json" not in str(
+            ours.get("content_type")):
+        return False
+    try:
+        mine = json.loads(ours.get("body") or "null")
+    except ValueError:
+        return False
+    return isinstance(mine, dict) and "openapi" in mine and "paths" in mine
+
+
+# The deliberate changes, in the README table's order: (class, rule).
+CLASSES: tuple[tuple[str, Callable[[Exchange, Exchange], bool]], ...] = (
+    ("head", _head),
+    ("options", _options),
+    ("allow", _allow),
+    ("not-implemented", _not_implemented),
+    ("validation-status", _validation_status),
+    ("problem-body", _problem_body),
+    ("server-error", _server_error),
+    ("transport", _transport),
+    ("no-content", _no_content),
+    ("document", _document),
+)
+
+_COMPARED = ("method", "path", "query", "status", "content_type", "allow", "body", "error")
+
+
+def first_difference(stock: list[Exchange], ours: list[Exchange]
+                     ) -> tuple[int, Exchange | None, Exchange | None] | None:
+    """The first exchange whose request or answer differs; None if none does."""
+    for index in range(max(len(stock), len(ours))):
+        a = stock[index] if index < len(stock) else None
+        b = ours[index] if index < len(ours) else None
+        if a is None or b is None or any(a.get(k) != b.get(k) for k in _COMPARED):
+            return index, a, b
+    return None
+
+
+def classify(stock: list[Exchange], ours: list[Exchange]) -> tuple[str, str]:
+    """(class, evidence) for a test that passed stock and fails installed."""
+    found = first_difference(stock, ours)
+    if found is None:
+        return BREAKAGE, "every exchange the same, yet the test fails"
+    index, a, b = found
+    if a is None or b is None:
+        return BREAKAGE, f"exchange {index}: made in one run only ({a or b})"
+    evidence = (f"exchange {index}: {a['method']} {a['path']} stock {a.get('status')} "
+                f"{a.get('content_type')!s:.40} -> installed {b.get('status')} "
+                f"{b.get('content_type')!s:.40}")
+    if a["method"] != b["method"] or a["path"] != b["path"]:
+        return BREAKAGE, evidence + " (the test went another way)"
+    if "error" in b and "error" not in a:
+        return BREAKAGE, evidence + f" (installed raised {b['error']})"
+    for name, rule in CLASSES:
+        if rule(a, b):
+            return name, evidence
+    return BREAKAGE, evidence
