@@ -48,16 +48,23 @@ def _record(request: Any, response: Any = None, error: BaseException | None = No
     if response is not None:
         content = b""
         try:
-            content = response.read()[:BODY_KEPT]
+            content = response.read()
         except Exception as exc:  # a streamed body the test reads itself
             entry["body_error"] = type(exc).__name__
-        entry.update({
-            "status": response.status_code,
-            "content_type": response.headers.get("content-type", ""),
-            "allow": response.headers.get("allow"),
-            "body": content.decode("utf-8", "replace"),
-        })
+        entry.update(_answer(response, content))
     _current.append(entry)
+
+
+def _answer(response: Any, content: bytes) -> dict[str, Any]:
+    return {
+        "status": response.status_code,
+        "content_type": response.headers.get("content-type", ""),
+        "allow": response.headers.get("allow"),
+        "document": content.startswith(b'{"openapi":'),  # FastAPI's OpenAPI document
+        # A document whole: the oracle checks it differs only by what install() adds.
+        "body": (content if content.startswith(b'{"openapi":') else
+                 content[:BODY_KEPT]).decode("utf-8", "replace"),
+    }
 
 
 def _patch() -> None:
@@ -90,11 +97,45 @@ def _patch() -> None:
     original_ws = testclient.TestClient.websocket_connect
 
     def websocket_connect(self: Any, url: str, *args: Any, **kwargs: Any) -> Any:
+        entry: dict[str, Any] = {"method": "WEBSOCKET", "path": str(url)}
         if _current is not None:
-            _current.append({"method": "WEBSOCKET", "path": str(url)})
-        return original_ws(self, url, *args, **kwargs)
+            _current.append(entry)
+        try:
+            return original_ws(self, url, *args, **kwargs)
+        except testclient.WebSocketDenialResponse as denial:
+            # A handshake answered with HTTP (the websocket.http.response extension).
+            entry.update(_answer(denial, denial.content))
+            raise
 
     testclient.TestClient.websocket_connect = websocket_connect  # type: ignore[method-assign]
+    _patch_openapi()
+
+
+def _patch_openapi() -> None:
+    """Record each document a test reads from ``app.openapi()`` itself, as it stands
+    when the test ends (install() completes it in place)."""
+    try:
+        from fastapi import FastAPI
+    except ImportError:
+        return
+    original = FastAPI.openapi
+
+    def openapi(self: Any) -> Any:
+        document = original(self)
+        if _current is not None:
+            _current.append({"method": "OPENAPI", "path": "app.openapi()", "status": 200,
+                             "content_type": "application/json", "document": True,
+                             "ref": document})
+        return document
+
+    FastAPI.openapi = openapi  # type: ignore[method-assign]
+
+
+def _settle(exchanges: list[dict[str, Any]]) -> None:
+    for entry in exchanges:
+        document = entry.pop("ref", None)
+        if document is not None:
+            entry["body"] = json.dumps(document, default=str)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -112,6 +153,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     result = _results.setdefault(report.nodeid, {"outcome": "passed", "exchanges": []})
+    _settle(result["exchanges"])
     if report.when == "call" or report.outcome != "passed":
         if hasattr(report, "wasxfail"):
             outcome = "xfailed" if report.skipped else "xpassed"

@@ -175,17 +175,25 @@ def _sdist(workdir: Path, package: str) -> Path:
 def _run(suite: str, mode: str, python: Path, source: Path, workdir: Path,
          bounded: bool) -> dict[str, Any]:
     out = workdir / f"{suite}-{mode}.json"
+    # A copy per run: some tutorials keep state in files (SQLite) beside their tests.
+    copy = workdir / f"{suite}-{mode}-tree"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(source, copy)
     selection = [p for p in BOUNDED[suite] if (source / p).exists()] if bounded else ["tests"]
+    missing = set(BOUNDED[suite]) - set(selection) if bounded else set()
+    if missing:
+        print(f"compat: {suite} has no {', '.join(sorted(missing))}", flush=True)
     env = {**os.environ, "STATUSKIT_COMPAT": mode, "STATUSKIT_COMPAT_OUT": str(out),
            "PYTHONPATH": str(HERE), "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("CI", None)  # their suites read CI for things of their own
     started = time.monotonic()
     subprocess.run([str(python), "-m", "pytest", "-p", "plugin", "-p", "no:cacheprovider",
                     "-q", "--no-header", "-rN", *selection],
-                   cwd=source, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   cwd=copy, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    check=False)
     print(f"compat: {suite} {mode}: {time.monotonic() - started:.0f} s", flush=True)
     results: dict[str, Any] = json.loads(out.read_text())
+    shutil.rmtree(copy, ignore_errors=True)
     return results
 
 
