@@ -101,9 +101,15 @@ def _without_contract(document: Any, stock: Any) -> Any:
     """``document`` less the responses install() declares that ``stock`` lacks, with
     every 422's content (install() gives it the problem shape) left out."""
     document = json.loads(json.dumps(document))
-    schemas = document.get("components", {}).get("schemas", {})
+    components = document.get("components", {})
+    schemas = components.get("schemas", {})
     for name in _ADDED_SCHEMAS - set(stock.get("components", {}).get("schemas", {})):
         schemas.pop(name, None)
+    if "schemas" in components and not schemas and "schemas" not in stock.get(
+            "components", {}):
+        del components["schemas"]
+    if "components" in document and not components and "components" not in stock:
+        del document["components"]
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:

@@ -97,15 +97,23 @@ def _patch() -> None:
     original_ws = testclient.TestClient.websocket_connect
 
     def websocket_connect(self: Any, url: str, *args: Any, **kwargs: Any) -> Any:
-        entry: dict[str, Any] = {"method": "WEBSOCKET", "path": str(url)}
         if _current is not None:
-            _current.append(entry)
+            _current.append({"method": "WEBSOCKET", "path": str(url)})
+        return original_ws(self, url, *args, **kwargs)
+
+    session = testclient.WebSocketTestSession
+    original_enter = session.__enter__
+
+    def __enter__(self: Any) -> Any:
         try:
-            return original_ws(self, url, *args, **kwargs)
+            return original_enter(self)
         except testclient.WebSocketDenialResponse as denial:
             # A handshake answered with HTTP (the websocket.http.response extension).
-            entry.update(_answer(denial, denial.content))
+            if _current and _current[-1]["method"] == "WEBSOCKET":
+                _current[-1].update(_answer(denial, denial.content))
             raise
+
+    session.__enter__ = __enter__  # type: ignore[method-assign]
 
     testclient.TestClient.websocket_connect = websocket_connect  # type: ignore[method-assign]
     _patch_openapi()

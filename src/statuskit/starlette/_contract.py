@@ -22,7 +22,8 @@ from statuskit.problem import problem_body, problem_headers
 from statuskit.starlette._routes import ANY_METHOD, RouteTable, route_path
 from statuskit.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["EXCHANGE_KEY", "Contract", "Exchange", "contract_of", "exchange_of"]
+__all__ = ["EXCHANGE_KEY", "Contract", "Exchange", "contract_of", "exchange_edit",
+           "exchange_of"]
 
 # Where a request's Exchange waits for the helpers (preconditions, ranges, negotiation).
 EXCHANGE_KEY = "statuskit.exchange"
@@ -87,6 +88,12 @@ def exchange_of(scope: Scope) -> Exchange | None:
     return exchange
 
 
+def exchange_edit(scope: Scope) -> Any:
+    """The request's ResponseEdit, if a helper or a declaration made one."""
+    exchange: Exchange | None = scope.get(EXCHANGE_KEY)
+    return exchange.edit if exchange is not None else None
+
+
 def contract_of(scope: Scope) -> Contract | None:
     exchange = exchange_of(scope)
     return exchange.contract if exchange is not None else None
@@ -109,17 +116,41 @@ class Contract:
             "The request content is larger than this resource accepts."
         # Methods some route declares, less the two this layer decides itself.
         self.routed = table.implemented - {"HEAD", "OPTIONS"}
+        # Routes that declare their representation contract (statuskit.starlette.
+        # representation), kept here before the app routes the request.
+        self.declared = tuple(table.declared) or None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # A plain function handing back the app's awaitable: a GET or POST to a route
+        # that takes it costs no coroutine frame of this layer's own.
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
         if scope["method"] in self.routed or not self.methods:
             exchange = Exchange(self, scope, send, False)
             scope[EXCHANGE_KEY] = exchange
-            await self.app(scope, receive, exchange.send)
-            return
-        await self._decide(scope, receive, send)
+            if self.declared is not None:
+                return self._run_declared(exchange, receive, send)
+            return self.app(scope, receive, exchange.send)
+        return self._decide(scope, receive, send)
+
+    async def _run_declared(self, exchange: Exchange, receive: Receive, send: Send) -> None:
+        if not await self._declared(exchange, send):
+            await self.app(exchange.scope, receive, exchange.send)
+
+    async def _declared(self, exchange: Exchange, send: Send) -> bool:
+        """Whether a declared route's contract answered the request itself."""
+        scope = exchange.scope
+        path = route_path(scope)
+        method = scope["method"]
+        for route in self.declared or ():
+            match = route.regex.match(path)
+            if match is not None and method in route.methods:
+                from statuskit.starlette._response import ResponseEdit
+
+                edit = exchange.edit = ResponseEdit(exchange)
+                decided: bool = await route.decide(edit, match, send)
+                return decided
+        return False
 
     async def _decide(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
@@ -149,6 +180,8 @@ class Contract:
     async def _pass(self, scope: Scope, receive: Receive, send: Send, *, head: bool) -> None:
         exchange = Exchange(self, scope, send, head)
         scope[EXCHANGE_KEY] = exchange
+        if self.declared is not None and await self._declared(exchange, send):
+            return
         await self.app(scope, receive, exchange.send)
 
     async def _options(self, declared: frozenset[str], send: Send) -> None:

@@ -13,7 +13,6 @@ object lists the expected responses). The app's own declarations are kept.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
 from typing import Any
 
 __all__ = ["document_contract", "helpers_of"]
@@ -80,26 +79,13 @@ _MARK = "statuskit_documented"
 def helpers_of(route: Any) -> dict[str, Any]:
     """The statuskit helpers a FastAPI route uses, by kind (``provides``,
     ``conditional``, ``ranged``), each with what it was given."""
-    found: dict[str, Any] = {}
-    dependant = getattr(route, "dependant", None)
-    for call in _calls(dependant):
-        declared = getattr(call, "statuskit_helper", None)
-        if declared is not None:
-            kind, options = declared
-            found.setdefault(kind, options)
+    from statuskit.starlette._declared import dependency_helpers
+
+    found = dependency_helpers(route)
     declared = getattr(getattr(route, "endpoint", None), "statuskit_contract", None)
     if declared is not None:
         found.update(declared.helpers())
     return found
-
-
-def _calls(dependant: Any) -> Iterator[Callable[..., Any]]:
-    if dependant is None:
-        return
-    for sub in getattr(dependant, "dependencies", ()):
-        if sub.call is not None:
-            yield sub.call
-        yield from _calls(sub)
 
 
 def document_contract(app: Any, *, methods: bool, statuses: bool, bodies: str,
@@ -123,10 +109,6 @@ def _declare(app: Any, document: dict[str, Any], *, statuses: bool, bodies: str,
              settings: dict[str, Any]) -> None:
     routes = _routes_by_operation(app)
     problems = bodies != "app"
-    if problems:
-        schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        schemas.setdefault("Problem", _PROBLEM_SCHEMA)
-        schemas.setdefault("ValidationProblem", _VALIDATION_SCHEMA)
     guard_limit = settings.get("max_body_size")
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
@@ -135,6 +117,19 @@ def _declare(app: Any, document: dict[str, Any], *, statuses: bool, bodies: str,
             route = routes.get((path, method.upper()))
             _declare_operation(operation, method, route, app, statuses=statuses,
                                problems=problems, guard_limit=guard_limit)
+    if problems and _names_a_problem(document):
+        # Only a document that names a problem schema gets the two schemas.
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("Problem", _PROBLEM_SCHEMA)
+        schemas.setdefault("ValidationProblem", _VALIDATION_SCHEMA)
+
+
+def _names_a_problem(document: dict[str, Any]) -> bool:
+    return any(PROBLEM in response.get("content", {})
+               for item in document.get("paths", {}).values() if isinstance(item, dict)
+               for operation in item.values() if isinstance(operation, dict)
+               for response in operation.get("responses", {}).values()
+               if isinstance(response, dict))
 
 
 def _declare_operation(operation: dict[str, Any], method: str, route: Any, app: Any, *,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from typing import Any
 
 from statuskit.http import ETag, format_http_date, parse_etag, parse_http_date
 from statuskit.problem import problem_body, problem_headers
@@ -49,8 +50,8 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 
 
 class ResponseEdit:
-    __slots__ = ("_body", "_held", "_start", "cache_control", "etag", "exchange",
-                 "last_modified", "ranges", "vary")
+    __slots__ = ("_body", "_fields", "_held", "_start", "cache_control", "decided", "etag",
+                 "exchange", "last_modified", "media_type", "ranges", "validators", "vary")
 
     def __init__(self, exchange: Exchange) -> None:
         self.exchange = exchange
@@ -59,9 +60,21 @@ class ResponseEdit:
         self.cache_control: str | None = None
         self.vary: list[str] = []
         self.ranges = False
+        self.media_type: str | None = None  # chosen by a route's declaration
+        self.validators: Any = None  # the route's current Validators, once evaluated
+        self._fields: dict[bytes, str] | None = None
+        self.decided = False  # the preconditions were evaluated before the app ran
         self._start: Message | None = None  # held while a ranged body is collected
         self._body: list[bytes] = []
         self._held = 0  # bytes in _body
+
+    def field(self, name: bytes) -> str | None:
+        """The request's field ``name`` (lower case), its lines joined into one list
+        (RFC 9110 §5.3); the header section is read once per request, not per field."""
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = _fields_of(self.exchange.scope)
+        return fields.get(name)
 
     @property
     def method(self) -> str:
@@ -120,7 +133,7 @@ class ResponseEdit:
         if length is None or not length.isdigit() or int(length) > MAX_RANGE_BUFFER:
             return False  # a streaming response declines (RFC 9110 §14.3: no Accept-Ranges)
         headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
-        return self.method == "GET" and request_field(self.exchange.scope, b"range") is not None
+        return self.method == "GET" and self.field(b"range") is not None
 
     async def _collect(self, message: Message, send: Send) -> None:
         if message["type"] != "http.response.body":
@@ -151,11 +164,10 @@ class ResponseEdit:
     async def _send_ranged(self, start: Message, body: bytes, send: Send) -> None:
         headers: RawHeaders = start["headers"]
         fields = dict(headers)
-        scope = self.exchange.scope
         etag = parse_etag(fields[b"etag"]) if b"etag" in fields else self.etag
         content_type = fields.get(b"content-type", b"application/octet-stream").decode("latin-1")
         part = select_range(
-            "GET", request_field(scope, b"range"), request_field(scope, b"if-range"),
+            "GET", self.field(b"range"), self.field(b"if-range"),
             body, content_type, etag=etag, last_modified=self._last_modified(fields))
         if part is None:
             await send(start)
@@ -196,6 +208,13 @@ def request_field(scope: Scope, name: bytes) -> str | None:
     (RFC 9110 §5.3); None when absent."""
     values = [v for n, v in scope["headers"] if n == name]
     return b", ".join(values).decode("latin-1") if values else None
+
+
+def _fields_of(scope: Scope) -> dict[bytes, str]:
+    joined: dict[bytes, list[bytes]] = {}
+    for name, value in scope["headers"]:
+        joined.setdefault(name, []).append(value)
+    return {name: b", ".join(values).decode("latin-1") for name, values in joined.items()}
 
 
 def _merge_vary(headers: RawHeaders, fields: list[str]) -> None:

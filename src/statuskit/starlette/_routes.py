@@ -76,10 +76,15 @@ class RouteTable:
 
     def __init__(self, routes: Iterable[Any]) -> None:
         self.entries: list[_Entry] = []
+        # Routes whose handler declares its representation contract, in route order.
+        self.declared: list[Any] = []
         for route in _readable(routes):
             entry = _entry(route)
             if entry is not None:
                 self.entries.append(entry)
+            declared = _declared(route)
+            if declared is not None:
+                self.declared.append(declared)
         self.implemented = self._implemented()
 
     @classmethod
@@ -142,6 +147,23 @@ def _entry(route: Any) -> _Entry | None:
         # An ASGI endpoint answers every method itself; an HTTPEndpoint says which.
         return _Entry(regex, _endpoint_methods(getattr(route, "endpoint", None)))
     return _Entry(regex, frozenset(methods))
+
+
+def _declared(route: Any) -> Any:
+    regex = getattr(route, "path_regex", None)
+    methods = getattr(route, "methods", None)
+    if regex is None or not methods:
+        return None
+    from statuskit.starlette._declared import DeclaredRoute, declaration_of
+
+    declaration = declaration_of(route)
+    if declaration is None:
+        return None
+    missing = set(declaration.params) - set(regex.groupindex)
+    if missing:
+        raise ValueError(f"the validators of {getattr(route, 'path', regex.pattern)} take "
+                         f"{', '.join(sorted(missing))}, which its path does not give")
+    return DeclaredRoute(regex, frozenset(methods), declaration)
 
 
 def _endpoint_methods(endpoint: Any) -> frozenset[str]:
