@@ -83,13 +83,15 @@ def _patch() -> None:
     original_handle = transport.handle_request
 
     def handle_request(self: Any, request: Any) -> Any:
+        # A WebSocket handshake is recorded by websocket_connect and its session.
         try:
             response = original_handle(self, request)
+        except testclient._Upgrade:
+            raise
         except BaseException as exc:
             _record(request, error=exc)
             raise
-        if request.headers.get("upgrade", "").lower() != "websocket":
-            _record(request, response)
+        _record(request, response)
         return response
 
     transport.handle_request = handle_request  # type: ignore[method-assign]

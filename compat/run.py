@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="statuskit-compat-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        python = args.python or _venv(workdir, suites)
+        python = args.python or _venv(workdir, suites, args.bounded)
         sources = {suite: _sdist(workdir, suite) for suite in suites}
     except (subprocess.CalledProcessError, OSError, metadata.PackageNotFoundError) as exc:
         print(f"compat: setup failed: {exc}", file=sys.stderr)
@@ -126,11 +126,13 @@ def _version(package: str) -> str:
     return metadata.version(package)
 
 
-def _venv(workdir: Path, suites: list[str]) -> Path:
+def _venv(workdir: Path, suites: list[str], bounded: bool) -> Path:
     """A venv with this statuskit checkout, the installed FastAPI/Starlette versions and
     the suites' test requirements; reused while those are unchanged."""
-    pins = [f"fastapi=={_version('fastapi')}", f"starlette=={_version('starlette')}"]
-    requirements = [HERE / f"requirements-{suite}.txt" for suite in suites]
+    pins = [f"fastapi=={_version('fastapi')}", f"starlette=={_version('starlette')}",
+            f"pydantic=={_version('pydantic')}"]
+    requirements = [HERE / "requirements-bounded.txt"] if bounded else [
+        HERE / f"requirements-{suite}.txt" for suite in suites]
     key = hashlib.sha256("\n".join(pins + [r.read_text() for r in requirements]).encode())
     venv = workdir / "venv"
     python = venv / "bin" / "python"
