@@ -71,6 +71,8 @@ class ResponseEdit:
     def field(self, name: bytes) -> str | None:
         """The request's field ``name`` (lower case), its lines joined into one list
         (RFC 9110 §5.3); the header section is read once per request, not per field."""
+        if name not in _READ_FIELDS:
+            return request_field(self.exchange.scope, name)
         fields = self._fields
         if fields is None:
             fields = self._fields = _fields_of(self.exchange.scope)
@@ -210,11 +212,17 @@ def request_field(scope: Scope, name: bytes) -> str | None:
     return b", ".join(values).decode("latin-1") if values else None
 
 
+# The request fields the helpers read: the header section is scanned once for these.
+_READ_FIELDS = frozenset({b"accept", b"if-match", b"if-none-match", b"if-modified-since",
+                          b"if-unmodified-since", b"range", b"if-range"})
+
+
 def _fields_of(scope: Scope) -> dict[bytes, str]:
-    joined: dict[bytes, list[bytes]] = {}
+    joined: dict[bytes, bytes] = {}
     for name, value in scope["headers"]:
-        joined.setdefault(name, []).append(value)
-    return {name: b", ".join(values).decode("latin-1") for name, values in joined.items()}
+        if name in _READ_FIELDS:
+            joined[name] = joined[name] + b", " + value if name in joined else value
+    return {name: value.decode("latin-1") for name, value in joined.items()}
 
 
 def _merge_vary(headers: RawHeaders, fields: list[str]) -> None:
