@@ -134,23 +134,17 @@ class Contract:
         return self._decide(scope, receive, send)
 
     async def _run_declared(self, exchange: Exchange, receive: Receive, send: Send) -> None:
-        if not await self._declared(exchange, send):
-            await self.app(exchange.scope, receive, exchange.send)
-
-    async def _declared(self, exchange: Exchange, send: Send) -> bool:
-        """Whether a declared route's contract answered the request itself."""
+        """A declared route's contract first: it may answer the request itself."""
         scope = exchange.scope
         path = route_path(scope)
         method = scope["method"]
         for route in self.declared or ():
             match = route.regex.match(path)
             if match is not None and method in route.methods:
-                from statuskit.starlette._response import ResponseEdit
-
-                edit = exchange.edit = ResponseEdit(exchange)
-                decided: bool = await route.decide(edit, match, send)
-                return decided
-        return False
+                if await route.decide(exchange, match, send):
+                    return
+                break
+        await self.app(scope, receive, exchange.send)
 
     async def _decide(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
@@ -180,7 +174,8 @@ class Contract:
     async def _pass(self, scope: Scope, receive: Receive, send: Send, *, head: bool) -> None:
         exchange = Exchange(self, scope, send, head)
         scope[EXCHANGE_KEY] = exchange
-        if self.declared is not None and await self._declared(exchange, send):
+        if self.declared is not None:
+            await self._run_declared(exchange, receive, send)
             return
         await self.app(scope, receive, exchange.send)
 

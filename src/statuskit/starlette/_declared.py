@@ -26,7 +26,7 @@ from statuskit.starlette._contract import exchange_of
 from statuskit.starlette._negotiation import negotiated_type
 from statuskit.starlette._response import ResponseEdit
 from statuskit.starlette._validators import REQUIRED_DETAIL, Validators, evaluate
-from statuskit.types import Scope, Send
+from statuskit.types import Send
 
 __all__ = ["Chosen", "Declaration", "DeclaredRoute", "chosen", "representation"]
 
@@ -168,13 +168,21 @@ class DeclaredRoute:
         self.methods = methods
         self.declaration = declaration
 
-    async def decide(self, edit: ResponseEdit, match: Match[str], send: Send) -> bool:
-        """Whether the request is answered here (406, 304, 412, 428); else the edit
-        carries what the handler's response needs."""
+    async def decide(self, exchange: Any, match: Match[str], send: Send) -> bool:
+        """Whether the request is answered here (406, 304, 412, 428); else the
+        exchange's edit carries what the handler's response needs."""
+        edit = exchange.edit = ResponseEdit(exchange)
         declaration = self.declaration
-        scope = edit.exchange.scope
-        if declaration.provides and not await self._negotiate(edit, scope, send):
-            return True
+        provides = declaration.provides
+        if provides:
+            if len(provides) > 1:
+                edit.vary.append("Accept")  # RFC 9110 §12.5.5
+            media = negotiated_type(provides, edit.field(b"accept"))
+            if media is None:
+                # RFC 9110 §15.5.7: none of the types is acceptable.
+                await _send_problem(edit, 406, f"Available: {', '.join(provides)}.", send)
+                return True
+            edit.media_type = media
         if declaration.ranges:
             edit.ranges = True
         if declaration.validators is None:
@@ -191,18 +199,6 @@ class DeclaredRoute:
         if verdict is None:
             return False
         await _answer(edit, verdict, send)
-        return True
-
-    async def _negotiate(self, edit: ResponseEdit, scope: Scope, send: Send) -> bool:
-        provides = self.declaration.provides
-        if len(provides) > 1:
-            edit.vary.append("Accept")  # RFC 9110 §12.5.5
-        media = negotiated_type(provides, edit.field(b"accept"))
-        if media is None:
-            # RFC 9110 §15.5.7: none of the types is acceptable.
-            await _send_problem(edit, 406, f"Available: {', '.join(provides)}.", send)
-            return False
-        edit.media_type = media
         return True
 
 

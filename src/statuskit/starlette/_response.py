@@ -109,7 +109,7 @@ class ResponseEdit:
         # RFC 9110 §15.4.5: a 304 carries the validator and cache fields the 200 would,
         # but Last-Modified only where no ETag identifies the representation.
         if self.etag is not None and b"etag" not in present:
-            headers.append((b"etag", str(self.etag).encode("latin-1")))
+            headers.append((b"etag", self.etag.text.encode("latin-1")))
             present.add(b"etag")
         if self.last_modified is not None and b"last-modified" not in present \
                 and not (status == 304 and b"etag" in present):

@@ -23,6 +23,10 @@ __all__ = ["REQUIRED_DETAIL", "Validators", "evaluate", "preconditions"]
 
 
 
+_TAG_CACHE_LIMIT = 4096
+_TAGS: dict[str, ETag] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Validators:
     """A route's current validators: an entity tag (a ``str`` is the opaque tag of a
@@ -33,7 +37,15 @@ class Validators:
     last_modified: float | datetime | None = None
 
     def entity_tag(self) -> ETag | None:
-        return ETag(self.etag) if isinstance(self.etag, str) else self.etag
+        if not isinstance(self.etag, str):
+            return self.etag
+        # A route sends the same few tags again and again; each is parsed once.
+        tag = _TAGS.get(self.etag)
+        if tag is None:
+            tag = ETag(self.etag)
+            if len(_TAGS) < _TAG_CACHE_LIMIT:
+                _TAGS[self.etag] = tag
+        return tag
 
     def modified(self) -> float | None:
         """Last-Modified in whole seconds (HTTP-dates have no finer grain), and never
