@@ -18,7 +18,7 @@ Exchange = Mapping[str, Any]
 BREAKAGE = "breakage"
 PROBLEM = "application/problem+json"
 # The guard's own answers in front of the app (RFC 9110 order).
-_TRANSPORT = frozenset({408, 411, 413, 414, 417, 429, 501, 503, 504, 505})
+_TRANSPORT = frozenset({408, 411, 413, 414, 417, 429, 503, 504, 505})
 
 
 def _status(e: Exchange) -> int | None:
@@ -47,8 +47,9 @@ def _allow(stock: Exchange, ours: Exchange) -> bool:
 
 
 def _not_implemented(stock: Exchange, ours: Exchange) -> bool:
-    # RFC 9110 §15.6.2: a method no route anywhere implements.
-    return _status(stock) == 405 and _status(ours) == 501
+    # RFC 9110 §15.6.2: a method no route anywhere implements (the stock router found
+    # no route for it: 404 or 405). A method a route took (stock 2xx) is no such one.
+    return _status(stock) in (404, 405) and _status(ours) == 501
 
 
 def _validation_status(stock: Exchange, ours: Exchange) -> bool:
