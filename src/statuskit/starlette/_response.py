@@ -51,10 +51,13 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 
 class ResponseEdit:
     __slots__ = ("_body", "_fields", "_held", "_start", "cache_control", "decided", "etag",
-                 "exchange", "last_modified", "media_type", "ranges", "validators", "vary")
+                 "exchange", "last_modified", "media_type", "method", "ranges", "validators",
+                 "vary")
 
     def __init__(self, exchange: Exchange) -> None:
         self.exchange = exchange
+        # The request's method as the client sent it (HEAD, which the app sees as GET).
+        self.method = "HEAD" if exchange.head else str(exchange.scope["method"])
         self.etag: ETag | None = None
         self.last_modified: float | None = None
         self.cache_control: str | None = None
@@ -73,14 +76,15 @@ class ResponseEdit:
         (RFC 9110 §5.3); the header section is read once per request, not per field."""
         if name not in _READ_FIELDS:
             return request_field(self.exchange.scope, name)
+        return self.fields().get(name)
+
+    def fields(self) -> dict[bytes, str]:
+        """The request fields the helpers read (accept, the conditions, range), each
+        one list; read from the header section once."""
         fields = self._fields
         if fields is None:
             fields = self._fields = _fields_of(self.exchange.scope)
-        return fields.get(name)
-
-    @property
-    def method(self) -> str:
-        return "HEAD" if self.exchange.head else str(self.exchange.scope["method"])
+        return fields
 
     def send(self, message: Message, send: Send) -> Awaitable[None]:
         if self._start is not None:
@@ -135,7 +139,7 @@ class ResponseEdit:
         if length is None or not length.isdigit() or int(length) > MAX_RANGE_BUFFER:
             return False  # a streaming response declines (RFC 9110 §14.3: no Accept-Ranges)
         headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
-        return self.method == "GET" and self.field(b"range") is not None
+        return self.method == "GET" and b"range" in self.fields()
 
     async def _collect(self, message: Message, send: Send) -> None:
         if message["type"] != "http.response.body":

@@ -98,10 +98,10 @@ def evaluate(edit: ResponseEdit, current: Validators | None, *, require: bool = 
     edit.validators = current
     # RFC 9110 §5.3: a list field sent on several lines is one list; Starlette's
     # headers.get() would hand over the first line only.
-    field = edit.field
-    if_match, if_none_match = field(b"if-match"), field(b"if-none-match")
-    if_modified_since, if_unmodified_since = field(b"if-modified-since"), \
-        field(b"if-unmodified-since")
+    fields = edit.fields()
+    if_match, if_none_match = fields.get(b"if-match"), fields.get(b"if-none-match")
+    if_modified_since = fields.get(b"if-modified-since")
+    if_unmodified_since = fields.get(b"if-unmodified-since")
     if if_match is None and if_none_match is None and if_unmodified_since is None:
         if require and current is not None and method not in SAFE_METHODS:
             return 428  # RFC 6585 §3: this route takes writes only when they say what
