@@ -167,3 +167,30 @@ def test_the_declaration_is_in_the_document() -> None:
     responses = _declared(Store()).openapi()["paths"]["/items/{item_id}"]
     assert set(responses["get"]["responses"]) >= {"200", "206", "304", "406", "412", "416"}
     assert set(responses["put"]["responses"]) >= {"204", "412", "428"}
+
+
+def test_a_route_before_the_declared_one_takes_its_requests_first() -> None:
+    # The router gives /items/latest to the first route that matches it, the app's own;
+    # the declaration of /items/{name} after it must not answer for it.
+    app = FastAPI()
+
+    async def current(name: str) -> Validators | None:
+        return Validators(etag="same")
+
+    @app.get("/items/latest")
+    async def latest() -> dict[str, str]:
+        return {"route": "latest"}
+
+    @app.get("/items/{name}")
+    @representation(validators=current)
+    async def named(name: str) -> dict[str, str]:
+        return {"route": name}
+
+    from starlette.testclient import TestClient
+
+    client = TestClient(install(app))
+    latest_answer = client.get("/items/latest", headers={"If-None-Match": '"same"'})
+    assert latest_answer.status_code == 200
+    assert latest_answer.json() == {"route": "latest"}
+    assert latest_answer.headers.get("etag") is None
+    assert client.get("/items/x", headers={"If-None-Match": '"same"'}).status_code == 304

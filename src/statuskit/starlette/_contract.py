@@ -140,7 +140,7 @@ class Contract:
         method = scope["method"]
         for route in self.declared or ():
             match = route.regex.match(path)
-            if match is not None and method in route.methods:
+            if match is not None and (method in route.methods or route.methods is ANY_METHOD):
                 if await route.decide(exchange, match, send):
                     return
                 break

@@ -163,7 +163,7 @@ class DeclaredRoute:
     __slots__ = ("declaration", "methods", "regex")
 
     def __init__(self, regex: Pattern[str], methods: frozenset[str],
-                 declaration: Declaration) -> None:
+                 declaration: Declaration | None) -> None:
         self.regex = regex
         self.methods = methods
         self.declaration = declaration
@@ -171,8 +171,10 @@ class DeclaredRoute:
     async def decide(self, exchange: Any, match: Match[str], send: Send) -> bool:
         """Whether the request is answered here (406, 304, 412, 428); else the
         exchange's edit carries what the handler's response needs."""
-        edit = exchange.edit = ResponseEdit(exchange)
         declaration = self.declaration
+        if declaration is None:
+            return False  # a route of the app's own takes the request first
+        edit = exchange.edit = ResponseEdit(exchange)
         provides = declaration.provides
         if provides:
             if len(provides) > 1:
