@@ -194,3 +194,30 @@ def test_a_route_before_the_declared_one_takes_its_requests_first() -> None:
     assert latest_answer.json() == {"route": "latest"}
     assert latest_answer.headers.get("etag") is None
     assert client.get("/items/x", headers={"If-None-Match": '"same"'}).status_code == 304
+
+
+def test_an_override_of_the_validators_dependency_is_the_one_used() -> None:
+    # FastAPI's dependency_overrides replace ``current`` for the dependency; install()
+    # must not answer from the original before FastAPI applies the override.
+    store = Store()
+    app = _dependencies(store)
+
+    async def elsewhere(item_id: int) -> Validators | None:
+        return Validators(etag="other")
+
+    original = next(d for d in _validators_of(app))
+    app.dependency_overrides[original] = elsewhere
+    from starlette.testclient import TestClient
+
+    client = TestClient(app)
+    assert client.get("/items/1", headers={"If-None-Match": '"v1"'}).status_code == 200
+    assert client.get("/items/1", headers={"If-None-Match": '"other"'}).status_code == 304
+
+
+def _validators_of(app: FastAPI) -> Any:
+    from statuskit.starlette._declared import dependency_helpers
+
+    for route in app.routes:
+        helpers = dependency_helpers(route)
+        if "conditional" in helpers:
+            yield helpers["conditional"]["current"]
