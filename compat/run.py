@@ -8,6 +8,8 @@
                                               # mounts, streaming)
     python compat/run.py --suites starlette --show 20
 
+Then ``compat/check_tutorial.py`` runs ``statuskit check --openapi --allow-writes`` on
+FastAPI's SQL tutorial app (its docs_src heroes CRUD) with install() applied.
 It fetches the sdists of the FastAPI and Starlette versions installed here (``pip
 download --no-binary :all: --no-deps``), builds a throwaway venv with them, this
 checkout of statuskit and their test requirements (``compat/requirements-*.txt``),
@@ -112,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
         report = _compare(suite, python, sources[suite], workdir, args.bounded)
         breakages += _print(suite, report, args.show)
         changed[suite] = report
+    if "fastapi" in suites:
+        # FastAPI's own CRUD tutorial, installed: its document declares what it answers.
+        print("\nstatuskit check --openapi --allow-writes on FastAPI's SQL tutorial, installed:",
+              flush=True)
+        done = subprocess.run([str(python), str(HERE / "check_tutorial.py"),
+                               str(sources["fastapi"])], check=False)
+        breakages += done.returncode != 0
     if args.json:
         args.json.write_text(json.dumps(changed, indent=1))
     if args.workdir is None:
