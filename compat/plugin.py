@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 MODE = os.environ.get("STATUSKIT_COMPAT", "stock")
+# install()'s keywords for the installed run (the switches), as JSON.
+OPTIONS: dict[str, Any] = json.loads(os.environ.get("STATUSKIT_COMPAT_OPTIONS") or "{}")
 OUT = os.environ.get("STATUSKIT_COMPAT_OUT", "compat-results.json")
 # Enough of a body to tell a problem document from the app's own, and documents apart.
 BODY_KEPT = 4096
@@ -34,7 +36,7 @@ def _install(app: Any) -> None:
     app._statuskit_compat = True
     # A test may have served the app before through another client: build it afresh.
     app.middleware_stack = None
-    install(app)
+    install(app, **OPTIONS)
 
 
 def _record(request: Any, response: Any = None, error: BaseException | None = None) -> None:

@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="kept between runs (default: a temp dir)")
     parser.add_argument("--python", type=Path,
                         help="an interpreter that already has everything (no venv is built)")
+    parser.add_argument("--install-options", default="{}", metavar="JSON",
+                        help='install() keywords, e.g. \'{"statuses": false}\'')
     parser.add_argument("--show", type=int, default=50, help="breakages listed in full")
     parser.add_argument("--json", type=Path, help="write every changed test here")
     args = parser.parse_args(argv)
@@ -100,6 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or not suites:
         print(f"compat: --suites takes {', '.join(SUITES)}", file=sys.stderr)
         return 2
+    try:
+        options = json.loads(args.install_options)
+    except ValueError:
+        options = None
+    if not isinstance(options, dict):
+        print("compat: --install-options takes a JSON object", file=sys.stderr)
+        return 2
+    os.environ["STATUSKIT_COMPAT_OPTIONS"] = json.dumps(options)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="statuskit-compat-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:

@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 import pytest
 from fastapi import FastAPI
+from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from statuskit.starlette import install
@@ -145,3 +146,26 @@ def test_the_first_problem_document_reads_no_file_on_the_event_loop() -> None:
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["statuses"] == [404, 501]
     assert found["opened"] == []
+
+
+def test_a_failed_request_is_not_kept_alive_by_the_guards_log_record(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # With Starlette's own 500 page kept, the 500 is out before the guard hears of the
+    # exception; a log record carrying its traceback (kept by any handler that keeps
+    # records, as pytest's does) would keep the request's frames alive.
+    import gc
+    import weakref
+
+    refs: list[Any] = []
+    app = FastAPI()
+
+    @app.get("/fail")
+    async def fail(request: Request) -> None:
+        refs.append(weakref.ref(request))
+        raise ValueError("failed")
+
+    client = TestClient(install(app, server_errors=False), raise_server_exceptions=False)
+    assert client.get("/fail").status_code == 500
+    gc.collect()
+    assert refs[0]() is None
+    assert any("error id" in r.getMessage() for r in caplog.records)

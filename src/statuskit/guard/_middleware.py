@@ -395,9 +395,12 @@ class Guard:
             return
         error_id = secrets.token_hex(8)
         if exchange.started:
+            # The head is out (the app's own 500 handler, or a failure mid-response):
+            # the only honest signal left is an aborted connection. With reraise the
+            # server logs the traceback; a record of it here would keep the request's
+            # frames alive for as long as a log handler keeps records.
             logger.error("error id %s: app raised on %s %s", error_id, scope["method"],
-                         scope.get("path"), exc_info=exc)
-            # The head is out: the only honest signal left is an aborted connection.
+                         scope.get("path"), exc_info=None if self.reraise else exc)
             raise exc
         # RFC 9110 §15.6.1: a generic 500; the id ties the client's report to the log line.
         await exchange.answer(
