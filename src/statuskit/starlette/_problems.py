@@ -104,22 +104,24 @@ def _fields(headers: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _answer(style: Style, status: int, detail: str | None, original: Any,
-            headers: Mapping[str, str] | None = None, **extensions: Any) -> Response:
+            headers: Mapping[str, str] | None = None, *, fastapi: bool = True,
+            **extensions: Any) -> Response:
     """The answer in the app's chosen body style; ``original`` is the ``detail`` the
     app's framework would have sent (FastAPI's error list, an HTTPException's detail)."""
     if style.bodies == "app":
-        return _app_shaped(status, original, headers)
+        return _app_shaped(status, original, headers, fastapi)
     if style.bodies == "compatible":
         return problem_response(status, _encodable(original), headers, **extensions)
     return problem_response(status, detail, headers, **extensions)
 
 
-def _app_shaped(status: int, original: Any, headers: Mapping[str, str] | None) -> Response:
+def _app_shaped(status: int, original: Any, headers: Mapping[str, str] | None,
+                fastapi: bool) -> Response:
     # FastAPI's default handlers answer {"detail": ...}; Starlette's, the text.
     fields = _fields(headers)
     if not allows_body(status):
         return Response(status_code=status, headers=fields)
-    if "fastapi" not in sys.modules and isinstance(original, str):
+    if not fastapi and isinstance(original, str):
         return PlainTextResponse(original, status_code=status, headers=fields)
     return JSONResponse({"detail": _encodable(original)}, status_code=status, headers=fields)
 
@@ -149,12 +151,19 @@ def http_exception_handler(style: Style) -> Callable[[Request, Exception], Await
         if not allows_body(status):
             return problem_response(status, None, headers)  # 304 (and 204): the fields alone
         detail, extensions = _detail(status, exc.detail)
-        return _answer(style, status, detail, exc.detail, headers, **extensions)
+        return _answer(style, status, detail, exc.detail, headers,
+                       fastapi=_is_fastapi(request), **extensions)
 
     return http_exception
 
 
 http_exception = http_exception_handler(PROBLEM_STYLE)
+
+
+def _is_fastapi(request: Request) -> bool:
+    applications = sys.modules.get("fastapi.applications")
+    return applications is not None and isinstance(request.scope.get("app"),
+                                                   applications.FastAPI)
 
 
 def _allowed_here(request: Request) -> str | None:
