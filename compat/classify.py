@@ -53,8 +53,40 @@ def _not_implemented(stock: Exchange, ours: Exchange) -> bool:
 
 
 def _validation_status(stock: Exchange, ours: Exchange) -> bool:
-    # RFC 9110 §15.5.1, §15.5.5, §15.5.16: FastAPI's 422 split into 400 / 404 / 415.
-    return _status(stock) == 422 and _status(ours) in (400, 404, 415)
+    # FastAPI's 422 split by what its own error list says was wrong: a path parameter
+    # no resource has is 404 (RFC 9110 §15.5.5); a query, header or cookie parameter,
+    # or content that is not JSON at all, is 400 (§15.5.1); content in a type the
+    # route does not take is 415 (§15.5.16). Well-formed invalid content stays 422.
+    if _status(stock) != 422 or _status(ours) not in (400, 404, 415):
+        return False
+    errors = _fastapi_errors(stock)
+    if not errors:
+        return False
+    places = {str(loc[0]) if loc else "" for loc, _ in errors}
+    if _status(ours) == 404:
+        return "path" in places
+    if _status(ours) == 400:
+        return bool(places & {"query", "header", "cookie"}) \
+            or any(kind == "json_invalid" for _, kind in errors)
+    return places == {"body"} and _unaccepted(stock.get("request_type"), ours)
+
+
+def _fastapi_errors(e: Exchange) -> list[tuple[list[Any], str]]:
+    """(loc, type) of each error in FastAPI's ``{"detail": [...]}``; [] if not that."""
+    try:
+        detail = json.loads(e.get("body") or "")["detail"]
+        return [(list(item["loc"]), str(item["type"])) for item in detail]
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
+def _unaccepted(request_type: Any, ours: Exchange) -> bool:
+    # The request's media type (RFC 9110 §8.3.1, parameters aside) is none of those the
+    # 415 lists; or there was none.
+    accepts = {t.split(";")[0].strip().lower() for t in str(ours.get("accepts") or "").split(",")}
+    if not request_type:
+        return bool(accepts - {""})
+    return str(request_type).split(";")[0].strip().lower() not in accepts
 
 
 def _problem_body(stock: Exchange, ours: Exchange) -> bool:

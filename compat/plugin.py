@@ -44,7 +44,9 @@ def _record(request: Any, response: Any = None, error: BaseException | None = No
         return
     entry: dict[str, Any] = {"method": request.method, "path": request.url.path,
                              "query": request.url.query.decode("latin-1")
-                             if isinstance(request.url.query, bytes) else str(request.url.query)}
+                             if isinstance(request.url.query, bytes) else str(request.url.query),
+                             # What the oracle needs to judge a 415 (and nothing else).
+                             "request_type": request.headers.get("content-type")}
     if error is not None:
         entry["error"] = type(error).__name__
     if response is not None:
@@ -62,6 +64,9 @@ def _answer(response: Any, content: bytes) -> dict[str, Any]:
         "status": response.status_code,
         "content_type": response.headers.get("content-type", ""),
         "allow": response.headers.get("allow"),
+        # A 415's list of the media types the resource takes (RFC 9110 §15.5.16).
+        "accepts": response.headers.get("accept-post") or response.headers.get(
+            "accept-patch") or response.headers.get("accept"),
         "document": content.startswith(b'{"openapi":'),  # FastAPI's OpenAPI document
         # A document whole: the oracle checks it differs only by what install() adds.
         "body": (content if content.startswith(b'{"openapi":') else

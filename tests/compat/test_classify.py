@@ -22,9 +22,50 @@ def _x(method: str = "GET", path: str = "/items", status: int = 200, **more: Any
             "allow": more.pop("allow", None), "body": more.pop("body", "{}"), **more}
 
 
+def _errors(*found: tuple[str, str]) -> str:
+    # FastAPI's 422 body: one entry per error, located by where the input was.
+    return json.dumps({"detail": [{"type": kind, "loc": [place, "x"], "msg": "m"}
+                                  for place, kind in found]})
+
+
 def test_fastapis_422_for_malformed_json_answered_400_is_the_validation_split() -> None:
-    stock = [_x("POST", status=422, body='{"detail":[]}')]
+    stock = [_x("POST", status=422, body=_errors(("body", "json_invalid")))]
     ours = [_x("POST", status=400, content_type=PROBLEM, body='{"status":400}')]
+    assert classify(stock, ours)[0] == "validation-status"
+
+
+def test_a_422_for_a_path_parameter_answered_404_is_the_validation_split() -> None:
+    stock = [_x(status=422, body=_errors(("path", "int_parsing")))]
+    ours = [_x(status=404, content_type=PROBLEM, body='{"status":404}')]
+    assert classify(stock, ours)[0] == "validation-status"
+
+
+def test_a_422_for_invalid_json_content_answered_400_is_a_breakage() -> None:
+    # Well-formed content that fails validation is 422 under install() too.
+    stock = [_x("POST", status=422, body=_errors(("body", "missing")))]
+    ours = [_x("POST", status=400, content_type=PROBLEM, body='{"status":400}')]
+    assert classify(stock, ours)[0] == BREAKAGE
+
+
+def test_a_422_for_a_query_parameter_answered_404_is_a_breakage() -> None:
+    stock = [_x(status=422, body=_errors(("query", "missing")))]
+    ours = [_x(status=404, content_type=PROBLEM, body='{"status":404}')]
+    assert classify(stock, ours)[0] == BREAKAGE
+
+
+def test_a_415_for_content_in_a_type_the_route_lists_is_a_breakage() -> None:
+    stock = [_x("POST", status=422, body=_errors(("body", "missing")),
+                request_type="application/json; charset=utf-8")]
+    ours = [_x("POST", status=415, content_type=PROBLEM, body='{"status":415}',
+               accepts="application/json")]
+    assert classify(stock, ours)[0] == BREAKAGE
+
+
+def test_a_415_for_form_content_sent_to_a_json_route_is_the_validation_split() -> None:
+    stock = [_x("POST", status=422, body=_errors(("body", "model_attributes_type")),
+                request_type="application/x-www-form-urlencoded")]
+    ours = [_x("POST", status=415, content_type=PROBLEM, body='{"status":415}',
+               accepts="application/json")]
     assert classify(stock, ours)[0] == "validation-status"
 
 
