@@ -241,7 +241,7 @@ async def _answer(edit: ResponseEdit, status: int, send: Send) -> None:
 async def _send_problem(edit: ResponseEdit, status: int, detail: str | None,
                         send: Send) -> None:
     body = problem_body(status, detail)
-    head = edit.exchange.head
+    head = edit.head
     await edit.send({"type": "http.response.start", "status": status,
                      "headers": problem_headers(body)}, send)
     await edit.send({"type": "http.response.body", "body": b"" if head else body,

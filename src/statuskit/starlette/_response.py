@@ -51,11 +51,14 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 
 class ResponseEdit:
     __slots__ = ("_body", "_fields", "_held", "_start", "cache_control", "decided", "etag",
-                 "exchange", "last_modified", "media_type", "method", "ranges", "validators",
-                 "vary")
+                 "head", "last_modified", "media_type", "method", "ranges", "scope",
+                 "validators", "vary")
 
     def __init__(self, exchange: Exchange) -> None:
-        self.exchange = exchange
+        # The request, not the exchange: the exchange holds this edit, and a reference
+        # back would make a cycle that only the garbage collector frees.
+        self.scope = exchange.scope
+        self.head = exchange.head
         # The request's method as the client sent it (HEAD, which the app sees as GET).
         self.method = "HEAD" if exchange.head else str(exchange.scope["method"])
         self.etag: ETag | None = None
@@ -75,7 +78,7 @@ class ResponseEdit:
         """The request's field ``name`` (lower case), its lines joined into one list
         (RFC 9110 §5.3); the header section is read once per request, not per field."""
         if name not in _READ_FIELDS:
-            return request_field(self.exchange.scope, name)
+            return request_field(self.scope, name)
         return self.fields().get(name)
 
     def fields(self) -> dict[bytes, str]:
@@ -83,7 +86,7 @@ class ResponseEdit:
         one list; read from the header section once."""
         fields = self._fields
         if fields is None:
-            fields = self._fields = _fields_of(self.exchange.scope)
+            fields = self._fields = _fields_of(self.scope)
         return fields
 
     def send(self, message: Message, send: Send) -> Awaitable[None]:
