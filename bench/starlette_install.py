@@ -1,15 +1,17 @@
 """The in-process cost of statuskit.starlette.install() on a FastAPI app, in one run.
 
-    python bench/starlette_install.py [--seconds 5]
+    python bench/starlette_install.py [--rounds 15] [--batch 400]
 
 GET: the benchmark's FastAPI note endpoint (bench/apps.py's: it negotiates and answers
 304 by hand) as it is, behind a bare Guard, and after install(). Then the same note
-served the statuskit.starlette way (provides() + conditional() + ranged(), no
-hand-written checks) under install(). 304: the hand-written If-None-Match check in
-the handler against conditional(), which answers before the handler runs.
-Calls/s come from batches of 50 calls taken from each contender in turn (in a new
-random order each turn) until each has run ``--seconds``: on a loaded machine the load
-falls on all of them alike.
+served the statuskit.starlette ways, with no hand-written checks: representation()
+declared on the handler (the README's first way: install() decides before FastAPI
+routes the request), the provides() + conditional() + ranged() dependencies, and the
+plain calls in the handler. 304: the hand-written If-None-Match check in the handler
+against each of them.
+Each contender is paired with the stock endpoint and measured in ABBA rounds of CPU
+time (``--rounds``, ``--batch``): one ratio per round, the median and range printed,
+so a change in the machine's load falls on both sides of each ratio.
 Not part of the test suite. (No ``from __future__ import annotations`` here: FastAPI
 reads the endpoints' annotations at run time, and string annotations naming local
 names would turn ``request: Request`` into a query parameter.)
@@ -93,6 +95,32 @@ def helpers_app() -> Any:
     return install(app)
 
 
+def declared_app() -> Any:
+    """The note endpoint the way the README shows first: its representation contract
+    declared on the handler, kept by install() before FastAPI routes the request."""
+    from fastapi import FastAPI, Request
+    from fastapi.responses import Response
+
+    from statuskit.starlette import Validators, chosen, install, representation
+
+    app = FastAPI()
+
+    async def current(note_id: str) -> Validators | None:
+        return Validators(etag=apps.ETAG.strip('"')) if note_id == "1" else None
+
+    @app.get("/notes/{note_id}")
+    @representation(provides=("application/json", "text/plain"), validators=current,
+                    ranges=True)
+    async def note(note_id: str, request: Request) -> Response:
+        if chosen(request).validators is None:
+            return Response(status_code=404)
+        text = chosen(request).media_type == "text/plain"
+        return Response(apps.TEXT_BODY if text else apps.JSON_BODY,
+                        media_type="text/plain" if text else "application/json")
+
+    return install(app)
+
+
 def calls_app() -> Any:
     """The same, with the plain calls in the handler instead of dependencies."""
     from fastapi import FastAPI, Request
@@ -122,83 +150,89 @@ def calls_app() -> Any:
     return install(app)
 
 
-async def _rates(contenders: list[tuple[str, Any, dict[str, Any]]], seconds: float,
-                 batch: int = 50) -> dict[str, float]:
-    """Calls/s per contender, from short batches taken in turn (shuffled each turn), so a
-    change in the machine's load falls on every contender alike."""
-    import random
+async def _call_rate(app: Any, scope: dict[str, Any], batch: int) -> float:
+    """CPU seconds for ``batch`` calls (process time: other processes' load is not ours)."""
     import time
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    statuses: dict[str, int] = {}
-    for name, app, scope in contenders:
-        async def first(message: dict[str, Any], name: str = name) -> None:
-            if message["type"] == "http.response.start":
-                statuses[name] = message["status"]
-        await app(dict(scope), receive, first)  # warm up; and see what it answers
-
     async def send(message: dict[str, Any]) -> None:
         return None
 
-    spent = dict.fromkeys((name for name, _, _ in contenders), 0.0)
-    calls = dict.fromkeys(spent, 0)
-    order = list(contenders)
-    while min(spent.values()) < seconds:
-        random.shuffle(order)
-        for name, app, scope in order:
-            started = time.perf_counter()
-            for _ in range(batch):
-                await app(dict(scope), receive, send)
-            spent[name] += time.perf_counter() - started
-            calls[name] += batch
-    rates = {name: calls[name] / spent[name] for name in spent}
-    for name, rate in rates.items():
-        print(f"  {name:<62} {statuses[name]}  {rate:>9,.0f}/s", flush=True)
-    return rates
+    started = time.process_time()
+    for _ in range(batch):
+        await app(dict(scope), receive, send)
+    return time.process_time() - started
+
+
+async def _status(app: Any, scope: dict[str, Any]) -> int:
+    seen: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            seen.append(message["status"])
+
+    await app(dict(scope), receive, send)
+    return seen[0]
+
+
+async def _paired(pairs: list[tuple[str, Any, Any, dict[str, Any]]], rounds: int,
+                  batch: int) -> dict[str, list[float]]:
+    """Per pair (name, baseline, contender, scope): one ratio per round, baseline CPU
+    time over the contender's, measured A B B A so a drift in between falls on both."""
+    ratios: dict[str, list[float]] = {name: [] for name, *_ in pairs}
+    for name, base, other, scope in pairs:  # warm up; and show what each answers
+        statuses = (await _status(base, scope), await _status(other, scope))
+        print(f"  {name:<66} {statuses[0]} / {statuses[1]}", flush=True)
+    for _ in range(rounds):
+        for name, base, other, scope in pairs:
+            a = await _call_rate(base, scope, batch)
+            b = await _call_rate(other, scope, batch)
+            b += await _call_rate(other, scope, batch)
+            a += await _call_rate(base, scope, batch)
+            ratios[name].append(a / b)
+    return ratios
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=5.0,
-                        help="time spent in each contender's batches")
+    parser.add_argument("--rounds", type=int, default=15, help="ABBA rounds per pair")
+    parser.add_argument("--batch", type=int, default=400, help="calls per measurement")
     args = parser.parse_args()
+    import statistics
+
     from statuskit.guard import Guard
     from statuskit.starlette import install
 
     accept = {"accept": "text/plain;q=0.9, application/json"}
     cached = {**accept, "if-none-match": apps.ETAG}
     get, not_modified = _scope("/notes/1", accept), _scope("/notes/1", cached)
-    stock, helpers, calls = stock_app(), helpers_app(), calls_app()
-    print("in-process ASGI calls/s, FastAPI GET /notes/1 (status; batches taken in turn):")
-    rates = asyncio.run(_rates([
-        ("stock FastAPI, hand-written negotiation", stock, get),
-        ("Guard(FastAPI)", Guard(stock_app()), get),
-        ("install(FastAPI), same handler", install(stock_app()), get),
-        ("install(FastAPI), provides + conditional + ranged", helpers, get),
-        ("install(FastAPI), the same as plain calls in the handler", calls, get),
-        ("stock FastAPI + four no-op dependencies (DI cost alone)", four_dependencies_app(),
-         get),
-        ("stock FastAPI, 304 by hand in the handler", stock, not_modified),
-        ("install(FastAPI), 304 by conditional() before the handler", helpers,
-         not_modified),
-        ("install(FastAPI), 304 by preconditions() called in the handler", calls,
-         not_modified),
-    ], args.seconds))
-    base = rates["stock FastAPI, hand-written negotiation"]
-    print("ratios (with / without install):")
-    for name in ("Guard(FastAPI)", "install(FastAPI), same handler",
-                 "install(FastAPI), provides + conditional + ranged",
-                 "install(FastAPI), the same as plain calls in the handler",
-                 "stock FastAPI + four no-op dependencies (DI cost alone)"):
-        print(f"  GET {name:<58} {rates[name] / base:.2f}x")
-    hand = rates["stock FastAPI, 304 by hand in the handler"]
-    ours = rates["install(FastAPI), 304 by conditional() before the handler"]
-    print(f"  304 conditional() under install / by hand in stock FastAPI {ours / hand:.2f}x")
-    calls_rate = rates["install(FastAPI), 304 by preconditions() called in the handler"]
-    print(f"  304 preconditions() in the handler / by hand in stock FastAPI "
-          f"{calls_rate / hand:.2f}x")
+    stock = stock_app()
+    helpers, calls, declared = helpers_app(), calls_app(), declared_app()
+    pairs = [
+        ("GET: Guard(FastAPI) / stock", stock, Guard(stock_app()), get),
+        ("GET: install(FastAPI), same handler / stock", stock, install(stock_app()), get),
+        ("GET: representation() under install / by hand", stock, declared, get),
+        ("GET: provides + conditional + ranged dependencies / by hand", stock, helpers, get),
+        ("GET: the same as plain calls in the handler / by hand", stock, calls, get),
+        ("GET: four no-op dependencies (FastAPI's DI alone) / stock", stock,
+         four_dependencies_app(), get),
+        ("304: representation() under install / by hand", stock, declared, not_modified),
+        ("304: conditional() dependency / by hand", stock, helpers, not_modified),
+        ("304: preconditions() in the handler / by hand", stock, calls, not_modified),
+    ]
+    print(f"in-process FastAPI GET /notes/1, stock / contender status; {args.rounds} ABBA "
+          f"rounds of {args.batch} calls, CPU time:")
+    ratios = asyncio.run(_paired(pairs, args.rounds, args.batch))
+    print("speed of each contender relative to the stock hand-written endpoint "
+          "(median, range):")
+    for name, values in ratios.items():
+        print(f"  {name:<66} {statistics.median(values):.2f}x "
+              f"({min(values):.2f}-{max(values):.2f})")
 
 
 if __name__ == "__main__":

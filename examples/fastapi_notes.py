@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from statuskit.starlette import Validators, conditional, install, provides, ranged
 
+MAX_NOTE_CONTENT = 64 * 1024  # bytes of request content any route takes
+
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -111,7 +113,10 @@ class Notes:
 
 def create_app(*, contract: bool = True) -> FastAPI:
     """The notes API; ``contract=False`` is the same app without ``install()``."""
-    app = FastAPI(title="notes")
+    # The app's own body limit (FastAPI 0.16x; Starlette apps and routes take the same
+    # max_body_size): install() keeps it and answers its 413 as a problem document,
+    # before any 100 Continue.
+    app = FastAPI(title="notes", max_body_size=MAX_NOTE_CONTENT)
     notes = Notes()
 
     async def current(item_id: int) -> Validators | None:
@@ -144,7 +149,10 @@ def create_app(*, contract: bool = True) -> FastAPI:
         response.headers["ETag"] = f'"{note.etag}"'
         return note.as_json()
 
-    @app.get("/items/{item_id}", dependencies=[Depends(ranged())])
+    # What the handlers answer of their own accord; install() declares the rest.
+    gone = {410: {"description": "Gone: the note was deleted"}}
+
+    @app.get("/items/{item_id}", dependencies=[Depends(ranged())], responses=gone)
     def read_item(item_id: int, media: NoteMedia, validators: Readable) -> Response:
         note = notes.get_or_raise(item_id)
         if media == "text/plain":
@@ -161,17 +169,17 @@ def create_app(*, contract: bool = True) -> FastAPI:
         response.headers["ETag"] = f'"{note.etag}"'
         return note.as_json()
 
-    @app.put("/items/{item_id}")
+    @app.put("/items/{item_id}", responses=gone)
     def replace_item(item_id: int, content: NoteIn, response: Response,
                      validators: Writable) -> dict[str, Any]:
         return write(item_id, validators, content.model_dump(), response)
 
-    @app.patch("/items/{item_id}")
+    @app.patch("/items/{item_id}", responses=gone)
     def patch_item(item_id: int, content: NotePatch, response: Response,
                    validators: Writable) -> dict[str, Any]:
         return write(item_id, validators, content.model_dump(exclude_none=True), response)
 
-    @app.delete("/items/{item_id}", status_code=204)
+    @app.delete("/items/{item_id}", status_code=204, responses=gone)
     def delete_item(item_id: int, validators: Deletable) -> Response:
         try:
             notes.delete(item_id, expected(validators))

@@ -47,6 +47,13 @@ MAX_WEBSOCKETS = 1000
 # that no frame is buffered past it.
 MAX_WEBSOCKET_MESSAGE_SIZE = MiB
 
+# A 413 refuses content the client may still be sending; closing with those bytes
+# unread makes the kernel answer them with a reset, which can destroy the 413 before
+# the client reads it (RFC 9112 §9.6). So the guard first reads and drops up to this
+# much of it, for at most this long (the wire's lingering close waits as long).
+REFUSED_BODY_DRAIN_LIMIT = 64 * MiB
+REFUSED_BODY_DRAIN_TIMEOUT = 2.0
+
 __all__ = [
     "BODY_DEADLINE",
     "BODY_RATE_GRACE",
@@ -58,6 +65,8 @@ __all__ = [
     "MAX_WEBSOCKETS",
     "MAX_WEBSOCKET_MESSAGE_SIZE",
     "MIN_BODY_RATE",
+    "REFUSED_BODY_DRAIN_LIMIT",
+    "REFUSED_BODY_DRAIN_TIMEOUT",
     "KiB",
     "MiB",
 ]

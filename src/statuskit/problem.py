@@ -24,7 +24,7 @@ def _default_title(status: int) -> str:
 
 def problem_body(
     status: int,
-    detail: str | None = None,
+    detail: object = None,
     *,
     type: str = "about:blank",  # the RFC 9457 member name, shadowing the builtin
     title: str | None = None,
@@ -38,6 +38,9 @@ def problem_body(
     being keyword arguments they cannot shadow them. A member JSON cannot carry
     (NaN, an object of no JSON type) raises ValueError or TypeError, and text with a
     lone surrogate raises UnicodeEncodeError: never a document that is not JSON.
+    ``detail`` is a string (RFC 9457 §3.1.4); any other JSON value (FastAPI's error
+    list, kept by ``install(bodies="compatible")``) is one a consumer ignores as the
+    standard member (§3.1) and a client written for the framework still reads.
     """
     document: dict[str, Any] = {
         "type": type,

@@ -94,3 +94,40 @@ def test_concurrent_conditional_puts_cannot_lose_an_update() -> None:
     # RFC 9110 §13.1.1: one writer held the current tag; every other one gets 412.
     assert sorted(statuses) == [200] + [412] * 7
     assert final.header("etag") == '"v2"'
+
+
+@pytest.mark.parametrize("served", [True], indirect=True)
+def test_the_installed_apps_document_declares_every_status_it_answers(
+        served: int, tmp_path: Path) -> None:
+    # statuskit check --openapi, writes allowed: each status an operation answered
+    # must be one app.openapi() declares (OpenAPI 3.1 §4.8.16), after install().
+    report = tmp_path / "openapi.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    subprocess.run(
+        [sys.executable, "-m", "statuskit", "check", f"http://127.0.0.1:{served}/",
+         "--openapi", "--allow-writes", "--timeout", "3", "--json", str(report)],
+        env=env, capture_output=True, timeout=120, check=False)
+    verdicts = [v for v in json.loads(report.read_text())["verdicts"]
+                if v["name"] == "documented"]
+    assert len(verdicts) == 6  # every operation of the notes API answered something
+    assert [v["reason"] for v in verdicts if v["verdict"] != "pass"] == []
+    answered = " ".join(v["reason"] for v in verdicts)
+    for status in ("400", "413", "415", "422", "428", "406", "412"):
+        assert status in answered  # the answers the document now declares were given
+
+
+def test_the_document_declares_install_answers_as_problem_documents() -> None:
+    document = create_app().openapi()
+    read = document["paths"]["/items/{item_id}"]["get"]["responses"]
+    create = document["paths"]["/items"]["post"]["responses"]
+    problem = {"$ref": "#/components/schemas/Problem"}
+    assert set(read) >= {"200", "206", "304", "404", "406", "412", "416", "410"}
+    assert read["406"]["content"]["application/problem+json"]["schema"] == problem
+    assert set(read["200"]["content"]) == {"application/json", "text/plain"}
+    assert set(create) >= {"201", "400", "413", "415", "422"}
+    assert "Accept-Post" in create["415"]["headers"]
+    validation = create["422"]["content"]["application/problem+json"]["schema"]
+    assert validation == {"$ref": "#/components/schemas/ValidationProblem"}
+    assert "Problem" in document["components"]["schemas"]
+    stock = create_app(contract=False).openapi()["paths"]["/items"]["post"]["responses"]
+    assert set(stock) == {"201", "422"}  # what FastAPI declares by itself

@@ -171,3 +171,24 @@ def test_an_http_endpoint_class_is_read_for_its_methods() -> None:
     problem(refused, 405)
     assert methods(refused.header("allow")) == ["GET", "HEAD", "PUT", "OPTIONS"]
     problem(unimplemented, 501)
+
+
+def test_a_method_outside_the_registry_that_a_route_takes_is_served() -> None:
+    # RFC 9110 §16.1: an app may implement a method IANA does not list; install()'s
+    # 501 is for methods no route takes (a route for REPORT, PURGE, ... is served).
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from statuskit.starlette import install
+
+    async def purge(request: object) -> PlainTextResponse:
+        return PlainTextResponse("purged")
+
+    app = install(Starlette(routes=[Route("/cache", purge, methods=["PURGE"])]))
+    client = TestClient(app)
+    assert client.request("PURGE", "/cache").text == "purged"
+    refused = client.request("BREW", "/cache")
+    assert refused.status_code == 501
+    assert refused.headers["content-type"] == "application/problem+json"

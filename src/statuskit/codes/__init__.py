@@ -34,6 +34,7 @@ __all__ = [
     "is_server_error",
     "is_success",
     "lookup",
+    "preload",
     "retry_rule",
     "retryable_codes",
     "seed_codes",
@@ -176,6 +177,13 @@ def _tables() -> tuple[dict[int, Code], dict[str, Code], dict[int, str]]:
     if _TABLES is None:
         _TABLES = _load()
     return _TABLES
+
+
+def preload() -> None:
+    """Parse the catalogue now, if it is not yet: a server layer calls it while it is
+    set up, so that the first answer on an event loop reads no file (a blocking read
+    there stalls every other request, and Starlette's suite runs BlockBuster on it)."""
+    _tables()
 
 
 def enum_names() -> dict[int, str]:

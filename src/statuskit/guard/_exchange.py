@@ -8,11 +8,14 @@ no content where none is allowed, and a Content-Length that stays true.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import math
 from collections.abc import Awaitable
 from typing import Any, NamedTuple
 
+import anyio
+
+from statuskit.defaults import REFUSED_BODY_DRAIN_LIMIT, REFUSED_BODY_DRAIN_TIMEOUT
 from statuskit.guard._answers import send_problem
 from statuskit.types import Message, Receive, Send
 
@@ -25,6 +28,21 @@ _DISCONNECT: dict[str, Any] = {"type": "http.disconnect"}
 
 async def _nothing() -> None:
     return None
+
+
+async def drain(receive: Receive, received: int = 0) -> None:
+    """Read and drop the rest of a refused request's content, within
+    ``REFUSED_BODY_DRAIN_LIMIT`` bytes and ``REFUSED_BODY_DRAIN_TIMEOUT`` seconds (a
+    client that declared a length and stopped sending waits that long), so the
+    close that follows the refusal is a FIN the client reads after the answer, not a
+    reset that may destroy it (RFC 9112 §9.6). Never call it while a client waits for
+    ``100 Continue``: the read would send one."""
+    with anyio.move_on_after(REFUSED_BODY_DRAIN_TIMEOUT):
+        while received <= REFUSED_BODY_DRAIN_LIMIT:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+            received += len(message.get("body", b""))
 
 
 class BodyStalled(Exception):
@@ -72,6 +90,8 @@ class Exchange:
         "body_limit",
         "body_retry_after",
         "check_length",
+        "deadline",
+        "deadline_scope",
         "declared_length",
         "head",
         "pace",
@@ -91,6 +111,9 @@ class Exchange:
         self.strip_body = head
         self.declared_length: int | None = None
         self.sent_length = 0
+        # The client's timeout (anyio's clock) and the cancel scope keeping it, while set.
+        self.deadline: float | None = None
+        self.deadline_scope: anyio.CancelScope | None = None
 
     def watch_body(
         self,
@@ -145,15 +168,15 @@ class Exchange:
         if left is None:
             message = await self._receive()
         else:
-            loop = asyncio.get_running_loop()
-            began = loop.time()
+            # anyio, not asyncio: the app may run on trio (issue 23).
+            began = anyio.current_time()
             try:
-                async with asyncio.timeout(left):
+                with anyio.move_on_after(left) as stall:
                     message = await self._receive()
-            except TimeoutError:
-                return await self._body_stalled()
             finally:
-                self.waited += loop.time() - began
+                self.waited += anyio.current_time() - began
+            if stall.cancelled_caught:
+                return await self._body_stalled()
         if message["type"] == "http.request":
             # Counted as it streams; nothing is held back (RFC 9110 §15.5.14).
             self.received += len(message.get("body", b""))
@@ -172,7 +195,9 @@ class Exchange:
     async def _body_too_large(self) -> Message:
         if self.started:
             raise BodyStalled("request content passed the limit after the response started")
-        # RFC 9110 §15.5.14: 413; close, since the rest of the body will not be read.
+        # RFC 9110 §15.5.14: 413; close, since the rest of the body will not be read
+        # (beyond what drain() takes so the close does not reset the answer).
+        await drain(self._receive, self.received)
         await self.answer(413, retry_after=self.body_retry_after, close=True)
         return _DISCONNECT
 
@@ -203,6 +228,8 @@ class Exchange:
                     )
             return self._send(message)
         if kind == "http.response.start":
+            if self.deadline is not None and self._past_deadline():
+                return _nothing()  # the 504 is the answer; the app is being cancelled
             status = message["status"]
             if status == 204 or status == 304:
                 # RFC 9110 §15.3.5, §15.4.5: no content; and RFC 9110 §8.6, RFC 9112 §6.1:
@@ -231,6 +258,18 @@ class Exchange:
             self.started = True
             return self._send(message)
         return self._send(message)
+
+    def _past_deadline(self) -> bool:
+        """Whether the client's timeout ran out before this response started; if not,
+        the deadline is met and no longer cancels the app (its answer is on its way)."""
+        assert self.deadline is not None
+        if anyio.current_time() >= self.deadline:
+            self.answered = True
+            return True
+        if self.deadline_scope is not None:
+            self.deadline_scope.deadline = math.inf
+        self.deadline = None
+        return False
 
     async def _not_final(self, status: Any) -> None:
         # RFC 9110 §15: a final status is 2xx-5xx; a 1xx or an out-of-range number

@@ -6,6 +6,7 @@ Pure functions on the scope's raw values; a value that does not parse raises
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from statuskit.types import RawHeaders
@@ -15,6 +16,8 @@ from statuskit.types import RawHeaders
 # int() is never asked to read it (CPython refuses numerals past 4,300 digits).
 _LONGEST_LENGTH = 18
 _UNREADABLY_LARGE: int = 10**_LONGEST_LENGTH
+# Digits of a timeout's fraction worth reading (microseconds).
+_LONGEST_FRACTION = 6
 
 _ASCII_DIGITS = frozenset(b"0123456789")
 
@@ -80,8 +83,13 @@ def only_100_continue(expect: bytes) -> bool:
 def seconds(raw: bytes, name: str) -> float:
     """A timeout in seconds: 1*DIGIT [ "." 1*DIGIT ], ASCII digits only.
 
-    float() alone would take "1_0", "1e9", " 7" and Arabic-Indic digits."""
+    float() alone would take "1_0", "1e9", " 7" and Arabic-Indic digits. A valid number
+    too long to be worth reading is longer than any timeout: infinite, which the guard
+    caps at its maximum like any other long wait (issue 26, H11)."""
     whole, dot, fraction = raw.partition(b".")
-    if not is_digits(whole) or (dot and not is_digits(fraction)) or len(whole) > _LONGEST_LENGTH:
+    if not is_digits(whole) or (dot and not is_digits(fraction)):
         raise Malformed(f"The {name} must be a non-negative number of seconds.")
-    return float(raw)
+    if len(whole) > _LONGEST_LENGTH:
+        return math.inf
+    # The fraction cannot shorten a wait by a second; past microseconds it is noise.
+    return float(whole + dot + fraction[:_LONGEST_FRACTION])

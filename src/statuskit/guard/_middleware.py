@@ -11,11 +11,12 @@ the load (``_check_load``: 503, 429, 503), then the run (in ``__call__`` itself:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Collection, Iterable
 from typing import Any, NamedTuple
+
+import anyio
 
 from statuskit.defaults import (
     BODY_DEADLINE,
@@ -26,9 +27,10 @@ from statuskit.defaults import (
     MAX_WEBSOCKET_MESSAGE_SIZE,
     MAX_WEBSOCKETS,
     MIN_BODY_RATE,
+    REFUSED_BODY_DRAIN_LIMIT,
 )
 from statuskit.guard._answers import send_problem
-from statuskit.guard._exchange import BodyPace, Exchange
+from statuskit.guard._exchange import BodyPace, Exchange, drain
 from statuskit.guard._fields import (
     NO_FIELDS,
     Malformed,
@@ -75,13 +77,14 @@ class Refusal(Exception):
 
     def __init__(
         self, status: int, detail: str | None = None, *,
-        retry_after: float | None = None, close: bool = False,
+        retry_after: float | None = None, close: bool = False, drain: bool = False,
     ) -> None:
         super().__init__(status, detail)
         self.status = status
         self.detail = detail
         self.retry_after = retry_after
         self.close = close
+        self.drain = drain  # content the client is sending unasked: drop it before closing
 
 
 class _Terms(NamedTuple):
@@ -147,6 +150,11 @@ class Guard:
         Keep the app's Content-Length true: content that disagrees with it aborts the
         connection instead of desynchronising it (RFC 9112 §6.3). uvicorn's protocols
         enforce the same rule, so ``statuskit.server.run()`` leaves it to them.
+    ``reraise`` (False)
+        After the 500 has gone out, raise the app's exception on to the server and
+        whatever wraps the guard (error reporters, a test client), as Starlette's
+        ``ServerErrorMiddleware`` does; the error id is added to it as a note.
+        ``statuskit.starlette.install()`` sets it.
     """
 
     def __init__(
@@ -176,9 +184,12 @@ class Guard:
         max_websockets: int | None = MAX_WEBSOCKETS,
         max_websocket_message_size: int | None = MAX_WEBSOCKET_MESSAGE_SIZE,
         check_content_length: bool = True,
+        reraise: bool = False,
     ) -> None:
+        from statuskit.codes import preload
         from statuskit.http.methods import REGISTERED_METHODS
 
+        preload()  # the first problem document reads no file on the event loop
         self.app = app
         self.methods = frozenset(REGISTERED_METHODS) | frozenset(extension_methods)
         self.max_target_length = max_target_length
@@ -204,6 +215,7 @@ class Guard:
         self.max_websockets = max_websockets
         self.max_websocket_message_size = max_websocket_message_size
         self.check_content_length = check_content_length
+        self.reraise = reraise
         self.in_flight = 0
         self.open_websockets = 0
         interesting = {b"content-length", b"transfer-encoding", b"expect"}
@@ -222,6 +234,8 @@ class Guard:
                     or self.max_concurrency is not None:
                 await self._check_load(scope)
         except Refusal as refusal:
+            if refusal.drain:
+                await drain(receive)
             await send_problem(send, refusal.status, head=method == "HEAD", detail=refusal.detail,
                                retry_after=refusal.retry_after, close=refusal.close)
             return
@@ -302,10 +316,13 @@ class Guard:
             raise Refusal(411)
         body_limit, body_retry_after = self._body_limit(scope, fields)
         # RFC 9110 §15.5.14: refused from the declared length, before any 100 Continue;
-        # the connection closes since the body will not be read.
-        if body_limit is not None and fields.content_length is not None \
-                and fields.content_length > body_limit:
-            raise Refusal(413, retry_after=body_retry_after, close=True)
+        # the connection closes since the body will not be read. A client that did not
+        # ask for 100-continue is sending it anyway: drop it first, where it can all be.
+        length = fields.content_length
+        if body_limit is not None and length is not None and length > body_limit:
+            raise Refusal(413, retry_after=body_retry_after, close=True,
+                          drain=fields.expect is None and version[0] == "1"
+                          and length <= REFUSED_BODY_DRAIN_LIMIT)
         try:
             client_timeout = self._client_timeout(scope, fields)
         except Malformed as exc:
@@ -377,10 +394,13 @@ class Guard:
             logger.debug("app raised after the guard answered: %r", exc)
             return
         error_id = secrets.token_hex(8)
-        logger.error("error id %s: app raised on %s %s", error_id, scope["method"],
-                     scope.get("path"), exc_info=exc)
         if exchange.started:
-            # The head is out: the only honest signal left is an aborted connection.
+            # The head is out (the app's own 500 handler, or a failure mid-response):
+            # the only honest signal left is an aborted connection. With reraise the
+            # server logs the traceback; a record of it here would keep the request's
+            # frames alive for as long as a log handler keeps records.
+            logger.error("error id %s: app raised on %s %s", error_id, scope["method"],
+                         scope.get("path"), exc_info=None if self.reraise else exc)
             raise exc
         # RFC 9110 §15.6.1: a generic 500; the id ties the client's report to the log line.
         await exchange.answer(
@@ -388,30 +408,40 @@ class Guard:
             detail=f"The server failed to handle the request; quote error id {error_id}.",
             error_id=error_id,
         )
+        if not self.reraise:
+            logger.error("error id %s: app raised on %s %s", error_id, scope["method"],
+                         scope.get("path"), exc_info=exc)
+            return
+        # Whoever catches it (the server's log, a reporter) shows the traceback.
+        logger.error("error id %s: app raised %s on %s %s; raised on", error_id,
+                     type(exc).__name__, scope["method"], scope.get("path"))
+        exc.add_note(f"statuskit answered 500 with error id {error_id}")
+        raise exc
 
     async def _run_with_deadline(
         self, scope: Scope, receive: Receive, exchange: Exchange, timeout: float
     ) -> None:
-        # The app's exception, if any, comes out of the task to the caller's _app_failed.
-        task = asyncio.ensure_future(self.app(scope, receive, exchange.send))
+        # A cancel scope, not an asyncio task: the app may run on trio (issue 23). Once
+        # the app starts its response in time the deadline is lifted (Exchange.send);
+        # past it, what the app still sends is not heard.
+        deadline = anyio.current_time() + timeout
+        exchange.deadline = deadline
         try:
-            done, _ = await asyncio.wait((task,), timeout=timeout)
-        except asyncio.CancelledError:
-            task.cancel()
-            raise
-        if done or exchange.started:
-            # Finished, or its response is on its way: the client's deadline was met.
-            await task
-            return
-        # RFC 9110 §15.6.5 and the seed's ServerTimeout: the client's timeout ran out.
-        exchange.answered = True
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+            with anyio.CancelScope(deadline=deadline) as cancel:
+                exchange.deadline_scope = cancel
+                await self.app(scope, receive, exchange.send)
         except Exception as exc:
+            if exchange.started or anyio.current_time() < deadline:
+                raise  # the caller's _app_failed answers it
             logger.debug("app raised while cancelled at the client's timeout: %r", exc)
+        finally:
+            exchange.deadline_scope = None
+        if exchange.started:
+            return  # finished, its response on its way (the deadline was met), or refused
+        if exchange.deadline is not None and anyio.current_time() < deadline:
+            return  # the app returned in time without answering: the caller's 500
+        # RFC 9110 §15.6.5 and the seed's ServerTimeout: the client's timeout ran out.
+        exchange.deadline = None
         exchange.answered = False
         await exchange.answer(504)
 

@@ -15,6 +15,7 @@ read the same route table.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable
 from typing import Any
 
@@ -22,8 +23,10 @@ from statuskit.problem import problem_body, problem_headers
 from statuskit.starlette._routes import ANY_METHOD, RouteTable, route_path
 from statuskit.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["EXCHANGE_KEY", "Contract", "Exchange", "contract_of", "exchange_of"]
+__all__ = ["EXCHANGE_KEY", "Contract", "Exchange", "contract_of", "exchange_edit",
+           "exchange_of"]
 
+_weak = weakref.ref
 # Where a request's Exchange waits for the helpers (preconditions, ranges, negotiation).
 EXCHANGE_KEY = "statuskit.exchange"
 _PREFLIGHT_FIELD = b"access-control-request-method"
@@ -34,7 +37,7 @@ _ALWAYS_SUPPORTED = frozenset({"GET", "HEAD", "OPTIONS"})
 class Exchange:
     """One request under the contract: what the helpers ask of its response."""
 
-    __slots__ = ("_send", "contract", "edit", "head", "scope")
+    __slots__ = ("__weakref__", "_send", "contract", "edit", "head", "scope")
 
     def __init__(self, contract: Contract, scope: Scope, send: Send, head: bool) -> None:
         self.contract = contract
@@ -47,13 +50,50 @@ class Exchange:
         # The common case adds one call and no coroutine frame.
         edit = self.edit
         if edit is None:
-            return self._send(message)
+            if message.get("status") == 413 and self.contract.problems \
+                    and _LIMIT_SCOPE_KEY in self.scope:
+                self.edit = edit = LimitAnswer(self.contract.limit_detail)
+            else:
+                return self._send(message)
         return edit.send(message, self._send)  # type: ignore[no-any-return]
 
 
+# Starlette's RequestBodyLimitMiddleware (which FastAPI's limits use too) marks the
+# scope with the limit while a request is inside it, and answers its 413 itself, in
+# plain text (FastAPI: {"detail": ...}), bypassing the app's exception handlers when
+# the declared length is past the limit.
+_LIMIT_SCOPE_KEY = "starlette.max_body_size"
+
+
+class LimitAnswer:
+    """The app's own body-limit 413 as a problem document (RFC 9110 §15.5.14)."""
+
+    __slots__ = ("detail",)
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+
+    async def send(self, message: Message, send: Send) -> None:
+        if message["type"] == "http.response.start":
+            body = problem_body(413, self.detail)
+            kept = [(n, v) for n, v in message.get("headers", ())
+                    if n.lower() not in (b"content-type", b"content-length")]
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": problem_headers(body) + kept})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+        elif message["type"] != "http.response.body":
+            await send(message)  # an extension's message; the content is ours
+
+
 def exchange_of(scope: Scope) -> Exchange | None:
-    exchange: Exchange | None = scope.get(EXCHANGE_KEY)
-    return exchange
+    ref: weakref.ref[Exchange] | None = scope.get(EXCHANGE_KEY)
+    return None if ref is None else ref()
+
+
+def exchange_edit(scope: Scope) -> Any:
+    """The request's ResponseEdit, if a helper or a declaration made one."""
+    exchange = exchange_of(scope)
+    return exchange.edit if exchange is not None else None
 
 
 def contract_of(scope: Scope) -> Contract | None:
@@ -64,25 +104,54 @@ def contract_of(scope: Scope) -> Contract | None:
 class Contract:
     """ASGI middleware: the app's method contract, from its route table."""
 
-    def __init__(self, app: ASGIApp, table: RouteTable, *, options_status: int = 204) -> None:
+    def __init__(self, app: ASGIApp, table: RouteTable, *, options_status: int = 204,
+                 methods: bool = True, bodies: str = "problem") -> None:
         if options_status not in (200, 204):
             raise ValueError("options_status is 204 (the seed's rule) or 200")
         self.app = app
         self.table = table
         self.options_status = options_status
+        self.methods = methods  # install(methods=False): the app's own method answers
+        self.problems = bodies != "app"  # install(bodies="app"): the app's own bodies
+        # What detail the app's own 413 carries (its own words where "compatible").
+        self.limit_detail = "Content Too Large" if bodies == "compatible" else \
+            "The request content is larger than this resource accepts."
         # Methods some route declares, less the two this layer decides itself.
         self.routed = table.implemented - {"HEAD", "OPTIONS"}
+        # Routes that declare their representation contract (statuskit.starlette.
+        # representation), kept here before the app routes the request.
+        self.declared = tuple(table.declared) or None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # A plain function handing back the app's awaitable: a GET or POST to a route
+        # that takes it costs no coroutine frame of this layer's own.
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] in self.routed:
+            return self.app(scope, receive, send)
+        if scope["method"] in self.routed or not self.methods:
             exchange = Exchange(self, scope, send, False)
-            scope[EXCHANGE_KEY] = exchange
-            await self.app(scope, receive, exchange.send)
-            return
-        await self._decide(scope, receive, send)
+            # A weak reference: the exchange holds the scope, so a strong one would make
+            # every request a reference cycle, its scope and all it holds (the Request,
+            # the response) left for the garbage collector instead of freed as the
+            # request ends (2-3 % of a FastAPI GET). The app's call chain, which holds
+            # exchange.send, keeps the exchange alive while the request runs.
+            scope[EXCHANGE_KEY] = _weak(exchange)
+            if self.declared is not None:
+                return self._run_declared(exchange, receive, send)
+            return self.app(scope, receive, exchange.send)
+        return self._decide(scope, receive, send)
+
+    async def _run_declared(self, exchange: Exchange, receive: Receive, send: Send) -> None:
+        """A declared route's contract first: it may answer the request itself."""
+        scope = exchange.scope
+        path = route_path(scope)
+        method = scope["method"]
+        for route in self.declared or ():
+            match = route.regex.match(path)
+            if match is not None and (method in route.methods or route.methods is ANY_METHOD):
+                if await route.decide(exchange, match, send):
+                    return
+                break
+        await self.app(scope, receive, exchange.send)
 
     async def _decide(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
@@ -111,7 +180,10 @@ class Contract:
 
     async def _pass(self, scope: Scope, receive: Receive, send: Send, *, head: bool) -> None:
         exchange = Exchange(self, scope, send, head)
-        scope[EXCHANGE_KEY] = exchange
+        scope[EXCHANGE_KEY] = _weak(exchange)
+        if self.declared is not None:
+            await self._run_declared(exchange, receive, send)
+            return
         await self.app(scope, receive, exchange.send)
 
     async def _options(self, declared: frozenset[str], send: Send) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Depends
 from starlette.requests import Request
 
+from statuskit.starlette._contract import exchange_edit
 from statuskit.starlette._negotiation import choose_media_type
 from statuskit.starlette._ranges import accept_ranges
 from statuskit.starlette._validators import Validators, preconditions
@@ -32,9 +33,14 @@ def conditional(current: Callable[..., Any], *, require: bool = False,
     async def dependency(request: Request,
                          validators: Validators | None = Depends(current)  # noqa: B008
                          ) -> Validators | None:
-        preconditions(request, validators, require=require, cache_control=cache_control)
+        edit = exchange_edit(request.scope)
+        if edit is None or not edit.decided:
+            preconditions(request, validators, require=require, cache_control=cache_control)
+        # else install() evaluated it with ``current`` before FastAPI routed the request.
         return validators
 
+    dependency.statuskit_helper = ("conditional", {  # type: ignore[attr-defined]
+        "require": require, "current": current, "cache_control": cache_control})
     return dependency
 
 
@@ -45,8 +51,13 @@ def provides(*media_types: str) -> Callable[..., Any]:
         raise ValueError("a route provides at least one media type")
 
     async def dependency(request: Request) -> str:
+        edit = exchange_edit(request.scope)
+        if edit is not None and edit.media_type is not None:
+            chosen: str = edit.media_type  # by install(), before FastAPI routed it
+            return chosen
         return choose_media_type(request, media_types)
 
+    dependency.statuskit_helper = ("provides", media_types)  # type: ignore[attr-defined]
     return dependency
 
 
@@ -57,4 +68,5 @@ def ranged() -> Callable[..., Any]:
     async def dependency(request: Request) -> None:
         accept_ranges(request)
 
+    dependency.statuskit_helper = ("ranged", True)  # type: ignore[attr-defined]
     return dependency

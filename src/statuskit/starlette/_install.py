@@ -10,10 +10,15 @@ from typing import Any, TypeVar
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
-from statuskit.defaults import MAX_BODY_SIZE
+from statuskit.codes import preload
 from statuskit.guard import GUARD_SETTINGS_STATE, Guard
 from statuskit.starlette._contract import Contract
-from statuskit.starlette._problems import http_exception, validation_failed
+from statuskit.starlette._problems import (
+    BODY_STYLES,
+    Style,
+    http_exception_handler,
+    validation_handler,
+)
 from statuskit.starlette._routes import RouteTable
 from statuskit.types import ASGIApp
 
@@ -23,17 +28,36 @@ logger = logging.getLogger("statuskit.starlette")
 
 App = TypeVar("App", bound=Starlette)
 _MARK = "_statuskit_contract"
+# The Guard's defaults that install() does not impose on an app that never asked:
+# a body limit (the app's own limits stay in force, per route, router and mount) and
+# the client's timeout (an app's own ``?timeout=`` is its business), unless passed.
+_NOT_IMPOSED = {"max_body_size": None}
+_CLIENT_TIMEOUT_OFF = {"timeout_param": None, "timeout_header": None}
 
 
-def install(app: App, *, options_status: int = 204, **guard_settings: Any) -> App:
+def install(app: App, *, methods: bool = True, statuses: bool = True,
+            bodies: str = "problem", server_errors: bool = True,
+            client_timeout: bool = False, options_status: int = 204,
+            **guard_settings: Any) -> App:
     """Give ``app`` the contract, from its own route table, and return it.
 
-    HEAD for every GET route, an Allow that is the union of every route on the path,
-    OPTIONS answered with ``options_status`` (204, the seed's rule, or 200) and Allow,
-    405 with that Allow, 501 for a method no route implements, every error the app
-    raises as problem+json, and a ``Guard`` in front built with ``guard_settings``.
-    Call it once, after the routes are declared and before the app serves; the app
-    keeps working as the same object (``uvicorn module:app`` serves it).
+    Each change is a switch, for adopting one at a time:
+
+    ``methods``: HEAD for every GET route, OPTIONS answered with ``options_status``
+    (204, the seed's rule, or 200) and Allow, 405 with the Allow of every route on the
+    path, 501 for a method no route implements. ``statuses``: RFC 9110's 400 / 404 /
+    415 / 422 for what FastAPI answers 422. ``bodies``: ``"problem"`` (RFC 9457
+    documents), ``"compatible"`` (problem documents whose ``detail`` is what the app
+    would have sent) or ``"app"`` (the app's own bodies). ``server_errors``: the
+    guard's problem+json 500 (an error id, no internals) in place of Starlette's text
+    or debug page. ``client_timeout``: the guard's 504 for ``?timeout=`` and
+    ``Request-Timeout`` (off: the app's own parameters are left alone).
+
+    A ``Guard`` goes in front with ``guard_settings``; it adds no body limit unless
+    ``max_body_size=`` is passed (the app's own limits answer, as problem+json), and
+    raises the app's exception on after its 500, as Starlette does. Call it once,
+    after the routes are declared and before the app serves; the app keeps working as
+    the same object (``uvicorn module:app`` serves it).
     """
     if getattr(app.build_middleware_stack, _MARK, False):
         raise RuntimeError("statuskit.starlette.install() was already called on this app")
@@ -41,50 +65,58 @@ def install(app: App, *, options_status: int = 204, **guard_settings: Any) -> Ap
         raise RuntimeError("install() must run before the app serves its first request")
     if options_status not in (200, 204):
         raise ValueError("options_status is 204 (the seed's rule) or 200")
-    inspect.signature(Guard).bind(app, **guard_settings)  # unknown settings fail here
-    _take_exception_handlers(app)
+    if bodies not in BODY_STYLES:
+        raise ValueError(f"bodies is one of {', '.join(BODY_STYLES)}, not {bodies!r}")
+    settings = _guard_settings(guard_settings, client_timeout)
+    inspect.signature(Guard).bind(app, **settings)  # unknown settings fail here
+    # The first problem document would otherwise read catalogue.toml on the event loop.
+    preload()
+    _take_exception_handlers(app, Style(statuses=statuses, bodies=bodies))
     build_original = app.build_middleware_stack
 
     def build_middleware_stack() -> ASGIApp:
-        settings = dict(guard_settings)
-        own_limit = getattr(app, "max_body_size", None)  # Starlette 1.x and later
-        if own_limit is not None:
-            # One 413 decision: the guard's, from Content-Length before the app reads,
-            # at the smaller of the two limits. Starlette's would answer plain text.
-            limit = settings.get("max_body_size", MAX_BODY_SIZE)
-            settings["max_body_size"] = own_limit if limit is None else min(limit, own_limit)
-            app.max_body_size = None
-        try:
-            stack = build_original()
-        finally:
-            if own_limit is not None:
-                app.max_body_size = own_limit
-        stack = _without_server_error_page(app, stack)
-        contract = Contract(stack, RouteTable.of(app), options_status=options_status)
-        return Guard(contract, **settings)
+        stack = build_original()
+        if server_errors:
+            stack = _without_server_error_page(app, stack)
+        table = RouteTable.of(app)
+        contract = Contract(stack, table, options_status=options_status,
+                            methods=methods, bodies=bodies)
+        # A method the app's own routes take is one this server implements, registered
+        # with IANA or not (RFC 9110 §16.1): the guard's 501 is for the others.
+        own = table.implemented.union(settings.get("extension_methods", ()))
+        return Guard(contract, **{**settings, "extension_methods": own})
 
     setattr(build_middleware_stack, _MARK, True)
     # statuskit.server.config() reads this: the app carries its Guard, serve it as it is.
-    setattr(app.state, GUARD_SETTINGS_STATE, dict(guard_settings))
+    setattr(app.state, GUARD_SETTINGS_STATE, dict(settings))
     # An instance attribute: Starlette builds its stack lazily on the first request,
     # so middleware and routes the app adds after install() are still part of it.
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
+    _document(app, methods=methods, statuses=statuses, bodies=bodies, settings=settings)
     return app
 
 
-def _take_exception_handlers(app: Starlette) -> None:
+def _guard_settings(given: dict[str, Any], client_timeout: bool) -> dict[str, Any]:
+    settings = {**_NOT_IMPOSED, "reraise": True}
+    if not client_timeout:
+        settings.update(_CLIENT_TIMEOUT_OFF)
+    settings.update(given)
+    return settings
+
+
+def _take_exception_handlers(app: Starlette, style: Style) -> None:
     handlers = app.exception_handlers
     if _is_default(handlers.get(HTTPException)):
-        handlers[HTTPException] = http_exception
+        handlers[HTTPException] = http_exception_handler(style)
     else:
         logger.info("keeping the app's own HTTPException handler")
     exceptions = sys.modules.get("fastapi.exceptions")
     if exceptions is not None:
         invalid = exceptions.RequestValidationError
-        if _is_default(handlers.get(invalid)):
-            handlers[invalid] = validation_failed
-        else:
+        if not _is_default(handlers.get(invalid)):
             logger.info("keeping the app's own RequestValidationError handler")
+        elif style.statuses or style.bodies != "app":
+            handlers[invalid] = validation_handler(style)
 
 
 def _is_default(handler: Any) -> bool:
@@ -95,7 +127,8 @@ def _is_default(handler: Any) -> bool:
 def _without_server_error_page(app: Starlette, stack: ASGIApp) -> ASGIApp:
     # Starlette's outermost ServerErrorMiddleware answers an exception with a text page
     # (a traceback in debug mode) and re-raises; the guard's 500 is problem+json with
-    # an error id and no internals. An app with its own 500 handler keeps it.
+    # an error id and no internals, and re-raises the same way. An app with its own
+    # 500 handler keeps it.
     if any(key in (500, Exception) for key in app.exception_handlers):
         return stack
     from starlette.middleware.errors import ServerErrorMiddleware
@@ -103,3 +136,12 @@ def _without_server_error_page(app: Starlette, stack: ASGIApp) -> ASGIApp:
     if isinstance(stack, ServerErrorMiddleware):
         return stack.app
     return stack
+
+
+def _document(app: Starlette, **switches: Any) -> None:
+    """FastAPI's generated OpenAPI document, told what install() answers."""
+    if "fastapi" not in sys.modules or not callable(getattr(app, "openapi", None)):
+        return
+    from statuskit.starlette._openapi import document_contract
+
+    document_contract(app, **switches)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from statuskit.http import negotiate
 from statuskit.starlette._response import edit_of, request_field
 
-__all__ = ["choose_media_type"]
+__all__ = ["choose_media_type", "negotiated_type"]
 
 # Clients repeat a few Accept values; the choice for each is remembered (bounded in
 # entries and in the length of a value worth remembering).
@@ -30,7 +30,7 @@ def choose_media_type(request: Request, provides: Sequence[str]) -> str:
     if edit is not None and len(provides) > 1 and "Accept" not in edit.vary:
         edit.vary.append("Accept")
     # RFC 9110 §5.3: Accept on several lines is one list.
-    chosen = _negotiate(tuple(provides), request_field(request.scope, b"accept"))
+    chosen = negotiated_type(tuple(provides), request_field(request.scope, b"accept"))
     if chosen is not None:
         return chosen
     if edit is None:
@@ -38,7 +38,8 @@ def choose_media_type(request: Request, provides: Sequence[str]) -> str:
     raise HTTPException(406, f"Available: {', '.join(provides)}.")
 
 
-def _negotiate(provides: tuple[str, ...], accept: str | None) -> str | None:
+def negotiated_type(provides: tuple[str, ...], accept: str | None) -> str | None:
+    """The type of ``provides`` that ``accept`` prefers, or None; remembered."""
     key = (provides, accept)
     try:
         return _chosen[key]

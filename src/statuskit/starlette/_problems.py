@@ -11,22 +11,27 @@ parses but is not valid is 422 (§15.5.21).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import sys
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from statuskit.codes import UnknownCode, allows_body, lookup
 from statuskit.http import format_allow, parse_content_type
 from statuskit.problem import PROBLEM_CONTENT_TYPE, problem_body
 
 __all__ = [
+    "BODY_STYLES",
+    "Style",
     "allow_value",
     "http_exception",
+    "http_exception_handler",
     "problem_response",
     "validation_failed",
+    "validation_handler",
 ]
 
 logger = logging.getLogger("statuskit.starlette")
@@ -60,11 +65,28 @@ def allow_value(declared: Iterable[str]) -> str:
     return format_allow(ordered)
 
 
-def problem_response(status: int, detail: str | None = None,
+class Style(NamedTuple):
+    """What ``install()`` changes about the app's error answers (each a switch).
+
+    ``statuses``: RFC 9110's 400 / 404 / 415 / 422 split of FastAPI's validation 422.
+    ``bodies``: ``"problem"`` (RFC 9457 documents), ``"compatible"`` (problem documents
+    whose ``detail`` member is what the app would have sent: FastAPI's error list, an
+    HTTPException's detail; RFC 9457 §3.1 has a consumer ignore a standard member of
+    another type, so the document stays valid) or ``"app"`` (the app's own bodies).
+    """
+
+    statuses: bool = True
+    bodies: str = "problem"
+
+
+BODY_STYLES = ("problem", "compatible", "app")
+PROBLEM_STYLE = Style()
+
+
+def problem_response(status: int, detail: object = None,
                      headers: Mapping[str, str] | None = None, **extensions: Any) -> Response:
     """A problem+json response; the status alone (no content) where none is allowed."""
-    fields = {k: v for k, v in (headers or {}).items()
-              if k.lower() not in ("content-type", "content-length")}
+    fields = _fields(headers)
     if not allows_body(status):
         return Response(status_code=status, headers=fields)
     try:
@@ -72,28 +94,76 @@ def problem_response(status: int, detail: str | None = None,
     except (TypeError, ValueError, UnicodeEncodeError):
         # Extension members the app supplied that JSON cannot carry: keep the rest.
         logger.warning("dropped problem members JSON cannot encode for a %d", status)
-        body = problem_body(status, detail)
+        body = problem_body(status, detail if isinstance(detail, str) else None)
     return Response(body, status_code=status, headers=fields, media_type=PROBLEM_CONTENT_TYPE)
+
+
+def _fields(headers: Mapping[str, str] | None) -> dict[str, str]:
+    return {k: v for k, v in (headers or {}).items()
+            if k.lower() not in ("content-type", "content-length")}
+
+
+def _answer(style: Style, status: int, detail: str | None, original: Any,
+            headers: Mapping[str, str] | None = None, *, fastapi: bool = True,
+            **extensions: Any) -> Response:
+    """The answer in the app's chosen body style; ``original`` is the ``detail`` the
+    app's framework would have sent (FastAPI's error list, an HTTPException's detail)."""
+    if style.bodies == "app":
+        return _app_shaped(status, original, headers, fastapi)
+    if style.bodies == "compatible":
+        return problem_response(status, _encodable(original), headers, **extensions)
+    return problem_response(status, detail, headers, **extensions)
+
+
+def _app_shaped(status: int, original: Any, headers: Mapping[str, str] | None,
+                fastapi: bool) -> Response:
+    # FastAPI's default handlers answer {"detail": ...}; Starlette's, the text.
+    fields = _fields(headers)
+    if not allows_body(status):
+        return Response(status_code=status, headers=fields)
+    if not fastapi and isinstance(original, str):
+        return PlainTextResponse(original, status_code=status, headers=fields)
+    return JSONResponse({"detail": _encodable(original)}, status_code=status, headers=fields)
+
+
+def _encodable(value: Any) -> Any:
+    encoders = sys.modules.get("fastapi.encoders")
+    return value if encoders is None else encoders.jsonable_encoder(value)
 
 
 # -- HTTPException ------------------------------------------------------------------------
 
 
-async def http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    status = exc.status_code
-    headers = dict(exc.headers or {})
-    if status == 405:
-        # RFC 9110 §15.5.6: Allow lists every method the target takes, not only those
-        # of the one route the router happened to match first.
-        allowed = _allowed_here(request)
-        if allowed is not None:
-            headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
-            headers["Allow"] = allowed
-    if not allows_body(status):
-        return problem_response(status, None, headers)  # 304 (and 204): the fields alone
-    detail, extensions = _detail(status, exc.detail)
-    return problem_response(status, detail, headers, **extensions)
+def http_exception_handler(style: Style) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """The app's HTTPException handler in ``style``."""
+
+    async def http_exception(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        status = exc.status_code
+        headers = dict(exc.headers or {})
+        if status == 405:
+            # RFC 9110 §15.5.6: Allow lists every method the target takes, not only
+            # those of the one route the router happened to match first.
+            allowed = _allowed_here(request)
+            if allowed is not None:
+                headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
+                headers["Allow"] = allowed
+        if not allows_body(status):
+            return problem_response(status, None, headers)  # 304 (and 204): the fields alone
+        detail, extensions = _detail(status, exc.detail)
+        return _answer(style, status, detail, exc.detail, headers,
+                       fastapi=_is_fastapi(request), **extensions)
+
+    return http_exception
+
+
+http_exception = http_exception_handler(PROBLEM_STYLE)
+
+
+def _is_fastapi(request: Request) -> bool:
+    applications = sys.modules.get("fastapi.applications")
+    return applications is not None and isinstance(request.scope.get("app"),
+                                                   applications.FastAPI)
 
 
 def _allowed_here(request: Request) -> str | None:
@@ -101,7 +171,7 @@ def _allowed_here(request: Request) -> str | None:
     from statuskit.starlette._routes import ANY_METHOD, route_path
 
     contract = contract_of(request.scope)
-    if contract is None:
+    if contract is None or not contract.methods:
         return None
     declared = contract.table.allowed(route_path(request.scope))
     if declared is None or declared is ANY_METHOD:
@@ -134,31 +204,61 @@ def _phrase(status: int) -> str | None:
 # -- RequestValidationError ---------------------------------------------------------------
 
 
-async def validation_failed(request: Request, exc: Exception) -> Response:
-    errors: Sequence[Mapping[str, Any]] = exc.errors()  # type: ignore[attr-defined]
-    places = {_place(error) for error in errors}
-    method = request.method
+def validation_handler(style: Style) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """The app's RequestValidationError handler in ``style``."""
+
+    async def validation_failed(request: Request, exc: Exception) -> Response:
+        errors: Sequence[Mapping[str, Any]] = exc.errors()  # type: ignore[attr-defined]
+        status = _validation_status(request, errors) if style.statuses else 422
+        if status == 415:
+            takes = _route_media_types(request) or _JSON
+            offer = ", ".join(takes)
+            field = _ACCEPT_FIELD.get(request.method, "Accept")
+            return _answer(style, 415, f"Send content as one of: {offer}.", errors,
+                           {field: offer})
+        if status == 400 and _places(errors) == {"body"}:
+            return _answer(style, 400, "The request content is not well-formed JSON.", errors)
+        detail = _VALIDATION_DETAILS[status]
+        return _answer(style, status, detail, errors, **_listed(errors))
+
+    return validation_failed
+
+
+validation_failed = validation_handler(PROBLEM_STYLE)
+
+_VALIDATION_DETAILS = {
+    404: "No resource is identified by this path.",
+    400: "The request's parameters are not valid.",
+    422: "The content is well-formed but not valid.",
+}
+
+
+def _validation_status(request: Request, errors: Sequence[Mapping[str, Any]]) -> int:
+    """RFC 9110's status for what FastAPI calls a validation error."""
+    places = _places(errors)
     if "path" in places:
-        return _invalid(404, "No resource is identified by this path.", errors)
+        return 404  # §15.5.5: the path names nothing
     if places & {"query", "header", "cookie"}:
-        return _invalid(400, "The request's parameters are not valid.", errors)
+        return 400  # §15.5.1
     if "body" in places:
         takes = _route_media_types(request)
         if takes is not None and _content_not_taken(request, takes):
-            offer = ", ".join(takes)
-            field = _ACCEPT_FIELD.get(method, "Accept")
-            return problem_response(415, f"Send content as one of: {offer}.", {field: offer})
+            return 415  # §15.5.16
         if any(error.get("type") == "json_invalid" for error in errors):
-            return problem_response(400, "The request content is not well-formed JSON.")
-    return _invalid(422, "The content is well-formed but not valid.", errors)
+            return 400  # content that does not parse
+    return 422  # §15.5.21: well-formed, not valid
 
 
-def _invalid(status: int, detail: str, errors: Sequence[Mapping[str, Any]]) -> Response:
+def _places(errors: Sequence[Mapping[str, Any]]) -> set[str]:
+    return {_place(error) for error in errors}
+
+
+def _listed(errors: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     reported = [_error_entry(error) for error in errors[:MAX_REPORTED_ERRORS]]
     extensions: dict[str, Any] = {"errors": reported}
     if len(errors) > MAX_REPORTED_ERRORS:
         extensions["errors_not_listed"] = len(errors) - MAX_REPORTED_ERRORS
-    return problem_response(status, detail, **extensions)
+    return extensions
 
 
 def _place(error: Mapping[str, Any]) -> str:

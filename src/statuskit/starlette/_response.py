@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from typing import Any
 
 from statuskit.http import ETag, format_http_date, parse_etag, parse_http_date
 from statuskit.problem import problem_body, problem_headers
@@ -49,23 +50,44 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 
 
 class ResponseEdit:
-    __slots__ = ("_body", "_held", "_start", "cache_control", "etag", "exchange",
-                 "last_modified", "ranges", "vary")
+    __slots__ = ("_body", "_fields", "_held", "_start", "cache_control", "decided", "etag",
+                 "head", "last_modified", "media_type", "method", "ranges", "scope",
+                 "validators", "vary")
 
     def __init__(self, exchange: Exchange) -> None:
-        self.exchange = exchange
+        # The request, not the exchange: the exchange holds this edit, and a reference
+        # back would make a cycle that only the garbage collector frees.
+        self.scope = exchange.scope
+        self.head = exchange.head
+        # The request's method as the client sent it (HEAD, which the app sees as GET).
+        self.method = "HEAD" if exchange.head else str(exchange.scope["method"])
         self.etag: ETag | None = None
         self.last_modified: float | None = None
         self.cache_control: str | None = None
         self.vary: list[str] = []
         self.ranges = False
+        self.media_type: str | None = None  # chosen by a route's declaration
+        self.validators: Any = None  # the route's current Validators, once evaluated
+        self._fields: dict[bytes, str] | None = None
+        self.decided = False  # the preconditions were evaluated before the app ran
         self._start: Message | None = None  # held while a ranged body is collected
         self._body: list[bytes] = []
         self._held = 0  # bytes in _body
 
-    @property
-    def method(self) -> str:
-        return "HEAD" if self.exchange.head else str(self.exchange.scope["method"])
+    def field(self, name: bytes) -> str | None:
+        """The request's field ``name`` (lower case), its lines joined into one list
+        (RFC 9110 §5.3); the header section is read once per request, not per field."""
+        if name not in _READ_FIELDS:
+            return request_field(self.scope, name)
+        return self.fields().get(name)
+
+    def fields(self) -> dict[bytes, str]:
+        """The request fields the helpers read (accept, the conditions, range), each
+        one list; read from the header section once."""
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = _fields_of(self.scope)
+        return fields
 
     def send(self, message: Message, send: Send) -> Awaitable[None]:
         if self._start is not None:
@@ -94,7 +116,7 @@ class ResponseEdit:
         # RFC 9110 §15.4.5: a 304 carries the validator and cache fields the 200 would,
         # but Last-Modified only where no ETag identifies the representation.
         if self.etag is not None and b"etag" not in present:
-            headers.append((b"etag", str(self.etag).encode("latin-1")))
+            headers.append((b"etag", self.etag.text.encode("latin-1")))
             present.add(b"etag")
         if self.last_modified is not None and b"last-modified" not in present \
                 and not (status == 304 and b"etag" in present):
@@ -120,7 +142,7 @@ class ResponseEdit:
         if length is None or not length.isdigit() or int(length) > MAX_RANGE_BUFFER:
             return False  # a streaming response declines (RFC 9110 §14.3: no Accept-Ranges)
         headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
-        return self.method == "GET" and request_field(self.exchange.scope, b"range") is not None
+        return self.method == "GET" and b"range" in self.fields()
 
     async def _collect(self, message: Message, send: Send) -> None:
         if message["type"] != "http.response.body":
@@ -151,11 +173,10 @@ class ResponseEdit:
     async def _send_ranged(self, start: Message, body: bytes, send: Send) -> None:
         headers: RawHeaders = start["headers"]
         fields = dict(headers)
-        scope = self.exchange.scope
         etag = parse_etag(fields[b"etag"]) if b"etag" in fields else self.etag
         content_type = fields.get(b"content-type", b"application/octet-stream").decode("latin-1")
         part = select_range(
-            "GET", request_field(scope, b"range"), request_field(scope, b"if-range"),
+            "GET", self.field(b"range"), self.field(b"if-range"),
             body, content_type, etag=etag, last_modified=self._last_modified(fields))
         if part is None:
             await send(start)
@@ -196,6 +217,19 @@ def request_field(scope: Scope, name: bytes) -> str | None:
     (RFC 9110 §5.3); None when absent."""
     values = [v for n, v in scope["headers"] if n == name]
     return b", ".join(values).decode("latin-1") if values else None
+
+
+# The request fields the helpers read: the header section is scanned once for these.
+_READ_FIELDS = frozenset({b"accept", b"if-match", b"if-none-match", b"if-modified-since",
+                          b"if-unmodified-since", b"range", b"if-range"})
+
+
+def _fields_of(scope: Scope) -> dict[bytes, str]:
+    joined: dict[bytes, bytes] = {}
+    for name, value in scope["headers"]:
+        if name in _READ_FIELDS:
+            joined[name] = joined[name] + b", " + value if name in joined else value
+    return {name: value.decode("latin-1") for name, value in joined.items()}
 
 
 def _merge_vary(headers: RawHeaders, fields: list[str]) -> None:

@@ -14,6 +14,7 @@ in ``sys.modules`` only: an app built without it has no FastAPI routes to read.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from re import Pattern
@@ -35,6 +36,8 @@ ANY_METHOD: frozenset[str] = _AnyMethod()
 
 # The methods Starlette's HTTPEndpoint looks for a handler of.
 _ENDPOINT_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY")
+_ANYTHING = re.compile("")
+_NOTHING = re.compile("(?!)")
 # What a mounted StaticFiles serves; Starlette's StaticFiles answers 405 to the rest.
 _STATIC_METHODS = frozenset({"GET", "HEAD"})
 
@@ -76,10 +79,17 @@ class RouteTable:
 
     def __init__(self, routes: Iterable[Any]) -> None:
         self.entries: list[_Entry] = []
+        # Routes whose handler declares its representation contract, in route order,
+        # with every route before them that could take their requests first (the
+        # router gives a request to the first route that matches it).
+        self.declared: list[Any] = []
         for route in _readable(routes):
             entry = _entry(route)
             if entry is not None:
                 self.entries.append(entry)
+            self.declared.append(_declared(route))
+        while self.declared and self.declared[-1].declaration is None:
+            self.declared.pop()
         self.implemented = self._implemented()
 
     @classmethod
@@ -142,6 +152,28 @@ def _entry(route: Any) -> _Entry | None:
         # An ASGI endpoint answers every method itself; an HTTPEndpoint says which.
         return _Entry(regex, _endpoint_methods(getattr(route, "endpoint", None)))
     return _Entry(regex, frozenset(methods))
+
+
+def _declared(route: Any) -> Any:
+    """The route as the contract matches it, with its declaration, or with None for a
+    route that answers for itself (any method where it lists none, any path where it
+    has no pattern: a host route; a WebSocket route takes no HTTP request)."""
+    from statuskit.starlette._declared import DeclaredRoute, declaration_of
+
+    regex: Pattern[str] | None = getattr(route, "path_regex", None)
+    methods: Iterable[str] | None = getattr(route, "methods", None)
+    if _is_websocket(getattr(route, "original_route", route)):
+        return DeclaredRoute(_NOTHING, frozenset(), None)
+    declaration = declaration_of(route) if regex is not None and methods else None
+    if declaration is None:
+        return DeclaredRoute(regex or _ANYTHING, frozenset(methods) if methods
+                             else ANY_METHOD, None)
+    assert regex is not None and methods is not None
+    missing = set(declaration.params) - set(regex.groupindex)
+    if missing:
+        raise ValueError(f"the validators of {getattr(route, 'path', regex.pattern)} take "
+                         f"{', '.join(sorted(missing))}, which its path does not give")
+    return DeclaredRoute(regex, frozenset(methods), declaration)
 
 
 def _endpoint_methods(endpoint: Any) -> frozenset[str]:

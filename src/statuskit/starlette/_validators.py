@@ -17,11 +17,14 @@ from statuskit.http import ETag
 from statuskit.http.methods import SAFE_METHODS
 from statuskit.resource import evaluate_preconditions
 from statuskit.resource._preconditions import last_modified_field, modified_second
-from statuskit.starlette._response import edit_of, request_field
+from statuskit.starlette._response import ResponseEdit, edit_of
 
-__all__ = ["Validators", "preconditions"]
+__all__ = ["REQUIRED_DETAIL", "Validators", "evaluate", "preconditions"]
 
-_CONDITIONS = ("if-match", "if-none-match", "if-unmodified-since")
+
+
+_TAG_CACHE_LIMIT = 4096
+_TAGS: dict[str, ETag] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +37,15 @@ class Validators:
     last_modified: float | datetime | None = None
 
     def entity_tag(self) -> ETag | None:
-        return ETag(self.etag) if isinstance(self.etag, str) else self.etag
+        if not isinstance(self.etag, str):
+            return self.etag
+        # A route sends the same few tags again and again; each is parsed once.
+        tag = _TAGS.get(self.etag)
+        if tag is None:
+            tag = ETag(self.etag)
+            if len(_TAGS) < _TAG_CACHE_LIMIT:
+                _TAGS[self.etag] = tag
+        return tag
 
     def modified(self) -> float | None:
         """Last-Modified in whole seconds (HTTP-dates have no finer grain), and never
@@ -63,31 +74,49 @@ def preconditions(request: Request, current: Validators | None, *, require: bool
     edit = edit_of(request.scope, "preconditions")
     if edit is None:
         return
+    verdict = evaluate(edit, current, require=require, cache_control=cache_control)
+    if verdict == 428:
+        raise HTTPException(428, REQUIRED_DETAIL)
+    if verdict is not None:
+        raise HTTPException(verdict)
+
+
+REQUIRED_DETAIL = ("Send If-Match with the ETag of the current representation "
+                   "(or If-Unmodified-Since with its Last-Modified).")
+
+
+def evaluate(edit: ResponseEdit, current: Validators | None, *, require: bool = False,
+             cache_control: str | None = None) -> int | None:
+    """RFC 9110 §13.2.2 for the request ``edit`` belongs to: 304, 412, 428 (RFC 6585
+    §3, where ``require``) or None when the handler answers; the validators go on the
+    response either way."""
     method = edit.method
     etag = current.entity_tag() if current is not None else None
     edit.etag = etag
     edit.last_modified = current.modified() if current is not None else None
     edit.cache_control = cache_control
-    headers = request.headers
-    scope = request.scope
+    edit.validators = current
     # RFC 9110 §5.3: a list field sent on several lines is one list; Starlette's
     # headers.get() would hand over the first line only.
+    fields = edit.fields()
+    if_match, if_none_match = fields.get(b"if-match"), fields.get(b"if-none-match")
+    if_modified_since = fields.get(b"if-modified-since")
+    if_unmodified_since = fields.get(b"if-unmodified-since")
+    if if_match is None and if_none_match is None and if_unmodified_since is None:
+        if require and current is not None and method not in SAFE_METHODS:
+            return 428  # RFC 6585 §3: this route takes writes only when they say what
+        if if_modified_since is None:
+            return None  # no precondition at all: nothing to evaluate (RFC 9110 §13.2)
     verdict = evaluate_preconditions(
         method,
-        if_match=request_field(scope, b"if-match"),
-        if_none_match=request_field(scope, b"if-none-match"),
-        if_modified_since=request_field(scope, b"if-modified-since"),
-        if_unmodified_since=request_field(scope, b"if-unmodified-since"),
+        if_match=if_match,
+        if_none_match=if_none_match,
+        if_modified_since=if_modified_since,
+        if_unmodified_since=if_unmodified_since,
         # RFC 9110 §13.1.4: the representation's own modification date. The field
         # went out a second early when the change was recent, so a date the client
         # echoes can only err towards 412 (and 200 for If-Modified-Since): never a
         # lost update or a stale 304.
         etag=etag, last_modified=current.modified_second() if current is not None else None,
         exists=current is not None)
-    if verdict is not None:
-        raise HTTPException(verdict)
-    if require and current is not None and method not in SAFE_METHODS \
-            and not any(name in headers for name in _CONDITIONS):
-        # RFC 6585 §3: this route takes writes only when they say what they expect.
-        raise HTTPException(428, "Send If-Match with the ETag of the current representation "
-                                 "(or If-Unmodified-Since with its Last-Modified).")
+    return verdict

@@ -1,0 +1,248 @@
+"""A route's representation contract, declared on its handler and kept by ``install()``
+at the ASGI layer, before the framework routes the request or builds a single argument.
+
+    @app.get("/items/{item_id}")
+    @representation(provides=("application/json", "text/plain"), validators=current,
+                    ranges=True)
+    async def read(item_id: int, request: Request) -> Response:
+        media_type = chosen(request).media_type
+
+The same answers as the ``provides`` / ``conditional`` / ``ranged`` dependencies (406
+with Vary, RFC 9110 §13.2.2's 304 and 412, 428, byte ranges), decided where they cost
+least: a 304 or 412 goes out without FastAPI's routing, dependency injection or
+handler, and a 200 pays for one path match and the validators call.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable, Sequence
+from re import Match, Pattern
+from typing import Any, NamedTuple, TypeVar
+
+from statuskit.problem import problem_body, problem_headers
+from statuskit.starlette._contract import exchange_of
+from statuskit.starlette._negotiation import negotiated_type
+from statuskit.starlette._response import ResponseEdit
+from statuskit.starlette._validators import REQUIRED_DETAIL, Validators, evaluate
+from statuskit.types import Send
+
+__all__ = ["Chosen", "Declaration", "DeclaredRoute", "chosen", "representation"]
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+# Path parameter types a validators function may annotate; the text is converted.
+_CONVERTERS: dict[Any, Callable[[str], Any]] = {
+    int: int, float: float, str: str, uuid.UUID: uuid.UUID,
+    "int": int, "float": float, "str": str,
+}
+_DETAILS = {412: None, 428: REQUIRED_DETAIL}
+
+
+class Chosen(NamedTuple):
+    """What the declaration decided for this request: the media type Accept chose
+    (None where the route provides none) and the target's validators."""
+
+    media_type: str | None
+    validators: Validators | None
+
+
+class Declaration:
+    """One route's representation contract (see ``representation``)."""
+
+    __slots__ = ("cache_control", "is_async", "overrides", "params", "provides", "ranges",
+                 "require", "validators")
+
+    def __init__(self, provides: Sequence[str], validators: Callable[..., Any] | None,
+                 ranges: bool, require: bool, cache_control: str | None) -> None:
+        self.provides = tuple(provides)
+        self.validators = validators
+        self.ranges = ranges
+        self.require = require
+        self.cache_control = cache_control
+        self.params: dict[str, Callable[[str], Any]] = {}
+        self.is_async = False
+        # For validators read from a FastAPI dependency: whoever holds the app's
+        # dependency_overrides (a test's override of ``current`` must be the one used).
+        self.overrides: Any = None
+        if validators is not None:
+            self.is_async = inspect.iscoroutinefunction(validators)
+            for name, parameter in inspect.signature(validators).parameters.items():
+                self.params[name] = _CONVERTERS.get(parameter.annotation, str)
+
+    def helpers(self) -> dict[str, Any]:
+        """The answers it makes, as the OpenAPI declaration reads them."""
+        found: dict[str, Any] = {}
+        if self.provides:
+            found["provides"] = self.provides
+        if self.validators is not None:
+            found["conditional"] = {"require": self.require}
+        if self.ranges:
+            found["ranged"] = True
+        return found
+
+
+def declaration_of(route: Any) -> Declaration | None:
+    """The route's representation contract: declared on its handler, or read from the
+    statuskit dependencies it uses (so install() keeps those before FastAPI builds
+    their arguments too; a ``current`` that needs more than path parameters is left
+    to its dependency)."""
+    declared: Declaration | None = getattr(getattr(route, "endpoint", None),
+                                          "statuskit_contract", None)
+    if declared is not None:
+        return declared
+    helpers = dependency_helpers(route)
+    if not helpers:
+        return None
+    conditional = helpers.get("conditional") or {}
+    current = conditional.get("current")
+    groups = set(getattr(getattr(route, "path_regex", None), "groupindex", ()))
+    if current is not None and not (inspect.iscoroutinefunction(current) and set(
+            inspect.signature(current).parameters) <= groups):
+        current = None
+    provides = helpers.get("provides") or ()
+    if current is None and not provides:
+        return None
+    declaration = Declaration(provides, current, "ranged" in helpers,
+                              bool(conditional.get("require")),
+                              conditional.get("cache_control"))
+    declaration.overrides = getattr(route, "dependency_overrides_provider", None)
+    return declaration
+
+
+def dependency_helpers(route: Any) -> dict[str, Any]:
+    """The statuskit dependencies a FastAPI route uses, by kind, with their options."""
+    found: dict[str, Any] = {}
+    for call in _calls(getattr(route, "dependant", None)):
+        declared = getattr(call, "statuskit_helper", None)
+        if declared is not None:
+            kind, options = declared
+            found.setdefault(kind, options)
+    return found
+
+
+def _calls(dependant: Any) -> Any:
+    if dependant is None:
+        return
+    for sub in getattr(dependant, "dependencies", ()):
+        if sub.call is not None:
+            yield sub.call
+        yield from _calls(sub)
+
+
+def representation(*, provides: Sequence[str] = (),
+                   validators: Callable[..., Any] | None = None, ranges: bool = False,
+                   require: bool = False, cache_control: str | None = None
+                   ) -> Callable[[Handler], Handler]:
+    """Declare a route's representation contract on its handler (under the framework's
+    route decorator). ``provides``: the media types it answers in (406 and Vary).
+    ``validators``: ``async def current(item_id: int) -> Validators | None``, called
+    with the path parameters by name (annotated int, float, str or UUID), None when
+    the target does not exist; RFC 9110 §13.2.2 is evaluated with it (304, 412, and
+    428 for a write without a condition where ``require``), and a 200 carries ETag,
+    Last-Modified and ``cache_control``. ``ranges``: byte ranges on the GET's 200.
+    The handler reads the outcome with ``chosen(request)``. Kept only under install()."""
+    provided = tuple(provides)
+    if isinstance(provides, str):
+        raise TypeError("provides is a sequence of media types, not one string")
+    declaration = Declaration(provided, validators, ranges, require, cache_control)
+
+    def mark(handler: Handler) -> Handler:
+        handler.statuskit_contract = declaration  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+def chosen(request: Any) -> Chosen:
+    """The media type and validators the route's declaration chose for ``request``."""
+    exchange = exchange_of(request.scope)
+    edit = exchange.edit if exchange is not None else None
+    if edit is None:
+        return Chosen(None, None)
+    return Chosen(edit.media_type, edit.validators)
+
+
+class DeclaredRoute:
+    """A declared route as the contract matches it: its path pattern and methods."""
+
+    __slots__ = ("declaration", "methods", "regex")
+
+    def __init__(self, regex: Pattern[str], methods: frozenset[str],
+                 declaration: Declaration | None) -> None:
+        self.regex = regex
+        self.methods = methods
+        self.declaration = declaration
+
+    async def decide(self, exchange: Any, match: Match[str], send: Send) -> bool:
+        """Whether the request is answered here (406, 304, 412, 428); else the
+        exchange's edit carries what the handler's response needs."""
+        declaration = self.declaration
+        if declaration is None:
+            return False  # a route of the app's own takes the request first
+        edit = exchange.edit = ResponseEdit(exchange)
+        provides = declaration.provides
+        if provides:
+            if len(provides) > 1:
+                edit.vary.append("Accept")  # RFC 9110 §12.5.5
+            media = negotiated_type(provides, edit.field(b"accept"))
+            if media is None:
+                # RFC 9110 §15.5.7: none of the types is acceptable.
+                await _send_problem(edit, 406, f"Available: {', '.join(provides)}.", send)
+                return True
+            edit.media_type = media
+        if declaration.ranges:
+            edit.ranges = True
+        if declaration.validators is None or _overridden(declaration):
+            return False  # no validators, or a test's own: the dependency evaluates them
+        params = _params(declaration, match)
+        if params is None:
+            return False  # a path the handler refuses itself (FastAPI's 404 / 422)
+        current = declaration.validators(**params)
+        if declaration.is_async or inspect.isawaitable(current):
+            current = await current
+        verdict = evaluate(edit, current, require=declaration.require,
+                           cache_control=declaration.cache_control)
+        edit.decided = True
+        if verdict is None:
+            return False
+        await _answer(edit, verdict, send)
+        return True
+
+
+def _overridden(declaration: Declaration) -> bool:
+    overrides: dict[Any, Any] = getattr(declaration.overrides, "dependency_overrides",
+                                        None) or {}
+    return declaration.validators in overrides
+
+
+def _params(declaration: Declaration, match: Match[str]) -> dict[str, Any] | None:
+    found = match.groupdict()
+    params: dict[str, Any] = {}
+    for name, convert in declaration.params.items():
+        if name not in found:
+            return None  # a parameter the path does not give: let the handler answer
+        try:
+            params[name] = convert(found[name])
+        except ValueError:
+            return None
+    return params
+
+
+async def _answer(edit: ResponseEdit, status: int, send: Send) -> None:
+    if status == 304:
+        # RFC 9110 §15.4.5: no content; the edit adds the 200's validators and Vary.
+        await edit.send({"type": "http.response.start", "status": 304, "headers": []}, send)
+        await edit.send({"type": "http.response.body", "body": b"", "more_body": False}, send)
+        return
+    await _send_problem(edit, status, _DETAILS.get(status), send)
+
+
+async def _send_problem(edit: ResponseEdit, status: int, detail: str | None,
+                        send: Send) -> None:
+    body = problem_body(status, detail)
+    head = edit.head
+    await edit.send({"type": "http.response.start", "status": status,
+                     "headers": problem_headers(body)}, send)
+    await edit.send({"type": "http.response.body", "body": b"" if head else body,
+                     "more_body": False}, send)
