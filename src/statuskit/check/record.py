@@ -36,6 +36,16 @@ class Exchange:
     stray: int = 0  # bytes that arrived after an answer that may carry no content
     request_body: bytes = b""
     response_version: str = "HTTP/1.1"  # as the answer's status line said
+    # What an observer (a monitor, a HAR file) may not have whole: ``body`` is all the
+    # content unless ``body_complete`` is False (a capture cut at its limit, a HAR
+    # entry without its bytes); ``body_length`` counts every byte sent even then
+    # (-1: unknown beyond ``body``). The same for the request's content.
+    body_complete: bool = True
+    body_length: int = -1
+    request_complete: bool = True
+    # The header fields of the last 200 seen to the same GET (its Vary'd fields the
+    # same), where whoever recorded this exchange saw one: what a 304 must repeat.
+    earlier_200: list[tuple[str, str]] | None = None
 
     @classmethod
     def from_httpx(cls, response: httpx.Response, *, body: bytes | None = None) -> Exchange:
@@ -50,6 +60,13 @@ class Exchange:
                    response.content if body is None else body,
                    evidence=Evidence.from_httpx(response), request_body=sent,
                    response_version=response.http_version)
+
+    @property
+    def sent_length(self) -> int | None:
+        """Bytes of content the answer carried in all (None: not known)."""
+        if self.body_length >= 0:
+            return self.body_length
+        return len(self.body) if self.body_complete else None
 
     def header(self, name: str) -> str | None:
         """The answer's field ``name``, repeated lines joined with ", " (None: absent)."""
