@@ -47,6 +47,18 @@ MAX_WEBSOCKETS = 1000
 # that no frame is buffered past it.
 MAX_WEBSOCKET_MESSAGE_SIZE = MiB
 
+# statuskit.monitor: content it keeps of one message to judge (a problem document, a
+# byteranges 206, a JSON request that got 500); past it, only the length is counted.
+MONITOR_MAX_BODY = 64 * KiB
+
+# statuskit.monitor: what it remembers, each bounded so that no traffic grows it
+# without end: (rule, route) findings, the routes it names (past them, "(other
+# routes)"), the 200s a 304 is compared with, and the message shapes httplint saw.
+MONITOR_MAX_FINDINGS = 1000
+MONITOR_MAX_ROUTES = 500
+MONITOR_MAX_HISTORY = 1024
+MONITOR_MAX_SHAPES = 4096
+
 __all__ = [
     "BODY_DEADLINE",
     "BODY_RATE_GRACE",
@@ -58,6 +70,11 @@ __all__ = [
     "MAX_WEBSOCKETS",
     "MAX_WEBSOCKET_MESSAGE_SIZE",
     "MIN_BODY_RATE",
+    "MONITOR_MAX_BODY",
+    "MONITOR_MAX_FINDINGS",
+    "MONITOR_MAX_HISTORY",
+    "MONITOR_MAX_ROUTES",
+    "MONITOR_MAX_SHAPES",
     "KiB",
     "MiB",
 ]

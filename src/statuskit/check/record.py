@@ -46,6 +46,8 @@ class Exchange:
     # The header fields of the last 200 seen to the same GET (its Vary'd fields the
     # same), where whoever recorded this exchange saw one: what a 304 must repeat.
     earlier_200: list[tuple[str, str]] | None = None
+    # The answer's fields by lower-cased name, built at the first look-up.
+    _index: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def from_httpx(cls, response: httpx.Response, *, body: bytes | None = None) -> Exchange:
@@ -70,7 +72,20 @@ class Exchange:
 
     def header(self, name: str) -> str | None:
         """The answer's field ``name``, repeated lines joined with ", " (None: absent)."""
-        return _joined(self.headers, name)
+        index = self._index
+        if index is None:
+            index = self._index = {}
+            for key, value in self.headers:
+                key = key.lower()
+                index[key] = f"{index[key]}, {value}" if key in index else value
+        return index.get(name.lower())
+
+    def has(self, name: str) -> bool:
+        """Whether the answer carries field ``name`` (lower-cased)."""
+        if self._index is None:
+            self.header(name)
+        assert self._index is not None
+        return name in self._index
 
     def request_header(self, name: str) -> str | None:
         return _joined(self.request_headers, name)

@@ -79,6 +79,10 @@ class Rule:
     cite: str  # "RFC 9110 §15.5.6", or "seed table"
     text: str  # what the rule asks, in one line
     check: Check | None = field(default=None, compare=False, repr=False)
+    # Where ``check`` can find anything (an observer skips the rest unasked): the
+    # statuses it judges (None: any) and a response field it needs present ("": none).
+    statuses: frozenset[int] | None = field(default=None, compare=False, repr=False)
+    needs: str = field(default="", compare=False, repr=False)
 
     @property
     def passive(self) -> bool:
@@ -118,8 +122,10 @@ class Problem:
 RULES: dict[str, Rule] = {}
 
 
-def _rule(id: str, level: Level, cite: str, text: str, check: Check | None = None) -> Rule:
-    rule = Rule(id, level, cite, text, check)
+def _rule(id: str, level: Level, cite: str, text: str, check: Check | None = None, *,
+          statuses: Iterable[int] | None = None, needs: str = "") -> Rule:
+    rule = Rule(id, level, cite, text, check,
+                None if statuses is None else frozenset(statuses), needs)
     RULES[id] = rule
     return rule
 
@@ -216,17 +222,18 @@ ABSENT_IS_404 = _seed("absent-404", "a path parameter of its type naming nothing
 # media type; a 201 to POST without Location.
 MALFORMED_IS_400 = _rule("malformed-400", Level.SEED, "seed table",
                          "malformed JSON gets 400 (RFC 9110 §15.5.21: 422 is for content "
-                         "whose syntax is correct)", lambda r, s: _malformed_json(r, s))
+                         "whose syntax is correct)", lambda r, s: _malformed_json(r, s),
+                         statuses=(500,))
 MEDIA_IS_415 = _rule("media-415", Level.SEED, "seed table",
                      "content in a media type the operation does not take gets 415 (RFC 9110 "
-                     "§15.5.16)", lambda r, s: _unreadable_media(r, s))
+                     "§15.5.16)", lambda r, s: _unreadable_media(r, s), statuses=(500,))
 INVALID_IS_422 = _seed("invalid-422", "well-formed JSON the schema rejects gets 422 or 400 "
                                       "(RFC 9110 §15.5.21)")
 NO_CREDENTIALS_IS_401 = _seed("no-credentials-401", "an operation that requires credentials "
                                                     "gets 401 without them (RFC 9110 §15.5.2)")
 CREATED_IS_201 = _rule("created-201", Level.SHOULD, "RFC 9110 §9.3.3",
                        "a POST that creates answers 201 with Location",
-                       lambda r, s: _created_location(r, s))
+                       lambda r, s: _created_location(r, s), statuses=(201,))
 DELETED_IS_GONE = _seed("deleted-gone", "a resource after its DELETE is 404 or 410 (RFC 9110 "
                                         "§9.3.5)")
 DOCUMENTED = _rule("documented", Level.SEED, "OpenAPI 3.1 §4.8.16",
@@ -275,7 +282,8 @@ def _field_rules() -> dict[tuple[int, str], Rule]:
                 if name == "Location" else
                 (Level.SEED, "seed table", f"a {record.code} carries {name}")))
             rules[(record.code, name)] = _rule(f"{name.lower()}-on-{record.code}", level, cite,
-                                               text, _required_field(record.code, name))
+                                               text, _required_field(record.code, name),
+                                               statuses=(record.code,))
     return rules
 
 
@@ -375,29 +383,35 @@ def _no_content_to_head(rule: Rule, seen: Exchange) -> Problem | None:
     return rule.broken("content sent with HEAD", f"{_sent(seen)} bytes")
 
 
+_NO_FRAMING = (*range(100, 200), 204)
 ALLOW_GRAMMAR = _rule("allow-grammar", Level.MUST, "RFC 9110 §10.2.1",
-                      "Allow is a list of method tokens", _allow_grammar)
+                      "Allow is a list of method tokens", _allow_grammar, needs="allow")
 ALLOW_EXCLUDES_REFUSED = _rule("allow-excludes-refused", Level.MUST, "RFC 9110 §15.5.6",
                                "a 405's Allow lists only methods the target supports",
-                               _allow_excludes_refused)
+                               _allow_excludes_refused, statuses=(405,), needs="allow")
 LOCATION_URL = _rule("location-url", Level.SHOULD, "RFC 9110 §10.2.2",
-                     "Location resolves to an http(s) URL", _location_url)
+                     "Location resolves to an http(s) URL", _location_url,
+                     needs="location")
 RETRY_AFTER_GRAMMAR = _rule("retry-after-grammar", Level.MUST, "RFC 9110 §10.2.3",
-                            "Retry-After is delay-seconds or an HTTP-date", _retry_after)
+                            "Retry-After is delay-seconds or an HTTP-date", _retry_after,
+                            needs="retry-after")
 CONTENT_RANGE_206 = _rule("content-range-206", Level.MUST, "RFC 9110 §14.4",
                           "a 206's Content-Range is well formed and matches its content",
-                          _content_range_206)
+                          _content_range_206, statuses=(206,), needs="content-range")
 CONTENT_RANGE_416 = _rule("content-range-416", Level.SHOULD, "RFC 9110 §15.5.17",
                           "a 416 says the current length as 'bytes */length'",
-                          _content_range_416)
+                          _content_range_416, statuses=(416,), needs="content-range")
 NO_LENGTH_ON_204 = _rule("no-length-on-204", Level.MUST, "RFC 9110 §8.6",
                          "no Content-Length on a 1xx or 204 response",
-                         _no_framing_field("Content-Length"))
+                         _no_framing_field("Content-Length"), statuses=_NO_FRAMING,
+                         needs="content-length")
 NO_CHUNKING_ON_204 = _rule("no-chunking-on-204", Level.MUST, "RFC 9112 §6.1",
                            "no Transfer-Encoding on a 1xx or 204 response",
-                           _no_framing_field("Transfer-Encoding"))
+                           _no_framing_field("Transfer-Encoding"), statuses=_NO_FRAMING,
+                           needs="transfer-encoding")
 NO_CONTENT = _rule("no-content", Level.MUST, "RFC 9110 §15.3.5, §15.4.5, §15.2",
-                   "1xx, 204 and 304 responses carry no content", _no_content)
+                   "1xx, 204 and 304 responses carry no content", _no_content,
+                   statuses=(c for c in range(100, 600) if not allows_body(c)))
 HEAD_NO_CONTENT = _rule("head-no-content", Level.MUST, "RFC 9110 §9.3.2",
                         "a response to HEAD carries no content", _no_content_to_head)
 
@@ -567,7 +581,9 @@ def _media(value: str | None) -> str | None:
 def _problem_document(seen: Exchange) -> object:
     """The problem document the answer carries: its JSON value, ``_INVALID`` when it is
     not JSON, or ``_UNJUDGED`` when there is none to read whole."""
-    if _media(seen.header("content-type")) != _PROBLEM_MEDIA or seen.method == "HEAD" \
+    value = seen.header("content-type")
+    if value is None or not value[:24].lower().startswith(_PROBLEM_MEDIA) \
+            or _media(value) != _PROBLEM_MEDIA or seen.method == "HEAD" \
             or not allows_body(seen.status) or not seen.body_complete \
             or (seen.header("content-encoding") or "identity").lower() != "identity":
         return _UNJUDGED
@@ -719,32 +735,42 @@ def _unreadable_media(rule: Rule, seen: Exchange) -> Problem | None:
 
 CONDITIONS_304 = _rule("304-conditions", Level.MUST, "RFC 9110 §13.2.2, §15.4.5",
                        "a 304 answers a GET or HEAD whose condition evaluated false",
-                       _conditions_304)
+                       _conditions_304, statuses=(304,))
 CONDITIONS_412 = _rule("412-conditions", Level.MUST, "RFC 9110 §13.2.2, §15.5.13",
                        "a 412 answers a request one of whose preconditions evaluated false",
-                       _conditions_412)
+                       _conditions_412, statuses=(412,))
 REPEATED_ON_304 = _rule("304-fields", Level.MUST, "RFC 9110 §15.4.5",
                         "a 304 carries the ETag, Vary, Content-Location, Cache-Control and "
-                        "Expires a 200 to the same request would", _repeated_on_304)
+                        "Expires a 200 to the same request would", _repeated_on_304,
+                        statuses=(304,))
 CONTENT_LENGTH = _rule("content-length", Level.MUST, "RFC 9110 §8.6; RFC 9112 §6.3",
-                       "Content-Length is the number of content bytes sent", _content_length)
+                       "Content-Length is the number of content bytes sent", _content_length,
+                       needs="content-length")
 PROBLEM_JSON = _rule("problem-json", Level.MUST, "RFC 9457 §3; RFC 8259",
-                     "application/problem+json content is a JSON object", _problem_json)
+                     "application/problem+json content is a JSON object", _problem_json,
+                     needs="content-type")
 PROBLEM_STATUS = _rule("problem-status", Level.MUST, "RFC 9457 §3.1.2",
                        "a problem document's status is the response's status",
-                       _problem_status)
+                       _problem_status, needs="content-type")
 PROBLEM_MEMBERS = _rule("problem-members", Level.SHOULD, "RFC 9457 §3.1",
                         "type, title, detail and instance are strings, status a number "
-                        "(a consumer ignores a member of another type)", _problem_members)
+                        "(a consumer ignores a member of another type)", _problem_members,
+                        needs="content-type")
 RANGE_416_FIELD = _rule("content-range-on-416", Level.SHOULD, "RFC 9110 §15.5.17",
                         "a 416 to a byte-range request says the current length in "
-                        "Content-Range", _range_416)
+                        "Content-Range", _range_416, statuses=(416,))
 BYTERANGES_PARTS = _rule("byteranges-parts", Level.MUST, "RFC 9110 §14.6, §15.3.7.2",
                          "each part of a multipart/byteranges 206 carries a Content-Range "
-                         "that matches its content", _byteranges_parts)
+                         "that matches its content", _byteranges_parts, statuses=(206,),
+                         needs="content-type")
 
 # What a passive observer applies to every exchange it sees, in report order.
 OBSERVED: tuple[Rule, ...] = (*PASSIVE, CREATED_IS_201, RANGE_416_FIELD, BYTERANGES_PARTS,
                               CONTENT_LENGTH, REPEATED_ON_304, CONDITIONS_304, CONDITIONS_412,
                               PROBLEM_JSON, PROBLEM_STATUS, PROBLEM_MEMBERS, MALFORMED_IS_400,
                               MEDIA_IS_415)
+
+# httplint's errors about a response, as one rule: which ones an observer reports is
+# its business (statuskit.monitor), not this module's, which imports nothing of httplint.
+MESSAGE_SYNTAX = _rule("httplint", Level.SHOULD, "httplint (RFC 9110, 9111, 9112)",
+                       "httplint finds no error in the response's fields")
