@@ -46,7 +46,7 @@ def test_planted_defect_is_one_finding_on_its_route(planted: Monitor, rule: str,
     found = list(_sightings(planted, rule, route))
     assert len(found) == 1, [s.key for s in planted.observer.sightings]
     sighting = found[0]
-    method, _, path = route.partition(" ")
+    method = route.partition(" ")[0]
     assert sighting.first.probe.startswith(f"{method} ")
     assert sighting.first.status is not None and sighting.first.status >= 200
     assert sighting.rule is RULES[rule] or sighting.rule == RULES.get(rule, sighting.rule)

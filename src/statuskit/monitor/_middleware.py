@@ -191,10 +191,15 @@ def route_of(scope: Scope, root_path: str = "") -> str:
     """The route template the app's router matched ("/items/{item_id}"; Starlette and
     FastAPI put it in ``scope["route"]``, a mount's prefix in ``root_path``), else
     the path with every segment that looks like an identifier as ``{}``."""
-    path = getattr(scope.get("route"), "path", None)
+    route = scope.get("route")
+    path = getattr(route, "path", None)
     if isinstance(path, str):
         now: str = scope.get("root_path", "")
         prefix = now[len(root_path):] if now.startswith(root_path) else ""
+        if not hasattr(route, "endpoint"):
+            # A mount matched last (static files, a sub-app that is no router): its own
+            # path is in root_path already; what lies under it is one route.
+            return prefix + "/{path}"
         return prefix + path
     return "/".join("{}" if any(c.isdigit() for c in part) or len(part) > _MAX_SEGMENT
                     else part for part in str(scope.get("path", "/")).split("/")) or "/"
