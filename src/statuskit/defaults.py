@@ -59,10 +59,15 @@ MONITOR_MAX_ROUTES = 500
 MONITOR_MAX_HISTORY = 1024
 MONITOR_MAX_SHAPES = 4096
 
+# statuskit check --har: the largest HAR file read (the whole JSON document is held
+# at once, several times its size in memory); past it, one line and exit 2.
+HAR_MAX_BYTES = 256 * MiB
+
 __all__ = [
     "BODY_DEADLINE",
     "BODY_RATE_GRACE",
     "BODY_TIMEOUT",
+    "HAR_MAX_BYTES",
     "HEADER_TIMEOUT",
     "MAX_BODY_SIZE",
     "MAX_HEADER_SIZE",

@@ -186,7 +186,7 @@ class Observer:
                 evidence: Callable[[], Evidence] | None = None) -> list[Sighting]:
         """Judge one exchange; the sightings it showed (new ones logged and watched)."""
         try:
-            problems = self._judge(seen, route)
+            problems = self.judge(seen, route)
         except Exception:  # a bug of ours: the exchange goes unjudged, the app goes on
             self.errors += 1
             if self.errors == 1 and self.logger is not None:
@@ -206,7 +206,9 @@ class Observer:
             self._by_status[status] = found
         return found
 
-    def _judge(self, seen: Exchange, route: str) -> list[Problem]:
+    def judge(self, seen: Exchange, route: str) -> list[Problem]:
+        """The rules ``seen`` breaks (httplint's included), nothing recorded but what a
+        later 304 is compared with and which shapes httplint saw."""
         if seen.status == 304:
             seen.earlier_200 = self._history.earlier(seen)
         problems = []
