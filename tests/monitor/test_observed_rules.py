@@ -87,6 +87,16 @@ def test_a_304_is_compared_only_with_a_200_to_the_same_varied_request() -> None:
     assert sighting.rule.id == "304-fields" and sighting.problem.detail == "ETag, Vary"
 
 
+def test_a_304_is_compared_with_the_latest_200_even_one_without_validators() -> None:
+    # The resource dropped its ETag: the 304 has nothing of the latest 200 to repeat.
+    observer = Observer(lint=False, logger=None)
+    observer.observe(_seen(200, [("etag", '"a"')], b"x"), "GET /doc")
+    observer.observe(_seen(200, [("last-modified", "Wed, 02 Jan 2030 00:00:00 GMT")], b"x"),
+                     "GET /doc")
+    seen = _seen(304, [], request=[("If-Modified-Since", "Wed, 02 Jan 2030 00:00:00 GMT")])
+    assert observer.observe(seen, "GET /doc") == []
+
+
 def test_vary_star_is_never_the_same_request() -> None:
     observer = Observer(lint=False, logger=None)
     observer.observe(_seen(200, [("etag", '"a"'), ("vary", "*")], b"x"), "GET /doc")
@@ -167,3 +177,9 @@ def test_byteranges_without_their_close_delimiter_are_not_delimited() -> None:
     seen = _seen(206, [("content-type", "multipart/byteranges; boundary=B")], body)
     problem = rules.BYTERANGES_PARTS.judge(seen)
     assert problem is not None and "not delimited" in problem.cause
+
+
+def test_a_5000_digit_content_length_with_leading_zeros_agrees() -> None:
+    # Past Python's 4,300-digit int limit: compared as text, never converted.
+    assert rules.CONTENT_LENGTH.judge(_seen(200, [("content-length", "0" * 5000 + "1")], b"1")) \
+        is None

@@ -441,7 +441,7 @@ _JSON_SUFFIX = "+json"
 _PROBLEM_MEDIA = "application/problem+json"
 # RFC 9110 §15.4.5: what a 304 repeats of the 200 it stands for (Date is left out: in
 # process the server, not the app, adds it to both).
-_REPEATED_ON_304 = ("ETag", "Vary", "Content-Location", "Cache-Control", "Expires")
+FIELDS_REPEATED_ON_304 = ("ETag", "Vary", "Content-Location", "Cache-Control", "Expires")
 _PROBLEM_STRINGS = ("type", "title", "detail", "instance")
 
 
@@ -543,7 +543,7 @@ def _repeated_on_304(rule: Rule, seen: Exchange) -> Problem | None:
     if seen.status != 304 or earlier is None:
         return None
     had = {n.lower() for n, _ in earlier}
-    missing = [n for n in _REPEATED_ON_304 if n.lower() in had and seen.header(n) is None]
+    missing = [n for n in FIELDS_REPEATED_ON_304 if n.lower() in had and seen.header(n) is None]
     if not missing:
         return None
     return rule.broken("304 without fields the 200 to the same request carried",
@@ -562,10 +562,14 @@ def _content_length(rule: Rule, seen: Exchange) -> Problem | None:
     if value is None or seen.method == "HEAD" or seen.status == 304 or seen.status == 204 \
             or seen.status < 200 or seen.header("transfer-encoding") is not None:
         return None
+    sent = seen.sent_length
+    if len(value) <= 18 and value.isascii() and value.isdigit():  # the usual one number
+        return None if sent is None or int(value) == sent else \
+            rule.broken("Content-Length disagrees with the content",
+                        f"says {value}, sent {sent} bytes")
     declared = _declared_lengths(value)
     if declared is None or len(declared) != 1:
         return rule.broken("Content-Length is not one number of bytes", repr(value))
-    sent = seen.sent_length
     length = declared.pop().lstrip("0") or "0"
     if sent is None or length == str(sent):
         return None

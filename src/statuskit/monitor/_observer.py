@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,6 +51,9 @@ _LINT_LEFT_OUT = frozenset({
     "RESPONSE_HDR_IN_REQUEST", "BAD_ORIGIN_SYNTAX", "ORIGIN_PORT_TOO_LONG", "CHECK_POST_ZERO",
     "PARTIAL_NOT_REQUESTED", "UPGRADE_NOT_REQUESTED", "UNEXPECTED_CONTINUE",
 })
+# What a 304 is compared with (rules.FIELDS_REPEATED_ON_304): a 200 with none of these
+# fields is not remembered (and forgets an earlier one: a 304 has nothing to repeat).
+_REMEMBERED = tuple(n.lower() for n in rules.FIELDS_REPEATED_ON_304)
 _LINT_LEFT_OUT_PREFIXES = ("RANGE_", "REFERER_", "CORS_PREFLIGHT_REQ_", "STATUS_")
 
 
@@ -111,6 +114,9 @@ class _History:
         if len(self._by_url) > self._size:
             self._by_url.popitem(last=False)
 
+    def forget(self, url: str) -> None:
+        self._by_url.pop(url, None)
+
     def earlier(self, seen: Exchange) -> list[tuple[str, str]] | None:
         entry = self._by_url.get(seen.url)
         if entry is None:
@@ -170,18 +176,6 @@ class Observer:
             self._routes.add(route)
         return route
 
-    def wants_body(self, route: str, method: str, status: int,
-                   headers: Iterable[tuple[bytes, bytes]]) -> bool:
-        """Whether httplint would read this answer's content (a shape not linted yet)."""
-        return self.lint and self._shape(route, method, status, headers) not in self._shapes
-
-    @staticmethod
-    def _shape(route: str, method: str, status: int,
-               headers: Iterable[tuple[Any, Any]]) -> tuple[Any, ...]:
-        return (route, method, status, frozenset(bytes(n).lower() if isinstance(n, bytes)
-                                                 else n.lower().encode("latin-1")
-                                                 for n, _ in headers))
-
     def observe(self, seen: Exchange, route: str,
                 evidence: Callable[[], Evidence] | None = None) -> list[Sighting]:
         """Judge one exchange; the sightings it showed (new ones logged and watched)."""
@@ -219,14 +213,18 @@ class Observer:
             if problem is not None:
                 problems.append(problem)
         if seen.status == 200 and seen.method in ("GET", "HEAD"):
-            self._history.remember(seen)
+            if any(seen.has(n) for n in _REMEMBERED):
+                self._history.remember(seen)
+            else:
+                self._history.forget(seen.url)
         if self.lint and seen.body_complete:
             problems += self._linted(seen, route)
         return problems
 
     def _linted(self, seen: Exchange, route: str) -> list[Problem]:
         """httplint's errors, the first time this route answers in this shape."""
-        shape = self._shape(route, seen.method, seen.status, seen.headers)
+        # The field names as sent, in order: a cheap key, and a bounded set of them.
+        shape = (route, seen.method, seen.status, *(n for n, _ in seen.headers))
         if shape in self._shapes or len(self._shapes) >= self._max_shapes:
             return []
         self._shapes.add(shape)
