@@ -322,3 +322,50 @@ def test_a_file_sent_by_path_goes_on_and_its_length_is_not_guessed() -> None:
     sent = asyncio.run(_call(monitor, _scope()))
     assert sent[1] == {"type": "http.response.pathsend", "path": "/etc/hostname"}
     assert monitor.observer.exchanges == 1 and monitor.observer.sightings == []
+
+
+def _answers(*answers: tuple[list[tuple[bytes, bytes]], bytes]) -> Any:
+    """An app whose n-th call sends the n-th (fields, content)."""
+    queue = list(answers)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers, body = queue.pop(0)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def test_a_shape_seen_clean_still_judges_a_wrong_content_length_later() -> None:
+    # RFC 9110 §8.6: the same route and fields, 5 bytes declared, 4 sent the second time.
+    fields = [(b"content-length", b"5"), (b"content-type", b"text/plain")]
+    monitor = Monitor(_answers((fields, b"12345"), (fields, b"12345"), (fields, b"1234")),
+                      logger=None)
+    for _ in range(3):
+        asyncio.run(_call(monitor, _scope()))
+    (sighting,) = monitor.observer.sightings
+    assert sighting.rule.id == "content-length" and sighting.count == 1
+    assert sighting.problem.detail == "says 5, sent 4 bytes"
+    assert monitor.observer.exchanges == 3
+
+
+def test_a_problem_document_in_a_seen_shape_is_read_each_time() -> None:
+    # RFC 9457 §3: each application/problem+json answer is judged on its own content.
+    fields = [(b"content-type", b"application/problem+json")]
+    monitor = Monitor(_answers((fields, b'{"title": "a"}'), (fields, b'{"title": "a"}'),
+                               (fields, b"[1]")), logger=None)
+    for _ in range(3):
+        asyncio.run(_call(monitor, _scope()))
+    (sighting,) = monitor.observer.sightings
+    assert sighting.rule.id == "problem-json" and sighting.count == 1
+
+
+def test_field_names_in_capitals_are_judged_each_time() -> None:
+    # An app that sends "Content-Length" (ASGI asks for lower case; servers accept it).
+    fields = [(b"Content-Length", b"5")]
+    monitor = Monitor(_answers((fields, b"12345"), (fields, b"12345"), (fields, b"123")),
+                      logger=None)
+    for _ in range(3):
+        asyncio.run(_call(monitor, _scope()))
+    (sighting,) = monitor.observer.sightings
+    assert sighting.rule.id == "content-length" and monitor.observer.exchanges == 3

@@ -83,6 +83,10 @@ class Rule:
     # statuses it judges (None: any) and a response field it needs present ("": none).
     statuses: frozenset[int] | None = field(default=None, compare=False, repr=False)
     needs: str = field(default="", compare=False, repr=False)
+    # ... the request methods it judges (None: any), and a media type the answer's
+    # Content-Type must name ("": any) for it to find anything.
+    methods: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    media: str = field(default="", compare=False, repr=False)
 
     @property
     def passive(self) -> bool:
@@ -123,9 +127,11 @@ RULES: dict[str, Rule] = {}
 
 
 def _rule(id: str, level: Level, cite: str, text: str, check: Check | None = None, *,
-          statuses: Iterable[int] | None = None, needs: str = "") -> Rule:
+          statuses: Iterable[int] | None = None, needs: str = "",
+          methods: Iterable[str] | None = None, media: str = "") -> Rule:
     rule = Rule(id, level, cite, text, check,
-                None if statuses is None else frozenset(statuses), needs)
+                None if statuses is None else frozenset(statuses), needs,
+                None if methods is None else frozenset(methods), media)
     RULES[id] = rule
     return rule
 
@@ -413,7 +419,8 @@ NO_CONTENT = _rule("no-content", Level.MUST, "RFC 9110 §15.3.5, §15.4.5, §15.
                    "1xx, 204 and 304 responses carry no content", _no_content,
                    statuses=(c for c in range(100, 600) if not allows_body(c)))
 HEAD_NO_CONTENT = _rule("head-no-content", Level.MUST, "RFC 9110 §9.3.2",
-                        "a response to HEAD carries no content", _no_content_to_head)
+                        "a response to HEAD carries no content", _no_content_to_head,
+                        methods=("HEAD",))
 
 # In the order a report lists what one exchange broke: required fields, field grammar,
 # then content where none may go.
@@ -752,21 +759,21 @@ CONTENT_LENGTH = _rule("content-length", Level.MUST, "RFC 9110 §8.6; RFC 9112 �
                        needs="content-length")
 PROBLEM_JSON = _rule("problem-json", Level.MUST, "RFC 9457 §3; RFC 8259",
                      "application/problem+json content is a JSON object", _problem_json,
-                     needs="content-type")
+                     needs="content-type", media=_PROBLEM_MEDIA)
 PROBLEM_STATUS = _rule("problem-status", Level.MUST, "RFC 9457 §3.1.2",
                        "a problem document's status is the response's status",
-                       _problem_status, needs="content-type")
+                       _problem_status, needs="content-type", media=_PROBLEM_MEDIA)
 PROBLEM_MEMBERS = _rule("problem-members", Level.SHOULD, "RFC 9457 §3.1",
                         "type, title, detail and instance are strings, status a number "
                         "(a consumer ignores a member of another type)", _problem_members,
-                        needs="content-type")
+                        needs="content-type", media=_PROBLEM_MEDIA)
 RANGE_416_FIELD = _rule("content-range-on-416", Level.SHOULD, "RFC 9110 §15.5.17",
                         "a 416 to a byte-range request says the current length in "
                         "Content-Range", _range_416, statuses=(416,))
 BYTERANGES_PARTS = _rule("byteranges-parts", Level.MUST, "RFC 9110 §14.6, §15.3.7.2",
                          "each part of a multipart/byteranges 206 carries a Content-Range "
                          "that matches its content", _byteranges_parts, statuses=(206,),
-                         needs="content-type")
+                         needs="content-type", media="multipart/byteranges")
 
 # What a passive observer applies to every exchange it sees, in report order.
 OBSERVED: tuple[Rule, ...] = (*PASSIVE, CREATED_IS_201, RANGE_416_FIELD, BYTERANGES_PARTS,

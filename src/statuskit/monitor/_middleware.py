@@ -61,12 +61,17 @@ class Monitor:
 
     def _judge(self, watch: _Watch, scope: Scope) -> None:
         try:
+            method: str = scope["method"]
+            route = f"{method} {route_of(scope, watch.root_path)}"
+            if method != "HEAD" and not watch.unknown_length and self.observer.triage(
+                    route, method, watch.status, watch.headers, watch.length,
+                    watch.captured >= 0):
+                return  # a shape seen before, in which no rule can find anything
             seen = watch.exchange(scope)
-            route = route_of(scope, watch.root_path)
         except Exception:  # what the app or server put in the scope: never the app's problem
             self.observer.errors += 1
             return
-        self.observer.observe(seen, f"{seen.method} {route}")
+        self.observer.observe(seen, route)
 
 
 class _Watch:

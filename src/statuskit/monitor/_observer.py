@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -146,6 +146,7 @@ class Observer:
         self._routes: set[str] = set()
         self._history = _History(max_history)
         self._shapes: set[tuple[Any, ...]] = set()
+        self._plans: dict[tuple[Any, ...], _Plan | None] = {}
         self._by_status: dict[int, tuple[Rule, ...]] = {}
         self._lock = threading.Lock()  # a TestClient runs the app in a thread of its own
 
@@ -192,6 +193,35 @@ class Observer:
             return []
         return [self._sighted(p, seen, route, evidence) for p in problems]
 
+    def triage(self, route: str, method: str, status: int, headers: Sequence[Any],
+               length: int, whole: bool) -> bool:
+        """Whether an answer (its ASGI fields as sent, ``length`` content bytes, -1 not
+        known, ``whole``: the content held) is judged without being recorded, and
+        counted: its shape was seen before and no rule can find anything in it (a
+        Content-Length it carries is ``length``). False: ``observe`` must judge it; the
+        first answer of each shape goes there, and httplint reads it."""
+        content_type = b""
+        names = []
+        for name, value in headers:
+            names.append(name)
+            if name == b"content-type":
+                content_type = value
+        key = (route, method, status, content_type, *names)
+        try:
+            plan = self._plans.get(key, _UNPLANNED)
+        except TypeError:  # a bytearray among the fields: no shape to keep
+            return False
+        if plan is _UNPLANNED:
+            if (whole or not self.lint) and len(self._plans) < self._max_shapes:
+                self._plans[key] = _plan(self._rules_for(status), method, status, headers)
+            return False
+        if plan is None or plan.remember:
+            return False
+        if plan.length_at >= 0 and headers[plan.length_at][1] != b"%d" % length:
+            return False
+        self.exchanges += 1
+        return True
+
     def _rules_for(self, status: int) -> tuple[Rule, ...]:
         found = self._by_status.get(status)
         if found is None:
@@ -206,8 +236,9 @@ class Observer:
         if seen.status == 304:
             seen.earlier_200 = self._history.earlier(seen)
         problems = []
+        media = (seen.header("content-type") or "").lower()
         for rule in self._rules_for(seen.status):
-            if rule.needs and not seen.has(rule.needs):
+            if not _may_find(rule, seen.method, media, seen.has):
                 continue
             problem = rule.judge(seen)
             if problem is not None:
@@ -277,6 +308,48 @@ class Observer:
         self.logger.warning("statuskit monitor: %s %s: %s%s on %s [%s]", rule.level, rule.id,
                             sighting.problem.cause, detail, sighting.route, rule.cite,
                             extra={"statuskit": sighting.to_dict()})
+
+
+def _may_find(rule: Rule, method: str, media: str, has: Callable[[str], bool]) -> bool:
+    """Whether ``rule`` can find anything in an answer to ``method`` with fields ``has``
+    and lower-cased Content-Type ``media`` (what Rule.needs, .methods, .media say)."""
+    return (not rule.needs or has(rule.needs)) \
+        and (rule.methods is None or method in rule.methods) \
+        and (not rule.media or rule.media in media)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What ``Observer.triage`` knows of one shape of answer (route, method, status,
+    Content-Type, field names as sent): whether a 304 may be compared with it later,
+    and where its Content-Length is, the one rule that can still find anything in it
+    (-1: none can)."""
+
+    remember: bool
+    length_at: int
+
+
+_UNPLANNED = _Plan(False, -1)
+
+
+def _plan(candidates: tuple[Rule, ...], method: str, status: int,
+          headers: Sequence[Any]) -> _Plan | None:
+    """The plan for a shape; None where every answer in it must be judged whole: a rule
+    other than Content-Length applies, or the fields are not the plain lower-case
+    bytes one look at them can read."""
+    names = [name for name, _ in headers]
+    if not all(type(name) is bytes and name == name.lower() for name in names) \
+            or names.count(b"content-type") > 1 or names.count(b"content-length") > 1:
+        return None
+    present = {name.decode("latin-1") for name in names}
+    content_type = next((v for n, v in headers if n == b"content-type"), b"")
+    media = bytes(content_type).decode("latin-1").lower()
+    applying = [r for r in candidates if _may_find(r, method, media, present.__contains__)]
+    if any(r is not rules.CONTENT_LENGTH for r in applying):
+        return None
+    remember = status == 200 and method in ("GET", "HEAD") \
+        and any(n in present for n in _REMEMBERED)
+    return _Plan(remember, names.index(b"content-length") if applying else -1)
 
 
 def _reported(name: str, seen: Exchange) -> bool:
