@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import re
 from typing import Any
 
 from statuskit.check.record import Exchange
@@ -28,6 +29,8 @@ __all__ = ["Monitor", "route_of"]
 
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _MAX_SEGMENT = 24  # a path segment longer than this is an identifier, not a route's word
+# A path segment with a digit in it, or longer than _MAX_SEGMENT: an identifier.
+_IDENTIFIER = re.compile(rf"[^/]*\d[^/]*|[^/]{{{_MAX_SEGMENT + 1},}}")
 
 
 class Monitor:
@@ -206,5 +209,4 @@ def route_of(scope: Scope, root_path: str = "") -> str:
             # path is in root_path already; what lies under it is one route.
             return prefix + "/{path}"
         return prefix + path
-    return "/".join("{}" if any(c.isdigit() for c in part) or len(part) > _MAX_SEGMENT
-                    else part for part in str(scope.get("path", "/")).split("/")) or "/"
+    return _IDENTIFIER.sub("{}", str(scope.get("path", "/"))) or "/"
