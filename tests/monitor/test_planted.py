@@ -84,3 +84,10 @@ def test_findings_group_the_sightings_by_rule_and_cause(planted: Monitor) -> Non
     # the strongest level first, as every report of check lists them
     ranks = [f.rule.level.rank for f in findings]
     assert ranks == sorted(ranks)
+
+
+def test_every_exchange_was_judged(planted: Monitor, clean: Monitor) -> None:
+    # A rule that raises is counted in errors, not raised: zero here, or a bug hides.
+    for monitor in (planted, clean):
+        assert monitor.observer.errors == 0
+        assert monitor.observer.exchanges == len(EXCHANGES)

@@ -65,11 +65,20 @@ class Monitor:
     def _judge(self, watch: _Watch, scope: Scope) -> None:
         try:
             method: str = scope["method"]
-            route = f"{method} {route_of(scope, watch.root_path)}"
-            if method != "HEAD" and not watch.unknown_length and self.observer.triage(
-                    route, method, watch.status, watch.headers, watch.length,
-                    watch.captured >= 0):
-                return  # a shape seen before, in which no rule can find anything
+            route = None
+            if method != "HEAD" and not watch.unknown_length:
+                # What the router matched stands for the route: naming it costs more.
+                anchor = scope.get("route") or scope.get("endpoint")
+                if anchor is None:
+                    route = anchor = f"{method} {route_of(scope, watch.root_path)}"
+                    place: tuple[Any, ...] = (route,)
+                else:
+                    place = (id(anchor), watch.root_path, scope.get("root_path", ""))
+                if self.observer.triage(place, anchor, method, watch.status, watch.headers,
+                                        watch.length, watch.captured >= 0):
+                    return  # a shape seen before, in which no rule can find anything
+            if route is None:
+                route = f"{method} {route_of(scope, watch.root_path)}"
             seen = watch.exchange(scope)
         except Exception:  # what the app or server put in the scope: never the app's problem
             self.observer.errors += 1
@@ -78,28 +87,28 @@ class Monitor:
 
 
 class _Watch:
-    """What one exchange showed, recorded as its messages pass."""
+    """What one exchange showed, recorded as its messages pass. Everything but the
+    limit and the scope's root_path starts as a class default: an exchange sets only
+    what it shows, so a watch costs little to make."""
 
-    __slots__ = ("broken", "captured", "chunks", "complete", "headers", "length", "max_body",
-                 "reads", "request_chunks", "request_complete", "request_length", "root_path",
-                 "status", "unknown_length")
+    status = 0
+    headers: list[Any] | tuple[Any, ...] = ()
+    chunks: list[bytes] | None = None
+    captured = 0  # bytes held in chunks; -1 once the content outgrew max_body
+    length = 0
+    complete = False
+    broken = False
+    unknown_length = False
+    request_chunks: list[bytes] | None = None
+    request_length = 0
+    request_complete = False
+    reads = False  # the request's content is kept: JSON, which malformed-400 reads
 
     def __init__(self, scope: Scope, max_body: int) -> None:
         self.max_body = max_body
         self.root_path: str = scope.get("root_path", "")
-        self.status = 0
-        self.headers: list[Any] | tuple[Any, ...] = ()
-        self.chunks: list[bytes] = []
-        self.captured = 0  # bytes held in chunks; -1 once the content outgrew max_body
-        self.length = 0
-        self.complete = False
-        self.broken = False
-        self.unknown_length = False
-        self.request_chunks: list[bytes] = []
-        self.request_length = 0
-        self.request_complete = False
-        # The request's content is kept only where a rule reads it: JSON (malformed-400).
-        self.reads = scope.get("method") not in _NO_BODY_METHODS and _json_request(scope)
+        if scope.get("method") not in _NO_BODY_METHODS and _json_request(scope):
+            self.reads = True
 
     def receiving(self, receive: Receive) -> Receive:
         async def watched() -> Message:
@@ -109,6 +118,8 @@ class _Watch:
                     body = message.get("body", b"")
                     self.request_length += len(body)
                     if self.request_length <= self.max_body:
+                        if self.request_chunks is None:
+                            self.request_chunks = []
                         self.request_chunks.append(body)
                     if not message.get("more_body", False):
                         self.request_complete = self.request_length <= self.max_body
@@ -123,7 +134,21 @@ class _Watch:
             try:
                 kind = message["type"]
                 if kind == "http.response.body":
-                    self._body(message)
+                    body = message.get("body", b"")
+                    size = len(body)
+                    self.length += size
+                    captured = self.captured
+                    if captured >= 0:
+                        if captured + size > self.max_body:
+                            self.chunks, self.captured = None, -1
+                        elif size:
+                            if self.chunks is None:
+                                self.chunks = [body]
+                            else:
+                                self.chunks.append(body)
+                            self.captured = captured + size
+                    if not message.get("more_body", False):
+                        self.complete = True
                 elif kind == "http.response.start":
                     self.status = message["status"]
                     headers = message.get("headers", ())
@@ -140,19 +165,6 @@ class _Watch:
 
         return watched
 
-    def _body(self, message: Message) -> None:
-        body = message.get("body", b"")
-        size = len(body)
-        self.length += size
-        if self.captured >= 0:
-            if self.captured + size <= self.max_body:
-                self.chunks.append(body)
-                self.captured += size
-            else:
-                self.chunks, self.captured = [], -1
-        if not message.get("more_body", False):
-            self.complete = True
-
     def exchange(self, scope: Scope) -> Exchange:
         method: str = scope["method"]
         request_headers = [(k.decode("latin-1"), v.decode("latin-1"))
@@ -164,12 +176,13 @@ class _Watch:
             # What an app sends to HEAD stops at the server: uvicorn, hypercorn and h11
             # drop it, and Starlette relies on that. The wire (check's head-parity,
             # check --har) is where content on HEAD is judged.
-            self.chunks, self.length, whole, self.unknown_length = [], 0, True, False
+            self.chunks, self.length, whole, self.unknown_length = None, 0, True, False
         return Exchange(
             method, _url(scope), request_headers, self.status, "", headers,
-            b"".join(self.chunks) if whole else b"",
+            b"".join(self.chunks) if whole and self.chunks else b"",
             version=f"HTTP/{scope.get('http_version', '1.1')}",
-            request_body=b"".join(self.request_chunks) if self.reads else b"",
+            request_body=b"".join(self.request_chunks)
+            if self.reads and self.request_chunks else b"",
             body_complete=whole, body_length=-1 if self.unknown_length else self.length,
             request_complete=self.reads and self.request_complete)
 

@@ -146,7 +146,7 @@ class Observer:
         self._routes: set[str] = set()
         self._history = _History(max_history)
         self._shapes: set[tuple[Any, ...]] = set()
-        self._plans: dict[tuple[Any, ...], _Plan | None] = {}
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
         self._by_status: dict[int, tuple[Rule, ...]] = {}
         self._lock = threading.Lock()  # a TestClient runs the app in a thread of its own
 
@@ -193,29 +193,32 @@ class Observer:
             return []
         return [self._sighted(p, seen, route, evidence) for p in problems]
 
-    def triage(self, route: str, method: str, status: int, headers: Sequence[Any],
-               length: int, whole: bool) -> bool:
+    def triage(self, place: tuple[Any, ...], anchor: object, method: str, status: int,
+               headers: Sequence[Any], length: int, whole: bool) -> bool:
         """Whether an answer (its ASGI fields as sent, ``length`` content bytes, -1 not
         known, ``whole``: the content held) is judged without being recorded, and
-        counted: its shape was seen before and no rule can find anything in it (a
-        Content-Length it carries is ``length``). False: ``observe`` must judge it; the
-        first answer of each shape goes there, and httplint reads it."""
+        counted: its shape was seen before at ``place`` and no rule can find anything in
+        it (a Content-Length it carries is ``length``). False: ``observe`` must judge it;
+        the first answer of each shape at each place goes there, and httplint reads it.
+        ``place`` stands for the route (it may hold ``id(anchor)``: the plan keeps
+        ``anchor`` alive, so no other object takes that id while the plan is kept)."""
         content_type = b""
         names = []
         for name, value in headers:
             names.append(name)
             if name == b"content-type":
                 content_type = value
-        key = (route, method, status, content_type, *names)
+        key = (*place, method, status, content_type, *names)
         try:
-            plan = self._plans.get(key, _UNPLANNED)
+            plan = self._plans.get(key)
         except TypeError:  # a bytearray among the fields: no shape to keep
             return False
-        if plan is _UNPLANNED:
+        if plan is None:
             if (whole or not self.lint) and len(self._plans) < self._max_shapes:
-                self._plans[key] = _plan(self._rules_for(status), method, status, headers)
+                self._plans[key] = _plan(self._rules_for(status), method, status, headers,
+                                         anchor)
             return False
-        if plan is None or plan.remember:
+        if plan.judged_whole or plan.remember:
             return False
         if plan.length_at >= 0 and headers[plan.length_at][1] != b"%d" % length:
             return False
@@ -320,36 +323,33 @@ def _may_find(rule: Rule, method: str, media: str, has: Callable[[str], bool]) -
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """What ``Observer.triage`` knows of one shape of answer (route, method, status,
-    Content-Type, field names as sent): whether a 304 may be compared with it later,
-    and where its Content-Length is, the one rule that can still find anything in it
-    (-1: none can)."""
+    """What ``Observer.triage`` knows of one shape of answer (its place, method, status,
+    Content-Type, field names as sent): whether every answer in it must be judged
+    whole (a rule other than Content-Length applies, or the fields are not plain
+    lower-case bytes), whether a 304 may be compared with it later, and where its
+    Content-Length is, the one rule that can still find anything in it (-1: none)."""
 
+    judged_whole: bool
     remember: bool
     length_at: int
-
-
-_UNPLANNED = _Plan(False, -1)
+    anchor: object  # kept alive: its id is part of the key
 
 
 def _plan(candidates: tuple[Rule, ...], method: str, status: int,
-          headers: Sequence[Any]) -> _Plan | None:
-    """The plan for a shape; None where every answer in it must be judged whole: a rule
-    other than Content-Length applies, or the fields are not the plain lower-case
-    bytes one look at them can read."""
+          headers: Sequence[Any], anchor: object) -> _Plan:
     names = [name for name, _ in headers]
     if not all(type(name) is bytes and name == name.lower() for name in names) \
             or names.count(b"content-type") > 1 or names.count(b"content-length") > 1:
-        return None
+        return _Plan(True, False, -1, anchor)
     present = {name.decode("latin-1") for name in names}
     content_type = next((v for n, v in headers if n == b"content-type"), b"")
     media = bytes(content_type).decode("latin-1").lower()
     applying = [r for r in candidates if _may_find(r, method, media, present.__contains__)]
-    if any(r is not rules.CONTENT_LENGTH for r in applying):
-        return None
     remember = status == 200 and method in ("GET", "HEAD") \
         and any(n in present for n in _REMEMBERED)
-    return _Plan(remember, names.index(b"content-length") if applying else -1)
+    if any(r is not rules.CONTENT_LENGTH for r in applying):
+        return _Plan(True, remember, -1, anchor)
+    return _Plan(False, remember, names.index(b"content-length") if applying else -1, anchor)
 
 
 def _reported(name: str, seen: Exchange) -> bool:
