@@ -180,3 +180,23 @@ def test_statuskit_check_har_runs_as_a_command() -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and done.stderr == ""
     assert "3 findings fail the run" in done.stdout
+
+
+def test_a_number_past_what_python_reads_skips_only_its_entry(tmp_path: Path,
+                                                              capsys: Any) -> None:
+    # A 5,000-digit status (past Python's 4,300-digit int limit) is one entry's problem.
+    good = _entry(_session(), "DELETE", "/notes")
+    broken = copy.deepcopy(good)
+    broken["response"]["headers"] = [h for h in broken["response"]["headers"]
+                                     if h["name"].lower() != "allow"]
+    text = json.dumps({"log": {"entries": [broken, {**copy.deepcopy(good), "response": {
+        **good["response"], "status": 7}}]}})
+    text = text.replace('"status": 7', '"status": ' + "9" * 5000)
+    path = tmp_path / "digits.har"
+    path.write_text(text)
+    code, report = _check(tmp_path, path)
+    assert code == 1
+    assert _found(report) == {("allow-on-405", "405 without Allow", "DELETE /notes")}
+    out = " ".join(capsys.readouterr().out.split())
+    assert "entry 2: response status '9999999999999999999... (5002 characters) is no " \
+        "status code" in out, out

@@ -101,15 +101,23 @@ def _load(path: str) -> Any:
     except OSError as exc:
         raise HarError(f"{path}: {exc.strerror or exc}") from None
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        # A number past Python's int digits is kept as its text: the entry holding it
+        # is skipped for what it says, and the rest of the file is still judged.
+        return json.loads(raw.decode("utf-8-sig"), parse_int=_integer)
     except UnicodeDecodeError as exc:
         raise HarError(f"{path}: not UTF-8 at byte {exc.start}: a HAR is JSON text") from None
     except json.JSONDecodeError as exc:
         raise HarError(f"{path}: not JSON (line {exc.lineno} column {exc.colno}: {exc.msg})") \
             from None
     except (ValueError, RecursionError):
-        raise HarError(f"{path}: JSON past what can be read (nesting too deep, or a number "
-                       "past 4,300 digits)") from None
+        raise HarError(f"{path}: JSON past what can be read (nesting too deep)") from None
+
+
+def _integer(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:  # past sys.get_int_max_str_digits()
+        return text
 
 
 def _in_order(entries: list[Any]) -> list[tuple[int, Any]]:
@@ -200,7 +208,10 @@ def exchange_of(entry: Any) -> Exchange:
         raise _Skip("no http(s) URL")
     status = response.get("status")
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 999:
-        raise _Skip(f"no response status ({status!r}: blocked, failed or cancelled)")
+        if status is None or status == 0:
+            raise _Skip("no response status" + (" (0: blocked, failed or cancelled)"
+                                                 if status == 0 else ""))
+        raise _Skip(f"response status {_shown(status)} is no status code")
     headers = _fields(response.get("headers"))
     version = _version(response.get("httpVersion"))
     seen = Exchange(method.upper(), url, _fields(request.get("headers")), status,
@@ -231,3 +242,8 @@ def _response_content(seen: Exchange, response: Mapping[str, Any]) -> None:
     seen.body = data if exact else b""
     seen.body_complete = exact and not coded
     seen.body_length = len(data) if exact and not coded else -1
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
