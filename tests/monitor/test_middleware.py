@@ -369,3 +369,21 @@ def test_field_names_in_capitals_are_judged_each_time() -> None:
         asyncio.run(_call(monitor, _scope()))
     (sighting,) = monitor.observer.sightings
     assert sighting.rule.id == "content-length" and monitor.observer.exchanges == 3
+
+
+def test_a_routed_shape_seen_clean_still_judges_a_wrong_content_length_later() -> None:
+    # The router's endpoint stands for the route in the shape; RFC 9110 §8.6 each time.
+    lengths = iter([b"5", b"5", b"4"])
+
+    async def note(request: Request) -> Response:
+        response = Response(b"12345", media_type="text/plain")
+        response.headers["content-length"] = next(lengths).decode()
+        return response
+
+    monitor = Monitor(Starlette(routes=[Route("/notes/{n}", note)]), logger=None)
+    with TestClient(monitor) as client:
+        for n in range(3):
+            client.get(f"/notes/{n}")
+    (sighting,) = monitor.observer.sightings
+    assert sighting.rule.id == "content-length" and sighting.route == "GET /notes/{n}"
+    assert monitor.observer.exchanges == 3 and monitor.observer.errors == 0
