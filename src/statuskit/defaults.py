@@ -54,10 +54,27 @@ MAX_WEBSOCKET_MESSAGE_SIZE = MiB
 REFUSED_BODY_DRAIN_LIMIT = 64 * MiB
 REFUSED_BODY_DRAIN_TIMEOUT = 2.0
 
+# statuskit.monitor: content it keeps of one message to judge (a problem document, a
+# byteranges 206, a JSON request that got 500); past it, only the length is counted.
+MONITOR_MAX_BODY = 64 * KiB
+
+# statuskit.monitor: what it remembers, each bounded so that no traffic grows it
+# without end: (rule, route) findings, the routes it names (past them, "(other
+# routes)"), the 200s a 304 is compared with, and the message shapes httplint saw.
+MONITOR_MAX_FINDINGS = 1000
+MONITOR_MAX_ROUTES = 500
+MONITOR_MAX_HISTORY = 1024
+MONITOR_MAX_SHAPES = 4096
+
+# statuskit check --har: the largest HAR file read (the whole JSON document is held
+# at once, several times its size in memory); past it, one line and exit 2.
+HAR_MAX_BYTES = 256 * MiB
+
 __all__ = [
     "BODY_DEADLINE",
     "BODY_RATE_GRACE",
     "BODY_TIMEOUT",
+    "HAR_MAX_BYTES",
     "HEADER_TIMEOUT",
     "MAX_BODY_SIZE",
     "MAX_HEADER_SIZE",
@@ -65,6 +82,11 @@ __all__ = [
     "MAX_WEBSOCKETS",
     "MAX_WEBSOCKET_MESSAGE_SIZE",
     "MIN_BODY_RATE",
+    "MONITOR_MAX_BODY",
+    "MONITOR_MAX_FINDINGS",
+    "MONITOR_MAX_HISTORY",
+    "MONITOR_MAX_ROUTES",
+    "MONITOR_MAX_SHAPES",
     "REFUSED_BODY_DRAIN_LIMIT",
     "REFUSED_BODY_DRAIN_TIMEOUT",
     "KiB",

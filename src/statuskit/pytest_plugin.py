@@ -1,9 +1,18 @@
-"""pytest plugin: each verdict of ``statuskit.testing.check_app`` as one test item.
+"""pytest plugin: each verdict of ``statuskit.testing.check_app`` as one test item, and
+the monitor over every exchange a project's own tests make.
 
 Registered through the ``pytest11`` entry point, so installing statuskit is
 enough; it does nothing unless asked::
 
     pytest --statuskit-app myservice.main:app [--statuskit-allow-writes]
+    pytest --statuskit-monitor [--statuskit-profile rfc]
+
+With ``--statuskit-monitor`` every app that a Starlette ``TestClient`` or an
+``httpx.ASGITransport`` drives is wrapped in ``statuskit.monitor.Monitor`` (the
+test sees the same responses); each test that draws a finding gets it as a
+``StatuskitWarning``, or fails for it when ``--statuskit-profile`` is given and
+the finding's level is one the profile enforces, and one summary at the end
+lists every finding once per (rule, route) with its count and first tests.
 
 or, in pyproject.toml, the one line ``addopts = "--statuskit-app myservice.main:app"``.
 The ``statuskit_check`` fixture gives ``check_app`` to a test that wants the
@@ -44,8 +53,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="OpenAPI document (default: the app's /openapi.json)")
     group.addoption("--statuskit-allow-writes", action="store_true", default=False,
                     help="also send writes (POST, PUT, PATCH, DELETE) to the app")
-    group.addoption("--statuskit-profile", default="rfc", choices=("rfc", "seed", "must"),
-                    help="which rule levels fail an item (default rfc)")
+    group.addoption("--statuskit-profile", default=None, choices=("rfc", "seed", "must"),
+                    help="which rule levels fail an item (default rfc); with "
+                         "--statuskit-monitor, which findings fail the test that drew them "
+                         "(default: none, each is a warning)")
+    group.addoption("--statuskit-monitor", action="store_true", default=False,
+                    help="judge every exchange the tests make through a Starlette TestClient "
+                         "or httpx.ASGITransport; findings per test and in one summary")
+    group.addoption("--statuskit-monitor-json", metavar="FILE", default=None,
+                    help="with --statuskit-monitor: also write the findings as JSON")
 
 
 def load_app(spec: str) -> Any:
@@ -77,7 +93,7 @@ class StatuskitCollector(pytest.Collector):
         try:
             report = check_app(app, openapi=config.getoption("statuskit_openapi"),
                                allow_writes=config.getoption("statuskit_allow_writes"),
-                               profile=config.getoption("statuskit_profile"))
+                               profile=config.getoption("statuskit_profile") or "rfc")
         except OpenAPIError as exc:
             raise pytest.UsageError(f"--statuskit-app: {exc}") from None
         seen: dict[str, int] = {}
@@ -131,3 +147,14 @@ def statuskit_check() -> Callable[..., Report]:
     from statuskit.testing import check_app
 
     return check_app
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("statuskit_monitor", False):
+        from statuskit.monitor._pytest import MonitorSession
+
+        # A suite that turns warnings into errors (filterwarnings = error) still gets
+        # its findings as warnings: the last filter wins.
+        config.addinivalue_line("filterwarnings",
+                                "default::statuskit.pytest_plugin.StatuskitWarning")
+        config.pluginmanager.register(MonitorSession(config), "statuskit-monitor")

@@ -99,6 +99,8 @@ def _run(args: argparse.Namespace) -> int:
                     _writable(args.junit, "--junit")):
         if problem:
             return _fail(problem)
+    if args.har is not None:
+        return _har(args)
     try:
         plan = load_plan(args.plan) if args.plan else None
     except (OSError, PlanError) as exc:
@@ -125,15 +127,7 @@ def _check(args: argparse.Namespace, options: Options, profile: Profile) -> int:
     from rich.console import Console
 
     from statuskit import __version__
-    from statuskit.check.report import (
-        RunInfo,
-        counts_line,
-        to_findings,
-        to_html,
-        to_json,
-        to_junit,
-        to_table,
-    )
+    from statuskit.check.report import RunInfo, counts_line, to_findings, to_table
 
     started = datetime.now(UTC)
     with ExitStack() as servers:
@@ -170,6 +164,52 @@ def _check(args: argparse.Namespace, options: Options, profile: Profile) -> int:
     for note in notes:
         out.print(note)
     out.print(counts_line(verdicts, profile, seconds))
+    failed = _write_reports(args, verdicts, info)
+    return failed if failed is not None else profile.exit_code(verdicts)
+
+
+def _har(args: argparse.Namespace) -> int:
+    """``--har FILE``: the recorded exchanges judged offline; no request goes out."""
+    from rich.console import Console
+
+    from statuskit import __version__
+    from statuskit.check.profile import profile_named
+    from statuskit.check.report import RunInfo, counts_line, to_findings, to_table
+    from statuskit.monitor.har import HarError, read_har
+
+    sending = [flag for flag, given in (("a URL", args.url), ("--openapi", args.openapi),
+                                        ("--plan", args.plan), ("--include-slow",
+                                                                args.include_slow),
+                                        ("--include-load", args.include_load)) if given]
+    if sending:
+        return _fail(f"--har judges a recorded file and sends nothing: leave out "
+                     f"{', '.join(sending)}")
+    started, clock = datetime.now(UTC), time.perf_counter()
+    try:
+        run = read_har(args.har)
+    except HarError as exc:
+        return _fail(str(exc))
+    profile = profile_named(args.profile or "rfc")
+    seconds = time.perf_counter() - clock
+    shown = f"{args.har} ({len(run.verdicts)} of {run.entries} entries judged)"
+    info = RunInfo(shown, seconds, profile, __version__, started, _options_text(args))
+    out = Console()
+    out.print(f"statuskit check --har {shown}", style="bold")
+    out.print(to_findings(run.verdicts, profile))
+    if args.verbose:
+        out.print(to_table(run.verdicts, "every entry", profile, out.width))
+    for note in run.notes:
+        out.print(note, markup=False, highlight=False)
+    out.print(counts_line(run.verdicts, profile, seconds))
+    failed = _write_reports(args, run.verdicts, info)
+    return failed if failed is not None else profile.exit_code(run.verdicts)
+
+
+def _write_reports(args: argparse.Namespace, verdicts: list[Verdict],
+                   info: Any) -> int | None:
+    """--json, --html, --junit; the exit code when one cannot be written."""
+    from statuskit.check.report import to_html, to_json, to_junit
+
     for path, text in ((args.json, to_json), (args.html, to_html), (args.junit, to_junit)):
         if path:
             try:
@@ -177,7 +217,7 @@ def _check(args: argparse.Namespace, options: Options, profile: Profile) -> int:
                     report.write(text(verdicts, info))
             except OSError as exc:
                 return _fail(f"{path}: {exc.strerror or exc}")
-    return profile.exit_code(verdicts)
+    return None
 
 
 def _probe(url: str, options: Options) -> tuple[list[Verdict], float]:
@@ -246,7 +286,7 @@ def _positive(text: str) -> int:
 
 def _options_text(args: argparse.Namespace) -> dict[str, Any]:
     keys = ("plan", "only", "profile", "include_slow", "include_load", "timeout", "cacert",
-            "insecure", "openapi", "allow_writes", "max_requests")
+            "insecure", "openapi", "allow_writes", "max_requests", "har")
     options = {k: getattr(args, k) for k in keys}
     if options["only"] is not None:
         options["only"] = sorted(str(x) for x in options["only"])
@@ -288,6 +328,10 @@ def register(sub: Any) -> None:
     parser.add_argument("--max-requests", type=_positive, metavar="N",
                         help="with --openapi: at most N requests for the operation probes "
                              "(default 2000)")
+    parser.add_argument("--har", metavar="FILE",
+                        help="judge the exchanges of a recorded HAR file (browser devtools, "
+                             "mitmproxy, Playwright) by the rules that need no request of "
+                             "their own; sends nothing")
     parser.add_argument("--cacert", metavar="FILE",
                         help="CA certificates (PEM) to verify an https server with")
     parser.add_argument("--insecure", action="store_true",

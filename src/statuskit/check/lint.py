@@ -13,6 +13,7 @@ class LintNote:
     level: str  # "bad" (an error), "warning", "info" or "good"
     subject: str
     summary: str
+    name: str = ""  # httplint's name for the note: "CL_INCORRECT"
 
     @property
     def is_error(self) -> bool:
@@ -49,7 +50,7 @@ def lint_response(
     wanted = frozenset(levels)
     media = next((v for k, v in headers if k.lower() == "content-type"), "")
     return [
-        LintNote(note.level.value, note.subject, str(note))
+        LintNote(note.level.value, note.subject, str(note), type(note).__name__)
         for note in response.notes
         if note.level.value in wanted and not _known_false_positive(note, status, media)
     ]

@@ -36,6 +36,18 @@ class Exchange:
     stray: int = 0  # bytes that arrived after an answer that may carry no content
     request_body: bytes = b""
     response_version: str = "HTTP/1.1"  # as the answer's status line said
+    # What an observer (a monitor, a HAR file) may not have whole: ``body`` is all the
+    # content unless ``body_complete`` is False (a capture cut at its limit, a HAR
+    # entry without its bytes); ``body_length`` counts every byte sent even then
+    # (-1: unknown beyond ``body``). The same for the request's content.
+    body_complete: bool = True
+    body_length: int = -1
+    request_complete: bool = True
+    # The header fields of the last 200 seen to the same GET (its Vary'd fields the
+    # same), where whoever recorded this exchange saw one: what a 304 must repeat.
+    earlier_200: list[tuple[str, str]] | None = None
+    # The answer's fields by lower-cased name, built at the first look-up.
+    _index: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def from_httpx(cls, response: httpx2.Response, *, body: bytes | None = None) -> Exchange:
@@ -51,9 +63,29 @@ class Exchange:
                    evidence=Evidence.from_httpx(response), request_body=sent,
                    response_version=response.http_version)
 
+    @property
+    def sent_length(self) -> int | None:
+        """Bytes of content the answer carried in all (None: not known)."""
+        if self.body_length >= 0:
+            return self.body_length
+        return len(self.body) if self.body_complete else None
+
     def header(self, name: str) -> str | None:
         """The answer's field ``name``, repeated lines joined with ", " (None: absent)."""
-        return _joined(self.headers, name)
+        index = self._index
+        if index is None:
+            index = self._index = {}
+            for key, value in self.headers:
+                key = key.lower()
+                index[key] = f"{index[key]}, {value}" if key in index else value
+        return index.get(name.lower())
+
+    def has(self, name: str) -> bool:
+        """Whether the answer carries field ``name`` (lower-cased)."""
+        if self._index is None:
+            self.header(name)
+        assert self._index is not None
+        return name in self._index
 
     def request_header(self, name: str) -> str | None:
         return _joined(self.request_headers, name)

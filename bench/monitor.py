@@ -1,0 +1,118 @@
+"""The in-process cost of statuskit.monitor.Monitor at sample=1.0, in one run.
+
+    python bench/monitor.py [--rounds 15] [--calls 2000]
+
+Each app is called as an ASGI app with no server, bare and wrapped in
+Monitor(app, sample=1.0): every exchange judged by rules.OBSERVED (httplint runs once
+per message shape, so only the first call of each shape pays for it; after it, an
+answer in a shape no rule can find anything in is triaged without being recorded);
+then the same with sample=0.01, production's default share. Rounds are ABBA
+(bare, monitored, monitored, bare), each contender a batch of ``--calls`` calls, timed
+in this process's CPU time; the overhead is the monitored/bare ratio of each round,
+reported as median and range. Not part of the test suite. (No ``from __future__
+import annotations``: FastAPI reads the endpoints' annotations at run time.)
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "src"))
+
+from statuskit.monitor import Monitor  # noqa: E402
+
+
+def starlette_app() -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def item(request: Request) -> JSONResponse:
+        return JSONResponse({"id": request.path_params["item_id"], "name": "a note",
+                             "tags": ["x", "y"]})
+
+    return Starlette(routes=[Route("/items/{item_id}", item)])
+
+
+def fastapi_app() -> Any:
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+
+    class Item(BaseModel):
+        id: int
+        name: str
+        tags: list[str]
+
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    async def item(item_id: int) -> Item:
+        return Item(id=item_id, name="a note", tags=["x", "y"])
+
+    return app
+
+
+def _scope(path: str) -> dict[str, Any]:
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+            "query_string": b"", "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
+            "headers": [(b"host", b"bench"), (b"user-agent", b"bench/1"),
+                        (b"accept", b"application/json"), (b"accept-encoding", b"gzip")]}
+
+
+async def _batch(app: Any, scope: dict[str, Any], calls: int) -> float:
+    """CPU seconds per call over ``calls`` calls."""
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    started = time.process_time()
+    for _ in range(calls):
+        await app(dict(scope), receive, send)
+    return (time.process_time() - started) / calls
+
+
+async def _compare(name: str, app: Any, sample: float, rounds: int, calls: int) -> None:
+    monitored = Monitor(app, sample=sample, logger=None)
+    scope = _scope("/items/7")
+    for contender in (app, monitored):  # warm up; and the monitor must judge, not skip
+        await _batch(contender, scope, 200)
+    assert not monitored.observer.sightings and (
+        sample < 1.0 or monitored.observer.exchanges == 200)
+    ratios, bare_us, watched_us = [], [], []
+    for _ in range(rounds):
+        a1 = await _batch(app, scope, calls)
+        b1 = await _batch(monitored, scope, calls)
+        b2 = await _batch(monitored, scope, calls)
+        a2 = await _batch(app, scope, calls)
+        ratios.append((b1 + b2) / (a1 + a2))
+        bare_us.append((a1 + a2) / 2 * 1e6)
+        watched_us.append((b1 + b2) / 2 * 1e6)
+    over = [100 * (r - 1) for r in ratios]
+    print(f"{name}, sample={sample}: bare {statistics.median(bare_us):.1f} us/request, "
+          f"monitored {statistics.median(watched_us):.1f} us; "
+          f"overhead median {statistics.median(over):+.1f} %"
+          f" (range {min(over):+.1f} .. {max(over):+.1f} %, {rounds} ABBA rounds of {calls})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=2000)
+    args = parser.parse_args()
+    for name, build in (("Starlette JSONResponse", starlette_app),
+                        ("FastAPI, a pydantic model", fastapi_app)):
+        for sample in (1.0, 0.01):
+            asyncio.run(_compare(name, build(), sample, args.rounds, args.calls))
+
+
+if __name__ == "__main__":
+    main()

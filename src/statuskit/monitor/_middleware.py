@@ -1,0 +1,225 @@
+"""``Monitor(app)``: ASGI middleware that judges every exchange the app answers.
+
+It watches, and changes nothing: every message goes on to the server as the app
+sent it (the same object, in the same order), every message from the server goes
+to the app as it came, and what the app raises is raised on, untouched. What it
+records of an exchange is the request's fields, the answer's status and fields,
+the number of content bytes, and at most ``MONITOR_MAX_BODY`` of the content
+(references to the app's own chunks while they fit). When the answer is complete,
+the ``Observer`` judges it, after the last message was passed on.
+
+WebSocket and lifespan scopes go to the app as they are, and so does an exchange
+left out by sampling: ``sample=0.01`` judges one request in a hundred.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import re
+from typing import Any
+
+from statuskit.check.record import Exchange
+from statuskit.defaults import MONITOR_MAX_BODY
+from statuskit.monitor._observer import LOGGER, Observer
+from statuskit.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["Monitor", "route_of"]
+
+_NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_MAX_SEGMENT = 24  # a path segment longer than this is an identifier, not a route's word
+# A path segment with a digit in it, or longer than _MAX_SEGMENT: an identifier.
+_IDENTIFIER = re.compile(rf"[^/]*\d[^/]*|[^/]{{{_MAX_SEGMENT + 1},}}")
+
+
+class Monitor:
+    """Judges every exchange of ``app`` (a sampled share of them with ``sample``)."""
+
+    def __init__(self, app: ASGIApp, *, sample: float = 1.0, observer: Observer | None = None,
+                 lint: bool = True, logger: logging.Logger | None = LOGGER,
+                 max_body: int = MONITOR_MAX_BODY) -> None:
+        if isinstance(sample, bool) or not isinstance(sample, int | float) \
+                or math.isnan(sample) or not 0.0 <= sample <= 1.0:
+            raise ValueError(f"sample must be a share from 0.0 to 1.0, not {sample!r}")
+        if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 0:
+            raise ValueError(f"max_body must be a number of bytes, not {max_body!r}")
+        self.app = app
+        self.sample = float(sample)
+        self.observer = observer if observer is not None else Observer(lint=lint, logger=logger)
+        self.max_body = max_body
+        self._random = random.random
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (self.sample < 1.0 and self._random() >= self.sample):
+            await self.app(scope, receive, send)
+            return
+        watch = _Watch(scope, self.max_body)
+        try:
+            await self.app(scope, watch.receiving(receive) if watch.reads else receive,
+                           watch.sending(send))
+        finally:
+            if watch.complete and not watch.broken:
+                self._judge(watch, scope)
+
+    def _judge(self, watch: _Watch, scope: Scope) -> None:
+        try:
+            method: str = scope["method"]
+            route = None
+            if method != "HEAD" and not watch.unknown_length:
+                # What the router matched stands for the route: naming it costs more.
+                anchor = scope.get("route") or scope.get("endpoint")
+                if anchor is None:
+                    route = anchor = f"{method} {route_of(scope, watch.root_path)}"
+                    place: tuple[Any, ...] = (route,)
+                else:
+                    place = (id(anchor), watch.root_path, scope.get("root_path", ""))
+                if self.observer.triage(place, anchor, method, watch.status, watch.headers,
+                                        watch.length, watch.captured >= 0):
+                    return  # a shape seen before, in which no rule can find anything
+            if route is None:
+                route = f"{method} {route_of(scope, watch.root_path)}"
+            seen = watch.exchange(scope)
+        except Exception:  # what the app or server put in the scope: never the app's problem
+            self.observer.errors += 1
+            return
+        self.observer.observe(seen, route)
+
+
+class _Watch:
+    """What one exchange showed, recorded as its messages pass. Everything but the
+    limit and the scope's root_path starts as a class default: an exchange sets only
+    what it shows, so a watch costs little to make."""
+
+    status = 0
+    headers: list[Any] | tuple[Any, ...] = ()
+    chunks: list[bytes] | None = None
+    captured = 0  # bytes held in chunks; -1 once the content outgrew max_body
+    length = 0
+    complete = False
+    broken = False
+    unknown_length = False
+    request_chunks: list[bytes] | None = None
+    request_length = 0
+    request_complete = False
+    reads = False  # the request's content is kept: JSON, which malformed-400 reads
+
+    def __init__(self, scope: Scope, max_body: int) -> None:
+        self.max_body = max_body
+        self.root_path: str = scope.get("root_path", "")
+        if scope.get("method") not in _NO_BODY_METHODS and _json_request(scope):
+            self.reads = True
+
+    def receiving(self, receive: Receive) -> Receive:
+        async def watched() -> Message:
+            message = await receive()
+            try:
+                if message["type"] == "http.request":
+                    body = message.get("body", b"")
+                    self.request_length += len(body)
+                    if self.request_length <= self.max_body:
+                        if self.request_chunks is None:
+                            self.request_chunks = []
+                        self.request_chunks.append(body)
+                    if not message.get("more_body", False):
+                        self.request_complete = self.request_length <= self.max_body
+            except Exception:
+                self.reads = False
+            return message
+
+        return watched
+
+    def sending(self, send: Send) -> Send:
+        async def watched(message: Message) -> None:
+            try:
+                kind = message["type"]
+                if kind == "http.response.body":
+                    body = message.get("body", b"")
+                    size = len(body)
+                    self.length += size
+                    captured = self.captured
+                    if captured >= 0:
+                        if captured + size > self.max_body:
+                            self.chunks, self.captured = None, -1
+                        elif size:
+                            if self.chunks is None:
+                                self.chunks = [body]
+                            else:
+                                self.chunks.append(body)
+                            self.captured = captured + size
+                    if not message.get("more_body", False):
+                        self.complete = True
+                elif kind == "http.response.start":
+                    self.status = message["status"]
+                    headers = message.get("headers", ())
+                    if isinstance(headers, list | tuple):
+                        self.headers = headers
+                    else:
+                        self.broken = True  # an iterator: reading it would consume it
+                elif kind in ("http.response.pathsend", "http.response.zerocopysend"):
+                    self.unknown_length = True
+                    self.complete = not message.get("more_body", False)
+            except Exception:
+                self.broken = True
+            await send(message)
+
+        return watched
+
+    def exchange(self, scope: Scope) -> Exchange:
+        method: str = scope["method"]
+        request_headers = [(k.decode("latin-1"), v.decode("latin-1"))
+                           for k, v in scope.get("headers", ())]
+        headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
+                   for k, v in self.headers]
+        whole = self.captured >= 0 and not self.unknown_length
+        if method == "HEAD":
+            # What an app sends to HEAD stops at the server: uvicorn, hypercorn and h11
+            # drop it, and Starlette relies on that. The wire (check's head-parity,
+            # check --har) is where content on HEAD is judged.
+            self.chunks, self.length, whole, self.unknown_length = None, 0, True, False
+        return Exchange(
+            method, _url(scope), request_headers, self.status, "", headers,
+            b"".join(self.chunks) if whole and self.chunks else b"",
+            version=f"HTTP/{scope.get('http_version', '1.1')}",
+            request_body=b"".join(self.request_chunks)
+            if self.reads and self.request_chunks else b"",
+            body_complete=whole, body_length=-1 if self.unknown_length else self.length,
+            request_complete=self.reads and self.request_complete)
+
+
+def _json_request(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            media: bytes = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return False
+
+
+def _url(scope: Scope) -> str:
+    scheme = scope.get("scheme", "http")
+    host = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"host"),
+                None)
+    if host is None:
+        server = scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server else "localhost"
+    raw = scope.get("raw_path")
+    path = raw.decode("latin-1") if isinstance(raw, bytes) else scope.get("path", "/")
+    query = scope.get("query_string", b"")
+    return f"{scheme}://{host}{path}" + (f"?{query.decode('latin-1')}" if query else "")
+
+
+def route_of(scope: Scope, root_path: str = "") -> str:
+    """The route template the app's router matched ("/items/{item_id}"; Starlette and
+    FastAPI put it in ``scope["route"]``, a mount's prefix in ``root_path``), else
+    the path with every segment that looks like an identifier as ``{}``."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        now: str = scope.get("root_path", "")
+        prefix = now[len(root_path):] if now.startswith(root_path) else ""
+        if not hasattr(route, "endpoint"):
+            # A mount matched last (static files, a sub-app that is no router): its own
+            # path is in root_path already; what lies under it is one route.
+            return prefix + "/{path}"
+        return prefix + path
+    return _IDENTIFIER.sub("{}", str(scope.get("path", "/"))) or "/"
