@@ -114,3 +114,40 @@ def test_without_the_option_nothing_is_wrapped(suite: pytest.Pytester) -> None:
     result = suite.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
     assert "statuskit monitor" not in result.stdout.str()
+
+
+HTTPX2_SUITE = '''
+import asyncio
+
+import httpx2
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+
+
+async def gone(request):
+    return Response(status_code=405)  # RFC 9110 §15.5.6: no Allow
+
+
+app = Starlette(routes=[Route("/items/{item_id}", gone, methods=["DELETE"])])
+
+
+def test_delete_through_httpx2():
+    async def main():
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://t") as client:
+            return (await client.delete("/items/3")).status_code
+
+    assert asyncio.run(main()) == 405
+'''
+
+
+def test_an_app_driven_through_httpx2_is_watched(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_service=HTTPX2_SUITE)
+    result = pytester.runpytest("--statuskit-monitor", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines([
+        "1 exchanges judged; 1 findings on (rule, route) in 1 rules",
+        "warn MUST allow-on-405: 405 without Allow on DELETE /items/{item_id} x1; first in "
+        "test_service.py::test_delete_through_httpx2",
+    ])

@@ -70,8 +70,11 @@ class MonitorSession:
     @pytest.hookimpl
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         import httpx
+        import httpx2
 
+        # Both in-process transports: a suite may drive its app through either library.
         self._patch(httpx.ASGITransport)
+        self._patch(httpx2.ASGITransport)
         try:
             # By sys.modules, not the package's attribute: that can name a module
             # object that a re-import has since replaced.
