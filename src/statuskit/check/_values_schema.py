@@ -50,7 +50,8 @@ _CLASS = re.compile(r"\\\\|\\[dDwW]")
 
 def json_schema(schema: Mapping[str, Any], openapi: str, direction: Direction) -> dict[str, Any]:
     """``schema`` as JSON Schema 2020-12 for one direction of the exchange."""
-    return _convert(schema, openapi.startswith("3.0"), direction)
+    out: dict[str, Any] = _convert(schema, openapi.startswith("3.0"), direction)
+    return out
 
 
 def _convert(node: Any, v30: bool, direction: Direction) -> Any:
@@ -132,7 +133,8 @@ def _has_fixed_value(schema: Mapping[str, Any]) -> bool:
 def generation_schema(schema: Mapping[str, Any]) -> dict[str, Any] | None:
     """The part of ``schema`` (already ``json_schema``) to generate valid values from,
     or None when a value it requires cannot be generated with confidence."""
-    return _narrow(copy.deepcopy(dict(schema)))
+    narrowed: dict[str, Any] | None = _narrow(copy.deepcopy(dict(schema)))
+    return narrowed
 
 
 def _narrow(node: Any) -> Any:

@@ -1,0 +1,266 @@
+"""The value phase of ``--openapi``: values from each operation's schemas, sent and judged.
+
+Per operation, in this order, each case confirmed by the oracle before it is sent
+(``statuskit.check._values_cases``):
+
+1. the minimal valid case hypothesis shrinks to, then one value at each bound;
+2. invalid cases, each breaking one keyword at one place;
+3. bodies not in UTF-8, or in a charset they do not declare;
+4. random valid cases from hypothesis-jsonschema; the first that draws a fault is
+   shrunk by hypothesis to a minimal one that draws the same fault.
+
+Every answer is judged for its status (``_values_judge.case_problems``) and its
+content against the declared response (``response_problems``). One failed verdict
+per fault (rule and cause) per operation, carrying the exchange it rests on, so
+its finding's reproducer sends those values again. Writes go only with
+``allow_writes``; the budget is the run's ``--max-requests``, and ``seed`` makes
+the values the same in every run.
+
+hypothesis is synchronous: its search runs in a worker thread, and each request it
+makes is sent on the run's event loop, one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from statuskit.check._openapi_document import Operation
+from statuskit.check._openapi_exchange import BudgetSpent
+from statuskit.check._openapi_probes import RunContext
+from statuskit.check._values_cases import (
+    Case,
+    Shape,
+    boundary_cases,
+    encoding_cases,
+    invalid_cases,
+    shape_of,
+    to_request,
+)
+from statuskit.check._values_judge import case_problems, response_problems
+from statuskit.check.record import Exchange
+from statuskit.check.rules import NO_ANSWER, VALID_REFUSED, Problem
+from statuskit.check.verdict import Outcome, Verdict, not_applicable, passed, skipped
+
+__all__ = ["DEFAULT_EXAMPLES", "ValuesRun", "new_seed", "run_values"]
+
+DEFAULT_EXAMPLES = 30  # random valid cases per operation, before any shrinking
+_SHRINK_FACTOR = 4  # requests a search may spend shrinking, per example it may draw
+_MAX_FAULTS_SEARCHED = 2  # distinct faults hypothesis looks for per operation
+_INSTANCES = 3  # cases kept per fault per operation
+_WRITE_SKIP = "values for a write: run with --allow-writes"
+_CODES = {"valid": 200, "boundary": 200, "invalid": 422, "encoding": 400}
+
+
+def new_seed() -> int:
+    return random.SystemRandom().randrange(2**32)
+
+
+@dataclass
+class ValuesRun:
+    verdicts: list[Verdict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    sent: int = 0
+
+
+@dataclass
+class _Sent:
+    case: Case
+    seen: Exchange | None
+    problems: list[Problem]
+
+
+@dataclass
+class _Operation:
+    """One operation's state through the phase."""
+
+    op: Operation
+    shape: Shape
+    validators: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # fault -> the first cases that drew it (a few: one finding, its instances)
+    faults: dict[tuple[str, str], list[_Sent]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # mode -> cases sent
+
+    async def send(self, ctx: RunContext, case: Case) -> _Sent:
+        request = to_request(self.shape, case)
+        url = ctx.ex.url(request.path, request.query)
+        self.counts[case.mode] = self.counts.get(case.mode, 0) + 1
+        seen: Exchange | None = None
+        error: httpx.HTTPError | None = None
+        for _ in range(2):  # RFC 9112 §9.3.1
+            try:
+                seen = await ctx.send(None, self.op.method, url, headers=request.headers,
+                                      content=request.content, probe=case.what)
+                break
+            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+                # RFC 9112 §9.3.1: a server may close a kept connection whenever it
+                # likes (uvicorn does after a 500), and a request that met the close
+                # is sent again once, on a new connection.
+                error = exc
+            except httpx.HTTPError as exc:
+                error = exc
+                break
+        if seen is None:
+            assert error is not None
+            reason = f"{type(error).__name__}: {error}".strip(": ")
+            return _Sent(case, None, [NO_ANSWER.broken(f"{self.op.name}: no answer to values",
+                                                       reason)])
+        problems = case_problems(self.op, case, seen) + response_problems(
+            self.op, seen, self.validators)
+        return _Sent(case, seen, problems)
+
+    def record(self, sent: _Sent) -> None:
+        for problem in sent.problems:
+            found = self.faults.setdefault(problem_key(problem), [])
+            if len(found) < _INSTANCES:
+                found.append(sent)
+
+
+def problem_key(problem: Problem) -> tuple[str, str]:
+    return problem.rule.id, problem.cause
+
+
+def _verdict(op: Operation, key: tuple[str, str], sent: _Sent) -> Verdict:
+    problems = [p for p in sent.problems if problem_key(p) == key]
+    seen = sent.seen
+    evidence = [seen.evidence] if seen is not None and seen.evidence is not None else []
+    mode = sent.case.mode
+    return Verdict(_CODES[mode], Outcome.FAIL, "; ".join(p.text for p in problems),
+                   probe=f"{mode} values: {sent.case.what or sent.case.words()}",
+                   status=seen.status if seen is not None else None, rule=problems[0].rule,
+                   evidence=evidence, operation=op.name, name=f"values-{mode}",
+                   problems=problems, judged=evidence[0] if evidence else None)
+
+
+def _summary(state: _Operation) -> list[Verdict]:
+    verdicts = [_verdict(state.op, key, sent) for key, found in state.faults.items()
+                for sent in found]
+    failed_modes = {v.name for v in verdicts}
+    for mode, count in state.counts.items():
+        if f"values-{mode}" not in failed_modes:
+            verdicts.append(passed(_CODES[mode], VALID_REFUSED,
+                                   f"{count} {mode} cases, each answered as its document "
+                                   "says", f"{mode} values", name=f"values-{mode}",
+                                   operation=state.op.name))
+    return verdicts
+
+
+async def _fixed_cases(ctx: RunContext, state: _Operation, base: Case) -> None:
+    shape = state.shape
+    for case in (base, *boundary_cases(shape, base), *invalid_cases(shape, base),
+                 *encoding_cases(shape, base)):
+        state.record(await state.send(ctx, case))
+
+
+class _Hunt:
+    """hypothesis's condition for one round of the search: the first valid case that
+    draws a fault not seen yet sets the target; from then on (while hypothesis
+    shrinks) only a case that draws that same fault counts."""
+
+    def __init__(self, state: _Operation, ctx: RunContext, loop: asyncio.AbstractEventLoop,
+                 calls: list[int]) -> None:
+        self.state, self.ctx, self.loop, self.calls = state, ctx, loop, calls
+        self.known = set(state.faults)
+        self.target: tuple[str, str] | None = None
+        self.best: _Sent | None = None  # the last (so the smallest) case that drew it
+        self.spent = False
+
+    def __call__(self, case: Case) -> bool:
+        if self.spent or self.calls[0] <= 0 or not self.state.shape.oracle.valid(case):
+            return False
+        self.calls[0] -= 1
+        try:
+            sent = asyncio.run_coroutine_threadsafe(self.state.send(self.ctx, case),
+                                                    self.loop).result()
+        except BudgetSpent:
+            self.spent = True
+            return False
+        keys = [problem_key(p) for p in sent.problems]
+        if self.target is None:
+            fresh = [k for k in keys if k not in self.known]
+            if not fresh:
+                return False
+            self.target = fresh[0]
+        if self.target not in keys:
+            return False
+        self.best = sent
+        return True
+
+
+def _search(state: _Operation, ctx: RunContext, loop: asyncio.AbstractEventLoop,
+            seed: int, examples: int) -> None:
+    """hypothesis's search for a valid case that draws a fault, then its shrinking to
+    the smallest that draws the same fault; in a worker thread."""
+    from hypothesis import find
+    from hypothesis.errors import HypothesisException
+
+    from statuskit.check._values_gen import case_strategy, settings_for
+
+    strategy = case_strategy(state.shape)
+    calls = [examples * (1 + _SHRINK_FACTOR)]  # requests left for the search, shared
+    for round_ in range(_MAX_FAULTS_SEARCHED):
+        hunt = _Hunt(state, ctx, loop, calls)
+        # NoSuchExample (no fault), or a schema hypothesis-jsonschema cannot fill
+        with contextlib.suppress(HypothesisException, ValueError, TypeError, RecursionError):
+            find(strategy, hunt, settings=settings_for(examples),
+                 random=random.Random(f"{seed}:{state.op.name}:{round_}"))
+        if hunt.target is None or hunt.best is None:
+            return
+        state.faults.setdefault(hunt.target, [hunt.best])
+        if hunt.spent:
+            raise BudgetSpent("--max-requests reached during the value phase")
+
+
+async def _one_operation(ctx: RunContext, op: Operation, *, seed: int,
+                         examples: int) -> list[Verdict]:
+    from statuskit.check._values_gen import minimal_case
+
+    shape = shape_of(op)
+    if shape.missing:
+        return [not_applicable(200, f"no valid values can be made with confidence: "
+                                    f"{shape.missing}", name="values", operation=op.name,
+                               rule=VALID_REFUSED)]
+    base = await asyncio.to_thread(minimal_case, shape, seed)
+    if base is None:
+        return [not_applicable(200, "hypothesis-jsonschema found no value the schemas allow",
+                               name="values", operation=op.name, rule=VALID_REFUSED)]
+    state = _Operation(op, shape)
+    spent = False
+    try:
+        await _fixed_cases(ctx, state, base)
+        if examples:
+            loop = asyncio.get_running_loop()
+            await asyncio.to_thread(_search, state, ctx, loop, seed, examples)
+    except BudgetSpent:
+        spent = True
+    verdicts = _summary(state)
+    if spent:
+        verdicts.append(skipped(200, "--max-requests reached during its values",
+                                name="values", operation=op.name))
+    return verdicts
+
+
+async def run_values(ctx: RunContext, operations: Iterable[Operation], *, allow_writes: bool,
+                     seed: int, examples: int = DEFAULT_EXAMPLES) -> ValuesRun:
+    """The phase over every operation, one at a time (the values, and so the server's
+    state, then come in the same order in every run with the same seed)."""
+    out = ValuesRun()
+    used = ctx.ex.budget.used
+    for op in operations:
+        if not op.is_read and not allow_writes:
+            out.verdicts.append(skipped(200, _WRITE_SKIP, name="values", operation=op.name))
+            continue
+        if ctx.ex.budget.used >= ctx.ex.budget.limit:
+            out.verdicts.append(skipped(200, "--max-requests reached before its values",
+                                        name="values", operation=op.name))
+            continue
+        out.verdicts += await _one_operation(ctx, op, seed=seed, examples=examples)
+    out.sent = ctx.ex.budget.used - used
+    out.notes.append(f"value phase: {out.sent} requests, --seed {seed} sends the same values")
+    return out
