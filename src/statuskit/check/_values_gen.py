@@ -11,7 +11,7 @@ validator of the format takes (no leap second, no quoted local part).
 from __future__ import annotations
 
 import base64
-import importlib.util
+import importlib
 import string
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -39,8 +39,10 @@ class FuzzMissing(RuntimeError):
 def require() -> None:
     """Raise FuzzMissing, with the one line to show, when the extra is missing."""
     for module in ("hypothesis", "hypothesis_jsonschema", "jsonschema"):
-        if importlib.util.find_spec(module) is None:
-            raise FuzzMissing(MISSING_MESSAGE)
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise FuzzMissing(MISSING_MESSAGE) from None
 
 
 def _formats() -> dict[str, SearchStrategy[str]]:
