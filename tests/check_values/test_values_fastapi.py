@@ -67,7 +67,8 @@ def test_a_500_for_latin_1_bytes_is_replayed_byte_for_byte(faulty: Checked) -> N
 def test_a_response_breaking_its_schema_is_found_at_the_bound(faulty: Checked) -> None:
     finding = faulty.finding("response-schema",
                              "GET /stats: a 200 breaks its declared schema at mean (type)")
-    assert finding.instances[0].probe == "boundary values: query parameter window: 30 (at its maximum 30)"
+    assert finding.instances[0].probe == \
+        "boundary values: query parameter window: 30 (at its maximum 30)"
     status, body = replay(finding)
     assert status == 200 and json.loads(body) == {"window": 30, "mean": None}
 
