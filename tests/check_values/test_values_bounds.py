@@ -44,8 +44,8 @@ def _recording(app: Any, sent: Sent) -> Any:
 
 
 def _values_only(port: int, **options: Any) -> OpenAPIRun:
-    # only={"none"}: no operation probe, so every request is the value phase's.
-    settings = {"seed": SEED, "examples": 5, "only": {"none"}, **options}
+    # only={"values"}: no operation probe, so every request is the value phase's.
+    settings = {"seed": SEED, "examples": 5, "only": {"values"}, **options}
     run = asyncio.run(check_openapi(f"http://127.0.0.1:{port}/", None,
                                     OpenAPIOptions(**settings)))
     assert isinstance(run, OpenAPIRun)
@@ -110,7 +110,7 @@ def test_no_values_runs_without_the_extra_and_without_the_phase() -> None:
 
 
 def test_a_value_finding_carries_its_values_and_curl_line_into_json() -> None:
-    with checked(create_app(faults=True), only={"none"}) as run:
+    with checked(create_app(faults=True), only={"values"}) as run:
         found = [f.to_dict() for f in run.findings if f.rule.id == "value-5xx"]
     shown = json.dumps(found)
     assert "page=1001" in shown and "curl -i" in shown

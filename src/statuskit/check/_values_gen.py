@@ -99,9 +99,26 @@ def _field_value(value: Any) -> bool:
     return value == value.strip(" \t") and all(0x20 <= ord(c) < 0x7F for c in value)
 
 
+# RFC 3986 §2.3: unreserved characters, which no server or router reads as anything but
+# themselves; not starting with a dot (``.`` and ``..`` name other paths).
+_SEGMENT = "^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$"
+
+
+def _path_schema(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A free string in a path holds only unreserved characters: a space, a ``%`` or
+    a ``;`` is a value some routers split, decode twice or refuse, and the checker is
+    not sure which a server means (RFC 3986 §3.3)."""
+    if schema.get("type") == "string" and not any(
+            k in schema for k in ("pattern", "format", "enum", "const")):
+        return {**schema, "pattern": _SEGMENT}
+    return schema
+
+
 def _slot_strategy(location: str, schema: Mapping[str, Any]) -> SearchStrategy[Any]:
     from hypothesis_jsonschema import from_schema
 
+    if location == "path":
+        schema = _path_schema(schema)
     codec = "ascii" if location in ("header", "cookie") else "utf-8"
     strategy = from_schema(_own_formats(schema), custom_formats=_formats(), allow_x00=False,
                            codec=codec)

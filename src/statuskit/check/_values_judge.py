@@ -28,7 +28,8 @@ from statuskit.check.rules import (
     Problem,
 )
 
-__all__ = ["ALLOWED_REFUSALS", "case_problems", "declared_key", "response_problems"]
+__all__ = ["ALLOWED_REFUSALS", "case_problems", "declared_key", "merged_branches",
+           "response_problems"]
 
 # A request whose values the schema allows may still be refused for what no schema
 # says: credentials (401, 403), an id that names nothing (404, 410), the state of the
@@ -101,6 +102,27 @@ def _is_json(media: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
+def merged_branches(node: Any) -> Any:
+    """``node`` with ``additionalProperties: false`` taken out of every ``allOf`` branch.
+
+    Read strictly (JSON Schema 2020-12 §10.3.2.3), a branch that forbids other properties
+    forbids the ones its sibling branches add, so ``allOf: [NoteIn, {id}]`` with a closed
+    NoteIn admits no note with an id at all. Authors mean a merge (2020-12 has
+    ``unevaluatedProperties`` for it); the checker is not sure which was meant, and reads
+    the branches open.
+    """
+    if isinstance(node, list):
+        return [merged_branches(n) for n in node]
+    if not isinstance(node, Mapping):
+        return node
+    out = {k: merged_branches(v) if k not in ("enum", "const", "default") else v
+           for k, v in node.items()}
+    if isinstance(out.get("allOf"), list):
+        out["allOf"] = [{k: v for k, v in b.items() if (k, v) != ("additionalProperties", False)}
+                        if isinstance(b, Mapping) else b for b in out["allOf"]]
+    return out
+
+
 def response_problems(op: Operation, seen: Exchange,
                       validators: dict[tuple[str, str], Any]) -> list[Problem]:
     """Whether the content of ``seen`` is what the document declares for its status:
@@ -132,7 +154,8 @@ def response_problems(op: Operation, seen: Exchange,
     if validator is None:
         Draft202012Validator = importlib.import_module("jsonschema").Draft202012Validator
 
-        validator = Draft202012Validator(json_schema(schema, op.openapi, "response"))
+        validator = Draft202012Validator(merged_branches(json_schema(schema, op.openapi,
+                                                                     "response")))
         validators[(str(key), match)] = validator
     errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
     if not errors:

@@ -41,7 +41,7 @@ def _codes(text: str) -> set[int | str]:
             wanted.update(c for c in seed if c // 100 == int(part[0]))
         elif part.isascii() and part.isdigit() and _registered(int(part), lookup, UnknownCode):
             wanted.add(int(part))  # a seed code, or a registered one a plan may probe
-        elif part in names:
+        elif part in names or part == "values":  # "values": the --openapi value phase
             wanted.add(part)
         elif part:
             raise argparse.ArgumentTypeError(

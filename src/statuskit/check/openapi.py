@@ -203,7 +203,7 @@ async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[
     bare-socket probes connect (None: in process, where there is no socket). ``source``
     is where the document was read; when it is a URL, relative servers resolve
     against it."""
-    if options.values:
+    if _values_wanted(options):
         _require_fuzz()
     try:
         operations = operations_from_document(document)
@@ -236,7 +236,7 @@ async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[
     writes = await asyncio.gather(*(run(p) for p in planned if p.write))
     verdicts = [v for batch in [*reads, *writes] for v in batch]
     value_notes: list[str] = []
-    if options.values:
+    if _values_wanted(options):
         values = await run_values(ctx, operations, allow_writes=options.allow_writes,
                                   seed=new_seed() if options.seed is None else options.seed,
                                   examples=options.examples)
@@ -252,6 +252,11 @@ async def run_operations(client: httpx.AsyncClient, url: str, document: Mapping[
     notes = _notes(source, operations, planned, options, exchanger.budget)
     notes.insert(1, where_paths_go(url, document, read_from))
     return OpenAPIRun(verdicts, source, notes + value_notes + cleaned, exchanger.budget.used)
+
+
+def _values_wanted(options: OpenAPIOptions) -> bool:
+    """The value phase runs unless turned off, or ``only`` names other checks."""
+    return options.values and (options.only is None or "values" in options.only)
 
 
 def _require_fuzz() -> None:
@@ -280,7 +285,7 @@ async def check_openapi(url: str, given: str | None, options: OpenAPIOptions | N
     """Over the network: find the document and run its probes. A statuskit plan found
     instead is returned as a ``Source`` for the ordinary run to follow."""
     options = options or OpenAPIOptions()
-    if options.values:
+    if _values_wanted(options):
         _require_fuzz()  # before any request: the one line, not a run cut short
     target = parse_target(url, cacert=options.cacert, insecure=options.insecure)
     if target.authorization is not None and "Authorization" not in options.headers:
