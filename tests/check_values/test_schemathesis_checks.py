@@ -1,0 +1,63 @@
+"""statuskit's checks inside schemathesis's own runner (``schemathesis run``), over
+uvicorn: each finds its planted HTTP fault, and none fails on an app without them."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from check_values.http_faults_app import create_app
+from support.servers import serve
+
+OURS = ("statuskit_fields", "statuskit_head", "statuskit_method_not_allowed",
+        "statuskit_conditional", "statuskit_not_acceptable")
+CLI = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
+
+
+def _run(port: int) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "statuskit.schemathesis", "NO_COLOR": "1"}
+    return subprocess.run(
+        [CLI, "run", f"http://127.0.0.1:{port}/openapi.json", "--checks", ",".join(OURS),
+         "--max-examples", "5", "--phases", "examples,fuzzing", "--seed", "1",
+         "--workers", "1"],
+        capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.fixture(scope="module")
+def faulty() -> subprocess.CompletedProcess[str]:
+    with serve(create_app(faults=True)) as port:
+        return _run(port)
+
+
+def test_the_runner_loads_the_checks_and_fails_the_faulty_app(
+        faulty: subprocess.CompletedProcess[str]) -> None:
+    assert faulty.returncode == 1, faulty.stdout[-2000:]
+
+
+@pytest.mark.parametrize(("check", "says"), [
+    ("statuskit_head", "RFC 9110 §9.1, §9.3.2: HEAD answered 405, not as GET"),
+    ("statuskit_method_not_allowed", "RFC 9110 §15.5.6: 405 without Allow"),
+    ("statuskit_conditional", "answered 200, expected 304"),
+    ("statuskit_not_acceptable", "answered 200, expected 406"),
+])
+def test_each_check_names_its_fault_with_its_rule(
+        faulty: subprocess.CompletedProcess[str], check: str, says: str) -> None:
+    out = faulty.stdout
+    assert says in out, out[-3000:]
+
+
+def test_the_same_app_without_the_faults_passes_every_statuskit_check() -> None:
+    asked: list[str] = []
+    with serve(create_app(faults=False, asked=asked)) as port:
+        done = _run(port)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert not re.search(r"statuskit_\w+.*fail", done.stdout, re.IGNORECASE)
+    # Each check asked its question, and the answers were right: not a run that asked none.
+    assert {"HEAD */*", "GET if-none-match */*", "GET if-match */*",
+            "GET application/x-statuskit-unobtainable", "PUT */*"} <= set(asked)
