@@ -51,9 +51,15 @@ from statuskit.check.verdict import Outcome, Verdict, not_applicable, passed, sk
 __all__ = ["DEFAULT_EXAMPLES", "ValuesRun", "new_seed", "run_values"]
 
 DEFAULT_EXAMPLES = 30  # random valid cases per operation, before any shrinking
-_SHRINK_FACTOR = 4  # requests a search may spend shrinking, per example it may draw
+# Requests shrinking one fault may spend: hypothesis takes an integer from 2**52 down to
+# the smallest failing one in some 40 to 60 steps.
+_SHRINK_REQUESTS = 80
 _MAX_FAULTS_SEARCHED = 2  # distinct faults hypothesis looks for per operation
 _INSTANCES = 3  # cases kept per fault per operation
+# Operations whose values are in flight at once: their requests overlap the server's
+# time, and hypothesis (thread-safe since 6.136) draws for each in a thread of its own.
+_CONCURRENCY = 4
+_IN_FLIGHT = 4  # random cases of one operation sent at once
 _WRITE_SKIP = "values for a write: run with --allow-writes"
 _CODES = {"valid": 200, "boundary": 200, "invalid": 422, "encoding": 400}
 
@@ -158,63 +164,122 @@ async def _fixed_cases(ctx: RunContext, state: _Operation, base: Case) -> None:
         state.record(await state.send(ctx, case))
 
 
+def _key(shape: Shape, case: Case) -> tuple[Any, ...]:
+    """What identifies a case on the wire: two cases that send the same request are one."""
+    request = to_request(shape, case)
+    return request.path, tuple(request.query), tuple(sorted(request.headers.items())), \
+        request.content
+
+
+def _draw(shape: Shape, seed: str, examples: int) -> list[Case]:
+    """``examples`` valid cases, drawn by hypothesis with no request made (in a thread)."""
+    from hypothesis import find
+
+    from statuskit.check._values_gen import case_strategy, settings_for
+
+    drawn: list[Case] = []
+
+    def keep(case: Case) -> bool:
+        if shape.oracle.valid(case):
+            drawn.append(case)
+        return False
+
+    with contextlib.suppress(Exception):  # NoSuchExample after the last; or an unfillable schema
+        find(case_strategy(shape), keep, settings=settings_for(examples, shrink=False),
+             random=random.Random(seed))
+    return drawn
+
+
 class _Hunt:
-    """hypothesis's condition for one round of the search: the first valid case that
-    draws a fault not seen yet sets the target; from then on (while hypothesis
-    shrinks) only a case that draws that same fault counts."""
+    """hypothesis's condition while it shrinks one fault: a case draws it or not. The
+    same seed draws the cases already sent in the same order first, so their answers
+    come from ``known`` and only smaller cases go out (at most ``calls[0]`` of them)."""
 
     def __init__(self, state: _Operation, ctx: RunContext, loop: asyncio.AbstractEventLoop,
+                 target: tuple[str, str], known: dict[tuple[Any, ...], _Sent],
                  calls: list[int]) -> None:
-        self.state, self.ctx, self.loop, self.calls = state, ctx, loop, calls
-        self.known = set(state.faults)
-        self.target: tuple[str, str] | None = None
+        self.state, self.ctx, self.loop, self.target = state, ctx, loop, target
+        self.known, self.calls = known, calls
         self.best: _Sent | None = None  # the last (so the smallest) case that drew it
         self.spent = False
 
     def __call__(self, case: Case) -> bool:
-        if self.spent or self.calls[0] <= 0 or not self.state.shape.oracle.valid(case):
+        if not self.state.shape.oracle.valid(case):
             return False
-        self.calls[0] -= 1
-        try:
-            sent = asyncio.run_coroutine_threadsafe(self.state.send(self.ctx, case),
-                                                    self.loop).result()
-        except BudgetSpent:
-            self.spent = True
-            return False
-        keys = [problem_key(p) for p in sent.problems]
-        if self.target is None:
-            fresh = [k for k in keys if k not in self.known]
-            if not fresh:
+        key = _key(self.state.shape, case)
+        sent = self.known.get(key)
+        if sent is None:
+            if self.spent or self.calls[0] <= 0:
                 return False
-            self.target = fresh[0]
-        if self.target not in keys:
+            self.calls[0] -= 1
+            try:
+                sent = asyncio.run_coroutine_threadsafe(self.state.send(self.ctx, case),
+                                                        self.loop).result()
+            except BudgetSpent:
+                self.spent = True
+                return False
+            self.known[key] = sent
+        if self.target not in {problem_key(p) for p in sent.problems}:
             return False
         self.best = sent
         return True
 
 
-def _search(state: _Operation, ctx: RunContext, loop: asyncio.AbstractEventLoop,
-            seed: int, examples: int) -> None:
-    """hypothesis's search for a valid case that draws a fault, then its shrinking to
-    the smallest that draws the same fault; in a worker thread."""
+def _shrink(state: _Operation, ctx: RunContext, loop: asyncio.AbstractEventLoop, seed: str,
+            examples: int, target: tuple[str, str], known: dict[tuple[Any, ...], _Sent],
+            calls: list[int]) -> _Hunt:
+    """hypothesis's shrinking of ``target`` to the smallest case that draws it."""
     from hypothesis import find
-    from hypothesis.errors import HypothesisException
 
     from statuskit.check._values_gen import case_strategy, settings_for
 
-    strategy = case_strategy(state.shape)
-    calls = [examples * (1 + _SHRINK_FACTOR)]  # requests left for the search, shared
-    for round_ in range(_MAX_FAULTS_SEARCHED):
-        hunt = _Hunt(state, ctx, loop, calls)
-        # NoSuchExample (no fault), or a schema hypothesis-jsonschema cannot fill
-        with contextlib.suppress(HypothesisException, ValueError, TypeError, RecursionError):
-            find(strategy, hunt, settings=settings_for(examples),
-                 random=random.Random(f"{seed}:{state.op.name}:{round_}"))
-        if hunt.target is None or hunt.best is None:
-            return
-        state.faults.setdefault(hunt.target, [hunt.best])
-        if hunt.spent:
-            raise BudgetSpent("--max-requests reached during the value phase")
+    hunt = _Hunt(state, ctx, loop, target, known, calls)
+    with contextlib.suppress(Exception):  # NoSuchExample: a server that changed its mind
+        find(case_strategy(state.shape), hunt, settings=settings_for(examples),
+             random=random.Random(seed))
+    return hunt
+
+
+async def _random_cases(ctx: RunContext, state: _Operation, seed: int, examples: int) -> None:
+    """Draw, send them all (a few at a time), then shrink each new fault they drew."""
+    where = f"{seed}:{state.op.name}"
+    cases = await asyncio.to_thread(_draw, state.shape, where, examples)
+    known: dict[tuple[Any, ...], _Sent] = {}
+    order: list[tuple[Any, ...]] = []
+    for case in cases:
+        key = _key(state.shape, case)
+        if key not in known and key not in order:
+            order.append(key)
+    by_key = {_key(state.shape, c): c for c in cases}
+    semaphore = asyncio.Semaphore(_IN_FLIGHT)
+
+    async def go(key: tuple[Any, ...]) -> None:
+        async with semaphore:
+            known[key] = await state.send(ctx, by_key[key])
+
+    results = await asyncio.gather(*(go(k) for k in order), return_exceptions=True)
+    spent = any(isinstance(r, BudgetSpent) for r in results)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, BudgetSpent):
+            raise result
+    seen_before = set(state.faults)
+    targets: list[tuple[str, str]] = []
+    for key in order:
+        for problem in known[key].problems if key in known else ():
+            fault = problem_key(problem)
+            if fault not in seen_before and fault not in targets:
+                targets.append(fault)
+    loop = asyncio.get_running_loop()
+    for target in targets[:_MAX_FAULTS_SEARCHED]:
+        calls = [_SHRINK_REQUESTS]
+        hunt = await asyncio.to_thread(_shrink, state, ctx, loop, where, examples, target,
+                                       known, calls)
+        first = next(known[k] for k in order if k in known and target in
+                     {problem_key(p) for p in known[k].problems})
+        state.faults.setdefault(target, [hunt.best or first])
+        spent = spent or hunt.spent
+    if spent:
+        raise BudgetSpent("--max-requests reached during the value phase")
 
 
 async def _one_operation(ctx: RunContext, op: Operation, *, seed: int,
@@ -235,8 +300,7 @@ async def _one_operation(ctx: RunContext, op: Operation, *, seed: int,
     try:
         await _fixed_cases(ctx, state, base)
         if examples:
-            loop = asyncio.get_running_loop()
-            await asyncio.to_thread(_search, state, ctx, loop, seed, examples)
+            await _random_cases(ctx, state, seed, examples)
     except BudgetSpent:
         spent = True
     verdicts = _summary(state)
@@ -248,19 +312,24 @@ async def _one_operation(ctx: RunContext, op: Operation, *, seed: int,
 
 async def run_values(ctx: RunContext, operations: Iterable[Operation], *, allow_writes: bool,
                      seed: int, examples: int = DEFAULT_EXAMPLES) -> ValuesRun:
-    """The phase over every operation, one at a time (the values, and so the server's
-    state, then come in the same order in every run with the same seed)."""
+    """The phase over every operation, a few at a time: each operation's values come
+    from its own seeded generator, so the same seed sends the same values whatever the
+    order the operations' requests interleave in."""
     out = ValuesRun()
     used = ctx.ex.budget.used
-    for op in operations:
+    semaphore = asyncio.Semaphore(_CONCURRENCY)
+
+    async def one(op: Operation) -> list[Verdict]:
         if not op.is_read and not allow_writes:
-            out.verdicts.append(skipped(200, _WRITE_SKIP, name="values", operation=op.name))
-            continue
-        if ctx.ex.budget.used >= ctx.ex.budget.limit:
-            out.verdicts.append(skipped(200, "--max-requests reached before its values",
-                                        name="values", operation=op.name))
-            continue
-        out.verdicts += await _one_operation(ctx, op, seed=seed, examples=examples)
+            return [skipped(200, _WRITE_SKIP, name="values", operation=op.name)]
+        async with semaphore:
+            if ctx.ex.budget.used >= ctx.ex.budget.limit:
+                return [skipped(200, "--max-requests reached before its values",
+                                name="values", operation=op.name)]
+            return await _one_operation(ctx, op, seed=seed, examples=examples)
+
+    for verdicts in await asyncio.gather(*(one(op) for op in operations)):
+        out.verdicts += verdicts
     out.sent = ctx.ex.budget.used - used
     out.notes.append(f"value phase: {out.sent} requests, --seed {seed} sends the same values")
     return out
