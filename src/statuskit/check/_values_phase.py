@@ -25,9 +25,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -50,18 +51,22 @@ from statuskit.check.verdict import Outcome, Verdict, not_applicable, passed, sk
 
 __all__ = ["DEFAULT_EXAMPLES", "ValuesRun", "new_seed", "run_values"]
 
-DEFAULT_EXAMPLES = 30  # random valid cases per operation, before any shrinking
+DEFAULT_EXAMPLES = 20  # random valid cases per operation, before any shrinking
 # Requests shrinking one fault may spend: hypothesis takes an integer from 2**52 down to
 # the smallest failing one in some 40 to 60 steps.
 _SHRINK_REQUESTS = 80
 _MAX_FAULTS_SEARCHED = 2  # distinct faults hypothesis looks for per operation
 _INSTANCES = 3  # cases kept per fault per operation
 # Operations whose values are in flight at once: their requests overlap the server's
-# time, and hypothesis (thread-safe since 6.136) draws for each in a thread of its own.
+# time and the drawing of the others' values.
 _CONCURRENCY = 4
 _IN_FLIGHT = 4  # random cases of one operation sent at once
 _WRITE_SKIP = "values for a write: run with --allow-writes"
 _CODES = {"valid": 200, "boundary": 200, "invalid": 422, "encoding": 400}
+
+
+_T = TypeVar("_T")
+_Generator = ThreadPoolExecutor
 
 
 def new_seed() -> int:
@@ -240,10 +245,15 @@ def _shrink(state: _Operation, ctx: RunContext, loop: asyncio.AbstractEventLoop,
     return hunt
 
 
-async def _random_cases(ctx: RunContext, state: _Operation, seed: int, examples: int) -> None:
+async def _in_generator(work: _Generator, fn: Callable[..., _T], *args: Any) -> _T:
+    return await asyncio.get_running_loop().run_in_executor(work, fn, *args)
+
+
+async def _random_cases(ctx: RunContext, state: _Operation, seed: int, examples: int,
+                        work: _Generator) -> None:
     """Draw, send them all (a few at a time), then shrink each new fault they drew."""
     where = f"{seed}:{state.op.name}"
-    cases = await asyncio.to_thread(_draw, state.shape, where, examples)
+    cases = await _in_generator(work, _draw, state.shape, where, examples)
     known: dict[tuple[Any, ...], _Sent] = {}
     order: list[tuple[Any, ...]] = []
     for case in cases:
@@ -272,7 +282,7 @@ async def _random_cases(ctx: RunContext, state: _Operation, seed: int, examples:
     loop = asyncio.get_running_loop()
     for target in targets[:_MAX_FAULTS_SEARCHED]:
         calls = [_SHRINK_REQUESTS]
-        hunt = await asyncio.to_thread(_shrink, state, ctx, loop, where, examples, target,
+        hunt = await _in_generator(work, _shrink, state, ctx, loop, where, examples, target,
                                        known, calls)
         first = next(known[k] for k in order if k in known and target in
                      {problem_key(p) for p in known[k].problems})
@@ -282,8 +292,8 @@ async def _random_cases(ctx: RunContext, state: _Operation, seed: int, examples:
         raise BudgetSpent("--max-requests reached during the value phase")
 
 
-async def _one_operation(ctx: RunContext, op: Operation, *, seed: int,
-                         examples: int) -> list[Verdict]:
+async def _one_operation(ctx: RunContext, op: Operation, *, seed: int, examples: int,
+                         work: _Generator) -> list[Verdict]:
     from statuskit.check._values_gen import minimal_case
 
     shape = shape_of(op)
@@ -291,7 +301,7 @@ async def _one_operation(ctx: RunContext, op: Operation, *, seed: int,
         return [not_applicable(200, f"no valid values can be made with confidence: "
                                     f"{shape.missing}", name="values", operation=op.name,
                                rule=VALID_REFUSED)]
-    base = await asyncio.to_thread(minimal_case, shape, seed)
+    base = await _in_generator(work, minimal_case, shape, seed)
     if base is None:
         return [not_applicable(200, "hypothesis-jsonschema found no value the schemas allow",
                                name="values", operation=op.name, rule=VALID_REFUSED)]
@@ -300,7 +310,7 @@ async def _one_operation(ctx: RunContext, op: Operation, *, seed: int,
     try:
         await _fixed_cases(ctx, state, base)
         if examples:
-            await _random_cases(ctx, state, seed, examples)
+            await _random_cases(ctx, state, seed, examples, work)
     except BudgetSpent:
         spent = True
     verdicts = _summary(state)
@@ -326,10 +336,14 @@ async def run_values(ctx: RunContext, operations: Iterable[Operation], *, allow_
             if ctx.ex.budget.used >= ctx.ex.budget.limit:
                 return [skipped(200, "--max-requests reached before its values",
                                 name="values", operation=op.name)]
-            return await _one_operation(ctx, op, seed=seed, examples=examples)
+            return await _one_operation(ctx, op, seed=seed, examples=examples, work=work)
 
-    for verdicts in await asyncio.gather(*(one(op) for op in operations)):
-        out.verdicts += verdicts
+    # One thread draws for every operation, one draw at a time: hypothesis in several
+    # threads at once met CPython 3.11's ast.parse, which is not thread-safe (it
+    # describes the strategies' lambdas), as a SystemError.
+    with ThreadPoolExecutor(1, thread_name_prefix="statuskit-values") as work:
+        for verdicts in await asyncio.gather(*(one(op) for op in operations)):
+            out.verdicts += verdicts
     out.sent = ctx.ex.budget.used - used
     out.notes.append(f"value phase: {out.sent} requests, --seed {seed} sends the same values")
     return out
