@@ -44,6 +44,13 @@ from statuskit.check._values_cases import (
     shape_of,
     to_request,
 )
+from statuskit.check._values_chains import (
+    Chain,
+    created_id,
+    delete_created,
+    plan_chains,
+    run_chain,
+)
 from statuskit.check._values_judge import case_problems, response_problems
 from statuskit.check.record import Exchange
 from statuskit.check.rules import NO_ANSWER, VALID_REFUSED, Problem
@@ -61,6 +68,7 @@ _INSTANCES = 3  # cases kept per fault per operation
 # time and the drawing of the others' values.
 _CONCURRENCY = 4
 _IN_FLIGHT = 4  # random cases of one operation sent at once
+_CHAIN_WRITES = 4  # bodies a chain may write to change a resource's ETag
 _WRITE_SKIP = "values for a write: run with --allow-writes"
 _CODES = {"valid": 200, "boundary": 200, "invalid": 422, "encoding": 400}
 
@@ -97,6 +105,8 @@ class _Operation:
     # fault -> the first cases that drew it (a few: one finding, its instances)
     faults: dict[tuple[str, str], list[_Sent]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # mode -> cases sent
+    chain: Chain | None = None  # how what this operation creates is reached, if it creates
+    made: list[str] = field(default_factory=list)  # ids of what its values created
 
     async def send(self, ctx: RunContext, case: Case) -> _Sent:
         request = to_request(self.shape, case)
@@ -124,6 +134,10 @@ class _Operation:
                                                        reason)])
         problems = case_problems(self.op, case, seen) + response_problems(
             self.op, seen, self.validators)
+        if self.chain is not None and seen.status // 100 == 2:
+            made = created_id(self.chain, seen, url)
+            if made is not None:
+                self.made.append(made)
         return _Sent(case, seen, problems)
 
     def record(self, sent: _Sent) -> None:
@@ -293,7 +307,8 @@ async def _random_cases(ctx: RunContext, state: _Operation, seed: int, examples:
 
 
 async def _one_operation(ctx: RunContext, op: Operation, *, seed: int, examples: int,
-                         work: _Generator) -> list[Verdict]:
+                         work: _Generator, chain: Chain | None = None,
+                         made: list[tuple[Chain, str]] | None = None) -> list[Verdict]:
     from statuskit.check._values_gen import minimal_case
 
     shape = shape_of(op)
@@ -305,7 +320,7 @@ async def _one_operation(ctx: RunContext, op: Operation, *, seed: int, examples:
     if base is None:
         return [not_applicable(200, "hypothesis-jsonschema found no value the schemas allow",
                                name="values", operation=op.name, rule=VALID_REFUSED)]
-    state = _Operation(op, shape)
+    state = _Operation(op, shape, chain=chain)
     spent = False
     try:
         await _fixed_cases(ctx, state, base)
@@ -314,10 +329,64 @@ async def _one_operation(ctx: RunContext, op: Operation, *, seed: int, examples:
     except BudgetSpent:
         spent = True
     verdicts = _summary(state)
+    if made is not None and chain is not None:
+        made += [(chain, m) for m in state.made]
     if spent:
         verdicts.append(skipped(200, "--max-requests reached during its values",
                                 name="values", operation=op.name))
     return verdicts
+
+
+async def _bodies(op: Operation, seed: int, work: _Generator, more: int) -> list[Case]:
+    """Valid cases for ``op``: its minimal one, then ``more`` drawn ones."""
+    from statuskit.check._values_gen import minimal_case
+
+    shape = shape_of(op)
+    if shape.missing:
+        return []
+    base = await _in_generator(work, minimal_case, shape, seed)
+    if base is None:
+        return []
+    drawn = await _in_generator(work, _draw, shape, f"{seed}:{op.name}:chain", more) \
+        if more else []
+    return [base, *drawn]
+
+
+async def _chains(ctx: RunContext, ops: list[Operation], seed: int, work: _Generator,
+                  out: ValuesRun) -> None:
+    """Each creating operation's chain, one after another."""
+    for chain in plan_chains(ops):
+        bodies = {chain.create.name: await _bodies(chain.create, seed, work, 0)}
+        write = chain.item.get("PUT") or chain.item.get("PATCH")
+        if write is not None:
+            bodies[write.name] = await _bodies(write, seed, work, _CHAIN_WRITES)
+        try:
+            verdicts, notes = await run_chain(ctx, chain, bodies)
+        except BudgetSpent:
+            out.verdicts.append(skipped(201, "--max-requests reached during its chain",
+                                        name="chain", operation=chain.create.name))
+            continue
+        except httpx.HTTPError as exc:
+            verdicts, notes = [], [f"chain of {chain.create.name}: no answer "
+                                   f"({type(exc).__name__})"]
+        out.verdicts += verdicts
+        out.notes += notes
+
+
+async def _clean_up(ctx: RunContext, made: list[tuple[Chain, str]]) -> list[str]:
+    """DELETE what the values created (even past --max-requests); name what is left."""
+    deleted, left = 0, []
+    for chain, value in made:
+        gone = await delete_created(ctx, chain, value)
+        if gone:
+            deleted += 1
+        else:
+            left.append(f"{chain.parameter}={value}")
+    lines = [f"value phase clean-up: deleted {deleted} resources its values created"] \
+        if deleted else []
+    if left:
+        lines.append(f"value phase left on the server (no DELETE took them): {', '.join(left)}")
+    return lines
 
 
 async def run_values(ctx: RunContext, operations: Iterable[Operation], *, allow_writes: bool,
@@ -328,6 +397,9 @@ async def run_values(ctx: RunContext, operations: Iterable[Operation], *, allow_
     out = ValuesRun()
     used = ctx.ex.budget.used
     semaphore = asyncio.Semaphore(_CONCURRENCY)
+    ops = list(operations)
+    creators = {c.create.name: c for c in plan_chains(ops)} if allow_writes else {}
+    made: list[tuple[Chain, str]] = []
 
     async def one(op: Operation) -> list[Verdict]:
         if not op.is_read and not allow_writes:
@@ -336,14 +408,20 @@ async def run_values(ctx: RunContext, operations: Iterable[Operation], *, allow_
             if ctx.ex.budget.used >= ctx.ex.budget.limit:
                 return [skipped(200, "--max-requests reached before its values",
                                 name="values", operation=op.name)]
-            return await _one_operation(ctx, op, seed=seed, examples=examples, work=work)
+            return await _one_operation(ctx, op, seed=seed, examples=examples, work=work,
+                                        chain=creators.get(op.name), made=made)
 
     # One thread draws for every operation, one draw at a time: hypothesis in several
     # threads at once met CPython 3.11's ast.parse, which is not thread-safe (it
     # describes the strategies' lambdas), as a SystemError.
     with ThreadPoolExecutor(1, thread_name_prefix="statuskit-values") as work:
-        for verdicts in await asyncio.gather(*(one(op) for op in operations)):
-            out.verdicts += verdicts
+        try:
+            for verdicts in await asyncio.gather(*(one(op) for op in ops)):
+                out.verdicts += verdicts
+            if allow_writes:
+                await _chains(ctx, ops, seed, work, out)
+        finally:
+            out.notes += await _clean_up(ctx, made)
     out.sent = ctx.ex.budget.used - used
     out.notes.append(f"value phase: {out.sent} requests, --seed {seed} sends the same values")
     return out
