@@ -110,7 +110,7 @@ def run_schemathesis(document: str, url: str) -> tuple[float, str]:
         "http") else [cli, "run", document, "--seed", "1"]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "NO_COLOR": "1"})
+                          env={**os.environ, "NO_COLOR": "1"}, cwd=tempfile.gettempdir())
     return time.perf_counter() - started, done.stdout
 
 

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +28,8 @@ def _run(port: int, checks: tuple[str, ...] = OURS) -> subprocess.CompletedProce
         [CLI, "run", f"http://127.0.0.1:{port}/openapi.json", "--checks", ",".join(checks),
          "--max-examples", "5", "--phases", "examples,fuzzing", "--seed", "1",
          "--workers", "1"],
-        capture_output=True, text=True, timeout=120, env=env)
+        capture_output=True, text=True, timeout=120, env=env,
+        cwd=tempfile.gettempdir())  # schemathesis leaves a .schemathesis/ where it runs
 
 
 @pytest.fixture(scope="module")

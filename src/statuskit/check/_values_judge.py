@@ -36,6 +36,7 @@ __all__ = ["ALLOWED_REFUSALS", "case_problems", "declared_key", "merged_branches
 # resource (409, 412, 428), or a rate limit (429). Every other 4xx refuses the values.
 ALLOWED_REFUSALS = frozenset({401, 403, 404, 409, 410, 412, 428, 429})
 _MAX_ERRORS_SHOWN = 3
+_MAX_DIGITS = 4000  # below sys.get_int_max_str_digits()'s default of 4,300
 
 
 def _words(case: Case) -> str:
@@ -81,6 +82,15 @@ def declared_key(op: Operation, status: int) -> str | None:
         if key in op.response_content:
             return key
     return None
+
+
+def _integer(text: str) -> int:
+    """A JSON integer; one past Python's 4,300-digit limit on str -> int (which would make
+    valid JSON look malformed) keeps its sign and a magnitude past any bound a schema
+    writes."""
+    if len(text) <= _MAX_DIGITS:
+        return int(text)
+    return -(10**_MAX_DIGITS) if text.startswith("-") else 10**_MAX_DIGITS
 
 
 def _essence(media: str) -> str:
@@ -146,7 +156,9 @@ def response_problems(op: Operation, seen: Exchange,
     if not _is_json(_essence(match)) or not _is_json(media) or not schema:
         return []
     try:
-        value = json.loads(seen.body)
+        value = json.loads(seen.body, parse_int=_integer)
+    except RecursionError:
+        return []  # deeper than Python's parser goes: valid JSON, not checked
     except ValueError:
         return [RESPONSE_SCHEMA.broken(f"{name}: a {seen.status} declared as JSON is not JSON",
                                        repr(seen.body[:60]))]
@@ -157,7 +169,10 @@ def response_problems(op: Operation, seen: Exchange,
         validator = Draft202012Validator(merged_branches(json_schema(schema, op.openapi,
                                                                      "response")))
         validators[(str(key), match)] = validator
-    errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+    try:
+        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+    except RecursionError:
+        return []
     if not errors:
         return []
     first = errors[0]
