@@ -90,7 +90,8 @@ def _integer(text: str) -> int:
     writes."""
     if len(text) <= _MAX_DIGITS:
         return int(text)
-    return -(10**_MAX_DIGITS) if text.startswith("-") else 10**_MAX_DIGITS
+    past: int = 10**_MAX_DIGITS
+    return -past if text.startswith("-") else past
 
 
 def _essence(media: str) -> str:

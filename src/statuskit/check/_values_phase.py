@@ -3,11 +3,15 @@
 Per operation, in this order, each case confirmed by the oracle before it is sent
 (``statuskit.check._values_cases``):
 
-1. the minimal valid case hypothesis shrinks to, then one value at each bound;
+1. the minimal valid case (hypothesis's first draw), then one value at each bound;
 2. invalid cases, each breaking one keyword at one place;
 3. bodies not in UTF-8, or in a charset they do not declare;
-4. random valid cases from hypothesis-jsonschema; the first that draws a fault is
-   shrunk by hypothesis to a minimal one that draws the same fault.
+4. random valid cases from hypothesis-jsonschema, drawn first and sent a few at a
+   time; each new fault they draw is shrunk by hypothesis to the smallest case that
+   draws the same fault (the draws before it answered from what was sent).
+
+Then, with ``allow_writes``, each creating operation's chain
+(``statuskit.check._values_chains``), and the DELETE of whatever the values created.
 
 Every answer is judged for its status (``_values_judge.case_problems``) and its
 content against the declared response (``response_problems``). One failed verdict
@@ -16,8 +20,9 @@ its finding's reproducer sends those values again. Writes go only with
 ``allow_writes``; the budget is the run's ``--max-requests``, and ``seed`` makes
 the values the same in every run.
 
-hypothesis is synchronous: its search runs in a worker thread, and each request it
-makes is sent on the run's event loop, one at a time.
+hypothesis is synchronous: it runs in one worker thread for the whole phase (several
+at once meet CPython 3.11's thread-unsafe ``ast.parse``), and each request it makes
+while shrinking is sent on the run's event loop and waited for.
 """
 
 from __future__ import annotations
@@ -53,7 +58,13 @@ from statuskit.check._values_chains import (
 )
 from statuskit.check._values_judge import case_problems, response_problems
 from statuskit.check.record import Exchange
-from statuskit.check.rules import NO_ANSWER, VALID_REFUSED, Problem
+from statuskit.check.rules import (
+    INVALID_ACCEPTED,
+    NO_ANSWER,
+    VALID_REFUSED,
+    VALUE_SERVER_ERROR,
+    Problem,
+)
 from statuskit.check.verdict import Outcome, Verdict, not_applicable, passed, skipped
 
 __all__ = ["DEFAULT_EXAMPLES", "ValuesRun", "new_seed", "run_values"]
@@ -71,6 +82,8 @@ _IN_FLIGHT = 4  # random cases of one operation sent at once
 _CHAIN_WRITES = 4  # bodies a chain may write to change a resource's ETag
 _WRITE_SKIP = "values for a write: run with --allow-writes"
 _CODES = {"valid": 200, "boundary": 200, "invalid": 422, "encoding": 400}
+_RULES = {"valid": VALID_REFUSED, "boundary": VALID_REFUSED, "invalid": INVALID_ACCEPTED,
+          "encoding": VALUE_SERVER_ERROR}
 
 
 _T = TypeVar("_T")
@@ -169,7 +182,7 @@ def _summary(state: _Operation) -> list[Verdict]:
     failed_modes = {v.name for v in verdicts}
     for mode, count in state.counts.items():
         if f"values-{mode}" not in failed_modes:
-            verdicts.append(passed(_CODES[mode], VALID_REFUSED,
+            verdicts.append(passed(_CODES[mode], _RULES[mode],
                                    f"{count} {mode} cases, each answered as its document "
                                    "says", f"{mode} values", name=f"values-{mode}",
                                    operation=state.op.name))
