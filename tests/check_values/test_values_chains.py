@@ -49,10 +49,13 @@ def test_the_clean_app_passes_every_chain_check(clean: tuple[Checked, object]) -
 
 def test_a_write_with_a_stale_etag_is_found(faulty: tuple[Checked, object]) -> None:
     run, _ = faulty
-    finding = next(f for f in run.findings if f.rule.id == "stale-412")
-    assert finding.cause == ("PUT /documents/{doc_id}: 200 for If-Match with a tag the "
-                             "resource no longer has")
+    # The same defect as the 412 probe's made-up tag: one finding, the chain an instance.
+    finding = next(f for f in run.findings if f.rule.id == "if-match-412")
+    assert finding.cause == "answered 200, expected 412"
     assert finding.rule.cite == "RFC 9110 §13.1.1"
+    (stale,) = [i for i in finding.instances if i.check == "chain-stale"]
+    assert stale.operation == "PUT /documents/{doc_id}" and stale.status == 200
+    assert "a tag the resource had before a write" in stale.detail
 
 
 def test_a_delete_that_keeps_the_resource_is_found(faulty: tuple[Checked, object]) -> None:

@@ -34,9 +34,9 @@ from statuskit.check.record import Exchange
 from statuskit.check.rules import (
     CREATED_IS_THERE,
     DELETED_IS_GONE,
-    STALE_IS_412,
     Problem,
     Rule,
+    status_rule,
 )
 from statuskit.check.verdict import Outcome, Verdict, not_applicable
 
@@ -222,7 +222,7 @@ async def _stale(run: _Run, value: str) -> list[Verdict]:
     old = before.header("etag")
     if before.status != 200 or not old:
         return [not_applicable(412, "the GET advertises no ETag", name="chain-stale",
-                               operation=write.name, rule=STALE_IS_412)]
+                               operation=write.name)]
     current = old
     for case in run.bodies.get(write.name, []):
         changed = await run.send(write, case, value=value, headers={"If-Match": current})
@@ -234,13 +234,17 @@ async def _stale(run: _Run, value: str) -> list[Verdict]:
             break
     if current == old:
         return [not_applicable(412, "no write changed the ETag", name="chain-stale",
-                               operation=write.name, rule=STALE_IS_412)]
+                               operation=write.name)]
     body = run.bodies[write.name][0]
     seen = await run.send(write, body, value=value, headers={"If-Match": old})
-    problems = [] if seen.status == 412 else [STALE_IS_412.broken(
-        f"{write.name}: {seen.status} for If-Match with a tag the resource no longer has",
-        f"If-Match: {old}; its tag is {current}")]
-    return [_judged(412, STALE_IS_412, write, "chain-stale",
+    # The defect is the one the 412 probe finds with a made-up tag (If-Match not
+    # evaluated): one finding, this an instance of it.
+    rule = status_rule(412)
+    problems = [] if seen.status == 412 else [rule.broken(
+        f"answered {seen.status}, expected 412",
+        f"{write.name} with If-Match: {old}, a tag the resource had before a write "
+        f"(now {current})")]
+    return [_judged(412, rule, write, "chain-stale",
                     f"{write.method} with the tag it had before a write", seen, problems)]
 
 

@@ -233,9 +233,6 @@ RESPONSE_SCHEMA = _rule("response-schema", Level.SEED, "OpenAPI 3.1 §4.8.17, §
                         "status and media type")
 CREATED_IS_THERE = _rule("created-there", Level.SEED, "RFC 9110 §15.3.2",
                          "a resource just created answers its GET with a 2xx")
-STALE_IS_412 = _rule("stale-412", Level.MUST, "RFC 9110 §13.1.1",
-                     "a write whose If-Match names a tag the resource no longer has is not "
-                     "performed: 412")
 
 
 # -- passive rules: one recorded exchange is enough -----------------------------------------
