@@ -62,7 +62,9 @@ REFUSED = {400: {"description": "the body is not JSON in UTF-8"},
 
 def create_app(*, faults: bool) -> FastAPI:
     app = FastAPI(title="tasks with planted faults" if faults else "tasks", version="1")
-    tasks: dict[int, Task] = {1: Task(id=1, title="first", priority=3, done=False)}
+    # Task 0 is there before any run: the id every generator tries first.
+    tasks: dict[int, Task] = {0: Task(id=0, title="zeroth", priority=1, done=True),
+                              1: Task(id=1, title="first", priority=3, done=False)}
     ids = itertools.count(2)
 
     @app.get("/tasks")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from check_values.fastapi_tasks import create_app
@@ -103,3 +104,16 @@ def test_everything_the_values_created_is_deleted(clean: Checked) -> None:
 
 def test_the_seed_is_reported_so_a_run_can_be_repeated(clean: Checked) -> None:
     assert any("--seed 20261207 sends the same values" in n for n in clean.run.notes)
+
+
+def test_no_value_writes_to_an_item_the_run_did_not_create(clean: Checked) -> None:
+    # DELETE /tasks/{task_id} got its values with the id of a task the run created
+    # first: tasks 0 and 1, there before the run, are untouched (0 is the minimal id).
+    seen = httpx.get(f"http://127.0.0.1:{clean.port}/tasks/0", timeout=5)
+    assert seen.status_code == 200
+    assert seen.json() == {"id": 0, "title": "zeroth", "priority": 1, "done": True}
+    seen = httpx.get(f"http://127.0.0.1:{clean.port}/tasks/1", timeout=5)
+    assert seen.json() == {"id": 1, "title": "first", "priority": 3, "done": False}
+    delete = [v for v in clean.run.verdicts if v.operation == "DELETE /tasks/{task_id}"
+              and v.name.startswith("values")]
+    assert delete and all(v.outcome is Outcome.PASS for v in delete)

@@ -226,8 +226,10 @@ def _sloppy_app(with_delete: bool) -> tuple[FastAPI, dict[int, bytes]]:
 def test_whatever_the_probes_created_is_deleted_when_the_document_can() -> None:
     app, things = _sloppy_app(with_delete=True)
     with serve(app) as port:
+        # The probes' clean-up alone: this app reuses ids, so the value phase's own
+        # DELETEs (tests/check_values) could take what the probes made first.
         run = asyncio.run(check_openapi(f"http://127.0.0.1:{port}/", None,
-                                        OpenAPIOptions(allow_writes=True)))
+                                        OpenAPIOptions(allow_writes=True, values=False)))
     assert isinstance(run, OpenAPIRun)
     verdicts = {(v.operation, v.name): v for v in run.verdicts}
     assert verdicts[("POST /things", "415")].status == 201  # it took text/plain
@@ -239,7 +241,7 @@ def test_what_cannot_be_deleted_is_named() -> None:
     app, things = _sloppy_app(with_delete=False)
     with serve(app) as port:
         run = asyncio.run(check_openapi(f"http://127.0.0.1:{port}/", None,
-                                        OpenAPIOptions(allow_writes=True)))
+                                        OpenAPIOptions(allow_writes=True, values=False)))
     assert isinstance(run, OpenAPIRun)
     (left,) = [n for n in run.notes if n.startswith("left on the server")]
     assert all(f"/things/{n}" in left for n in things)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -55,6 +55,7 @@ from statuskit.check._values_chains import (
     delete_created,
     plan_chains,
     run_chain,
+    with_path_value,
 )
 from statuskit.check._values_judge import case_problems, response_problems
 from statuskit.check.record import Exchange
@@ -120,8 +121,17 @@ class _Operation:
     counts: dict[str, int] = field(default_factory=dict)  # mode -> cases sent
     chain: Chain | None = None  # how what this operation creates is reached, if it creates
     made: list[str] = field(default_factory=list)  # ids of what its values created
+    # A write to an item goes only to one this run created: path parameter -> its id.
+    pinned: dict[str, str] = field(default_factory=dict)
+
+    def _pin(self, case: Case) -> Case:
+        for name, value in self.pinned.items():
+            if case.mode != "invalid" or case.where != f"path/{name}":
+                case = with_path_value(case, name, value)
+        return case
 
     async def send(self, ctx: RunContext, case: Case) -> _Sent:
+        case = self._pin(case)
         request = to_request(self.shape, case)
         url = ctx.ex.url(request.path, request.query)
         self.counts[case.mode] = self.counts.get(case.mode, 0) + 1
@@ -319,9 +329,26 @@ async def _random_cases(ctx: RunContext, state: _Operation, seed: int, examples:
         raise BudgetSpent("--max-requests reached during the value phase")
 
 
+async def _create_for(ctx: RunContext, chain: Chain, seed: int,
+                      work: _Generator) -> str | None:
+    """POST the chain's minimal valid body; the id of what it made, or None."""
+    bodies = await _bodies(chain.create, seed, work, 0)
+    if not bodies:
+        return None
+    request = to_request(shape_of(chain.create), bodies[0])
+    url = ctx.ex.url(request.path, request.query)
+    try:
+        seen = await ctx.send(None, "POST", url, headers=request.headers,
+                              content=request.content)
+    except httpx.HTTPError:
+        return None
+    return created_id(chain, seen, url) if seen.status // 100 == 2 else None
+
+
 async def _one_operation(ctx: RunContext, op: Operation, *, seed: int, examples: int,
                          work: _Generator, chain: Chain | None = None,
-                         made: list[tuple[Chain, str]] | None = None) -> list[Verdict]:
+                         made: list[tuple[Chain, str]] | None = None,
+                         items: Mapping[str, list[Chain]] | None = None) -> list[Verdict]:
     from statuskit.check._values_gen import minimal_case
 
     shape = shape_of(op)
@@ -335,6 +362,18 @@ async def _one_operation(ctx: RunContext, op: Operation, *, seed: int, examples:
                                name="values", operation=op.name, rule=VALID_REFUSED)]
     state = _Operation(op, shape, chain=chain)
     spent = False
+    if not op.is_read and op.path_parameters():
+        # Values for PUT, PATCH or DELETE of an item would change or delete data this
+        # run did not create: they go to an item the run creates first, or nowhere.
+        owner = next((c for c in (items or {}).get(op.path, [])), None)
+        value = await _create_for(ctx, owner, seed, work) if owner is not None else None
+        if owner is None or value is None:
+            return [not_applicable(200, "a write to an existing item: no operation of the "
+                                        "document creates one this run could write to",
+                                   name="values", operation=op.name, rule=VALID_REFUSED)]
+        if made is not None:
+            made.append((owner, value))
+        state.pinned = {owner.parameter: value}
     try:
         await _fixed_cases(ctx, state, base)
         if examples:
@@ -411,7 +450,12 @@ async def run_values(ctx: RunContext, operations: Iterable[Operation], *, allow_
     used = ctx.ex.budget.used
     semaphore = asyncio.Semaphore(_CONCURRENCY)
     ops = list(operations)
-    creators = {c.create.name: c for c in plan_chains(ops)} if allow_writes else {}
+    chains = plan_chains(ops) if allow_writes else []
+    creators = {c.create.name: c for c in chains}
+    items: dict[str, list[Chain]] = {}
+    for c in chains:
+        for item_op in c.item.values():
+            items.setdefault(item_op.path, []).append(c)
     made: list[tuple[Chain, str]] = []
 
     async def one(op: Operation) -> list[Verdict]:
@@ -422,7 +466,8 @@ async def run_values(ctx: RunContext, operations: Iterable[Operation], *, allow_
                 return [skipped(200, "--max-requests reached before its values",
                                 name="values", operation=op.name)]
             return await _one_operation(ctx, op, seed=seed, examples=examples, work=work,
-                                        chain=creators.get(op.name), made=made)
+                                        chain=creators.get(op.name), made=made,
+                                        items=items)
 
     # One thread draws for every operation, one draw at a time: hypothesis in several
     # threads at once met CPython 3.11's ast.parse, which is not thread-safe (it
