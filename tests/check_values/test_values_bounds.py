@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -115,3 +116,16 @@ def test_a_value_finding_carries_its_values_and_curl_line_into_json() -> None:
         found = [f.to_dict() for f in run.findings if f.rule.id == "value-5xx"]
     shown = json.dumps(found)
     assert "page=1001" in shown and "curl -i" in shown
+
+
+def test_the_cli_runs_the_phase_alone_and_prints_its_seed_and_curl_line() -> None:
+    with serve(create_app(faults=True)) as port:
+        done = subprocess.run(
+            [sys.executable, "-m", "statuskit", "check", f"http://127.0.0.1:{port}/",
+             "--openapi", "--only", "values", "--seed", "7"],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr  # the phase's rules are the seed's: warn
+    assert "--seed 7 sends the same values" in out
+    assert "GET /search: 500 for values its schema allows" in out
+    assert f"curl -i 'http://127.0.0.1:{port}/search?page=1001'" in out
