@@ -2,7 +2,9 @@
 
 With ``faults=True`` it is FastAPI as written: HEAD is not routed (405), a 405 goes
 out without Allow, ETags are sent but If-None-Match and If-Match are ignored, Accept
-is ignored. Without, each of those is answered as RFC 9110 says, by hand.
+is ignored, a declared 1 TB body is invited with 100 Continue (the handler reads it),
+errors are plain JSON. Without, each of those is answered as RFC 9110 (and RFC 9457
+for errors) says, by hand.
 """
 
 from __future__ import annotations
@@ -12,10 +14,25 @@ import json
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 _THING = {"application/json": {"schema": {"type": "object", "required": ["id", "name"],
                                           "properties": {"id": {"type": "integer"},
                                                          "name": {"type": "string"}}}}}
+
+
+LIMIT = 1024 * 1024
+
+
+class ThingIn(BaseModel):
+    name: str
+
+
+def _problem(status: int, title: str) -> Response:
+    return Response(json.dumps({"type": "about:blank", "title": title, "status": status}),
+                    status_code=status, media_type="application/problem+json")
 
 
 def _etag(thing: dict[str, Any]) -> str:
@@ -57,18 +74,40 @@ def create_app(*, faults: bool, asked: list[str] | None = None) -> FastAPI:
         return Response(json.dumps(thing), media_type="application/json",
                         headers={"ETag": etag})
 
+    @app.post("/things", status_code=201,
+              responses={413: {"description": "too large"}, 400: {"description": "bad"}})
+    def create_thing(thing: ThingIn) -> dict[str, str]:
+        return {"name": thing.name}
+
+    if not faults:
+        # Starlette's: FastAPI raises it for a body it cannot parse (400) as well.
+        @app.exception_handler(StarletteHTTPException)
+        async def http_problem(request: Request, exc: StarletteHTTPException) -> Response:
+            return _problem(exc.status_code, str(exc.detail))
+
+        @app.exception_handler(RequestValidationError)
+        async def invalid_problem(request: Request, exc: RequestValidationError) -> Response:
+            return _problem(422, "the request breaks its schema")
+
     @app.middleware("http")
     async def allow(request: Request, call_next: Any) -> Response:
         if asked is not None:
             asked.append(" ".join([request.method, *(k for k in ("if-match", "if-none-match")
                                                      if k in request.headers),
                                    request.headers.get("accept", "")]))
+        declared = request.headers.get("content-length", "0")
+        if not faults and declared.isdigit() and int(declared) > LIMIT:
+            # RFC 9110 §15.5.14, from the header section: no 100 Continue is sent
+            return _problem(413, "content too large")
         response: Response = await call_next(request)
         if response.status_code == 405:
             if faults:
                 del response.headers["allow"]  # planted: a 405 without Allow
             else:
-                response.headers["allow"] = ", ".join(methods)
+                allowed = ["POST"] if request.url.path == "/things" else methods
+                response.headers["allow"] = ", ".join(allowed)
+                response = _problem(405, "method not allowed")
+                response.headers["allow"] = ", ".join(allowed)
         return response
 
     return app

@@ -18,7 +18,8 @@ from check_values.http_faults_app import create_app
 from support.servers import serve
 
 OURS = ("statuskit_fields", "statuskit_head", "statuskit_method_not_allowed",
-        "statuskit_conditional", "statuskit_not_acceptable")
+        "statuskit_conditional", "statuskit_not_acceptable", "statuskit_content_too_large",
+        "statuskit_problem_json")
 CLI = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
 
 
@@ -43,6 +44,9 @@ def faulty() -> Iterator[int]:
     ("statuskit_method_not_allowed", "RFC 9110 §15.5.6: 405 without Allow"),
     ("statuskit_conditional", "answered 200, expected 304"),
     ("statuskit_not_acceptable", "answered 200, expected 406"),
+    ("statuskit_content_too_large", "sent 100 Continue, inviting 1 TB of declared content"),
+    ("statuskit_problem_json", "with content in application/json, not "
+                               "application/problem+json"),
 ])
 def test_each_check_fails_the_faulty_app_naming_its_rule(faulty: int, check: str,
                                                          says: str) -> None:
@@ -62,3 +66,4 @@ def test_the_same_app_without_the_faults_passes_every_statuskit_check() -> None:
     # Each check asked its question, and the answers were right: not a run that asked none.
     assert {"HEAD */*", "GET if-none-match */*", "GET if-match */*",
             "GET application/x-statuskit-unobtainable", "PUT */*"} <= set(asked)
+    assert any(a.startswith("POST") for a in asked)
