@@ -98,7 +98,8 @@ def test_reads_only_is_said_in_the_output(url: str) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--openapi", "/nonexistent/api.json"], "/nonexistent/api.json: No such file or directory"),
-    (["--allow-writes"], "--allow-writes and --max-requests go with --openapi"),
+    (["--allow-writes"],
+     "--allow-writes, --max-requests, --seed and --no-values go with --openapi"),
     (["--openapi", "--max-requests", "0"], "not a positive whole number: '0'"),
 ])
 def test_mistakes_are_one_line_and_exit_2(url: str, args: list[str], message: str,

@@ -50,8 +50,10 @@ def test_statuskit_app_turns_each_verdict_into_an_item(tmp_path: Path) -> None:
     assert "StatuskitWarning: POST /notes: 400" in out
     assert "GET /catalog/{category} 404: not applicable: no value of a path parameter's " \
         "type is surely absent" in out
-    # HEAD on each of 7 paths, 5 incomplete Allow, 304, 412 on GET and on PUT.
-    assert "15 failed" in out
+    # HEAD on each of 7 paths, 5 incomplete Allow, 304, 412 on GET and on PUT, and the
+    # value phase's chain: a PUT with the ETag the note had before a write is performed.
+    assert "16 failed" in out
+    assert "FAILED statuskit::PUT /notes/{note_id} chain-stale" in out
     # A failed item shows the request as sent and the answer, not a traceback.
     assert "    HEAD /notes HTTP/1.1" in out
     assert "    HTTP/1.1 405 Method Not Allowed" in out

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "RECURSIVE",
     "DocumentError",
+    "Link",
     "Operation",
     "Parameter",
     "operations_from_document",
@@ -22,6 +24,9 @@ __all__ = [
 # RFC 9110 §9: the methods an OpenAPI path item can name (OpenAPI 3.1 §4.8.9).
 PATH_ITEM_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _MAX_REF_DEPTH = 32
+# Where a schema refers to itself: the recursion is cut here, and generators that meet
+# this keyword treat the schema as one they cannot honestly fill.
+RECURSIVE = "x-statuskit-recursive"
 
 
 class DocumentError(ValueError):
@@ -36,6 +41,20 @@ class Parameter:
     schema: Mapping[str, Any]
     example: Any = None
     has_example: bool = False
+    style: str = ""  # as written; "" for the location's default (OpenAPI 3.1 §4.8.12.4)
+    explode: bool | None = None  # as written; None for the style's default
+
+
+@dataclass(frozen=True)
+class Link:
+    """An OpenAPI Link (3.1 §4.8.20): a response of one operation feeds another's
+    parameters. ``parameters`` maps a parameter name to a runtime expression or value."""
+
+    status: str  # the response it hangs off: "201", "2XX", "default"
+    operation_id: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    request_body: Any = None
+    has_request_body: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,11 @@ class Operation:
     secured: bool = False
     operation_id: str = ""
     path_methods: frozenset[str] = field(default_factory=frozenset)
+    # status ("200", "4XX", "default") -> media type -> schema ({} when none is given)
+    response_content: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(
+        default_factory=dict)
+    links: tuple[Link, ...] = ()
+    openapi: str = "3.1.0"  # the document's version: 3.0 schemas are not JSON Schema
 
     @property
     def name(self) -> str:
@@ -98,22 +122,52 @@ class _Resolver:
             node = node[part]
         return node
 
-    def schema(self, node: Any, depth: int = 0) -> dict[str, Any]:
-        """A schema with every local ``$ref`` inside it inlined (to a bounded depth)."""
+    def schema(self, node: Any, depth: int = 0,
+               within: tuple[str, ...] = ()) -> dict[str, Any]:
+        """A schema with every local ``$ref`` inside it inlined (to a bounded depth).
+        A ``$ref`` met again inside itself is cut to ``{RECURSIVE: ref}``: inlining it
+        would never end (or, for a tree, grow exponentially)."""
+        if isinstance(node, Mapping) and "$ref" in node:
+            ref = str(node["$ref"])
+            if ref in within:
+                return {RECURSIVE: ref}
+            within = (*within, ref)
         node = self.resolve(node)
         if not isinstance(node, Mapping) or depth > _MAX_REF_DEPTH:
             return {}
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key in ("properties", "patternProperties") and isinstance(value, Mapping):
-                out[key] = {k: self.schema(v, depth + 1) for k, v in value.items()}
+                out[key] = {k: self.schema(v, depth + 1, within) for k, v in value.items()}
             elif key in ("items", "additionalProperties", "not") and isinstance(value, Mapping):
-                out[key] = self.schema(value, depth + 1)
+                out[key] = self.schema(value, depth + 1, within)
             elif key in ("allOf", "anyOf", "oneOf", "prefixItems") and isinstance(value, list):
-                out[key] = [self.schema(v, depth + 1) for v in value]
+                out[key] = [self._branch(node, v, depth, within) for v in value]
             else:
                 out[key] = value
         return out
+
+    def _branch(self, parent: Mapping[str, Any], branch: Any, depth: int,
+                within: tuple[str, ...]) -> dict[str, Any]:
+        """One branch of a composition; under a discriminator (OpenAPI 3.1 §4.8.25) the
+        branch also fixes the discriminating property to the name that selects it, which
+        JSON Schema alone does not say."""
+        schema = self.schema(branch, depth + 1, within)
+        discriminator = parent.get("discriminator")
+        if not isinstance(discriminator, Mapping) or not isinstance(branch, Mapping) \
+                or "$ref" not in branch or RECURSIVE in schema:
+            return schema
+        name = discriminator.get("propertyName")
+        ref = str(branch["$ref"])
+        mapping = discriminator.get("mapping")
+        chosen = [k for k, v in (mapping.items() if isinstance(mapping, Mapping) else ())
+                  if v == ref or v == ref.rsplit("/", 1)[-1]]
+        if not isinstance(name, str):
+            return schema
+        # Without a mapping entry the name is the schema's own (§4.8.25.2.4).
+        values = chosen or [ref.rsplit("/", 1)[-1]]
+        fixed = {"enum": values} if len(values) > 1 else {"const": values[0]}
+        return {"allOf": [schema, {"properties": {name: fixed}, "required": [name]}]}
 
 
 def _parameter(resolver: _Resolver, raw: Any) -> Parameter | None:
@@ -125,8 +179,10 @@ def _parameter(resolver: _Resolver, raw: Any) -> Parameter | None:
     if not has_example:
         example, has_example = _example_of(schema)
     location = str(raw["in"])
+    explode = raw.get("explode")
     return Parameter(str(raw["name"]), location, bool(raw.get("required", location == "path")),
-                     schema, example, has_example)
+                     schema, example, has_example, str(raw.get("style", "")),
+                     explode if isinstance(explode, bool) else None)
 
 
 def _example_of(node: Mapping[str, Any]) -> tuple[Any, bool]:
@@ -190,6 +246,38 @@ def _produces(resolver: _Resolver, responses: Mapping[str, Any]) -> tuple[str, .
     return tuple(media)
 
 
+def _response_content(resolver: _Resolver, responses: Mapping[str, Any],
+                      ) -> dict[str, dict[str, dict[str, Any]]]:
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for code, raw in responses.items():
+        response = resolver.resolve(raw)
+        if not isinstance(response, Mapping):
+            continue
+        content = response.get("content")
+        key = str(code).upper() if str(code) != "default" else "default"
+        out[key] = {str(media): resolver.schema(entry.get("schema", {}))
+                    for media, entry in (content.items() if isinstance(content, Mapping)
+                                         else ()) if isinstance(entry, Mapping)}
+    return out
+
+
+def _links(resolver: _Resolver, responses: Mapping[str, Any]) -> tuple[Link, ...]:
+    links: list[Link] = []
+    for code, raw in responses.items():
+        response = resolver.resolve(raw)
+        listed = response.get("links") if isinstance(response, Mapping) else None
+        for raw_link in (listed.values() if isinstance(listed, Mapping) else ()):
+            link = resolver.resolve(raw_link)
+            # operationRef points anywhere; only operationId is followed here.
+            if not isinstance(link, Mapping) or not isinstance(link.get("operationId"), str):
+                continue
+            parameters = link.get("parameters")
+            links.append(Link(str(code).upper(), str(link["operationId"]),
+                              dict(parameters) if isinstance(parameters, Mapping) else {},
+                              link.get("requestBody"), "requestBody" in link))
+    return tuple(links)
+
+
 def _secured(own: Any, document_level: Any) -> bool:
     # OpenAPI 3.1 §4.8.10: an operation's own list replaces the document's; an empty
     # requirement object ({}) inside it makes credentials optional.
@@ -236,6 +324,9 @@ def operations_from_document(document: Any) -> list[Operation]:
                 secured=_secured(raw.get("security"), document.get("security")),
                 operation_id=str(raw.get("operationId", "")),
                 path_methods=declared,
+                response_content=_response_content(resolver, responses),
+                links=_links(resolver, responses),
+                openapi=str(document.get("openapi", "3.1.0")),
             ))
     return operations
 

@@ -41,7 +41,7 @@ def _codes(text: str) -> set[int | str]:
             wanted.update(c for c in seed if c // 100 == int(part[0]))
         elif part.isascii() and part.isdigit() and _registered(int(part), lookup, UnknownCode):
             wanted.add(int(part))  # a seed code, or a registered one a plan may probe
-        elif part in names:
+        elif part in names or part == "values":  # "values": the --openapi value phase
             wanted.add(part)
         elif part:
             raise argparse.ArgumentTypeError(
@@ -105,8 +105,16 @@ def _run(args: argparse.Namespace) -> int:
         plan = load_plan(args.plan) if args.plan else None
     except (OSError, PlanError) as exc:
         return _fail(f"--plan {args.plan}: {getattr(exc, 'strerror', None) or exc}")
-    if args.openapi is None and (args.allow_writes or args.max_requests is not None):
-        return _fail("--allow-writes and --max-requests go with --openapi")
+    if args.openapi is None and (args.allow_writes or args.max_requests is not None
+                                 or args.seed is not None or args.no_values):
+        return _fail("--allow-writes, --max-requests, --seed and --no-values go with --openapi")
+    if args.openapi is not None and not args.no_values:
+        from statuskit.check._values_gen import FuzzMissing, require
+
+        try:
+            require()  # before any request: one line, not a run cut short
+        except FuzzMissing as exc:
+            return _fail(str(exc))
     if args.url:
         try:
             parse_target(args.url, cacert=args.cacert, insecure=args.insecure)
@@ -262,7 +270,7 @@ def _operations(url: str, args: argparse.Namespace,
     only = None if args.only is None else set(args.only)
     options = OpenAPIOptions(args.allow_writes, args.max_requests or DEFAULT_MAX_REQUESTS,
                              args.timeout, only=only, cacert=args.cacert,
-                             insecure=args.insecure)
+                             insecure=args.insecure, values=not args.no_values, seed=args.seed)
     started = time.perf_counter()
     with Console(stderr=True).status("checking the documented operations") as status:
         done = 0
@@ -284,9 +292,16 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _seed(text: str) -> int:
+    if not text.isdigit() or int(text) >= 2**64:
+        raise argparse.ArgumentTypeError(f"not a whole number below 2**64: {text!r}")
+    return int(text)
+
+
 def _options_text(args: argparse.Namespace) -> dict[str, Any]:
     keys = ("plan", "only", "profile", "include_slow", "include_load", "timeout", "cacert",
-            "insecure", "openapi", "allow_writes", "max_requests", "har")
+            "insecure", "openapi", "allow_writes", "max_requests", "seed", "no_values",
+            "har")
     options = {k: getattr(args, k) for k in keys}
     if options["only"] is not None:
         options["only"] = sorted(str(x) for x in options["only"])
@@ -327,7 +342,13 @@ def register(sub: Any) -> None:
                              "operations (reads only by default)")
     parser.add_argument("--max-requests", type=_positive, metavar="N",
                         help="with --openapi: at most N requests for the operation probes "
-                             "(default 2000)")
+                             "and the value phase (default 2000)")
+    parser.add_argument("--seed", type=_seed, metavar="N",
+                        help="with --openapi: the value phase's seed; the same N sends the "
+                             "same values (default: a new one, printed)")
+    parser.add_argument("--no-values", action="store_true",
+                        help="with --openapi: skip the value phase (values generated from "
+                             "the schemas; it needs statuskit[fuzz])")
     parser.add_argument("--har", metavar="FILE",
                         help="judge the exchanges of a recorded HAR file (browser devtools, "
                              "mitmproxy, Playwright) by the rules that need no request of "

@@ -136,7 +136,9 @@ def _curl_command(method: str, target: str, fields: list[tuple[str, str]], conte
         words += ["-H", "'Expect:'"]
     if content:
         text = content.decode("latin-1")
-        if text.isprintable():
+        # Bytes past ASCII go through printf: a shell word would send the terminal's
+        # encoding of them (é typed is UTF-8), not these bytes.
+        if text.isprintable() and content.isascii():
             words += ["--data-binary", _quoted(text)]
         else:
             return f"printf {_printf(content)} | " + " ".join(

@@ -36,6 +36,7 @@ from statuskit.check._openapi_probes import (
     plan_probes,
     skipped_for,
 )
+from statuskit.check._values_phase import DEFAULT_EXAMPLES, new_seed, run_values
 from statuskit.check.plan import Plan, PlanError, plan_from_document
 from statuskit.check.rules import NO_ANSWER
 from statuskit.check.target import Target, parse_target
@@ -71,6 +72,9 @@ class OpenAPIOptions:
     only: Collection[int | str] | None = None  # only probes of these codes or check names
     cacert: str | None = None  # CA certificates (PEM) for an https server
     insecure: bool = False  # https without verifying the certificate
+    values: bool = True  # the value phase (statuskit.check._values_phase)
+    seed: int | None = None  # the value phase's seed (None: a new one, reported)
+    examples: int = DEFAULT_EXAMPLES  # random valid cases per operation
 
 
 @dataclass
@@ -199,6 +203,8 @@ async def run_operations(client: httpx2.AsyncClient, url: str, document: Mapping
     bare-socket probes connect (None: in process, where there is no socket). ``source``
     is where the document was read; when it is a URL, relative servers resolve
     against it."""
+    if _values_wanted(options):
+        _require_fuzz()
     try:
         operations = operations_from_document(document)
     except DocumentError as exc:
@@ -228,8 +234,15 @@ async def run_operations(client: httpx2.AsyncClient, url: str, document: Mapping
     # concurrent read of the collection compares (HEAD against GET).
     reads = await asyncio.gather(*(run(p) for p in planned if not p.write))
     writes = await asyncio.gather(*(run(p) for p in planned if p.write))
-    verdicts = behind_credentials([v for batch in [*reads, *writes] for v in batch],
-                                  operations, options.headers)
+    verdicts = [v for batch in [*reads, *writes] for v in batch]
+    value_notes: list[str] = []
+    if _values_wanted(options):
+        values = await run_values(ctx, operations, allow_writes=options.allow_writes,
+                                  seed=new_seed() if options.seed is None else options.seed,
+                                  examples=options.examples)
+        verdicts += values.verdicts
+        value_notes = values.notes
+    verdicts = behind_credentials(verdicts, operations, options.headers)
     try:
         cleaned = await clean_up(ctx, operations)
     except httpx2.HTTPError as exc:
@@ -238,7 +251,21 @@ async def run_operations(client: httpx2.AsyncClient, url: str, document: Mapping
     verdicts += conformance_verdicts(operations, ctx.statuses, ctx.answers)
     notes = _notes(source, operations, planned, options, exchanger.budget)
     notes.insert(1, where_paths_go(url, document, read_from))
-    return OpenAPIRun(verdicts, source, notes + cleaned, exchanger.budget.used)
+    return OpenAPIRun(verdicts, source, notes + value_notes + cleaned, exchanger.budget.used)
+
+
+def _values_wanted(options: OpenAPIOptions) -> bool:
+    """The value phase runs unless turned off, or ``only`` names other checks."""
+    return options.values and (options.only is None or "values" in options.only)
+
+
+def _require_fuzz() -> None:
+    from statuskit.check._values_gen import FuzzMissing, require
+
+    try:
+        require()
+    except FuzzMissing as exc:
+        raise OpenAPIError(str(exc)) from None
 
 
 def _notes(source: str, operations: list[Operation], planned: list[Planned],
@@ -258,6 +285,8 @@ async def check_openapi(url: str, given: str | None, options: OpenAPIOptions | N
     """Over the network: find the document and run its probes. A statuskit plan found
     instead is returned as a ``Source`` for the ordinary run to follow."""
     options = options or OpenAPIOptions()
+    if _values_wanted(options):
+        _require_fuzz()  # before any request: the one line, not a run cut short
     target = parse_target(url, cacert=options.cacert, insecure=options.insecure)
     if target.authorization is not None and "Authorization" not in options.headers:
         # Credentials in the URL go with every probe but the one that asks without.

@@ -246,6 +246,25 @@ DOCUMENTED = _rule("documented", Level.SEED, "OpenAPI 3.1 §4.8.16",
                    "every status an operation answers is one its document declares")
 NO_ANSWER = _rule("answers", Level.MUST, "RFC 9112 §4", "a server answers every request it reads")
 
+# -- the value phase (statuskit.check._values_phase) ---------------------------------------
+
+VALUE_SERVER_ERROR = _rule("value-5xx", Level.SEED, "RFC 9110 §15.6, §15.5",
+                           "no values a client sends, allowed or not, get a 5xx: a client's "
+                           "mistake is a 4xx")
+VALID_REFUSED = _rule("valid-refused", Level.SEED, "OpenAPI 3.1 §4.8.12, §4.8.13",
+                      "values the document allows are not refused with 400, 422 or another "
+                      "4xx (401, 403, 404, 409, 410, 412, 428 and 429 say something else)")
+INVALID_ACCEPTED = _rule("invalid-accepted", Level.SEED, "RFC 9110 §15.5.1, §15.5.21",
+                         "a value its schema forbids is refused with a 4xx, not performed "
+                         "with a 2xx")
+RESPONSE_MEDIA = _rule("response-media", Level.SEED, "OpenAPI 3.1 §4.8.17",
+                       "a response's media type is one its document declares for the status")
+RESPONSE_SCHEMA = _rule("response-schema", Level.SEED, "OpenAPI 3.1 §4.8.17, §4.8.24",
+                        "a response's content is valid against the schema declared for its "
+                        "status and media type")
+CREATED_IS_THERE = _rule("created-there", Level.SEED, "RFC 9110 §15.3.2",
+                         "a resource just created answers its GET with a 2xx")
+
 
 # -- passive rules: one recorded exchange is enough -----------------------------------------
 

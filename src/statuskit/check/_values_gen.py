@@ -1,0 +1,189 @@
+"""Valid cases from the field's generators: hypothesis with hypothesis-jsonschema.
+
+Both are the optional ``fuzz`` extra; ``require`` says in one line how to get them.
+Strings are what every server reads the same way: UTF-8 without NUL; a path segment
+never empty, ``.``, ``..`` or holding a ``/`` (each names another route); a header
+value visible ASCII without spaces at its ends (RFC 9110 §5.5: a recipient strips
+them). Formats come from generators written here, so that a value is one that every
+validator of the format takes (no leap second, no quoted local part).
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import string
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from random import Random
+from typing import TYPE_CHECKING, Any
+
+from statuskit.check._values_cases import LOCATIONS, NO_BODY, Case, Shape
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+__all__ = ["MISSING_MESSAGE", "FuzzMissing", "case_strategy", "minimal_case", "require"]
+
+MISSING_MESSAGE = ("the value phase of --openapi needs hypothesis and hypothesis-jsonschema: "
+                   "pip install 'statuskit[fuzz]', or give --no-values")
+_OWN_FORMAT = "x-statuskit-"  # formats renamed so that our generators fill them
+_LOW_DATE, _HIGH_DATE = date(1970, 1, 2), date(2099, 12, 30)
+_ALNUM = string.ascii_lowercase + string.digits
+
+
+class FuzzMissing(RuntimeError):
+    """hypothesis or hypothesis-jsonschema is not installed."""
+
+
+def require() -> None:
+    """Raise FuzzMissing, with the one line to show, when the extra is missing."""
+    for module in ("hypothesis", "hypothesis_jsonschema", "jsonschema"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise FuzzMissing(MISSING_MESSAGE) from None
+
+
+def _formats() -> dict[str, SearchStrategy[str]]:
+    from hypothesis import strategies as st
+
+    label = st.text(_ALNUM, min_size=1, max_size=12)
+    dates = st.dates(_LOW_DATE, _HIGH_DATE)
+    times = st.times().map(lambda t: t.replace(microsecond=0).isoformat() + "Z")
+    moments = st.datetimes(datetime(1970, 1, 2), datetime(2099, 12, 30),
+                           timezones=st.just(UTC)).map(
+        lambda d: d.replace(microsecond=0).isoformat().replace("+00:00", "Z"))
+    emails = st.builds(lambda local, host: f"{local}@{host}.example.com", label, label)
+    uris = st.builds(lambda host, path: f"https://{host}.example.com/{path}", label, label)
+    by_version = {f"uuid{v}": st.uuids(version=v).map(str) for v in (1, 3, 4, 5)}
+    formats: dict[str, SearchStrategy[str]] = {
+        "date": dates.map(date.isoformat), "date-time": moments, "time": times,
+        "email": emails, "idn-email": emails, "uri": uris, "url": uris,
+        "hostname": label.map(lambda h: f"{h}.example.com"),
+        "ipv4": st.ip_addresses(v=4).map(str), "ipv6": st.ip_addresses(v=6).map(str),
+        "uuid": st.uuids().map(str), **by_version,
+        "byte": st.binary(max_size=24).map(lambda b: base64.b64encode(b).decode()),
+        "binary": st.text(_ALNUM, max_size=24), "password": st.text(_ALNUM, max_size=24),
+    }
+    return {_OWN_FORMAT + name: strategy for name, strategy in formats.items()}
+
+
+def _own_formats(node: Any) -> Any:
+    """``node`` with each string format renamed to ours."""
+    if isinstance(node, list):
+        return [_own_formats(n) for n in node]
+    if not isinstance(node, Mapping):
+        return node
+    out = {k: _own_formats(v) if k not in ("enum", "const", "default") else v
+           for k, v in node.items()}
+    if isinstance(out.get("format"), str) and "string" in str(out.get("type", "string")):
+        out["format"] = _OWN_FORMAT + out["format"]
+    elif "format" in out and not isinstance(out.get("format"), str):
+        out.pop("format")
+    return out
+
+
+def _no_control(text: str) -> bool:
+    return "\x00" not in text
+
+
+def _segment(value: Any) -> bool:
+    text = value if isinstance(value, str) else str(value)
+    return text not in ("", ".", "..") and "/" not in text
+
+
+def _field_value(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    return value == value.strip(" \t") and all(0x20 <= ord(c) < 0x7F for c in value)
+
+
+# RFC 3986 §2.3: unreserved characters, which no server or router reads as anything but
+# themselves; not starting with a dot (``.`` and ``..`` name other paths).
+_SEGMENT = "^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$"
+
+
+def _path_schema(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A free string in a path holds only unreserved characters: a space, a ``%`` or
+    a ``;`` is a value some routers split, decode twice or refuse, and the checker is
+    not sure which a server means (RFC 3986 §3.3)."""
+    if schema.get("type") == "string" and not any(
+            k in schema for k in ("pattern", "format", "enum", "const")):
+        return {**schema, "pattern": _SEGMENT}
+    return schema
+
+
+def _slot_strategy(location: str, schema: Mapping[str, Any]) -> SearchStrategy[Any]:
+    from hypothesis_jsonschema import from_schema
+
+    if location == "path":
+        schema = _path_schema(schema)
+    codec = "ascii" if location in ("header", "cookie") else "utf-8"
+    strategy = from_schema(_own_formats(schema), custom_formats=_formats(), allow_x00=False,
+                           codec=codec)
+    if location == "path":
+        return strategy.filter(_segment)
+    if location == "header":
+        return strategy.filter(_field_value)
+    if location == "cookie":
+        return strategy.filter(lambda v: _field_value(v) and not any(
+            c in str(v) for c in ' ";,\\'))
+    return strategy
+
+
+def case_strategy(shape: Shape) -> SearchStrategy[Case]:
+    """Valid cases of ``shape``: required parameters always, optional ones sometimes,
+    the body whenever it has a schema."""
+    from hypothesis import strategies as st
+    from hypothesis_jsonschema import from_schema
+
+    by_location: dict[str, SearchStrategy[dict[str, Any]]] = {}
+    for location in LOCATIONS:
+        required: dict[str, SearchStrategy[Any]] = {}
+        optional: dict[str, SearchStrategy[Any]] = {}
+        for slot in shape.slots_at(location):
+            if slot.generate is None:
+                continue
+            strategy = _slot_strategy(location, slot.generate)
+            (required if slot.parameter.required else optional)[slot.parameter.name] = strategy
+        by_location[location] = st.fixed_dictionaries(required, optional=optional)
+    body: SearchStrategy[Any] = st.just(NO_BODY)
+    if shape.body_generate is not None:
+        body = from_schema(_own_formats(shape.body_generate), custom_formats=_formats(),
+                           allow_x00=False, codec="utf-8")
+
+    def build(path: dict[str, Any], query: dict[str, Any], header: dict[str, Any],
+              cookie: dict[str, Any], content: Any) -> Case:
+        return Case({"path": path, "query": query, "header": header, "cookie": cookie},
+                    content, media=shape.media)
+
+    return st.builds(build, by_location["path"], by_location["query"],
+                     by_location["header"], by_location["cookie"], body)
+
+
+def settings_for(max_examples: int, *, shrink: bool = True) -> Any:
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
+
+    phases = (Phase.generate, Phase.shrink) if shrink else (Phase.generate,)
+    return settings(max_examples=max_examples, database=None, deadline=None,
+                    phases=phases, suppress_health_check=list(HealthCheck),
+                    report_multiple_bugs=True, verbosity=Verbosity.quiet, print_blob=False,
+                    derandomize=False)
+
+
+def minimal_case(shape: Shape, seed: int) -> Case | None:
+    """The simplest valid case (hypothesis shrinks to it), checked by the oracle; None
+    when the schemas give none."""
+    from hypothesis import find
+    from hypothesis.errors import HypothesisException
+
+    strategy = case_strategy(shape)
+    try:
+        # hypothesis tries the simplest choice sequence first: the first case drawn is
+        # the one shrinking would end at, with no shrinking to pay for.
+        case: Case = find(strategy, lambda _: True, settings=settings_for(1, shrink=False),
+                          random=Random(seed))
+    except (HypothesisException, ValueError, TypeError, RecursionError, SystemError):
+        return None
+    return case if shape.oracle.valid(case) else None
