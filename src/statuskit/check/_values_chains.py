@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpx2
 
 from statuskit.check._openapi_document import Link, Operation
 from statuskit.check._openapi_probes import RunContext, item_path
@@ -272,7 +272,7 @@ async def delete_created(ctx: RunContext, chain: Chain, value: str) -> bool:
     url = ctx.ex.url(request.path, request.query)
     try:
         seen = await ctx.send(None, "DELETE", url, headers=request.headers, force=True)
-    except httpx.HTTPError:
+    except httpx2.HTTPError:
         return False
     ctx.created.discard(url)
     return seen.status // 100 == 2 or seen.status in (404, 410)

@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import httpx
+import httpx2
 
 from statuskit.check._openapi_document import Operation
 from statuskit.check._openapi_exchange import BudgetSpent
@@ -136,18 +136,18 @@ class _Operation:
         url = ctx.ex.url(request.path, request.query)
         self.counts[case.mode] = self.counts.get(case.mode, 0) + 1
         seen: Exchange | None = None
-        error: httpx.HTTPError | None = None
+        error: httpx2.HTTPError | None = None
         for _ in range(2):  # RFC 9112 §9.3.1
             try:
                 seen = await ctx.send(None, self.op.method, url, headers=request.headers,
                                       content=request.content, probe=case.what)
                 break
-            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+            except (httpx2.ReadError, httpx2.WriteError, httpx2.RemoteProtocolError) as exc:
                 # RFC 9112 §9.3.1: a server may close a kept connection whenever it
                 # likes (uvicorn does after a 500), and a request that met the close
                 # is sent again once, on a new connection.
                 error = exc
-            except httpx.HTTPError as exc:
+            except httpx2.HTTPError as exc:
                 error = exc
                 break
         if seen is None:
@@ -340,7 +340,7 @@ async def _create_for(ctx: RunContext, chain: Chain, seed: int,
     try:
         seen = await ctx.send(None, "POST", url, headers=request.headers,
                               content=request.content)
-    except httpx.HTTPError:
+    except httpx2.HTTPError:
         return None
     return created_id(chain, seen, url) if seen.status // 100 == 2 else None
 
@@ -418,7 +418,7 @@ async def _chains(ctx: RunContext, ops: list[Operation], seed: int, work: _Gener
             out.verdicts.append(skipped(201, "--max-requests reached during its chain",
                                         name="chain", operation=chain.create.name))
             continue
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             verdicts, notes = [], [f"chain of {chain.create.name}: no answer "
                                    f"({type(exc).__name__})"]
         out.verdicts += verdicts
