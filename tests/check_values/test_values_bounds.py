@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 import os
 import subprocess
 import sys
@@ -93,16 +94,33 @@ def test_max_requests_bounds_the_phase(recorded: tuple[int, Sent]) -> None:
                if v.name == "values")
 
 
-def test_without_the_fuzz_extra_the_cli_says_so_in_one_line_and_exits_2() -> None:
-    code = ("import sys; sys.modules['hypothesis_jsonschema'] = None; "
-            "from statuskit.cli import main; "
-            "sys.exit(main(['check', 'http://127.0.0.1:9/', '--openapi']))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
+_WITHOUT_EXTRA = ("import sys; sys.modules['hypothesis_jsonschema'] = None; "
+                  "from statuskit.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
+def test_values_asked_for_without_the_fuzz_extra_is_one_line_and_exit_2() -> None:
+    done = subprocess.run([sys.executable, "-c", _WITHOUT_EXTRA, "check",
+                           "http://127.0.0.1:9/", "--openapi", "--only", "values"],
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [
         "statuskit: the value phase of --openapi needs hypothesis and hypothesis-jsonschema: "
-        "pip install 'statuskit[fuzz]', or give --no-values"]
+        "pip install 'statuskit[fuzz]'"]
+
+
+def test_openapi_without_the_fuzz_extra_runs_the_probes_and_notes_the_skipped_phase(
+        tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    with serve(create_app(faults=True)) as port:
+        done = subprocess.run([sys.executable, "-c", _WITHOUT_EXTRA, "check",
+                               f"http://127.0.0.1:{port}/", "--openapi", "--json", str(report)],
+                              capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr
+    assert done.returncode in (0, 1)  # the probes' own verdict, not a setup failure
+    shown = json.loads(report.read_text())
+    assert "value phase skipped: the value phase of --openapi needs hypothesis" in done.stdout
+    assert not [v for v in shown["verdicts"] if v["name"].startswith("values")]
+    assert [v for v in shown["verdicts"] if v["name"] == "documented"]
 
 
 def test_no_values_runs_without_the_extra_and_without_the_phase() -> None:

@@ -163,3 +163,27 @@ def test_credentials_are_redacted_in_evidence() -> None:
     requests = list(_evidence_text(result))
     assert any("authorization: [redacted]" in r.lower() for r in requests)
     assert not any("probe-token" in r for r in requests)
+
+
+def _value_verdicts(report: Report) -> list[tuple[str, str, str, int | None]]:
+    return sorted((v.operation, v.name, v.reason, v.status) for v in report.verdicts
+                  if v.name.startswith("values"))
+
+
+def test_the_value_phase_in_process_gives_the_same_verdicts_every_run() -> None:
+    # A project's test must not pass on one run and fail on the next: a fixed seed.
+    from check_values.fastapi_tasks import create_app as create_faulty_app
+
+    first = check_app(create_faulty_app(faults=True))
+    second = check_app(create_faulty_app(faults=True))
+    found = _value_verdicts(first)
+    assert found == _value_verdicts(second)
+    assert any(v.status == 500 for v in first.verdicts if v.name.startswith("values"))
+
+
+def test_values_false_leaves_the_value_phase_out() -> None:
+    from check_values.fastapi_tasks import create_app as create_faulty_app
+
+    report = check_app(create_faulty_app(faults=True), values=False)
+    assert _value_verdicts(report) == []
+    assert [v for v in report.verdicts if v.name == "documented"]

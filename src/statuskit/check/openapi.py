@@ -203,8 +203,7 @@ async def run_operations(client: httpx2.AsyncClient, url: str, document: Mapping
     bare-socket probes connect (None: in process, where there is no socket). ``source``
     is where the document was read; when it is a URL, relative servers resolve
     against it."""
-    if _values_wanted(options):
-        _require_fuzz()
+    options, skipped_values = _values_ready(options)
     try:
         operations = operations_from_document(document)
     except DocumentError as exc:
@@ -251,7 +250,8 @@ async def run_operations(client: httpx2.AsyncClient, url: str, document: Mapping
     verdicts += conformance_verdicts(operations, ctx.statuses, ctx.answers)
     notes = _notes(source, operations, planned, options, exchanger.budget)
     notes.insert(1, where_paths_go(url, document, read_from))
-    return OpenAPIRun(verdicts, source, notes + value_notes + cleaned, exchanger.budget.used)
+    return OpenAPIRun(verdicts, source, notes + skipped_values + value_notes + cleaned,
+                      exchanger.budget.used)
 
 
 def _values_wanted(options: OpenAPIOptions) -> bool:
@@ -259,13 +259,21 @@ def _values_wanted(options: OpenAPIOptions) -> bool:
     return options.values and (options.only is None or "values" in options.only)
 
 
-def _require_fuzz() -> None:
+def _values_ready(options: OpenAPIOptions) -> tuple[OpenAPIOptions, list[str]]:
+    """The value phase needs the fuzz extra. Named in ``only``, it cannot be left out:
+    OpenAPIError. On by default, it is skipped with a note, so that a run that worked
+    before the phase existed works the same without the extra."""
     from statuskit.check._values_gen import FuzzMissing, require
 
+    if not _values_wanted(options):
+        return options, []
     try:
         require()
     except FuzzMissing as exc:
-        raise OpenAPIError(str(exc)) from None
+        if options.only is not None:
+            raise OpenAPIError(str(exc)) from None
+        return replace(options, values=False), [f"value phase skipped: {exc}"]
+    return options, []
 
 
 def _notes(source: str, operations: list[Operation], planned: list[Planned],
@@ -285,8 +293,7 @@ async def check_openapi(url: str, given: str | None, options: OpenAPIOptions | N
     """Over the network: find the document and run its probes. A statuskit plan found
     instead is returned as a ``Source`` for the ordinary run to follow."""
     options = options or OpenAPIOptions()
-    if _values_wanted(options):
-        _require_fuzz()  # before any request: the one line, not a run cut short
+    _values_ready(options)  # before any request: named in only, a missing extra stops here
     target = parse_target(url, cacert=options.cacert, insecure=options.insecure)
     if target.authorization is not None and "Authorization" not in options.headers:
         # Credentials in the URL go with every probe but the one that asks without.
