@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
