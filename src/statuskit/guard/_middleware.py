@@ -402,21 +402,23 @@ class Guard:
             logger.error("error id %s: app raised on %s %s", error_id, scope["method"],
                          scope.get("path"), exc_info=None if self.reraise else exc)
             raise exc
+        # The log line first: by the time a client can quote the id, the log holds it.
+        if self.reraise:
+            # Whoever catches it (the server's log, a reporter) shows the traceback.
+            logger.error("error id %s: app raised %s on %s %s; raised on", error_id,
+                         type(exc).__name__, scope["method"], scope.get("path"))
+        else:
+            logger.error("error id %s: app raised on %s %s", error_id, scope["method"],
+                         scope.get("path"), exc_info=exc)
         # RFC 9110 §15.6.1: a generic 500; the id ties the client's report to the log line.
         await exchange.answer(
             500,
             detail=f"The server failed to handle the request; quote error id {error_id}.",
             error_id=error_id,
         )
-        if not self.reraise:
-            logger.error("error id %s: app raised on %s %s", error_id, scope["method"],
-                         scope.get("path"), exc_info=exc)
-            return
-        # Whoever catches it (the server's log, a reporter) shows the traceback.
-        logger.error("error id %s: app raised %s on %s %s; raised on", error_id,
-                     type(exc).__name__, scope["method"], scope.get("path"))
-        exc.add_note(f"statuskit answered 500 with error id {error_id}")
-        raise exc
+        if self.reraise:
+            exc.add_note(f"statuskit answered 500 with error id {error_id}")
+            raise exc
 
     async def _run_with_deadline(
         self, scope: Scope, receive: Receive, exchange: Exchange, timeout: float
