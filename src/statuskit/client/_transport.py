@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import anyio
 
 from statuskit.client import _resume
-from statuskit.client._budget import RetryBudget, own_budget
+from statuskit.client._budget import OwnBudgets, RetryBudget
 from statuskit.client._core import (
     ATTEMPTS,
     DRAIN_LIMIT,
@@ -214,7 +214,8 @@ class _Engine:
         self.observers = observers
         self.redirects = redirects
         self.resume_bodies = resume
-        self._budgets: dict[tuple[str, str, int | None], RetryBudget] = {}
+        # This transport's own budgets, one per origin: a noisy client spends its own.
+        self.own_budgets = OwnBudgets(self.policy.max_attempts) if budget is None else None
 
     def start(self, request: Any) -> tuple[Exchange, Rewind | None]:
         rewind = _rewinder(self.library, request)
@@ -235,14 +236,10 @@ class _Engine:
         return exchange, rewind
 
     def _budget_of(self, url: Any) -> RetryBudget:
-        if self.budget is not None:
+        if self.own_budgets is None:
+            assert self.budget is not None
             return self.budget
-        # This transport's own budget for the origin: a noisy client spends its own.
-        key = (url.scheme, url.host, url.port)
-        budget = self._budgets.get(key)
-        if budget is None:
-            budget = self._budgets.setdefault(key, own_budget(self.policy.max_attempts))
-        return budget
+        return self.own_budgets.of((url.scheme, url.host, url.port))
 
     def after_error(self, exchange: Exchange, error: Exception) -> Retry | None:
         retry = exchange.after_error(error, self.library.failure(error))
