@@ -183,7 +183,8 @@ def instructions(count: int) -> None:
         done = subprocess.run(
             ["valgrind", "--tool=cachegrind", "--cache-sim=no",
              "--cachegrind-out-file=/dev/null", sys.executable, "-c", INSTRUCTIONS_CLIENT,
-             variant, str(requests), str(port)], capture_output=True, text=True, check=True)
+             variant, str(requests), str(port)], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts every run
         found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
         assert found is not None, done.stderr[-500:]
         return int(found.group(1).replace(",", ""))
