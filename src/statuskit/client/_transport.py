@@ -547,13 +547,14 @@ class _Body:
     """The body of a response handed back: reading it is where a break shows. The
     history goes on the error; a resumable GET asks for the rest instead."""
 
-    # Class defaults: one body is made per streamed response, and most are read
-    # to the end without a break, so the fields a break needs are set only then.
-    received = 0  # bytes handed out
-    _resumable: _resume.Resumable | None = _UNREAD  # read from the fields at a break
+    # Slots: one body is made per streamed response.
+    __slots__ = ("_origin", "_resumable", "engine", "headers", "received", "request", "status",
+                 "stream")
 
     def __init__(self, engine: _Engine, request: Any, response: Any,
                  origin: Exchange | _First) -> None:
+        self.received = 0  # bytes handed out
+        self._resumable: _resume.Resumable | None = _UNREAD  # read from the fields at a break
         self.engine = engine
         self.request = request
         # The status and fields, not the response: it holds this body as its stream,
@@ -663,6 +664,7 @@ class _Part:
 
 
 class SyncBody(_Body):
+    __slots__ = ()
     def __iter__(self) -> Iterator[bytes]:
         received = 0  # a local: counted per chunk, kept only at a break
         try:
@@ -704,6 +706,7 @@ class SyncBody(_Body):
 
 
 class AsyncBody(_Body):
+    __slots__ = ()
     async def __aiter__(self) -> AsyncIterator[bytes]:
         received = 0  # a local: counted per chunk, kept only at a break
         try:
