@@ -2,13 +2,17 @@
 
     python3 bench/client.py                 # overhead (loopback and in process), storm
     python3 bench/client.py --only overhead --rounds 21
+    python3 bench/client.py --only instructions    # needs valgrind; about ten minutes
 
 Overhead: a server in another process answers 200 to sequential keep-alive GETs;
 each round times a batch through the bare client and one through the retrying
 client in ABBA order, and the ratio of the retrying client's CPU time (this
 process's, so the server's is not counted) to the bare one's is that round's
 figure. Median and range of the rounds are printed. In process: the same with a
-mock transport whose body is streamed, best batch of each. Not part of the tests.
+mock transport whose body is streamed, best batch of each. Instructions: the
+client process's instruction count under valgrind (cachegrind, no cache model),
+which no other load on the machine changes: N requests minus none, per request,
+retrying against bare. Not part of the tests.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -149,6 +155,54 @@ def in_process(rounds: int, batch: int) -> None:
           f"(best batch of {rounds}; the mock itself {best_mock * 1e6:.1f} µs)", flush=True)
 
 
+# A client alone in its process: warm up, then N GETs (argv: variant, N, port).
+INSTRUCTIONS_CLIENT = """
+import sys
+import httpx, httpx2
+import statuskit.client.httpx2 as on_httpx2
+from statuskit.client import RetryTransport
+variant, count, port = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+client = {"httpx": lambda: httpx.Client(),
+          "httpx retrying": lambda: httpx.Client(transport=RetryTransport()),
+          "httpx2": lambda: httpx2.Client(),
+          "httpx2 retrying": lambda: httpx2.Client(transport=on_httpx2.RetryTransport())}[variant]()
+url = f"http://127.0.0.1:{port}/notes/1"
+for _ in range(50 + count):
+    client.get(url)
+client.close()
+"""
+
+
+def instructions(count: int) -> None:
+    if shutil.which("valgrind") is None:
+        print("instructions: valgrind is not installed", flush=True)
+        return
+    proc, port = serve(200)
+
+    def counted(variant: str, requests: int) -> int:
+        done = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+             "--cachegrind-out-file=/dev/null", sys.executable, "-c", INSTRUCTIONS_CLIENT,
+             variant, str(requests), str(port)], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts every run
+        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        assert found is not None, done.stderr[-500:]
+        return int(found.group(1).replace(",", ""))
+
+    def per_request(variant: str) -> float:
+        return (counted(variant, count) - counted(variant, 0)) / count
+
+    try:
+        for library in ("httpx", "httpx2"):
+            bare, retrying = per_request(library), per_request(f"{library} retrying")
+            print(f"instructions {library}: RetryTransport / bare, client instructions per "
+                  f"request: {retrying / bare - 1:+.2%} ({bare:,.0f} bare, "
+                  f"{retrying - bare:+,.0f} retrying; {count} requests, valgrind)", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def storm(seconds: float) -> None:
     import httpx
 
@@ -196,10 +250,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--batch", type=int, default=300)
     parser.add_argument("--storm-seconds", type=float, default=4)
+    parser.add_argument("--instruction-requests", type=int, default=2000)
     args = parser.parse_args()
     wanted = set(args.only.split(","))
     if "overhead" in wanted:
         overhead(args.rounds, args.batch)
+    if "instructions" in wanted:
+        instructions(args.instruction_requests)
     if "storm" in wanted:
         storm(args.storm_seconds)
 

@@ -40,6 +40,20 @@ def response(status: str, fields: dict[str, str], body: bytes, *,
     return Answer(head.encode("latin-1") + body[:send], drop=True)
 
 
+def chunked(status: str, fields: dict[str, str], body: bytes, *, chunk: int = 8192,
+            send: int | None = None) -> Answer:
+    """A chunked response (no Content-Length: nothing declares the body's length but
+    the last chunk); cut off after ``send`` body bytes and dropped when given."""
+    head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items())
+    head += "Transfer-Encoding: chunked\r\n\r\n"
+    sent = body if send is None else body[:send]
+    data = b"".join(b"%x\r\n%s\r\n" % (len(sent[i:i + chunk]), sent[i:i + chunk])
+                    for i in range(0, len(sent), chunk))
+    if send is None:
+        return Answer(head.encode("latin-1") + data + b"0\r\n\r\n")
+    return Answer(head.encode("latin-1") + data, drop=True)
+
+
 Handler = Callable[[Request], Answer]
 
 

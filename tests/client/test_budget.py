@@ -6,15 +6,31 @@ while more than half are left."""
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
+from typing import Any
 
 import httpx
 import pytest
+import requests
+from rawserver import Answer, Request, raw_server, response
 from runners import ADAPTERS, runner
 from scripted import Script
 
-from statuskit.client import RecordedWaits, RetryBudget, RetryPolicy, RetryTransport, attempts_of
+from statuskit.client import (
+    RecordedWaits,
+    RetryAdapter,
+    RetryAfterTooLong,
+    RetryBudget,
+    RetryPolicy,
+    RetryTransport,
+    attempts_of,
+)
+
+# The most origins one transport or adapter keeps a budget for (statuskit's own
+# limit, _budget.MAX_ORIGINS; 512 when these tests were written).
+MAX_ORIGIN_BUDGETS = 512
 
 Server = tuple[str, Script]
 
@@ -155,3 +171,47 @@ def test_an_unlimited_budget_never_refuses() -> None:
 def test_a_budget_that_could_never_allow_a_retry_is_refused(tokens: float, ratio: float) -> None:
     with pytest.raises(ValueError):
         RetryBudget(max_tokens=tokens, token_ratio=ratio)
+
+
+def count_budgets() -> int:
+    gc.collect()
+    return sum(isinstance(thing, RetryBudget) for thing in gc.get_objects())
+
+
+@pytest.mark.parametrize("adapter", ["httpx", "requests"])
+def test_budgets_for_thousands_of_origins_stay_bounded_and_keep_the_busy_one(
+        adapter: str) -> None:
+    # A crawler's client meets an origin once and may never meet it again: one
+    # budget kept per origin forever is memory without bound. Real origins by the
+    # thousand, through a forward proxy on loopback (RFC 9112 §3.2.2 absolute-form):
+    # each answers 503 with a Retry-After past the limit, one failure each.
+    def handle(request: Request) -> Answer:
+        if request.target.startswith("http://hot.test"):
+            return response("503 Service Unavailable", {}, b"hot")
+        return response("503 Service Unavailable", {"Retry-After": "3600"}, b"later")
+
+    with raw_server(handle) as (proxy, server):
+        if adapter == "httpx":
+            client: Any = httpx.Client(transport=RetryTransport(
+                sleep=RecordedWaits().sleep, proxy=proxy))
+        else:
+            client = requests.Session()
+            client.mount("http://", RetryAdapter(sleep=RecordedWaits().sleep))
+            client.proxies = {"http": proxy}
+        before = count_budgets()
+        try:
+            hot = [len(attempts_of(client.get("http://hot.test/"))) for _ in range(4)]
+            for n in range(MAX_ORIGIN_BUDGETS + 700):  # one request each
+                with pytest.raises(RetryAfterTooLong):
+                    client.get(f"http://origin-{n}.test/")
+                if n % 100 == 0:  # the busy origin stays in use
+                    client.get("http://hot.test/")
+            held = count_budgets() - before
+            last = client.get("http://hot.test/")
+        finally:
+            client.close()
+    assert hot == [3, 2, 1, 1]
+    assert held <= MAX_ORIGIN_BUDGETS
+    assert [a.decision for a in attempts_of(last)] == ["retry budget exhausted"]
+    others = MAX_ORIGIN_BUDGETS + 700
+    assert len(server.requests) == 7 + len(range(0, others, 100)) + 1 + others

@@ -288,3 +288,50 @@ def test_a_response_handed_back_leaves_no_reference_cycle(server: Server, adapte
             gc.enable()
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("adapter", WITH_HTTPX2)
+def test_a_hook_that_raises_on_a_first_try_success_leaks_no_connection(
+        server: Server, adapter: str) -> None:
+    # The success of a first try is the fast path: the hook still hears it, and
+    # when it raises the response is closed, not left holding the pool's one slot.
+    base, script = server
+    path = f"/raising-on-success-{adapter}"
+    script.on(path, (200, {}, b"y" * 100))
+    heard: list[Attempt] = []
+
+    def metrics(attempt: Attempt) -> None:
+        heard.append(attempt)
+        if len(heard) <= 10:
+            raise RuntimeError("the metrics backend is down")
+
+    client = runner(adapter, base, limits=ONE, on_attempt=metrics)
+    try:
+        for _ in range(10):
+            with pytest.raises(RuntimeError, match="metrics backend"):
+                client.send("GET", path)
+        response = client.send("GET", path)  # a leaked connection: PoolTimeout
+    finally:
+        client.close()
+    assert response.status_code == 200 and response.content == b"y" * 100
+    assert [(a.number, a.status, a.decision) for a in heard] == [(1, 200, "done")] * 11
+    assert script.count(path) == 11
+
+
+@pytest.mark.parametrize("adapter", WITH_HTTPX2)
+def test_a_first_try_whose_body_breaks_raises_with_its_one_attempt(
+        server: Server, adapter: str) -> None:
+    base, script = server
+    path = f"/first-try-broken-{adapter}"
+    script.on(path, (200, {"X-Break": "1"}, b"half a bo"))
+    client = runner(adapter, base)
+    try:
+        with pytest.raises(Exception, match=r"(?i)peer closed|incomplete|connection") as broken:
+            client.send("GET", path)
+    finally:
+        client.close()
+    (attempt,) = attempts_of(broken.value)
+    assert (attempt.number, attempt.status, attempt.decision) == (1, 200, "done")
+    assert attempt.url.endswith(path) and attempt.method == "GET"
+    assert any("statuskit attempts" in note for note in broken.value.__notes__)
+    assert script.count(path) == 1

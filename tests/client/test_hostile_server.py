@@ -17,6 +17,7 @@ from statuskit.client import (
     raise_for_status,
     retry_after_of,
 )
+from statuskit.http import format_http_date
 
 Server = tuple[str, Script]
 # RFC 9111 §1.2.2's rule for a delta-seconds too large to hold: take it as 2^31.
@@ -136,3 +137,73 @@ def test_a_hostile_problem_document_still_raises_the_codes_class(
         assert error.problem is not None and error.problem["title"] == "Bad"
     else:
         assert error.problem is None
+
+
+def _waits_for(server: Server, adapter: str, path: str,
+               fields: dict[str, str]) -> tuple[list[float], int]:
+    base, script = server
+    script.on(path, (503, fields, b"busy"), (200, {}, b"fine"))
+    waits = RecordedWaits()
+    client = runner(adapter, base, waits)
+    try:
+        response = client.send("GET", path)
+    finally:
+        client.close()
+    assert response.status_code == 200 and response.content == b"fine"
+    return waits.waits, script.count(path)
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_a_negative_age_is_no_age_and_the_server_clock_still_decides(
+        server: Server, adapter: str) -> None:
+    # RFC 9111 §5.1: Age = delta-seconds, no sign; "-600" is invalid, so 0: the
+    # HTTP-date is 3 s after the response's own Date, and 3 s is waited.
+    made = 1_700_000_000
+    fields = {"Date": format_http_date(made), "Age": "-600",
+              "Retry-After": format_http_date(made + 3)}
+    waits, count = _waits_for(server, adapter, f"/negative-age-{adapter}", fields)
+    assert count == 2
+    assert 3 <= waits[0] <= 3.5
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_a_5000_digit_age_saturates_so_the_moment_has_passed(server: Server, adapter: str) -> None:
+    # Past 2^31 an Age saturates (RFC 9111 §1.2.2): a 68-year-old cached 503 whose
+    # moment is long gone is retried on backoff, never a ValueError from int().
+    made = 1_700_000_000
+    fields = {"Date": format_http_date(made), "Age": "9" * 5000,
+              "Retry-After": format_http_date(made + 3)}
+    waits, count = _waits_for(server, adapter, f"/huge-age-{adapter}", fields)
+    assert count == 2
+    assert waits[0] < 2.5
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_a_5000_digit_retry_after_over_the_wire_is_too_long_not_a_crash(
+        server: Server, adapter: str) -> None:
+    # int() refuses strings past 4,300 digits (CVE-2020-10735); the value must be
+    # read without it, and it asks for the longest wait there is.
+    base, script = server
+    path = f"/5000-digits-{adapter}"
+    script.on(path, (503, {"Retry-After": "9" * 5000}, b"busy"))
+    client = runner(adapter, base)
+    try:
+        with pytest.raises(RetryAfterTooLong) as too_long:
+            client.send("GET", path)
+    finally:
+        client.close()
+    assert too_long.value.retry_after == SATURATED
+    assert too_long.value.response.content == b"busy"  # read, and its connection freed
+    assert script.count(path) == 1
+
+
+@pytest.mark.parametrize("value", ["-5", "1.5", "5, 6", "0x10", "+3", "٣", "3 s"])
+def test_a_retry_after_that_is_not_delay_seconds_or_a_date_is_absent(
+        server: Server, value: str) -> None:
+    # RFC 9110 §10.2.3: delay-seconds = 1*DIGIT (ASCII digits, no sign, no
+    # fraction, one value): anything else is no Retry-After at all.
+    assert retry_after_of({"Retry-After": value}) is None
+    waits, count = _waits_for(server, "httpx", f"/not-delay-{value.encode().hex()}",
+                              {"Retry-After": value})
+    assert count == 2
+    assert waits[0] < 2.5  # backoff, not the value

@@ -108,3 +108,4 @@ def test_a_status_error_from_no_library_is_statuskits_alone() -> None:
     assert type(caught.value) is ServiceUnavailable
     assert isinstance(caught.value, HTTPStatusError)
     assert not isinstance(caught.value, httpx.HTTPError | requests.RequestException)
+    assert caught.value.request is None  # typed for every error; no library, no request

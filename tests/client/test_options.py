@@ -105,6 +105,21 @@ def test_requests_max_retries_given_a_urllib3_retry_is_converted(server: Server)
     assert all(0 <= wait <= 0.25 * 2 ** n for n, wait in enumerate(waits.waits))
 
 
+def test_requests_max_retries_given_a_negative_backoff_factor_sleeps_no_negative_wait(
+        server: Server) -> None:
+    # urllib3 clamps its backoff at 0; converted unclamped, the wait was negative
+    # and the adapter's own time.sleep raised ValueError at the first retry.
+    base, script = server
+    script.on("/r-negative-backoff", 503, (200, {}, b"fine"))
+    retry = Urllib3Retry(total=2, status_forcelist=[503], backoff_factor=-2)
+    session = requests.Session()
+    session.mount("http://", RetryAdapter(max_retries=retry))  # the real time.sleep
+    response = session.get(base + "/r-negative-backoff")
+    assert response.status_code == 200 and response.content == b"fine"
+    assert [a.status for a in attempts_of(response)] == [503, 200]
+    assert 0 <= attempts_of(response)[0].wait <= 1.0  # type: ignore[operator]
+
+
 @pytest.mark.parametrize("nonsense", [-1, True, 2.5, "3"])
 def test_requests_max_retries_that_is_no_count_is_refused_clearly(nonsense: object) -> None:
     with pytest.raises(ValueError, match="max_retries is a number of retries"):

@@ -245,3 +245,39 @@ def test_a_urllib3_retry_on_any_verb_repeats_post() -> None:
 def test_a_urllib3_retry_without_any_count_is_refused() -> None:
     with pytest.raises(ValueError, match="retries forever"):
         RetryPolicy.from_urllib3(Urllib3Retry(total=None))
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("base", -1.0), ("throttled_base", -0.5), ("cap", -1.0), ("deadline", -5.0),
+    ("max_retry_after", -1.0), ("base", float("nan")), ("cap", float("nan")),
+    ("deadline", float("nan")), ("cap", float("inf")), ("base", float("inf")),
+])
+def test_a_negative_or_nan_time_is_refused_when_the_policy_is_made(name: str,
+                                                                   value: float) -> None:
+    # A negative cap made the wait negative, and time.sleep raised ValueError at the
+    # first retry, mid-request; a NaN compares false with every limit.
+    with pytest.raises(ValueError, match=name):
+        RetryPolicy(**{name: value})  # type: ignore[arg-type]
+
+
+def test_no_deadline_and_no_retry_after_limit_are_infinities() -> None:
+    policy = RetryPolicy(deadline=float("inf"), max_retry_after=float("inf"),
+                         random=lambda: 1.0)
+    decision = decide(policy, status=503, headers={"Retry-After": "86400"}, elapsed=1e9)
+    assert isinstance(decision, Retry) and decision.after >= 86400
+
+
+@pytest.mark.parametrize("retry", [
+    Urllib3Retry(total=2, status_forcelist=[503], backoff_factor=-2),
+    Urllib3Retry(total=2, status_forcelist=[503], backoff_factor=1, backoff_max=-3),
+    Urllib3Retry(total=2, status_forcelist=[503], backoff_factor=float("inf")),
+])
+def test_a_urllib3_retry_whose_backoff_urllib3_clamps_is_clamped_the_same(
+        retry: Urllib3Retry) -> None:
+    # urllib3 waits max(0, min(backoff_max, factor * 2^n)): never below 0, never
+    # past backoff_max. The conversion keeps that meaning instead of refusing.
+    policy = RetryPolicy.from_urllib3(retry, deadline=float("inf"))  # urllib3 has none
+    for attempt in (1, 2):
+        decision = decide(policy, status=503, attempt=attempt)
+        assert isinstance(decision, Retry)
+        assert 0 <= decision.after <= max(0.0, retry.backoff_max)

@@ -90,3 +90,49 @@ def test_raise_for_status_on_a_streamed_problem_reads_its_details(server: Server
     assert not_found.value.problem == {"title": "Not Found", "detail": "streamed"}
     assert isinstance(not_found.value, requests.HTTPError)
     assert not_found.value.response is response
+
+
+def test_one_adapter_shared_by_eight_threads_keeps_each_requests_history_its_own(
+        server: Server) -> None:
+    # Each thread's own Session mounts the one adapter (requests documents no
+    # thread-safety for a Session; adapters are shared). Retries and redirect hops
+    # interleave across threads; each response's history must be its own exchange.
+    import math
+    import threading
+
+    from statuskit.client import RetryBudget, attempts_of
+
+    base, script = server
+    adapter = RetryAdapter(sleep=RecordedWaits().sleep, budget=RetryBudget(max_tokens=math.inf))
+    histories: dict[str, list[tuple[str, int | None, str]]] = {}
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def work(thread: int) -> None:
+        with requests.Session() as own:
+            own.mount("http://", adapter)
+            barrier.wait()
+            for n in range(15):
+                path = f"/threads-{thread}-{n}"
+                try:
+                    response = own.get(base + path)
+                    histories[path] = [(a.url.removeprefix(base), a.status, a.decision.split()[0])
+                                       for a in attempts_of(response)]
+                except BaseException as error:  # reported below
+                    failures.append(error)
+
+    for thread in range(8):
+        for n in range(15):
+            path = f"/threads-{thread}-{n}"
+            script.on(path, 503, (307, {"Location": path + "-moved"}, b""))
+            script.on(path + "-moved", (200, {}, path.encode()))
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert len(histories) == 120
+    for path, history in histories.items():
+        assert history == [(path, 503, "retry"), (path, 307, "redirect"),
+                           (path + "-moved", 200, "done")], path

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
-from rawserver import Answer, Request, raw_server, response
+from rawserver import Answer, Request, chunked, raw_server, response
 from runners import runner
 
 from statuskit.client import RecordedWaits, ResumeFailed, attempts_of
@@ -108,6 +108,11 @@ def test_a_change_before_any_byte_was_handed_out_starts_over(adapter: str) -> No
 BAD_PARTS = {
     "starts at 0": lambda request: part(0),
     "starts past the cut": lambda request: part(CUT + 10),
+    "overlaps what was handed out": lambda request: part(CUT - 10),
+    "a weak ETag of the same opaque tag": lambda request: part(CUT, ETag='W/"v1"'),
+    "a Content-Range of 5,000 digits": lambda request: part(
+        CUT, **{"Content-Range": f"bytes {CUT}-{'9' * 5000}/{'9' * 5001}"}),
+    "a 200 of another length": lambda request: response("200 OK", RANGED, V1 + b"more"),
     "another total length": lambda request: part(CUT, V1 + b"more"),
     "another ETag": lambda request: part(CUT, ETag='"v2"'),
     "no ETag": lambda request: part(CUT, ETag=""),
@@ -220,3 +225,225 @@ def test_a_new_representation_in_another_coding_is_refused_even_before_any_byte(
     assert isinstance(judge(resumable, 0, 200, changed), StartOver)
     recoded = httpx.Headers({**RANGED, "ETag": '"v2"', "Content-Encoding": "gzip"})
     assert isinstance(judge(resumable, 0, 200, recoded), Refuse)
+
+
+def test_an_etag_that_changes_between_the_second_and_third_parts_is_refused() -> None:
+    def handle(request: Request) -> Answer:
+        if request.number == 1:
+            return response("200 OK", RANGED, V1, send=CUT)
+        if request.number == 2:
+            answer = part(CUT)
+            return Answer(answer.data[:len(answer.data) - 30_000], drop=True)
+        return part(int(request.headers["range"][6:-1]), ETag='"v2"')
+
+    with raw_server(handle) as (base, server), pytest.raises(ResumeFailed) as refused:
+        get("httpx", base)
+    assert refused.value.received == len(V1) - 30_000
+    assert "ETag" in str(refused.value)
+    assert len(server.requests) == 3
+
+
+def test_a_lowercase_w_etag_is_no_validator_so_nothing_is_resumed() -> None:
+    # RFC 9110 §8.8.3: weak = %s"W/", case-sensitive; w/"v1" is no entity-tag at all.
+    fields = {**RANGED, "ETag": 'w/"v1"'}
+    with raw_server(lambda request: response("200 OK", fields, V1, send=CUT)) as (base, server), \
+            pytest.raises(httpx.RemoteProtocolError):
+        get("httpx", base)
+    assert len(server.requests) == 1
+
+
+def chunked_first_then(rest: Any) -> Any:
+    """The first GET gets v1 chunked (no length declared), cut at CUT."""
+    def handle(request: Request) -> Answer:
+        if request.number == 1:
+            return chunked("200 OK", RANGED, V1, send=CUT)
+        answer: Answer = rest(request)
+        return answer
+    return handle
+
+
+def test_a_chunked_part_longer_than_its_content_range_is_never_handed_out_whole() -> None:
+    # RFC 9110 §14.4: the Content-Range says which bytes these are; 60,000 of them.
+    # A server that sends more is not sending that part.
+    def longer(request: Request) -> Answer:
+        return chunked("206 Partial Content",
+                       {**RANGED, "Content-Range": f"bytes {CUT}-99999/100000"},
+                       V1[CUT:] + b"spliced tail")
+
+    with raw_server(first_cut_then(longer)) as (base, _), \
+            pytest.raises(ResumeFailed) as refused:
+        get("httpx", base)
+    assert "Content-Range" in str(refused.value)
+
+
+def test_a_chunked_part_that_ends_cleanly_short_of_its_range_is_resumed_again() -> None:
+    # The last chunk came early: the part ended before the byte its Content-Range
+    # promised (§14.4), so the body is not complete; the rest is asked for again.
+    def handle(request: Request) -> Answer:
+        if request.number == 1:
+            return response("200 OK", RANGED, V1, send=CUT)
+        first = int(request.headers["range"][6:-1])
+        fields = {**RANGED, "Content-Range": f"bytes {first}-99999/100000"}
+        if request.number == 2:
+            return chunked("206 Partial Content", fields, V1[first:70_000])
+        return part(first)
+
+    with raw_server(handle) as (base, server):
+        got = get("httpx", base)
+    assert got.content == V1
+    assert [r.headers.get("range") for r in server.requests] == [
+        None, f"bytes={CUT}-", "bytes=70000-"]
+
+
+def test_a_chunked_body_resumed_by_a_shorter_200_of_the_same_tag_is_refused() -> None:
+    # Range ignored, the "same" version sent whole, yet shorter than what was
+    # already handed out: it is not the same bytes, and the caller must not get a
+    # body that ends at the break as if it were complete.
+    short = chunked("200 OK", RANGED, V1[:1000])
+    with raw_server(chunked_first_then(lambda request: short)) as (base, _), \
+            pytest.raises(ResumeFailed) as refused:
+        get("httpx", base)
+    assert refused.value.received == CUT
+
+
+def test_a_chunked_body_resumed_by_the_same_200_whole_is_whole() -> None:
+    whole = chunked("200 OK", RANGED, V1)
+    with raw_server(chunked_first_then(lambda request: whole)) as (base, _):
+        got = get("httpx-async", base)
+    assert got.content == V1
+
+
+def test_a_chunked_body_resumed_by_a_part_of_unknown_length_is_whole() -> None:
+    # bytes 40000-99999/*: the complete length is unknown (§14.4), the part's own
+    # bounds still hold.
+    def rest(request: Request) -> Answer:
+        return chunked("206 Partial Content",
+                       {**RANGED, "Content-Range": f"bytes {CUT}-99999/*"}, V1[CUT:])
+
+    with raw_server(chunked_first_then(rest)) as (base, _):
+        got = get("httpx", base)
+    assert got.content == V1
+
+
+@pytest.mark.parametrize("adapter", ["httpx", "httpx2-async"])
+def test_a_body_that_breaks_at_every_part_is_resumed_a_bounded_number_of_times(
+        adapter: str) -> None:
+    # Each answer sends 5,000 more bytes and drops the connection: the policy's
+    # three attempts (one request, two resumptions) are all it gets.
+    def handle(request: Request) -> Answer:
+        if request.number == 1:
+            return response("200 OK", RANGED, V1, send=5000)
+        first = int(request.headers["range"][6:-1])
+        answer = part(first)
+        head = len(answer.data) - (len(V1) - first)
+        return Answer(answer.data[:head + 5000], drop=True)
+
+    with raw_server(handle) as (base, server), \
+            pytest.raises(transport_error(adapter)) as broken:
+        get(adapter, base)
+    assert len(server.requests) == 3
+    attempts = attempts_of(broken.value)
+    assert [a.status for a in attempts] == [200, None, 206, None, 206, None]
+    assert attempts[-1].decision == "3 attempts made"
+
+
+def test_a_body_that_breaks_before_any_byte_every_time_is_bounded_too() -> None:
+    def handle(request: Request) -> Answer:
+        if request.number == 1:
+            return response("200 OK", RANGED, V1, send=CUT)
+        return Answer(part(CUT).data[:200], drop=True)  # the head, cut
+
+    with raw_server(handle) as (base, server), pytest.raises(httpx.TransportError):
+        get("httpx", base)
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize("adapter", HTTPX_ADAPTERS)
+def test_a_hook_that_raises_at_the_break_leaks_no_connection(adapter: str) -> None:
+    # The break is an attempt the hook hears; when the hook raises there, the
+    # caller gets its error and the pool's one connection is free for the next GET.
+    def metrics(attempt: Any) -> None:
+        if attempt.status is None:
+            raise RuntimeError("the metrics backend is down")
+
+    def handle(request: Request) -> Answer:
+        if request.target == "/file":
+            return response("200 OK", RANGED, V1, send=CUT)
+        return response("200 OK", {}, b"fine")
+
+    one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    with raw_server(handle) as (base, server):
+        client = runner(adapter, base, limits=one, on_attempt=metrics)
+        try:
+            with pytest.raises(RuntimeError, match="metrics backend"):
+                client.send("GET", "/file")
+            fine = client.send("GET", "/fine")
+        finally:
+            client.close()
+    assert fine.content == b"fine"
+    assert [r.target for r in server.requests] == ["/file", "/fine"]  # no resumption
+
+
+@pytest.mark.parametrize("adapter", ["httpx", "httpx2-async"])
+def test_a_resume_failed_pickles_into_another_process_as_the_librarys_error(
+        adapter: str, tmp_path: Any) -> None:
+    # multiprocessing, Celery and ProcessPoolExecutor unpickle in an interpreter
+    # that never made the flavoured class: it is made again there, from the pair.
+    import pickle
+    import subprocess
+    import sys
+
+    changed = response("200 OK", {**RANGED, "ETag": '"v2"'}, V2)
+    with raw_server(first_cut_then(lambda request: changed)) as (base, _), \
+            pytest.raises(ResumeFailed) as refused:
+        get(adapter, base)
+    library = "httpx2" if adapter.startswith("httpx2") else "httpx"
+    (tmp_path / "error.pickle").write_bytes(pickle.dumps(refused.value))
+    reader = (
+        "import pickle, sys\n"
+        f"import {library} as library\n"
+        "from statuskit.client import ResumeFailed, attempts_of\n"
+        "error = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "assert isinstance(error, ResumeFailed) and isinstance(error, library.TransportError)\n"
+        "print(error.received, [a.status for a in attempts_of(error)], error.url, "
+        "any('statuskit attempts' in n for n in error.__notes__))\n")
+    done = subprocess.run([sys.executable, "-c", reader, str(tmp_path / "error.pickle")],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(CUT), "[200,", "None,", "200]", f"{base}/file", "True"]
+
+
+def test_a_marked_break_pickles_with_its_history() -> None:
+    import pickle
+
+    fields = {"ETag": '"v1"'}  # no Accept-Ranges: not resumed, the break is raised
+    with raw_server(lambda request: response("200 OK", fields, V1, send=CUT)) as (base, _), \
+            pytest.raises(httpx.RemoteProtocolError) as broken:
+        get("httpx", base)
+    back = pickle.loads(pickle.dumps(broken.value))
+    assert type(back) is httpx.RemoteProtocolError
+    assert attempts_of(back) == attempts_of(broken.value) != []
+
+
+@pytest.mark.parametrize("adapter", ["httpx", "httpx2-async"])
+def test_a_gzip_body_resumes_by_its_encoded_bytes_and_decodes_whole(adapter: str) -> None:
+    # RFC 9110 §14.1.2: ranges count the bytes of the representation as sent, its
+    # content coding applied. The break is counted in gzip bytes, not the decoded
+    # ones, or the rest asked for starts at the wrong byte and the decoder fails.
+    import gzip
+
+    encoded = gzip.compress(V1 + V1[:30_000])  # random: gzip barely shrinks it
+    fields = {**RANGED, "Content-Encoding": "gzip"}
+
+    def handle(request: Request) -> Answer:
+        if request.number == 1:
+            return response("200 OK", fields, encoded, send=CUT)
+        first = int(request.headers["range"][6:-1])
+        return response("206 Partial Content", {
+            **fields, "Content-Range": f"bytes {first}-{len(encoded) - 1}/{len(encoded)}"},
+            encoded[first:])
+
+    with raw_server(handle) as (base, server):
+        got = get(adapter, base)
+    assert got.content == V1 + V1[:30_000]
+    assert [r.headers.get("range") for r in server.requests] == [None, f"bytes={CUT}-"]

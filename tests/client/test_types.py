@@ -19,9 +19,13 @@ import httpx2
 import requests
 
 import statuskit.client.httpx2 as on_httpx2
+from urllib3.util.retry import Retry
+
 from statuskit.client import (
-    NotFound, RetryAdapter, RetryPolicy, RetryTransport, araise_for_status, attempts_of,
-    raise_for_status,
+    POLICY, AsyncRetryTransport, Attempt, HTTPStatusError, NotFound, RecordedWaits,
+    ResumeFailed, RetryAdapter, RetryAfterTooLong, RetryBudget, RetryEvent, RetryPolicy,
+    RetryTransport, ServiceUnavailable, araise_for_status, attempts_of, budget_for,
+    raise_for_status, using_policy,
 )
 
 policy = RetryPolicy(retry_statuses={429, 503}, allowed_methods=["GET", "PUT"])
@@ -56,6 +60,46 @@ def errors() -> None:
         reveal_type(error.response)  # the response
         reveal_type(error.problem)  # problem
         reveal_type(attempts_of(error)[0].status)  # status
+        reveal_type(error.request)  # the request
+
+
+def the_rest_of_the_api() -> None:
+    # Everything else a user writes, type-checked: hooks, urllib3's Retry, budgets,
+    # the library's own classes, the other errors' fields.
+    def on_attempt(attempt: Attempt) -> None:
+        print(attempt.method, attempt.url, attempt.status, attempt.decision, attempt.elapsed)
+
+    def on_retry(event: RetryEvent) -> None:
+        print(event.wait, event.retry_after, event.error)
+
+    waits = RecordedWaits()
+    transport = RetryTransport(policy=RetryPolicy.from_urllib3(Retry(total=3)),
+                               budget=budget_for("https://x.test"), on_attempt=on_attempt,
+                               on_retry=on_retry, sleep=waits.sleep, resume=False,
+                               verify=False, limits=httpx.Limits(max_connections=4))
+    session.mount("http://", RetryAdapter(max_retries=Retry(total=3, backoff_factor=0.5)))
+    session.mount("http://", RetryAdapter(max_retries=7, budget=RetryBudget(max_tokens=20)))
+    with httpx.Client(transport=transport) as one, \
+            using_policy(RetryPolicy(max_attempts=2, retry_statuses=[503])):
+        try:
+            raise_for_status(one.get("https://x.test/",
+                                     extensions={POLICY: RetryPolicy(max_attempts=1)}))
+        except ServiceUnavailable as error:
+            print(error.retry_after, error.retryable, error.status_code, error.headers)
+        except httpx.HTTPStatusError as error:
+            print(error.response.status_code, error.request.url)
+        except RetryAfterTooLong as error:
+            print(error.retry_after, error.status_code, error.attempts)
+        except ResumeFailed as error:
+            print(error.received, error.url)
+        except HTTPStatusError as error:
+            print([attempt.decision for attempt in error.attempts], error.problem)
+
+
+async def on_trio_or_asyncio() -> int:
+    async with httpx.AsyncClient(transport=AsyncRetryTransport()) as async_client:
+        response = await araise_for_status(await async_client.get("https://x.test/"))
+    return len(attempts_of(response))
 '''
 
 EXPECTED = {
@@ -68,6 +112,8 @@ EXPECTED = {
                     "requests.models.Response | None",
     "problem": "dict[str, Any] | None",
     "status": "int | None",
+    "the request": "httpx._models.Request | httpx2._models.Request | "
+                   "requests.models.PreparedRequest | None",
 }
 
 

@@ -8,20 +8,28 @@ left. Ten tokens and a ratio of 0.1 (gRPC's example) let a fresh origin's first
 request make all its attempts and then make a failing origin fail fast within a
 few requests, where the AWS SDKs' 500-token bucket is sized for fleets.
 
-Each transport or adapter keeps one budget per origin of its own; one budget
-given to several of them (or ``budget_for(origin)``) is shared on purpose.
+Each transport or adapter keeps one budget per origin of its own (``OwnBudgets``:
+at most ``MAX_ORIGINS`` of them); one budget given to several of them (or
+``budget_for(origin)``) is shared on purpose.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 
-__all__ = ["DEFAULT_TOKENS", "DEFAULT_TOKEN_RATIO", "RetryBudget", "budget_for",
-           "own_budget", "reset_budgets"]
+__all__ = ["DEFAULT_TOKENS", "DEFAULT_TOKEN_RATIO", "MAX_ORIGINS", "OwnBudgets", "RetryBudget",
+           "budget_for", "reset_budgets"]
 
 DEFAULT_TOKENS = 10
 DEFAULT_TOKEN_RATIO = 0.1
+
+# The most origins one transport or adapter keeps a budget for. A crawler meets
+# most origins once: past this, the budget used longest ago is forgotten (the
+# origin starts afresh if it comes back), so memory stays bounded.
+MAX_ORIGINS = 512
 
 # Tokens are counted in thousandths, as gRPC does, so that ten successes of 0.1
 # give back exactly one failure's token.
@@ -45,6 +53,7 @@ class RetryBudget:
         self._milli = self._limit
         self._lock = threading.Lock()
         self._announced = False  # the current exhaustion has been logged
+        self._book: OwnBudgets | None = None  # the transport's budgets this is one of
 
     @property
     def tokens(self) -> float:
@@ -60,6 +69,8 @@ class RetryBudget:
             return
         with self._lock:
             self._milli = max(0, self._milli - _SCALE)
+        if self._book is not None:
+            self._book.spent()  # after the token is gone: see OwnBudgets.refilled
 
     def record_success(self) -> None:
         if self._unlimited or self._milli >= self._limit:
@@ -68,6 +79,13 @@ class RetryBudget:
             self._milli = min(self._limit, self._milli + self._gain)
             if 2 * self._milli > self._limit:
                 self._announced = False
+            refilled = self._milli >= self._limit
+        if refilled and self._book is not None:
+            self._book.refilled()
+
+    @property
+    def full(self) -> bool:
+        return self._unlimited or self._milli >= self._limit
 
     def first_refusal(self) -> bool:
         """True once per exhaustion, so it is logged once, not per request."""
@@ -79,10 +97,55 @@ class RetryBudget:
         return f"RetryBudget(tokens={self.tokens:g} of {self.max_tokens:g})"
 
 
-def own_budget(max_attempts: int) -> RetryBudget:
-    """A transport's budget for one origin: room for one request's every attempt on
-    a fresh origin, however many the policy asks for."""
-    return RetryBudget(max_tokens=max(DEFAULT_TOKENS, 2 * max_attempts))
+class OwnBudgets:
+    """One transport's or adapter's budgets, one per origin, each with room for a
+    request's every attempt on a fresh origin however many the policy asks for.
+
+    At most ``limit`` origins are kept, the least recently used forgotten first. A
+    full budget is the same as none, so a success needs a budget only where one
+    is short of full, and none at all while ``all_full`` (the usual case: a
+    success then costs no lookup)."""
+
+    def __init__(self, max_attempts: int, limit: int = MAX_ORIGINS) -> None:
+        self._tokens = max(DEFAULT_TOKENS, 2 * max_attempts)
+        self._limit = limit
+        self._by_origin: OrderedDict[Hashable, RetryBudget] = OrderedDict()
+        self._lock = threading.Lock()
+        self.all_full = True
+
+    def __len__(self) -> int:
+        return len(self._by_origin)
+
+    def of(self, origin: Hashable) -> RetryBudget:
+        """The origin's budget, a fresh one when it has none."""
+        with self._lock:
+            budget = self._by_origin.get(origin)
+            if budget is None:
+                budget = RetryBudget(max_tokens=self._tokens)
+                budget._book = self
+                self._by_origin[origin] = budget
+                if len(self._by_origin) > self._limit:
+                    self._by_origin.popitem(last=False)
+            else:
+                self._by_origin.move_to_end(origin)
+            return budget
+
+    def record_success(self, origin: Hashable) -> None:
+        if self.all_full:
+            return
+        budget = self._by_origin.get(origin)  # none: as good as full
+        if budget is not None:
+            budget.record_success()
+
+    def spent(self) -> None:
+        with self._lock:
+            self.all_full = False
+
+    def refilled(self) -> None:
+        # Under the lock a budget's spent() also takes, and after it took its token:
+        # a token taken meanwhile either shows here or clears all_full after.
+        with self._lock:
+            self.all_full = all(budget.full for budget in self._by_origin.values())
 
 
 _BUDGETS: dict[str, RetryBudget] = {}

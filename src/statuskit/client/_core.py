@@ -31,7 +31,8 @@ DRAIN_LIMIT = 64 * 1024
 # Sent again to a different origin, these would hand a secret to a stranger.
 REMOVE_ON_REDIRECT = frozenset({"authorization", "proxy-authorization"})
 
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+DONE = "done"  # the decision recorded for an answer handed back
 
 _POLICY: contextvars.ContextVar[RetryPolicy | None] = contextvars.ContextVar(
     "statuskit_policy", default=None)
@@ -48,8 +49,9 @@ def using_policy(policy: RetryPolicy) -> Iterator[RetryPolicy]:
         _POLICY.reset(token)
 
 
-def scoped_policy() -> RetryPolicy | None:
-    return _POLICY.get()
+# The policy ``using_policy`` set for this context, or None (the ContextVar's own
+# get: it is asked once per request).
+scoped_policy: Callable[[], RetryPolicy | None] = _POLICY.get
 
 
 class Failure(enum.Enum):
@@ -145,7 +147,8 @@ class Exchange:
 
     def __init__(self, policy: RetryPolicy, budget: RetryBudget, method: str, url: Any,
                  request_headers: Mapping[str, str], replayable: bool,
-                 observers: Observers, clock: Callable[[], float] = time.monotonic) -> None:
+                 observers: Observers, clock: Callable[[], float] = time.monotonic, *,
+                 started: float | None = None, attempts: list[Attempt] | None = None) -> None:
         self.policy = policy
         self.budget = budget
         self.method = method
@@ -154,8 +157,10 @@ class Exchange:
         self.replayable = replayable
         self.observers = observers
         self.clock = clock
-        self.started = clock()
-        self.attempts: list[Attempt] = []
+        # An exchange may begin after its first attempt (a body that breaks): from
+        # when that attempt began, with its record.
+        self.started = clock() if started is None else started
+        self.attempts: list[Attempt] = [] if attempts is None else attempts
         self.retries = 0
         self.next_url: str | None = None  # the Location of a redirect handed back
 
@@ -215,18 +220,13 @@ class Exchange:
 
     def mark(self, error: BaseException) -> BaseException:
         """Put the history on an exception about to reach the caller."""
-        if getattr(error, ATTEMPTS, None) is None:
-            setattr(error, ATTEMPTS, self.attempts)
-            error.add_note("statuskit attempts: " + "; ".join(
-                f"{a.number} {a.method} {a.url} -> {a.status or a.error}: {a.decision}"
-                for a in self.attempts))
-        return error
+        return mark(error, self.attempts)
 
     def _done(self, status: int, headers: Mapping[str, str]) -> None:
-        location = headers.get("location") if status in _REDIRECTS else None
+        location = headers.get("location") if status in REDIRECTS else None
         if location is not None:
             self.next_url = urljoin(self.url, location)
-        self._record(status, None, "redirect" if location is not None else "done")
+        self._record(status, None, "redirect" if location is not None else DONE)
 
     def _settle(self, decision: Retry | GiveUp, status: int | None,
                 error: BaseException | None) -> Retry | None:
@@ -265,6 +265,16 @@ class Exchange:
         on_attempt = self.observers.on_attempt
         if on_attempt is not None:
             on_attempt(attempt)
+
+
+def mark(error: BaseException, attempts: list[Attempt]) -> BaseException:
+    """Put the history on an exception about to reach the caller."""
+    if getattr(error, ATTEMPTS, None) is None:
+        setattr(error, ATTEMPTS, attempts)
+        error.add_note("statuskit attempts: " + "; ".join(
+            f"{a.number} {a.method} {a.url} -> {a.status or a.error}: {a.decision}"
+            for a in attempts))
+    return error
 
 
 def _same_target(a: str, b: str) -> bool:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from statuskit.client._core import Attempt
 
 __all__ = [
+    "AnyRequest",
     "AnyResponse",
     "ClientError",
     "HTTPStatusError",
@@ -37,6 +38,8 @@ __all__ = [
 
 # A response from one of the libraries statuskit's adapters run on.
 AnyResponse: TypeAlias = "httpx.Response | httpx2.Response | requests.Response"
+# And the request it answered.
+AnyRequest: TypeAlias = "httpx.Request | httpx2.Request | requests.PreparedRequest"
 
 # The most of a response body read to find its problem details; past this, none.
 PROBLEM_READ_LIMIT = 64 * 1024
@@ -61,6 +64,17 @@ class StatuskitClientError(Exception):
 
     library_kind: ClassVar[Kind] = "status"
     attempts: list[Attempt]
+    # The library's own errors carry the request (httpx's as a property that
+    # raises while unset): declared here so ``except NotFound as e: e.request``
+    # type-checks, never assigned here so the library's own attribute stays.
+    request: AnyRequest | None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for what normal lookup did not find: a statuskit error no library
+        # flavoured (raise_for_status on another object) has no request.
+        if name == "request":
+            return None
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception's own pickling calls __init__(*args), which these signatures

@@ -8,6 +8,7 @@ has taken. No clock is read and nothing sleeps here; adapters do that.
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -23,6 +24,7 @@ __all__ = ["GiveUp", "Retry", "RetryPolicy", "retry_after_of"]
 # arithmetic in floats however many attempts a policy allows.
 _MAX_DOUBLINGS = 64
 _THROTTLED = frozenset({429, 503})
+DEFAULT_CAP = 20.0  # the longest backoff, in seconds
 # Zones that name UTC in dates some servers send instead of IMF-fixdate's "GMT".
 _UTC_ZONES = frozenset({"UTC", "UT", "GMT", "Z", "+0000", "-0000"})
 
@@ -45,6 +47,15 @@ class GiveUp:
 
 
 Decision = Retry | GiveUp
+
+
+def _check_seconds(name: str, value: object, *, finite: bool) -> None:
+    # A negative wait makes time.sleep raise mid-request, and NaN compares false
+    # with every limit: refused where the policy is made, not at the first retry.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0 \
+            or (finite and math.isinf(value)):
+        kind = "a finite number of seconds" if finite else "a number of seconds (inf: none)"
+        raise ValueError(f"{name} is {kind} from 0, not {value!r}")
 
 
 def _header(fields: Mapping[str, str] | None, name: str) -> str | None:
@@ -129,7 +140,7 @@ class RetryPolicy:
     deadline: float = 90.0
     base: float = 0.5  # backoff base
     throttled_base: float = 1.0  # backoff base after 429 or 503
-    cap: float = 20.0  # longest backoff
+    cap: float = DEFAULT_CAP  # longest backoff
     max_retry_after: float = 60.0  # the longest Retry-After honoured
     long_retry_after: Literal["raise", "cap"] = "raise"  # past max_retry_after: raise, or wait it
     retry_statuses: Collection[int] | None = None  # None: the catalogue's retryable codes
@@ -141,6 +152,10 @@ class RetryPolicy:
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) \
                 or self.max_attempts < 1:
             raise ValueError(f"max_attempts is a whole number from 1, not {self.max_attempts!r}")
+        for name in ("base", "throttled_base", "cap"):
+            _check_seconds(name, getattr(self, name), finite=True)
+        for name in ("deadline", "max_retry_after"):
+            _check_seconds(name, getattr(self, name), finite=False)
         if self.guidance not in ("rfc", "seed"):
             raise ValueError("guidance is 'rfc' or 'seed'")
         if self.long_retry_after not in ("raise", "cap"):

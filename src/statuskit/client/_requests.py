@@ -21,7 +21,7 @@ from requests.utils import rewind_body
 from urllib3.exceptions import NewConnectionError
 from urllib3.util.retry import Retry as Urllib3Retry
 
-from statuskit.client._budget import RetryBudget, own_budget
+from statuskit.client._budget import OwnBudgets, RetryBudget
 from statuskit.client._core import (
     ATTEMPTS,
     DRAIN_LIMIT,
@@ -124,10 +124,11 @@ class RetryAdapter(HTTPAdapter):
         super().__init__(max_retries=0, **kwargs)
         self.policy = _policy_of(policy, max_retries)
         self.budget = budget
+        # This adapter's own budgets, one per origin: a noisy session spends its own.
+        self.own_budgets = OwnBudgets(self.policy.max_attempts) if budget is None else None
         self.sleep = sleep
         self.observers = Observers(on_retry, on_attempt)
         self.redirects = Redirects(allow_insecure_redirects, frozenset(remove_headers_on_redirect))
-        self._budgets: dict[str, RetryBudget] = {}
 
     def send(self, request: requests.PreparedRequest, *args: Any,
              **kwargs: Any) -> requests.Response:
@@ -190,14 +191,10 @@ class RetryAdapter(HTTPAdapter):
                         self.observers), rewind
 
     def _budget_of(self, url: str) -> RetryBudget:
-        if self.budget is not None:
+        if self.own_budgets is None:
+            assert self.budget is not None
             return self.budget
-        # This adapter's own budget for the origin: a noisy session spends its own.
-        origin = origin_of(url)
-        budget = self._budgets.get(origin)
-        if budget is None:
-            budget = self._budgets.setdefault(origin, own_budget(self.policy.max_attempts))
-        return budget
+        return self.own_budgets.of(origin_of(url))
 
     def _again(self, seconds: float, rewind: Callable[[], None] | None) -> None:
         self.sleep(seconds)

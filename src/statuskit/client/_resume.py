@@ -36,9 +36,12 @@ class Resumable:
 
 @dataclass(frozen=True, slots=True)
 class Continue:
-    """Hand out this response's body after skipping ``skip`` bytes of it."""
+    """Hand out this response's body after skipping ``skip`` bytes of it. A part
+    carries exactly ``length`` bytes (its Content-Range, RFC 9110 §14.4): more is
+    not that part, fewer is a part cut short."""
 
     skip: int
+    length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,4 +175,4 @@ def _judge_part(resumable: Resumable, received: int, headers: Mapping[str, str])
     length = _length(headers)
     if length is not None and length != last - first + 1:
         return Refuse("the part's Content-Length disagrees with its Content-Range")
-    return Continue(0)
+    return Continue(0, last - first + 1)

@@ -26,10 +26,12 @@ from typing import Any, ClassVar
 import anyio
 
 from statuskit.client import _resume
-from statuskit.client._budget import RetryBudget, own_budget
+from statuskit.client._budget import OwnBudgets, RetryBudget
 from statuskit.client._core import (
     ATTEMPTS,
+    DONE,
     DRAIN_LIMIT,
+    REDIRECTS,
     REMOVE_ON_REDIRECT,
     Attempt,
     Exchange,
@@ -38,6 +40,7 @@ from statuskit.client._core import (
     Redirects,
     RetryEvent,
     TooLong,
+    mark,
     scoped_policy,
 )
 from statuskit.client._errors import InsecureRedirect, ResumeFailed, RetryAfterTooLong
@@ -51,6 +54,9 @@ POLICY = "statuskit_policy"  # request.extensions key: this request's own RetryP
 CHAIN = "statuskit_exchange"  # request.extensions key: the exchange a redirect hop continues
 
 Rewind = Callable[[], None]
+# How a first try's Attempt is built: as Attempt._make builds one, without the
+# named tuple's own __new__, a Python call per request.
+_new_tuple = tuple.__new__
 
 
 class Library:
@@ -157,6 +163,10 @@ class SyncTransport:
                                  Observers(on_retry, on_attempt),
                                  Redirects(allow_insecure_redirects,
                                            frozenset(remove_headers_on_redirect)), resume)
+        if type(self).handle_request is SyncTransport.handle_request:
+            # The client calls the engine straight away: one call less per request
+            # (a subclass that overrides handle_request keeps its own).
+            self.handle_request = self.engine.handle  # type: ignore[method-assign]
 
     @property
     def policy(self) -> RetryPolicy:
@@ -190,6 +200,8 @@ class AsyncTransport:
                                   Observers(on_retry, on_attempt),
                                   Redirects(allow_insecure_redirects,
                                             frozenset(remove_headers_on_redirect)), resume)
+        if type(self).handle_async_request is AsyncTransport.handle_async_request:
+            self.handle_async_request = self.engine.handle  # type: ignore[method-assign]
 
     @property
     def policy(self) -> RetryPolicy:
@@ -203,7 +215,13 @@ class AsyncTransport:
 
 
 class _Engine:
-    """What the sync and async engines decide alike."""
+    """What the sync and async engines decide alike.
+
+    Most requests succeed at the first try, so that path makes no ``Exchange``:
+    it records the one attempt, refills the origin's budget only where one is
+    short, and wraps the body only when it is streamed. Anything else (an error,
+    a status to judge, a redirect hop) goes through an exchange, which a body that
+    breaks also makes, then, to resume."""
 
     def __init__(self, library: Library, policy: RetryPolicy | None,
                  budget: RetryBudget | None, observers: Observers, redirects: Redirects,
@@ -214,9 +232,16 @@ class _Engine:
         self.observers = observers
         self.redirects = redirects
         self.resume_bodies = resume
-        self._budgets: dict[tuple[str, str, int | None], RetryBudget] = {}
+        # This transport's own budgets, one per origin: a noisy client spends its own.
+        self.own_budgets = OwnBudgets(self.policy.max_attempts) if budget is None else None
 
-    def start(self, request: Any) -> tuple[Exchange, Rewind | None]:
+    def policy_of(self, request: Any) -> RetryPolicy:
+        policy: RetryPolicy | None = request.extensions.get(POLICY) or scoped_policy()
+        return policy or self.policy
+
+    def continued(self, request: Any) -> tuple[Exchange, Rewind | None]:
+        """The exchange a request carrying CHAIN goes on with (a redirect hop), or
+        a new one when it is not the hop that exchange handed back."""
         rewind = _rewinder(self.library, request)
         chain = request.extensions.get(CHAIN)
         if isinstance(chain, Exchange) and chain.continues(str(request.url)):
@@ -229,20 +254,42 @@ class _Engine:
                                        url=previous, location=str(request.url),
                                        attempts=chain.attempts))
             return chain, rewind
-        policy = request.extensions.get(POLICY) or scoped_policy() or self.policy
-        exchange = Exchange(policy, self._budget_of(request.url), request.method,
-                            request.url, request.headers, rewind is not None, self.observers)
-        return exchange, rewind
+        return self.exchange(request, self.policy_of(request), rewind is not None), rewind
+
+    def exchange(self, request: Any, policy: RetryPolicy, replayable: bool,
+                 started: float | None = None, attempts: list[Attempt] | None = None,
+                 ) -> Exchange:
+        return Exchange(policy, self._budget_of(request.url), request.method, request.url,
+                        request.headers, replayable, self.observers, started=started,
+                        attempts=attempts)
 
     def _budget_of(self, url: Any) -> RetryBudget:
-        if self.budget is not None:
+        if self.own_budgets is None:
+            assert self.budget is not None
             return self.budget
-        # This transport's own budget for the origin: a noisy client spends its own.
-        key = (url.scheme, url.host, url.port)
-        budget = self._budgets.get(key)
-        if budget is None:
-            budget = self._budgets.setdefault(key, own_budget(self.policy.max_attempts))
-        return budget
+        return self.own_budgets.of((url.scheme, url.host, url.port))
+
+    def first_success(self, request: Any, response: Any, policy: RetryPolicy,
+                      started: float, rewind: Rewind | None, body: type[_Body]) -> None:
+        """Ready a first try's success to go to the caller: what ``hand_back``
+        does, without an exchange. (If the hook raises, the caller closes it.)"""
+        own = self.own_budgets
+        if own is None:
+            assert self.budget is not None
+            self.budget.record_success()
+        elif not own.all_full:
+            url = request.url
+            own.record_success((url.scheme, url.host, url.port))
+        attempts = [_new_tuple(Attempt, (1, response.status_code, None, DONE, None,
+                                          str(request.url), request.method,
+                                          time.monotonic() - started))]
+        on_attempt = self.observers.on_attempt
+        if on_attempt is not None:
+            on_attempt(attempts[0])
+        response.extensions[ATTEMPTS] = attempts  # the response's own dict
+        if not isinstance(response.stream, self.library.ByteStream):  # in memory: no break
+            response.stream = body(self, request, response,
+                                   (policy, started, attempts, rewind is not None))
 
     def after_error(self, exchange: Exchange, error: Exception) -> Retry | None:
         retry = exchange.after_error(error, self.library.failure(error))
@@ -259,7 +306,7 @@ class _Engine:
             # httpx builds a followed hop with these extensions: it continues here.
             request.extensions = {**request.extensions, CHAIN: exchange}
         if not isinstance(response.stream, self.library.ByteStream):  # in memory: no break
-            response.stream = body(self, exchange, request, response)
+            response.stream = body(self, request, response, exchange)
 
     def too_long(self, exchange: Exchange, request: Any, response: Any,
                  step: TooLong) -> BaseException:
@@ -276,6 +323,13 @@ class _Engine:
         headers = _resume.resumption_headers(request.headers, body.resumable, body.received)
         return self.library.Request("GET", request.url, headers=headers, extensions=extensions)
 
+    def cut_short(self, body: _Body, missing: int) -> Exception:
+        """The error of a part whose last chunk came ``missing`` bytes early: a
+        break like any, so the rest is asked for again."""
+        error: Exception = self.library.module.RemoteProtocolError(
+            f"the part ended {missing} bytes short of its Content-Range", request=body.request)
+        return error
+
 
 class SyncEngine(_Engine):
     def __init__(self, library: Library, transport: Any, policy: RetryPolicy | None,
@@ -286,9 +340,40 @@ class SyncEngine(_Engine):
         self.sleep = sleep
 
     def handle(self, request: Any) -> Any:
-        exchange, rewind = self.start(request)
+        if CHAIN in request.extensions:
+            return self._exchange(request, *self.continued(request), None)
+        # The first try's own work, inline: most requests need no more.
+        rewind = _nothing if isinstance(request.stream, self.library.ByteStream) \
+            else _rewinder(self.library, request)
+        policy = request.extensions.get(POLICY) or scoped_policy() or self.policy
+        started = time.monotonic()
+        try:
+            response = self.transport.handle_request(request)
+        except self.library.TransportError as error:
+            exchange = self.exchange(request, policy, rewind is not None, started)
+            retry = self.after_error(exchange, error)
+            if retry is None:
+                raise
+            self._again(retry, rewind)
+            return self._exchange(request, exchange, rewind, None)
+        status = response.status_code
+        if status >= 400 or status in REDIRECTS:
+            exchange = self.exchange(request, policy, rewind is not None, started)
+            return self._exchange(request, exchange, rewind, response)
+        try:
+            self.first_success(request, response, policy, started, rewind,
+                               self.library.SyncBody)
+        except BaseException:
+            response.close()  # a hook raised: the response goes nowhere
+            raise
+        return response
+
+    def _exchange(self, request: Any, exchange: Exchange, rewind: Rewind | None,
+                  response: Any) -> Any:
+        """Judge ``response`` (None: send first) and go on until one is handed back."""
         while True:
-            response = self._send(exchange, request, rewind)
+            if response is None:
+                response = self._send(exchange, request, rewind)
             try:
                 step = exchange.after_response(response.status_code, response.headers)
                 if step is None:
@@ -302,6 +387,7 @@ class SyncEngine(_Engine):
                 raise self.too_long(exchange, request, response, step)
             _drain(self.library, response)
             self._again(step, rewind)
+            response = None
 
     def _send(self, exchange: Exchange, request: Any, rewind: Rewind | None) -> Any:
         while True:
@@ -318,9 +404,9 @@ class SyncEngine(_Engine):
         if rewind is not None:
             rewind()
 
-    def resume(self, body: SyncBody, error: Exception) -> int:
-        """Switch ``body`` to the rest of its representation (the bytes to skip of
-        the new stream), or raise why there is none."""
+    def resume(self, body: SyncBody, error: Exception) -> _resume.Continue:
+        """Switch ``body`` to the rest of its representation (what to skip of the
+        new stream and how long it is), or raise why there is none."""
         retry = self.after_error(body.exchange, error)
         if retry is None:
             raise error
@@ -357,9 +443,39 @@ class AsyncEngine(_Engine):
         self.sleep = sleep
 
     async def handle(self, request: Any) -> Any:
-        exchange, rewind = self.start(request)
+        if CHAIN in request.extensions:
+            return await self._exchange(request, *self.continued(request), None)
+        # The first try's own work, inline: most requests need no more.
+        rewind = _nothing if isinstance(request.stream, self.library.ByteStream) \
+            else _rewinder(self.library, request)
+        policy = request.extensions.get(POLICY) or scoped_policy() or self.policy
+        started = time.monotonic()
+        try:
+            response = await self.transport.handle_async_request(request)
+        except self.library.TransportError as error:
+            exchange = self.exchange(request, policy, rewind is not None, started)
+            retry = self.after_error(exchange, error)
+            if retry is None:
+                raise
+            await self._again(retry, rewind)
+            return await self._exchange(request, exchange, rewind, None)
+        status = response.status_code
+        if status >= 400 or status in REDIRECTS:
+            exchange = self.exchange(request, policy, rewind is not None, started)
+            return await self._exchange(request, exchange, rewind, response)
+        try:
+            self.first_success(request, response, policy, started, rewind,
+                               self.library.AsyncBody)
+        except BaseException:
+            await response.aclose()  # a hook raised: the response goes nowhere
+            raise
+        return response
+
+    async def _exchange(self, request: Any, exchange: Exchange, rewind: Rewind | None,
+                        response: Any) -> Any:
         while True:
-            response = await self._send(exchange, request, rewind)
+            if response is None:
+                response = await self._send(exchange, request, rewind)
             try:
                 step = exchange.after_response(response.status_code, response.headers)
                 if step is None:
@@ -373,6 +489,7 @@ class AsyncEngine(_Engine):
                 raise self.too_long(exchange, request, response, step)
             await _adrain(self.library, response)
             await self._again(step, rewind)
+            response = None
 
     async def _send(self, exchange: Exchange, request: Any, rewind: Rewind | None) -> Any:
         while True:
@@ -389,7 +506,7 @@ class AsyncEngine(_Engine):
         if rewind is not None:
             rewind()
 
-    async def resume(self, body: AsyncBody, error: Exception) -> int:
+    async def resume(self, body: AsyncBody, error: Exception) -> _resume.Continue:
         retry = self.after_error(body.exchange, error)
         if retry is None:
             raise error
@@ -417,32 +534,59 @@ class AsyncEngine(_Engine):
             return body.take(response, outcome)
 
 
+# What a first try's success keeps for the exchange its body makes if it breaks:
+# the policy, when the try began, its record, whether the request can be sent again.
+# (A plain tuple: one is made per streamed response.)
+_First = tuple[RetryPolicy, float, list[Attempt], bool]
+
+
+_UNREAD: Any = object()  # a body's resume fields not read yet
+
+
 class _Body:
     """The body of a response handed back: reading it is where a break shows. The
     history goes on the error; a resumable GET asks for the rest instead."""
 
-    def __init__(self, engine: _Engine, exchange: Exchange, request: Any,
-                 response: Any) -> None:
+    # Slots: one body is made per streamed response.
+    __slots__ = ("_origin", "_resumable", "engine", "headers", "received", "request", "status",
+                 "stream")
+
+    def __init__(self, engine: _Engine, request: Any, response: Any,
+                 origin: Exchange | _First) -> None:
+        self.received = 0  # bytes handed out
+        self._resumable: _resume.Resumable | None = _UNREAD  # read from the fields at a break
         self.engine = engine
-        self.exchange = exchange
         self.request = request
         # The status and fields, not the response: it holds this body as its stream,
         # and a cycle would leave every response to the cyclic collector.
         self.status: int = response.status_code
         self.headers: Any = response.headers
         self.stream: Any = response.stream  # where the bytes come from now
-        self.received = 0  # bytes handed out
-        # What a resumption must match: read from the fields only when the body
-        # breaks (most never do), and None when it cannot be resumed.
-        self._resumable: _resume.Resumable | bool | None = engine.resume_bodies
+        self._origin = origin  # the exchange, or what a first try's success kept
+
+    @property
+    def exchange(self) -> Exchange:
+        """The request's exchange; after a first try's success, made at the break."""
+        origin = self._origin
+        if not isinstance(origin, Exchange):
+            policy, started, attempts, replayable = origin
+            origin = self._origin = self.engine.exchange(self.request, policy, replayable,
+                                                         started, attempts)
+        return origin
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        origin = self._origin
+        return origin.attempts if isinstance(origin, Exchange) else origin[2]
 
     @property
     def resumable(self) -> _resume.Resumable | None:
-        if self._resumable is True:
+        if self._resumable is _UNREAD:
             request = self.request
-            self._resumable = _resume.resumable_of(request.method, request.headers,
-                                                   self.status, self.headers)
-        return self._resumable or None
+            self._resumable = _resume.resumable_of(
+                request.method, request.headers, self.status, self.headers) \
+                if self.engine.resume_bodies else None
+        return self._resumable
 
     def outcome(self, response: Any) -> Retry | _resume.Judgement:
         """What the answer to a resumption means for this body (and recorded)."""
@@ -455,8 +599,9 @@ class _Body:
         assert self.resumable is not None
         return _resume.judge(self.resumable, self.received, status, headers)
 
-    def take(self, response: Any, judged: _resume.Continue | _resume.StartOver) -> int:
-        """Read on from ``response``; the bytes of it to skip."""
+    def take(self, response: Any, judged: _resume.Continue | _resume.StartOver,
+             ) -> _resume.Continue:
+        """Read on from ``response``: what to skip of it, and how long it must be."""
         self.stream = response.stream
         if isinstance(judged, _resume.StartOver):
             # Nothing was handed out: the new representation is the response now (its
@@ -466,66 +611,138 @@ class _Body:
             self.status = response.status_code
             self._resumable = _resume.resumable_of("GET", self.request.headers,
                                                    response.status_code, response.headers)
-            return 0
-        return judged.skip
+            return _resume.Continue(0)
+        return judged
+
+    def marked(self, error: BaseException) -> BaseException:
+        return mark(error, self.attempts)
 
     def refusal(self, reason: str) -> BaseException:
+        exchange = self.exchange
         error = build(ResumeFailed, self.engine.library.name, self.request,
-                      f"the body of {self.exchange.url} broke after {self.received} bytes "
-                      f"and was not resumed: {reason}", url=self.exchange.url,
-                      received=self.received, attempts=self.exchange.attempts)
-        return self.exchange.mark(error)
+                      f"the body of {exchange.url} broke after {self.received} bytes "
+                      f"and was not resumed: {reason}", url=exchange.url,
+                      received=self.received, attempts=exchange.attempts)
+        return exchange.mark(error)
+
+    def ended(self, part: _Part) -> Exception | None:
+        """At the end of a resumed stream: None when the body is whole; the break
+        to resume from when the part came short; raises when it cannot be right."""
+        if part.skip:
+            # The same version sent whole (Range ignored) ended before the bytes
+            # already handed out: it is not the same bytes, and what the caller has
+            # must not pass for a whole body.
+            raise self.refusal(f"the representation sent again ended {part.skip} bytes "
+                               "before the bytes already handed out")
+        if part.left:
+            return self.engine.cut_short(self, part.left)
+        return None
 
 
-def _skipped(chunk: bytes, skip: int) -> tuple[bytes, int]:
-    return chunk[skip:], max(0, skip - len(chunk))
+class _Part:
+    """Where a resumed stream stands: bytes still to skip (what was handed out
+    already), and bytes its Content-Range still promises (None: no bound)."""
+
+    __slots__ = ("left", "skip")
+
+    def __init__(self, judged: _resume.Continue) -> None:
+        self.skip = judged.skip
+        self.left = judged.length
+
+    def cut(self, body: _Body, chunk: bytes) -> bytes:
+        """The bytes of ``chunk`` to hand out; raises when the part runs past its
+        Content-Range (those bytes are not the part it said it was)."""
+        if self.skip:
+            skipped = min(self.skip, len(chunk))
+            chunk, self.skip = chunk[skipped:], self.skip - skipped
+        if self.left is not None and chunk:
+            if len(chunk) > self.left:
+                raise body.refusal(f"the part runs past its Content-Range ({self.left} bytes "
+                                   f"left, {len(chunk)} sent)")
+            self.left -= len(chunk)
+        return chunk
 
 
 class SyncBody(_Body):
+    __slots__ = ()
     def __iter__(self) -> Iterator[bytes]:
+        received = 0  # a local: counted per chunk, kept only at a break
+        try:
+            for chunk in self.stream:
+                received += len(chunk)
+                yield chunk
+            return
+        except self.engine.library.TransportError as error:
+            broke = error
+        self.received = received
+        yield from self._resumed(broke)
+
+    def _resumed(self, error: Exception) -> Iterator[bytes]:
         errors = self.engine.library.TransportError
-        skip = 0
         while True:
+            if self.resumable is None:
+                raise self.marked(error)
+            _close_quietly(self.stream)
+            assert isinstance(self.engine, SyncEngine)
+            part = _Part(self.engine.resume(self, error))
             try:
                 for chunk in self.stream:
-                    if skip:
-                        chunk, skip = _skipped(chunk, skip)
-                        if not chunk:
-                            continue
-                    self.received += len(chunk)
-                    yield chunk
+                    chunk = part.cut(self, chunk)
+                    if chunk:
+                        self.received += len(chunk)
+                        yield chunk
+            except errors as broken:
+                if isinstance(broken, ResumeFailed):
+                    raise  # the part refused (a library error too): no resuming from that
+                error = broken
+                continue
+            short = self.ended(part)
+            if short is None:
                 return
-            except errors as error:
-                if self.resumable is None:
-                    raise self.exchange.mark(error)  # noqa: B904 - the same error, marked
-                _close_quietly(self.stream)
-                assert isinstance(self.engine, SyncEngine)
-                skip = self.engine.resume(self, error)
+            error = short
 
     def close(self) -> None:
         self.stream.close()
 
 
 class AsyncBody(_Body):
+    __slots__ = ()
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        received = 0  # a local: counted per chunk, kept only at a break
+        try:
+            async for chunk in self.stream:
+                received += len(chunk)
+                yield chunk
+            return
+        except self.engine.library.TransportError as error:
+            broke = error
+        self.received = received
+        async for chunk in self._resumed(broke):
+            yield chunk
+
+    async def _resumed(self, error: Exception) -> AsyncIterator[bytes]:
         errors = self.engine.library.TransportError
-        skip = 0
         while True:
+            if self.resumable is None:
+                raise self.marked(error)
+            await _aclose_quietly(self.stream)
+            assert isinstance(self.engine, AsyncEngine)
+            part = _Part(await self.engine.resume(self, error))
             try:
                 async for chunk in self.stream:
-                    if skip:
-                        chunk, skip = _skipped(chunk, skip)
-                        if not chunk:
-                            continue
-                    self.received += len(chunk)
-                    yield chunk
+                    chunk = part.cut(self, chunk)
+                    if chunk:
+                        self.received += len(chunk)
+                        yield chunk
+            except errors as broken:
+                if isinstance(broken, ResumeFailed):
+                    raise  # the part refused (a library error too): no resuming from that
+                error = broken
+                continue
+            short = self.ended(part)
+            if short is None:
                 return
-            except errors as error:
-                if self.resumable is None:
-                    raise self.exchange.mark(error)  # noqa: B904 - the same error, marked
-                await _aclose_quietly(self.stream)
-                assert isinstance(self.engine, AsyncEngine)
-                skip = await self.engine.resume(self, error)
+            error = short
 
     async def aclose(self) -> None:
         await self.stream.aclose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from statuskit.client._policy import DEFAULT_CAP
 from statuskit.http import REGISTERED_METHODS
 
 __all__ = ["policy_fields"]
@@ -27,13 +28,16 @@ def policy_fields(retry: Any) -> dict[str, Any]:
         fields["retry_statuses"] = frozenset(int(s) for s in statuses)
     methods = getattr(retry, "allowed_methods", None)
     fields["allowed_methods"] = _ANY_METHOD if methods is None else frozenset(methods)
-    factor = float(getattr(retry, "backoff_factor", 0) or 0)
-    # urllib3 sleeps backoff_factor * 2^(n-1) after the n-th consecutive error, at
-    # most backoff_max; here the same base doubles with full jitter under the cap.
-    fields["base"] = fields["throttled_base"] = factor
+    # urllib3 sleeps max(0, min(backoff_max, backoff_factor * 2^(n-1))) after the
+    # n-th consecutive error; here the same base doubles with full jitter under the
+    # cap. Its clamps are kept: a negative factor or maximum waits 0, not less, and
+    # a base past the cap is the cap.
     backoff_max = getattr(retry, "backoff_max", None)
+    cap = DEFAULT_CAP if backoff_max is None else max(0.0, float(backoff_max))
     if backoff_max is not None:
-        fields["cap"] = float(backoff_max)
+        fields["cap"] = cap
+    factor = max(0.0, float(getattr(retry, "backoff_factor", 0) or 0))
+    fields["base"] = fields["throttled_base"] = min(factor, cap)
     return fields
 
 
