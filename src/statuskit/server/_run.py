@@ -9,7 +9,13 @@ from typing import Any, Literal
 
 import uvicorn
 
-from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH, MiB
+from statuskit.defaults import (
+    HEADER_TIMEOUT,
+    MAX_HEADER_SIZE,
+    MAX_PENDING_REQUESTS,
+    MAX_TARGET_LENGTH,
+    MiB,
+)
 from statuskit.guard import GUARD_SETTINGS_STATE, Guard
 from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.server._h11 import h11_protocol
@@ -61,6 +67,7 @@ def config(
     parser: Literal["httptools", "h11"] = "httptools",
     discard_limit: int = DISCARD_LIMIT,
     linger_timeout: float = LINGER_TIMEOUT,
+    max_pending_requests: int = MAX_PENDING_REQUESTS,
     ws_max_message_size: int = WS_MAX_MESSAGE_SIZE,
     ws_max_queue: int = WS_MAX_QUEUE,
     loop: Literal["auto", "uvloop", "asyncio"] = "auto",
@@ -87,6 +94,7 @@ def config(
         response_hygiene=False,
         discard_limit=discard_limit,
         linger_timeout=linger_timeout,
+        max_pending_requests=max_pending_requests,
     )
     options = {"ws_max_size": ws_max_message_size, "ws_max_queue": ws_max_queue,
                "loop": loop, **(uvicorn_options or {})}
@@ -144,7 +152,8 @@ def run(
     connections (a database, an HTTP client), which must not cross a fork.
 
     Other keywords: ``max_header_size``, ``parser`` ("httptools" or "h11"),
-    ``discard_limit``, ``linger_timeout``, ``ws_max_message_size``, ``ws_max_queue``,
+    ``discard_limit``, ``linger_timeout``, ``max_pending_requests``,
+    ``ws_max_message_size``, ``ws_max_queue``,
     ``loop`` ("auto", "uvloop" or "asyncio"), ``uvicorn_options`` (passed to
     ``uvicorn.Config``) and any Guard setting.
     """

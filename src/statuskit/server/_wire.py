@@ -11,7 +11,12 @@ from types import FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from statuskit.codes import UnknownCode, lookup
-from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH
+from statuskit.defaults import (
+    HEADER_TIMEOUT,
+    MAX_HEADER_SIZE,
+    MAX_PENDING_REQUESTS,
+    MAX_TARGET_LENGTH,
+)
 from statuskit.guard._answers import DETAILS, problem_response
 from statuskit.server._linger import DISCARD_LIMIT, LINGER_TIMEOUT
 
@@ -66,9 +71,9 @@ class WireState:
     of uvicorn's own hot path to the slow dictionary path (about 8 % of throughput).
     """
 
-    __slots__ = ("chunk", "chunk_spaced", "consumed", "deadline", "deferred", "discarding",
-                 "head_data", "idle_deadline", "in_head", "line_cursor", "message_started",
-                 "raw_left", "running", "timer", "upgrade", "verdict")
+    __slots__ = ("backlog", "body_left", "deadline", "deferred", "discarding", "head_data",
+                 "idle_deadline", "in_head", "message_head", "message_started", "raw_left",
+                 "running", "tail", "timer", "upgrade", "verdict")
 
     def __init__(self) -> None:
         self.in_head = True  # between requests: the next header section is awaited
@@ -78,18 +83,23 @@ class WireState:
         # timeout_keep_alive after the last response); none before the first.
         self.idle_deadline = math.inf
         self.timer: asyncio.TimerHandle | None = None
-        self.head_data = b""  # httptools only: the incomplete head, to name a verdict
+        # httptools only: the parser is between messages or inside a head, whatever
+        # the connection's state (a response may be pending), and the bytes of that
+        # head from its first one: its size, its verdict, its request-line.
+        self.message_head = True
+        self.head_data = b""
         self.verdict: int | None = None
         self.running: Any = None  # httptools only: the cycle whose app runs now
-        # httptools only: the bytes last given to the parser, and how many of them
-        # were the unread content being discarded after an early answer.
-        self.chunk = b""
-        self.chunk_spaced: bool | None = None  # httptools only: a double space in chunk
-        # httptools only: (the read, where in it the next request's head may start), past
-        # the request-lines already judged for a double space in that read.
-        self.line_cursor: tuple[bytes, int] = (b"", 0)
-        self.consumed = 0
-        self.discarding = False
+        # httptools only: content still to feed of a request with a Content-Length, so
+        # that the parser is given whole messages and stops between two of them.
+        self.body_left = 0
+        # httptools only: the last bytes fed when they may begin a CRLF CRLF that the
+        # next read ends (a message boundary split across reads).
+        self.tail = b""
+        # httptools only: bytes read past the last message the parser was given,
+        # held unparsed while max_pending_requests are unanswered (reading paused).
+        self.backlog = b""
+        self.discarding = False  # the unread content of an answered request is dropped
         # httptools only: a refusal waiting for the responses to earlier pipelined
         # requests (RFC 9112 §9.3.2), as (status, head request).
         self.deferred: tuple[int, bool] | None = None
@@ -198,6 +208,7 @@ class WireSettings:
     response_hygiene: bool = True
     discard_limit: int = DISCARD_LIMIT
     linger_timeout: float = LINGER_TIMEOUT
+    max_pending_requests: int = MAX_PENDING_REQUESTS
 
 
 def protocol_class(
@@ -210,8 +221,11 @@ def protocol_class(
     response_hygiene: bool = True,
     discard_limit: int = DISCARD_LIMIT,
     linger_timeout: float = LINGER_TIMEOUT,
+    max_pending_requests: int = MAX_PENDING_REQUESTS,
 ) -> type[T]:
     """``base`` with these settings, for ``uvicorn.Config(http=...)``."""
+    if max_pending_requests < 1:
+        raise ValueError(f"max_pending_requests must be 1 or more, not {max_pending_requests}")
     return type(base.__name__, (base,), {
         "header_timeout": header_timeout,
         "max_target_length": max_target_length,
@@ -220,6 +234,7 @@ def protocol_class(
         "response_hygiene": response_hygiene,
         "discard_limit": discard_limit,
         "linger_timeout": linger_timeout,
+        "max_pending_requests": max_pending_requests,
     })
 
 

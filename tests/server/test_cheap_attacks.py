@@ -1,0 +1,166 @@
+"""Issue 26: what one client can make the server hold, on both parsers, measured from
+the server's own process (its peak RSS, VmHWM) over a raw socket.
+
+Each attack is bounded (a few MiB) so that CI stays fast; the thresholds sit well
+clear of noise: before the fixes each of these grew the server by several times the
+threshold (the issue's full-size runs: 1,200 MiB, 749 MB), after them by about one
+read. The issue-sized runs: ``bench/attacks.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support.rawhttp import RawConnection
+from support.servers import free_port, wait_for_port
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parents[1] / "src"
+MiB = 1 << 20
+PROBLEM = "application/problem+json"
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(),
+                                reason="RSS is read from /proc")
+
+
+@contextlib.contextmanager
+def memory_server(parser: str, **settings: object) -> Iterator[tuple[int, int]]:
+    """tests/server/memory_server.py in its own process, importing this tree's
+    statuskit; yields (port, pid)."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get(
+        "PYTHONPATH", "")])}
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "memory_server.py"), parser, str(port),
+         json.dumps(settings)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        try:
+            wait_for_port(port)
+        except TimeoutError:
+            process.kill()
+            raise RuntimeError(process.communicate(timeout=5)[1].decode()) from None
+        # Warm: the first requests import and allocate what every later one reuses.
+        for _ in range(3):
+            with RawConnection(port) as conn:
+                conn.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+                assert conn.read_response().status == 200
+        yield port, process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+def peak_rss(pid: int) -> int:
+    """The process's peak resident set so far (VmHWM), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+def send_for(sock: socket.socket, data: bytes, seconds: float) -> int:
+    """Send as much of ``data`` as the server takes within ``seconds``; bytes sent."""
+    sock.settimeout(0.2)
+    sent = 0
+    deadline = time.monotonic() + seconds
+    view = memoryview(data)
+    while sent < len(data) and time.monotonic() < deadline:
+        try:
+            sent += sock.send(view[sent:sent + 65536])
+        except TimeoutError:
+            continue
+        except OSError:
+            break
+    return sent
+
+
+@pytest.fixture(params=["httptools", "h11"])
+def parser(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+# -- H1: the head limit whatever the connection's state --------------------------------
+
+def test_head_arriving_while_a_response_is_pending_is_431_at_the_head_limit(parser):
+    filler = b"X-Filler: " + b"a" * 1014 + b"\r\n"  # 1 KiB a line
+    with memory_server(parser) as (port, pid):
+        before = peak_rss(pid)
+        with RawConnection(port, timeout=15) as conn:
+            conn.send(b"GET /slow?seconds=2 HTTP/1.1\r\nHost: t\r\n\r\n"
+                      b"GET / HTTP/1.1\r\nHost: t\r\n")
+            sent = send_for(conn.sock, filler * (32 * 1024), 1.5)  # up to 32 MiB
+            grown = peak_rss(pid) - before
+            conn.sock.settimeout(15)
+            first = conn.read_response()
+            refused = conn.read_response()
+        # RFC 9112 §9.3.2: the pending request is answered first; RFC 6585 §5: the
+        # next head passed 16 KiB from its first byte, answered 431, and the
+        # connection ends.
+        assert (first.status, first.body) == (200, b"slow")
+        assert refused.status == 431
+        assert refused.header("content-type") == PROBLEM
+        assert refused.header("connection") == "close"
+        # Either the server reads and drops (httptools) or stops reading (h11, paused
+        # until its answer is out); either way it held far less than was sent.
+        assert sent >= MiB, sent
+    assert grown < 16 * MiB, f"{grown / MiB:.0f} MiB held for {sent / MiB:.0f} MiB sent"
+
+
+def test_head_pipelined_behind_a_pending_one_still_counts_from_its_first_byte(parser):
+    # Not a flood: one 10 KiB head and one 20 KiB head pipelined behind a pending
+    # request, each judged by its own size (RFC 6585 §5), in request order.
+    small = b"GET / HTTP/1.1\r\nHost: t\r\nX-Filler: " + b"a" * 10_000 + b"\r\n\r\n"
+    large = b"GET / HTTP/1.1\r\nHost: t\r\nX-Filler: " + b"a" * 20_000 + b"\r\n\r\n"
+    with memory_server(parser) as (port, _), RawConnection(port, timeout=10) as conn:
+        conn.send(b"GET /slow?seconds=0.5 HTTP/1.1\r\nHost: t\r\n\r\n" + small + large)
+        assert [conn.read_response().status for _ in range(2)] == [200, 200]
+        refused = conn.read_response()
+        assert refused.status == 431
+        assert refused.header("content-type") == PROBLEM
+        assert conn.is_closed(5)
+
+
+# -- H2: pipelined requests read without bound ---------------------------------------
+
+def test_pipelined_requests_never_read_keep_the_server_to_a_bounded_queue(parser):
+    flood = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n" * (1 * MiB // 27)
+    with memory_server(parser) as (port, pid):
+        before = peak_rss(pid)
+        with RawConnection(port, timeout=10) as conn:
+            sent = send_for(conn.sock, flood, 2.0)
+            time.sleep(1.0)  # the server works through what it took
+            grown = peak_rss(pid) - before
+            # Nothing was lost or reordered: the answers start with the first request's.
+            conn.sock.settimeout(10)
+            answers = [conn.read_response() for _ in range(64)]
+        assert sent > MiB // 2, sent
+        assert all((a.status, a.body) == (200, b"ok") for a in answers)
+    assert grown < 24 * MiB, f"{grown / MiB:.0f} MiB held for {sent / MiB:.1f} MiB sent"
+
+
+def test_a_pipeline_past_the_pending_limit_is_answered_whole_and_in_order(parser):
+    # 200 requests in one write with a limit of 4: reading pauses and resumes, and
+    # every request gets its answer, in order (RFC 9112 §9.3.2).
+    requests = b"".join(f"GET /{i} HTTP/1.1\r\nHost: t\r\n\r\n".encode() for i in range(199))
+    last = b"POST /last HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc"
+    with memory_server(parser, max_pending_requests=4) as (port, _), \
+            RawConnection(port, timeout=10) as conn:
+        conn.send(requests + last)
+        answers = [conn.read_response() for _ in range(200)]
+        assert conn.is_closed(5)
+    assert [(a.status, a.body) for a in answers] == [(200, b"ok")] * 200
