@@ -25,6 +25,10 @@ HEADER_TIMEOUT = 10.0
 # §9.3.2); past it the connection reads no more until an answer goes out.
 MAX_PENDING_REQUESTS = 32
 
+# Seconds a response may wait for a client that stopped reading (the server's buffer
+# for the connection full); past it the connection is aborted. nginx's send_timeout.
+SEND_TIMEOUT = 60.0
+
 # Content a request may carry before 413 (RFC 9110 §15.5.14).
 MAX_BODY_SIZE = MiB
 
@@ -63,6 +67,7 @@ __all__ = [
     "MAX_WEBSOCKETS",
     "MAX_WEBSOCKET_MESSAGE_SIZE",
     "MIN_BODY_RATE",
+    "SEND_TIMEOUT",
     "KiB",
     "MiB",
 ]

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -87,6 +88,16 @@ def send_for(sock: socket.socket, data: bytes, seconds: float) -> int:
         except OSError:
             break
     return sent
+
+
+TCP_CLOSE = 7  # include/net/tcp_states.h
+
+
+def tcp_state(sock: socket.socket) -> int:
+    """The kernel's TCP state of ``sock`` (struct tcp_info's first byte), read
+    without consuming anything the server sent."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)
+    return int(struct.unpack("B", info[:1])[0])
 
 
 @pytest.fixture(params=["httptools", "h11"])
@@ -164,3 +175,25 @@ def test_a_pipeline_past_the_pending_limit_is_answered_whole_and_in_order(parser
         answers = [conn.read_response() for _ in range(200)]
         assert conn.is_closed(5)
     assert [(a.status, a.body) for a in answers] == [(200, b"ok")] * 200
+
+
+# -- H10: a client that stopped reading ----------------------------------------------
+
+@pytest.mark.parametrize("target, close", [
+    ("/big?bytes=67108864", False),  # the app waits on a full buffer, mid-response
+    ("/big-once?bytes=33554432", True),  # all of it buffered, then a close that waits
+    ("/big-once?bytes=33554432", False),  # all of it buffered, then an idle connection
+])
+def test_client_that_stops_reading_is_aborted_after_the_send_timeout(parser, target, close):
+    with memory_server(parser, send_timeout=1.0) as (port, _):
+        sock = socket.create_connection(("127.0.0.1", port))
+        with sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            connection = "Connection: close\r\n" if close else ""
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: t\r\n{connection}\r\n".encode())
+            started = time.monotonic()
+            while tcp_state(sock) != TCP_CLOSE and time.monotonic() - started < 20:
+                time.sleep(0.1)
+            waited = time.monotonic() - started
+            # Reset, never read: the client's buffer holds what it got before the abort.
+            assert tcp_state(sock) == TCP_CLOSE, f"still open after {waited:.0f} s"

@@ -164,7 +164,8 @@ class StatusH11Protocol(WireSettings, HeadDeadline, h11_impl.H11Protocol):
         self._own_app = self.app
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        lingering = LingeringTransport(transport, self.loop, self.linger_timeout)  # type: ignore[arg-type]
+        lingering = LingeringTransport(transport, self.loop, self.linger_timeout,  # type: ignore[arg-type]
+                                       self.send_timeout)
         super().connection_made(lingering)  # type: ignore[arg-type]
         self._start_head_clock()
 

@@ -100,7 +100,8 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
     # -- connection ---------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        lingering = LingeringTransport(transport, self.loop, self.linger_timeout)  # type: ignore[arg-type]
+        lingering = LingeringTransport(transport, self.loop, self.linger_timeout,  # type: ignore[arg-type]
+                                       self.send_timeout)
         super().connection_made(lingering)  # type: ignore[arg-type]
         self._start_head_clock()
 

@@ -14,6 +14,7 @@ from statuskit.defaults import (
     MAX_HEADER_SIZE,
     MAX_PENDING_REQUESTS,
     MAX_TARGET_LENGTH,
+    SEND_TIMEOUT,
     MiB,
 )
 from statuskit.guard import GUARD_SETTINGS_STATE, Guard
@@ -68,6 +69,7 @@ def config(
     discard_limit: int = DISCARD_LIMIT,
     linger_timeout: float = LINGER_TIMEOUT,
     max_pending_requests: int = MAX_PENDING_REQUESTS,
+    send_timeout: float = SEND_TIMEOUT,
     ws_max_message_size: int = WS_MAX_MESSAGE_SIZE,
     ws_max_queue: int = WS_MAX_QUEUE,
     loop: Literal["auto", "uvloop", "asyncio"] = "auto",
@@ -95,6 +97,7 @@ def config(
         discard_limit=discard_limit,
         linger_timeout=linger_timeout,
         max_pending_requests=max_pending_requests,
+        send_timeout=send_timeout,
     )
     options = {"ws_max_size": ws_max_message_size, "ws_max_queue": ws_max_queue,
                "loop": loop, **(uvicorn_options or {})}
@@ -152,7 +155,7 @@ def run(
     connections (a database, an HTTP client), which must not cross a fork.
 
     Other keywords: ``max_header_size``, ``parser`` ("httptools" or "h11"),
-    ``discard_limit``, ``linger_timeout``, ``max_pending_requests``,
+    ``discard_limit``, ``linger_timeout``, ``max_pending_requests``, ``send_timeout``,
     ``ws_max_message_size``, ``ws_max_queue``,
     ``loop`` ("auto", "uvloop" or "asyncio"), ``uvicorn_options`` (passed to
     ``uvicorn.Config``) and any Guard setting.

@@ -16,9 +16,11 @@ from statuskit.defaults import (
     MAX_HEADER_SIZE,
     MAX_PENDING_REQUESTS,
     MAX_TARGET_LENGTH,
+    SEND_TIMEOUT,
 )
 from statuskit.guard._answers import DETAILS, problem_response
 from statuskit.server._linger import DISCARD_LIMIT, LINGER_TIMEOUT
+from statuskit.server._send_timeout import SendWatch, abort_stalled
 
 logger = logging.getLogger("statuskit.server")
 
@@ -73,7 +75,7 @@ class WireState:
 
     __slots__ = ("backlog", "body_left", "deadline", "deferred", "discarding", "head_data",
                  "idle_deadline", "in_head", "message_head", "message_started", "raw_left",
-                 "running", "tail", "timer", "upgrade", "verdict")
+                 "running", "send_watch", "tail", "timer", "upgrade", "verdict")
 
     def __init__(self) -> None:
         self.in_head = True  # between requests: the next header section is awaited
@@ -83,6 +85,7 @@ class WireState:
         # timeout_keep_alive after the last response); none before the first.
         self.idle_deadline = math.inf
         self.timer: asyncio.TimerHandle | None = None
+        self.send_watch = SendWatch(0.0)  # the write buffer's progress, for send_timeout
         # httptools only: the parser is between messages or inside a head, whatever
         # the connection's state (a response may be pending), and the bytes of that
         # head from its first one: its size, its verdict, its request-line.
@@ -125,12 +128,16 @@ class HeadDeadline:
     the protocol sets ``idle_deadline`` (httptools), the same clock also closes an idle
     keep-alive connection after uvicorn's ``timeout_keep_alive``.
 
+    The same clock aborts a connection whose client stopped reading (send_timeout).
+
     One timer per connection re-arms itself only when it fires, so the per-request
     cost is a clock read, not a timer. It never sleeps longer than the shorter of the
-    two timeouts, so a deadline set after a response is never passed by much.
+    two timeouts (or half the send timeout), so a deadline set after a response is
+    never passed by much.
     """
 
     header_timeout: float = HEADER_TIMEOUT
+    send_timeout: float = SEND_TIMEOUT
     timeout_keep_alive: int  # uvicorn's own, from its Config
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
@@ -140,7 +147,9 @@ class HeadDeadline:
 
     def _start_head_clock(self) -> None:
         wire = self._wire
-        wire.deadline = self.loop.time() + self.header_timeout
+        now = self.loop.time()
+        wire.deadline = now + self.header_timeout
+        wire.send_watch.since = now
         wire.timer = self.loop.call_later(self._tick(), self._check_head)
 
     def _stop_head_clock(self) -> None:
@@ -152,14 +161,18 @@ class HeadDeadline:
     def _tick(self) -> float:
         """The longest the clock sleeps."""
         keep_alive = self.timeout_keep_alive
-        return min(self.header_timeout, keep_alive) if keep_alive > 0 else self.header_timeout
+        tick = min(self.header_timeout, self.send_timeout / 2)
+        return min(tick, keep_alive) if keep_alive > 0 else tick
 
     def _check_head(self) -> None:
         wire = self._wire
         wire.timer = None
         if self.transport.is_closing():
-            return
+            return  # the closing transport watches its own buffer
         now = self.loop.time()
+        if wire.send_watch.stalled(self.transport, now, self.send_timeout):
+            abort_stalled(self.transport, self.send_timeout)
+            return
         busy = self.cycle is not None and not self.cycle.response_complete
         if busy or not wire.in_head:
             wait = self._tick()
@@ -209,6 +222,7 @@ class WireSettings:
     discard_limit: int = DISCARD_LIMIT
     linger_timeout: float = LINGER_TIMEOUT
     max_pending_requests: int = MAX_PENDING_REQUESTS
+    send_timeout: float = SEND_TIMEOUT
 
 
 def protocol_class(
@@ -222,10 +236,13 @@ def protocol_class(
     discard_limit: int = DISCARD_LIMIT,
     linger_timeout: float = LINGER_TIMEOUT,
     max_pending_requests: int = MAX_PENDING_REQUESTS,
+    send_timeout: float = SEND_TIMEOUT,
 ) -> type[T]:
     """``base`` with these settings, for ``uvicorn.Config(http=...)``."""
     if max_pending_requests < 1:
         raise ValueError(f"max_pending_requests must be 1 or more, not {max_pending_requests}")
+    if not send_timeout > 0:
+        raise ValueError(f"send_timeout must be more than 0, not {send_timeout}")
     return type(base.__name__, (base,), {
         "header_timeout": header_timeout,
         "max_target_length": max_target_length,
@@ -235,6 +252,7 @@ def protocol_class(
         "discard_limit": discard_limit,
         "linger_timeout": linger_timeout,
         "max_pending_requests": max_pending_requests,
+        "send_timeout": send_timeout,
     })
 
 
