@@ -197,3 +197,23 @@ def test_client_that_stops_reading_is_aborted_after_the_send_timeout(parser, tar
             waited = time.monotonic() - started
             # Reset, never read: the client's buffer holds what it got before the abort.
             assert tcp_state(sock) == TCP_CLOSE, f"still open after {waited:.0f} s"
+
+
+def test_client_that_reads_slowly_but_steadily_is_not_aborted(parser):
+    # nginx's send_timeout counts between two successive writes the client takes, not
+    # for the whole response: a slow reader that keeps taking bytes is never cut off,
+    # though the server's buffer for it stays full (the same size at every look).
+    with memory_server(parser, send_timeout=1.0) as (port, _):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        with sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+            sock.sendall(b"GET /big?bytes=268435456 HTTP/1.1\r\nHost: t\r\n\r\n")
+            got = 0
+            started = time.monotonic()
+            while time.monotonic() - started < 3.0:  # three send timeouts
+                chunk = sock.recv(8192)  # raises on a reset
+                assert chunk, f"closed after {got} bytes"
+                got += len(chunk)
+                time.sleep(0.01)  # under 800 KiB/s: far slower than the server writes
+            assert tcp_state(sock) != TCP_CLOSE
+    assert got > 512 * 1024, got

@@ -164,6 +164,13 @@ class HeadDeadline:
         tick = min(self.header_timeout, self.send_timeout / 2)
         return min(tick, keep_alive) if keep_alive > 0 else tick
 
+    def resume_writing(self) -> None:
+        # The transport's buffer fell below its low-water mark: the client took bytes.
+        # Sampled sizes alone miss it, since the app refills the buffer to the same
+        # high-water size between two looks (nginx counts from the last write taken).
+        self._wire.send_watch.progressed(self.loop.time())
+        super().resume_writing()  # type: ignore[misc]
+
     def _check_head(self) -> None:
         wire = self._wire
         wire.timer = None
