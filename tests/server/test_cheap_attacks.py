@@ -9,69 +9,21 @@ read. The issue-sized runs: ``bench/attacks.py``.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import socket
 import struct
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from support.memory_server import memory_server, peak_rss
 from support.rawhttp import RawConnection
-from support.servers import free_port, wait_for_port
 
-HERE = Path(__file__).resolve().parent
-SRC = HERE.parents[1] / "src"
 MiB = 1 << 20
 PROBLEM = "application/problem+json"
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(),
                                 reason="RSS is read from /proc")
-
-
-@contextlib.contextmanager
-def memory_server(parser: str, **settings: object) -> Iterator[tuple[int, int]]:
-    """tests/server/memory_server.py in its own process, importing this tree's
-    statuskit; yields (port, pid)."""
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get(
-        "PYTHONPATH", "")])}
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "memory_server.py"), parser, str(port),
-         json.dumps(settings)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        try:
-            wait_for_port(port)
-        except TimeoutError:
-            process.kill()
-            raise RuntimeError(process.communicate(timeout=5)[1].decode()) from None
-        # Warm: the first requests import and allocate what every later one reuses.
-        for _ in range(3):
-            with RawConnection(port) as conn:
-                conn.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
-                assert conn.read_response().status == 200
-        yield port, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
-def peak_rss(pid: int) -> int:
-    """The process's peak resident set so far (VmHWM), in bytes."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no VmHWM")
 
 
 def send_for(sock: socket.socket, data: bytes, seconds: float) -> int:
