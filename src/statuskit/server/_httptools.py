@@ -298,6 +298,16 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         finally:
             self.app = own_app
 
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # uvicorn's, less the trailing OWS llhttp keeps in the value: RFC 9110 §5.5, OWS
+        # around a field value is not part of it (h11 drops it too), so a token with a
+        # trailing space means the same on both parsers.
+        name = name.lower()
+        value = value.rstrip(b" \t")
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
+
     def on_body(self, body: bytes) -> None:
         if self._wire.discarding:
             return  # the unread rest of an answered request
