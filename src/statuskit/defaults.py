@@ -21,6 +21,14 @@ MAX_HEADER_SIZE = 16 * KiB
 # Seconds a client has to finish sending its header section before 408.
 HEADER_TIMEOUT = 10.0
 
+# Requests one connection may have parsed and not yet answered (pipelined, RFC 9112
+# §9.3.2); past it the connection reads no more until an answer goes out.
+MAX_PENDING_REQUESTS = 32
+
+# Seconds a response may wait for a client that stopped reading (the server's buffer
+# for the connection full); past it the connection is aborted. nginx's send_timeout.
+SEND_TIMEOUT = 60.0
+
 # Content a request may carry before 413 (RFC 9110 §15.5.14).
 MAX_BODY_SIZE = MiB
 
@@ -78,6 +86,7 @@ __all__ = [
     "HEADER_TIMEOUT",
     "MAX_BODY_SIZE",
     "MAX_HEADER_SIZE",
+    "MAX_PENDING_REQUESTS",
     "MAX_TARGET_LENGTH",
     "MAX_WEBSOCKETS",
     "MAX_WEBSOCKET_MESSAGE_SIZE",
@@ -89,6 +98,7 @@ __all__ = [
     "MONITOR_MAX_SHAPES",
     "REFUSED_BODY_DRAIN_LIMIT",
     "REFUSED_BODY_DRAIN_TIMEOUT",
+    "SEND_TIMEOUT",
     "KiB",
     "MiB",
 ]

@@ -1,13 +1,27 @@
 """Proactive negotiation (RFC 9110 §12): Accept, Accept-Language,
-Accept-Encoding and Accept-Charset, with q-values."""
+Accept-Encoding and Accept-Charset, with q-values.
+
+Only the first MAX_LIST_MEMBERS members of a field are read, and a member with more
+than MAX_PARAMETERS parameters is skipped: preferences are hints (RFC 9110 §12.1),
+and a client's 16 KiB of them must not cost the server more than a plain request.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from statuskit.http.fields import is_token, parse_parameters, split_quoted
+from statuskit.http.fields import (
+    MAX_LIST_MEMBERS,
+    MAX_PARAMETERS,
+    QUOTED,
+    TOKEN,
+    is_token,
+    parse_parameters,
+    split_quoted,
+    unescape,
+)
 
 __all__ = [
     "MediaRange",
@@ -20,16 +34,36 @@ __all__ = [
 ]
 
 # RFC 9110 §12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
-_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
+_Q = r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?"
+_QVALUE = re.compile(_Q)
 _LANGUAGE_RANGE = re.compile(r"\*|[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+# RFC 9110 §5.6.6: parameters, each between semicolons (empty ones allowed, OWS
+# around "=" tolerated); "q" is the weight, never a parameter of the range (§12.5.1).
+_PARAMETER = rf"{TOKEN}[ \t]*=[ \t]*(?:{TOKEN}|{QUOTED})[ \t]*"
+_RANGE_PARAMETER = rf"(?![qQ][ \t]*=){_PARAMETER}"
+_PARAMETER_PARTS = re.compile(rf";[ \t]*({TOKEN})[ \t]*=[ \t]*({TOKEN}|{QUOTED})", re.DOTALL)
+# RFC 9110 §12.5.1: media-range [ weight ], one member of Accept, in one match: type,
+# subtype, the range's parameters as text, the weight (bare or quoted). What follows
+# the weight is not read (RFC 7231's accept-ext, gone from RFC 9110).
+_MEDIA_SIMPLE = re.compile(
+    rf"[ \t]*({TOKEN})/({TOKEN})[ \t]*(?:;[ \t]*[qQ][ \t]*=[ \t]*({_Q})[ \t]*)?")
+_MEDIA_MEMBER = re.compile(
+    rf"[ \t]*({TOKEN})/({TOKEN})[ \t]*((?:;[ \t]*(?:{_RANGE_PARAMETER})?)*)"
+    rf'(?:;[ \t]*[qQ][ \t]*=[ \t]*(?:({_Q})|"({_Q})")[ \t]*(?:;.*)?)?',
+    re.DOTALL)
+# RFC 9110 §12.5.2-12.5.4: one member of Accept-Language/-Encoding/-Charset: a token
+# and its parameters (each checked; the last "q" is the weight).
+_QLIST_SIMPLE = re.compile(rf"[ \t]*({TOKEN})[ \t]*(?:;[ \t]*[qQ][ \t]*=[ \t]*({_Q})[ \t]*)?")
+_QLIST_MEMBER = re.compile(rf"[ \t]*({TOKEN})[ \t]*((?:;[ \t]*(?:{_PARAMETER})?)*)", re.DOTALL)
 
 
 def _qvalue(text: str) -> float | None:
     return float(text) if _QVALUE.fullmatch(text) else None
 
 
-@dataclass(frozen=True, slots=True)
-class MediaRange:
+class MediaRange(NamedTuple):
+    """One media range of Accept (lower-cased) with its parameters and weight."""
+
     type: str
     subtype: str
     params: tuple[tuple[str, str], ...]
@@ -52,42 +86,52 @@ class MediaRange:
         return (2, len(self.params))
 
 
-def parse_accept(value: str | bytes) -> tuple[MediaRange, ...]:
-    """Accept's media ranges; malformed members are skipped."""
+def _members(value: str | bytes) -> list[str]:
+    """The first MAX_LIST_MEMBERS members of a list field, empty ones included."""
     if isinstance(value, bytes):
         value = value.decode("latin-1")
+    members = split_quoted(value, ",", MAX_LIST_MEMBERS)
+    del members[MAX_LIST_MEMBERS:]
+    return members
+
+
+def _parameters(text: str) -> list[tuple[str, str]] | None:
+    """``;name=value`` parameters already matched as a whole, names lower-cased;
+    None past MAX_PARAMETERS segments."""
+    if text.count(";") > MAX_PARAMETERS:
+        return None  # (a quoted ";" counts too: a member this near the cap is no browser's)
+    # Lower-cased only once they are known to be ASCII tokens.
+    return [(name.lower(), unescape(raw) if raw[0] == '"' else raw)
+            for name, raw in _PARAMETER_PARTS.findall(text)]
+
+
+def parse_accept(value: str | bytes) -> tuple[MediaRange, ...]:
+    """Accept's media ranges; malformed members are skipped."""
     out: list[MediaRange] = []
-    for member in split_quoted(value, ","):
-        head, *rest = split_quoted(member, ";")
-        media = head.strip(" \t")
-        if not media:
+    simple = _MEDIA_SIMPLE.fullmatch
+    match = _MEDIA_MEMBER.fullmatch
+    for member in _members(value):
+        found = simple(member)
+        if found is not None:  # the usual shape, in one match: no parameters
+            kind, sub, weight = found.groups()
+            if kind != "*" or sub == "*":
+                out.append(MediaRange(kind.lower(), sub.lower(), (),
+                                      1.0 if weight is None else float(weight)))
             continue
-        # Tokens are checked before lower-casing: "\u212a".lower() is an ASCII "k".
-        kind, slash, sub = media.partition("/")
-        if not slash or not is_token(kind) or not is_token(sub) or (kind == "*" and sub != "*"):
+        found = match(member)
+        if found is None:
             continue
-        kind, sub = kind.lower(), sub.lower()
-        # Parameters before "q" belong to the media range; those after are
-        # accept-ext, which nobody defines (RFC 9110 §12.5.1).
-        params: list[tuple[str, str]] = []
-        q: float | None = 1.0
-        ok = True
-        for segment in rest:
-            parsed = parse_parameters([segment])
+        kind, sub, params_text, q_bare, q_quoted = found.groups()
+        if kind == "*" and sub != "*":
+            continue
+        params: tuple[tuple[str, str], ...] = ()
+        if params_text:
+            parsed = _parameters(params_text)
             if parsed is None:
-                ok = False
-                break
-            for name, val in parsed.items():
-                if name == "q":
-                    q = _qvalue(val)
-                    break
-                params.append((name, val))
-            else:
                 continue
-            break
-        if not ok or q is None:
-            continue
-        out.append(MediaRange(kind, sub, tuple(params), q))
+            params = tuple(parsed)
+        q = q_bare or q_quoted
+        out.append(MediaRange(kind.lower(), sub.lower(), params, 1.0 if q is None else float(q)))
     return tuple(out)
 
 
@@ -139,22 +183,26 @@ def negotiate(offered: Sequence[str], header: str | bytes | None) -> str | None:
 
 def parse_qlist(value: str | bytes) -> tuple[tuple[str, float], ...]:
     """``token;q=x`` members (lower-cased) of Accept-Language/-Encoding/-Charset."""
-    if isinstance(value, bytes):
-        value = value.decode("latin-1")
     out: list[tuple[str, float]] = []
-    for member in split_quoted(value, ","):
-        head, *rest = split_quoted(member, ";")
-        name = head.strip(" \t")
-        if not is_token(name):
+    simple = _QLIST_SIMPLE.fullmatch
+    for member in _members(value):
+        found = simple(member)
+        if found is not None:  # the usual shape, in one match
+            name, weight = found.groups()
+            out.append((name.lower(), 1.0 if weight is None else float(weight)))
+            continue
+        found = _QLIST_MEMBER.fullmatch(member)
+        if found is None:
             continue  # RFC 9110 §12.4.2: codings, charsets and language ranges are tokens
-        name = name.lower()
-        params = parse_parameters(rest)
+        name, params_text = found.groups()
+        params = _parameters(params_text)
         if params is None:
             continue
-        q = _qvalue(params["q"]) if "q" in params else 1.0
+        weights = [v for n, v in params if n == "q"]
+        q = _qvalue(weights[-1]) if weights else 1.0
         if q is None:
             continue
-        out.append((name, q))
+        out.append((name.lower(), q))
     return tuple(out)
 
 

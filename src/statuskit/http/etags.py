@@ -6,11 +6,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from statuskit.http.fields import MAX_LIST_MEMBERS
+
 __all__ = ["ETag", "parse_etag", "parse_etags", "strong_match", "weak_match"]
 
 
 # RFC 9110 §8.8.3: etagc = %x21 / %x23-7E / obs-text
 _OPAQUE = re.compile("[\x21\x23-\x7e\x80-\xff]*")
+# One member of an entity-tag list and the comma (or the end) after it; the member
+# may be empty (RFC 9110 §5.6.1). entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE: etagc
+# holds no DQUOTE and no quoted-pair, so a "," between quotes is part of the tag.
+_LIST_MEMBER = re.compile('[ \t]*(?:(W/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:,|\\Z)')
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,27 +58,12 @@ def parse_etag(value: str | bytes) -> ETag | None:
     return ETag(opaque, weak)
 
 
-def _split_tags(text: str) -> list[str]:
-    # Not split_quoted: entity-tags have no quoted-pair, so "\" is an
-    # ordinary etagc and a quote always opens or closes (RFC 9110 §8.8.3).
-    parts: list[str] = []
-    start = 0
-    quoted = False
-    for i, c in enumerate(text):
-        if c == '"':
-            quoted = not quoted
-        elif c == "," and not quoted:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
-
-
 def parse_etags(value: str | bytes) -> tuple[ETag, ...] | Literal["*"] | None:
     """If-Match / If-None-Match: ``"*"`` or a list of entity-tags.
 
-    None when the field is malformed (RFC 9110 §13.1.1 leaves that to the
-    recipient; callers treat it as matching nothing).
+    None when the field is malformed, or lists more than MAX_LIST_MEMBERS tags
+    (RFC 9110 §13.1.1 leaves that to the recipient; callers treat it as matching
+    nothing, so an If-Match that long fails).
     """
     if isinstance(value, bytes):
         value = value.decode("latin-1")
@@ -80,14 +71,18 @@ def parse_etags(value: str | bytes) -> tuple[ETag, ...] | Literal["*"] | None:
     if text == "*":
         return "*"
     tags: list[ETag] = []
-    for member in _split_tags(text):
-        member = member.strip(" \t")
-        if not member:
-            continue  # RFC 9110 §5.6.1: empty list elements are ignored
-        tag = parse_etag(member)
-        if tag is None:
+    at = 0
+    end = len(text)
+    while at < end:
+        found = _LIST_MEMBER.match(text, at)
+        if found is None:
             return None
-        tags.append(tag)
+        weak, opaque = found.groups()
+        if opaque is not None:
+            if len(tags) == MAX_LIST_MEMBERS:
+                return None
+            tags.append(ETag(opaque, weak is not None))
+        at = found.end()
     return tuple(tags) if tags else None
 
 

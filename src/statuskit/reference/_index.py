@@ -28,7 +28,7 @@ from typing import Any
 from statuskit.codes import lookup
 from statuskit.defaults import MAX_TARGET_LENGTH
 from statuskit.reference._ids import ID_ALPHABET
-from statuskit.reference._resources import MAX_NOTE_BYTES, MAX_TITLE
+from statuskit.reference._resources import MAX_CONTENT_BYTES, MAX_NOTE_BYTES, MAX_TITLE
 from statuskit.reference._status_echo import MAX_LOCATION_LENGTH
 from statuskit.resource import MAX_JSON_DEPTH, MAX_JSON_INT_DIGITS
 
@@ -186,6 +186,8 @@ LIMITS = {
             "numbers past a float's range: 400",
     "note_id": f"{ID_ALPHABET}: 422",
     "note_content_bytes": MAX_NOTE_BYTES,
+    "content_bytes": f"at most {MAX_CONTENT_BYTES} bytes to any route (notes, jobs, feedback, "
+                     "moved paths): 413",
     "note_title_characters": MAX_TITLE,
     "status_location": f"a same-origin RFC 3986 path reference, at most {MAX_LOCATION_LENGTH} "
                        "characters, percent-encoded: 400 otherwise",

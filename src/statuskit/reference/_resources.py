@@ -29,7 +29,11 @@ from statuskit.resource import (
     parse_json,
 )
 
-MAX_NOTE_BYTES = 64 * 1024
+# The most content any reference resource reads and parses. Parsing runs on the
+# event loop: 64 KiB of the costliest JSON (``[{},{},...]``) takes ~20 ms there, a
+# MiB ~400 ms, every other connection waiting (issue 26, H3).
+MAX_CONTENT_BYTES = 64 * 1024
+MAX_NOTE_BYTES = MAX_CONTENT_BYTES
 MAX_TITLE = 200
 
 
@@ -184,6 +188,7 @@ class Jobs(Resource):
     """``/jobs``: work accepted now and finished later (202)."""
 
     accepts = {"POST": {"application/json": parse_json}}
+    max_content_length = MAX_CONTENT_BYTES
 
     def representation(self, media_type: str) -> Any:
         return {"submit": "POST /jobs with any JSON (or none)"}
@@ -196,9 +201,11 @@ class Jobs(Resource):
             return [{"field": "seconds", "problem": "a number from 0 to 30"}]
         return None
 
-    def post(self, content: Any) -> Outcome:
+    async def post(self, content: Any) -> Outcome:
         seconds = content.get("seconds") if isinstance(content, dict) else None
-        job = _state(self).jobs.submit(content, seconds)
+        # The job needs its content's size, not the content: the board keeps that.
+        size = len(await self.request.body()) if content is not None else 0
+        job = _state(self).jobs.submit(size, seconds)
         return Accepted(f"/jobs/{job.id}", {"job": job.id, "status": "running"})
 
 
@@ -243,6 +250,7 @@ class Feedback(Resource):
 
     accepts = {"POST": {"application/json": parse_json,
                         "application/x-www-form-urlencoded": _parse_form}}
+    max_content_length = MAX_CONTENT_BYTES
 
     def representation(self, media_type: str) -> Any:
         return {"submit": "POST /feedback as a form or JSON"}
@@ -286,6 +294,7 @@ class Moved(Resource):
     """An address that is no longer where the thing lives."""
 
     accepts = {"POST": {"application/json": parse_json}}
+    max_content_length = MAX_CONTENT_BYTES
     permanent_home: str | None = None
     temporary_home: str | None = None
 

@@ -66,6 +66,7 @@ class _CheckedConnection(h11.Connection):
         try:
             event = super().next_event()
         except h11.RemoteProtocolError as exc:
+            self.head_request = self._refused_head()
             self.verdict = self._refusal_verdict(exc.error_status_hint)
             raise
         if type(event) is h11.Request:
@@ -75,6 +76,14 @@ class _CheckedConnection(h11.Connection):
             if verdict is not None and verdict > 0:
                 self._reject(verdict)
         return event
+
+    def _refused_head(self) -> bool:
+        """Whether the request h11 refused is HEAD, so that its 400 carries no content
+        (RFC 9110 §9.3.2): judged by the lines h11 took (a Host or Content-Length it
+        refused), else the bytes it could not take (a malformed line)."""
+        lines = self._receive_buffer.head_lines  # type: ignore[attr-defined]
+        first = bytes(lines[0]) if lines else bytes(self._receive_buffer).lstrip(b"\r\n")
+        return first.startswith(b"HEAD ")
 
     def _request_verdict(self, event: h11.Request) -> int | None:
         """The wire's questions about a complete head, in the order RFC 9112 reads it."""
@@ -164,7 +173,8 @@ class StatusH11Protocol(WireSettings, HeadDeadline, h11_impl.H11Protocol):
         self._own_app = self.app
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        lingering = LingeringTransport(transport, self.loop, self.linger_timeout)  # type: ignore[arg-type]
+        lingering = LingeringTransport(transport, self.loop, self.linger_timeout,  # type: ignore[arg-type]
+                                       self.send_timeout)
         super().connection_made(lingering)  # type: ignore[arg-type]
         self._start_head_clock()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import httptools
@@ -84,28 +83,9 @@ def _parser_knows(method: bytes) -> bool:
     return known
 
 
-def _request_line(data: bytes, start: int, method: bytes, url: bytes) -> tuple[int, int] | None:
-    """Where the request-line of ``method`` and ``url`` (with any spacing) lies in
-    ``data``, as (start, end of line): at ``start`` past empty lines (RFC 9112 §2.2),
-    else at the first line start after it (chunked content between requests)."""
-    line = rb"%s +%s +HTTP/[^\r\n]*" % (re.escape(method), re.escape(url))
-    at = start
-    while data[at:at + 1] in (b"\r", b"\n"):
-        at += 1
-    match = re.compile(line).match(data, at) or re.compile(rb"\n(" + line + rb")").search(
-        data, start)
-    if match is None:
-        return None
-    return match.start(match.lastindex or 0), match.end(match.lastindex or 0)
-
-
-def _declared_length(headers: Any) -> int:
-    """The Content-Length of a head, 0 if none or not digits (the content a cursor
-    steps over to the next request of the same read)."""
-    for name, value in headers:
-        if name == b"content-length" and value.isdigit():
-            return int(value)
-    return 0
+# RFC 9112 §2.1: a header section ends with an empty line, and so does chunked content
+# (last-chunk, trailer section, CRLF); llhttp takes CRLF only, never a bare LF.
+_SECTION_END = b"\r\n\r\n"
 
 
 class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToolsProtocol):
@@ -120,7 +100,8 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
     # -- connection ---------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        lingering = LingeringTransport(transport, self.loop, self.linger_timeout)  # type: ignore[arg-type]
+        lingering = LingeringTransport(transport, self.loop, self.linger_timeout,  # type: ignore[arg-type]
+                                       self.send_timeout)
         super().connection_made(lingering)  # type: ignore[arg-type]
         self._start_head_clock()
 
@@ -133,32 +114,93 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         wire = self._wire
         if self.transport.lingering or wire.deferred is not None:
             return  # closing, or the parser already failed: nothing more is a request
-        if wire.raw_left:
-            data = self._take_raw_content(data)
-            if not data:
+        if wire.backlog:
+            # Reading was resumed (an app awaiting its content does that) while earlier
+            # bytes wait for answers: they stay first, and reading stops again.
+            wire.backlog += data
+            self.flow.pause_reading()
+            return
+        self._feed(data)
+
+    def _feed(self, data: bytes) -> None:
+        """Give ``data`` to the parser a message at a time, so that the wire knows where
+        each request's head begins: its size counts from its first byte whatever the
+        connection's state (RFC 6585 §5), and no more than ``max_pending_requests``
+        requests are parsed before their answers (the rest waits unparsed, reading
+        paused: RFC 9112 §9.3.2 lets a server stop reading pipelined requests)."""
+        wire = self._wire
+        while data:
+            if wire.backlog:
+                wire.backlog += data  # a re-parse above stopped at the limit
                 return
-        if wire.in_head:
-            if wire.discarding:
-                wire.consumed = 0
+            if wire.raw_left:
+                data = self._take_raw_content(data)
+                continue
+            if wire.message_head and not wire.head_data:
+                # RFC 9112 §2.2: empty lines before a request-line are ignored.
+                data = data.lstrip(b"\r\n")
+                if not data:
+                    return
+                if self._pending() >= self.max_pending_requests:
+                    wire.backlog = data
+                    self.flow.pause_reading()
+                    return
+            cut = self._message_cut(data)
+            if cut < len(data):
+                piece, data = data[:cut], data[cut:]
             else:
-                # Kept only while a head is incomplete: to name a parser verdict, and to
-                # tell a started request (408) from an idle connection at the deadline.
-                wire.head_data = wire.head_data + data if wire.head_data else data
-        wire.chunk = data
-        wire.chunk_spaced = None
+                piece, data = data, b""
+            if wire.message_head:
+                wire.head_data = wire.head_data + piece if wire.head_data else piece
+            in_content = wire.body_left
+            wire.tail = b"" if in_content or piece.endswith(_SECTION_END) else piece[-3:]
+            if not self._parse(piece, data):
+                return
+            if in_content:
+                wire.body_left -= len(piece)
+            elif wire.message_head and len(wire.head_data) > self.max_header_size:
+                # RFC 9110 §15.5.15 / RFC 6585 §5: no end of the head yet, and already
+                # too large.
+                head = wire.head_data.lstrip(b"\r\n")
+                self._refuse_in_order(414 if len(self.url) > self.max_target_length else 431,
+                                      head.startswith(b"HEAD "))
+                return
+
+    def _message_cut(self, data: bytes) -> int:
+        """How much of ``data`` the parser may take without passing a message's end:
+        the rest of declared content, else up to the next empty line (which ends a head
+        and chunked content alike), counting one split across reads."""
+        wire = self._wire
+        if wire.body_left:
+            return wire.body_left
+        if wire.tail:
+            found = (wire.tail + data[:3]).find(_SECTION_END)
+            if found >= 0:
+                return found + 4 - len(wire.tail)
+        end = data.find(_SECTION_END)
+        return len(data) if end < 0 else end + 4
+
+    def _parse(self, piece: bytes, rest: bytes) -> bool:
+        """Feed one piece; False when the parser stopped for good (a refusal, an upgrade)."""
+        wire = self._wire
         try:
-            self.parser.feed_data(data)
+            self.parser.feed_data(piece)
         except httptools.HttpParserUpgrade as upgrade:
-            self._after_upgrade(data[upgrade.args[0]:])
-            return
+            self._after_upgrade(piece[upgrade.args[0]:] + rest)
+            return False
         except httptools.HttpParserError as error:
-            self._refuse_in_order(wire.verdict or self._classify(), self._refused_head(error))
-            return
-        if wire.in_head and len(wire.head_data) > self.max_header_size \
-                and not self.transport.is_closing():
-            # RFC 9110 §15.5.15 / RFC 6585 §5: no end of the head yet, and already too large.
-            self._refuse_in_order(414 if len(self.url) > self.max_target_length else 431,
-                                  wire.head_data.lstrip(b"\r\n").startswith(b"HEAD "))
+            status = wire.verdict or self._classify()
+            if status == 0:
+                return True  # re-parsed as HTTP/1.1; the rest follows
+            self._refuse_in_order(status, self._refused_head(error))
+            return False
+        return not self.transport.is_closing() and wire.deferred is None
+
+    def _pending(self) -> int:
+        """Requests parsed and not yet answered: the one being served and those queued."""
+        running = self._wire.running
+        busy = running is not None and not running.response_complete
+        return len(self.pipeline) + busy
 
     def _refused_head(self, error: Exception) -> bool:
         """Whether the refused request is HEAD, so that its answer carries no content.
@@ -190,13 +232,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
                 persistence = True
         # find(), not ``in``: bytes.__contains__ first tries its operand as an integer
         # and builds a TypeError each time (CPython 3.11).
-        if wire.head_data:
-            spaced = wire.head_data.find(b"  ") >= 0
-        elif wire.chunk_spaced is None:
-            # Once per read, not once per request pipelined in it.
-            spaced = wire.chunk_spaced = wire.chunk.find(b"  ") >= 0
-        else:
-            spaced = wire.chunk_spaced
+        spaced = wire.head_data.find(b"  ") >= 0
         if (hosts == 1 and host in _PASSED_HOSTS  # RFC 9112 §3.2: a Host that passed
                 and not framed  # content: its framing rules and the unread-body decision
                 # HTTP/1.1: without a Connection option only 1.1 persists (RFC 9112
@@ -207,7 +243,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
                 and url[:1] == b"/" and url.find(b"#") < 0  # RFC 9112 §3.2.1: origin-form
                 and len(url) <= self.max_target_length  # RFC 9110 §15.5.15
                 and len(wire.head_data) <= self.max_header_size):  # RFC 6585 §5
-            wire.in_head = False
+            wire.in_head = wire.message_head = False
             wire.head_data = b""
             if self.response_hygiene:
                 _hygienic_headers_complete(self)
@@ -229,8 +265,13 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             _PASSED_HOSTS.add(host)
         wire.upgrade = parser.should_upgrade() and is_websocket_handshake(
             parser.get_method(), version.encode(), self.headers)
-        wire.in_head = False
+        wire.in_head = wire.message_head = False
         wire.head_data = b""
+        if fields.content_length is not None and not fields.transfer_encodings \
+                and not parser.should_upgrade():
+            # llhttp took it as 1*DIGIT. (After an Upgrade head it parses nothing more:
+            # _after_upgrade takes the content.)
+            wire.body_left = int(fields.content_length)
         if verdict == ASTERISK_OPTIONS:
             self._start_cycle_with(asterisk_options)
         elif self.response_hygiene:
@@ -257,19 +298,26 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         finally:
             self.app = own_app
 
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # uvicorn's, less the trailing OWS llhttp keeps in the value: RFC 9110 §5.5, OWS
+        # around a field value is not part of it (h11 drops it too), so a token with a
+        # trailing space means the same on both parsers.
+        name = name.lower()
+        value = value.rstrip(b" \t")
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
+
     def on_body(self, body: bytes) -> None:
-        wire = self._wire
-        if wire.discarding:
-            wire.consumed += len(body)  # the unread rest of an answered request
-            return
+        if self._wire.discarding:
+            return  # the unread rest of an answered request
         _Stock.on_body(self, body)
 
     def on_message_complete(self) -> None:
         wire = self._wire
+        wire.message_head = True
         if wire.discarding:
-            # The next head starts where the discarded content ended.
             wire.discarding = False
-            wire.head_data = wire.chunk[wire.consumed:]
             return
         _Stock.on_message_complete(self)
 
@@ -278,31 +326,38 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         _Stock._start_asgi_task(self, cycle, app)
 
     def on_response_complete(self) -> None:
-        # uvicorn's steps (count, resume reading, start the next pipelined request),
+        # uvicorn's steps (count, start the next pipelined request, resume reading),
         # less its keep-alive timer armed per response and cancelled by the next read:
         # the head clock, one timer per connection, closes the idle connection instead.
         self.server_state.total_requests += 1
         if self.transport.is_closing():
             return
-        self.flow.resume_reading()
         if self.pipeline:
             self._start_asgi_task(*self.pipeline.pop())
-        cycle = self._wire.running
-        if not cycle.response_complete:
-            return  # a pipelined request after this one is being served
         wire = self._wire
-        wire.in_head = True
-        now = self.loop.time()
-        wire.deadline = now + self.header_timeout
-        wire.idle_deadline = now + self.timeout_keep_alive
-        if wire.deferred is not None:
-            status, head = wire.deferred
-            wire.deferred = None
-            self._refuse(status, head=head)
-        elif cycle.more_body:
-            # Answered before its content arrived: read the rest (no more than the
-            # discard limit, or the response closed the connection) and drop it.
-            wire.discarding = True
+        cycle = wire.running
+        if cycle.response_complete:  # else a pipelined request after this one is served
+            wire.in_head = True
+            now = self.loop.time()
+            wire.deadline = now + self.header_timeout
+            wire.idle_deadline = now + self.timeout_keep_alive
+            if wire.deferred is not None:
+                status, head = wire.deferred
+                wire.deferred = None
+                self._refuse(status, head=head)
+                return
+            if cycle.more_body:
+                # Answered before its content arrived: read the rest (no more than the
+                # discard limit, or the response closed the connection) and drop it.
+                wire.discarding = True
+        if wire.backlog:
+            if self._pending() >= self.max_pending_requests:
+                return  # reading stays paused
+            backlog, wire.backlog = wire.backlog, b""
+            self._feed(backlog)
+            if wire.backlog or self.transport.is_closing():
+                return
+        self.flow.resume_reading()
 
     def shutdown(self) -> None:
         cycle = self.cycle
@@ -341,8 +396,9 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         if length:
             self.cycle.more_body = True
             self._wire.raw_left = length
+        self._wire.message_head = True
         if rest:
-            self.data_received(rest)
+            self._feed(rest)
 
     def _take_raw_content(self, data: bytes) -> bytes:
         """Content of an Upgrade request served as plain HTTP; returns what follows it."""
@@ -376,7 +432,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             if end < 0 or end + 4 > self.max_header_size:
                 return 431  # RFC 6585 §5
         method = self.parser.get_method()
-        if not self._single_spaced(method, url, version):
+        if not self._single_spaced():
             return 400  # RFC 9112 §3: one SP between the parts of the request-line
         return (target_verdict(method, url) or host_verdict(fields, version.encode())
                 or transfer_coding_verdict(fields)
@@ -394,32 +450,11 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             return 400
         return None
 
-    def _single_spaced(self, method: bytes, url: bytes, version: str) -> bool:
-        # RFC 9112 §3: one SP between the parts of the request-line. Asked only when the
-        # read (or the kept head) holds a double space somewhere. Each request is judged
-        # by its own line: in a read of several pipelined requests the cursor moves past
-        # each head (and its declared content) once judged, so that a clean request is
-        # never judged by a later one's line with the same method and target (§9.3.2).
-        wire = self._wire
-        chunk = wire.chunk
-        judged = wire.head_data or chunk
-        if judged.find(b"  ") < 0:
-            return True
-        # Where ``judged`` starts in the current read: the kept head ends with it, or
-        # (after discarded content) is a tail of it.
-        shift = len(judged) - len(chunk)
-        read, at = wire.line_cursor
-        found = _request_line(judged, at if read is chunk and not wire.head_data else 0,
-                              method, url)
-        if found is None:
-            # Its line arrived in an earlier read: a missed fault is served as llhttp
-            # reads it.
-            return True
-        line_start, line_end = found
-        head_end = judged.find(b"\r\n\r\n", line_end)
-        end = (len(judged) if head_end < 0 else head_end + 4) + _declared_length(self.headers)
-        wire.line_cursor = (chunk, end - shift)
-        return judged.find(b"  ", line_start, line_end) < 0
+    def _single_spaced(self) -> bool:
+        # RFC 9112 §3: one SP between the parts of the request-line. Asked only when
+        # the head holds a double space somewhere.
+        line = self._wire.head_data.lstrip(b"\r\n").split(b"\r\n", 1)[0]
+        return line.find(b"  ") < 0
 
     def _refuse_in_order(self, status: int, head: bool) -> None:
         """Refuse now, or after the responses to the requests before this one."""
@@ -449,17 +484,8 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         self._refuse_in_order(self._wire.verdict or self._classify(), False)
 
     def _failed_line(self) -> bytes:
-        """The request-line the parser failed on, as far as it can be found."""
-        wire = self._wire
-        if wire.head_data:
-            return wire.head_data.lstrip(b"\r\n").split(b"\r\n", 1)[0]
-        # Pipelined behind another request in the same read: find it by its target.
-        chunk = wire.chunk
-        at = chunk.rfind(b" %s HTTP/" % self.url) if self.url else -1
-        if at < 0:
-            return b""
-        start = chunk.rfind(b"\n", 0, at) + 1
-        return chunk[start:chunk.find(b"\r\n", at)]
+        """The request-line the parser failed on (empty when it failed in content)."""
+        return self._wire.head_data.lstrip(b"\r\n").split(b"\r\n", 1)[0]
 
     def _classify(self) -> int:
         line = self._failed_line()
@@ -489,8 +515,8 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             return False
         self.parser = _new_parser(self)
         wire.head_data = b""
-        wire.in_head = True
-        self.data_received(line[:-3] + b"1.1" + data[len(line):])
+        wire.in_head = wire.message_head = True
+        self._feed(line[:-3] + b"1.1" + data[len(line):])
         return True
 
 

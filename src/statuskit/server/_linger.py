@@ -14,7 +14,8 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from statuskit.defaults import KiB
+from statuskit.defaults import SEND_TIMEOUT, KiB
+from statuskit.server._send_timeout import SendWatch, abort_stalled
 
 # Unread request content the connection reads and throws away to stay open for the
 # next request; past this the response closes the connection instead. Go's net/http
@@ -41,17 +42,24 @@ class LingeringTransport:
     control's pause/resume, get_extra_info) is the real transport's own bound method,
     so the common path costs nothing; anything else is looked up on the real one when
     asked. ``close()`` half-closes, reads until the client closes or ``linger_timeout``
-    passes, and only then closes.
+    passes, and only then closes. A close waits for the write buffer to drain; one whose
+    buffer makes no progress for ``send_timeout`` seconds (a client that stopped reading)
+    is aborted instead.
     """
 
     __slots__ = ("get_extra_info", "is_closing", "linger_timeout", "lingering", "loop",
-                 "pause_reading", "real", "resume_reading", "timer", "write")
+                 "pause_reading", "real", "resume_reading", "send_timeout", "send_watch",
+                 "timer", "watch_timer", "write")
 
     def __init__(self, real: asyncio.Transport, loop: asyncio.AbstractEventLoop,
-                 linger_timeout: float = LINGER_TIMEOUT) -> None:
+                 linger_timeout: float = LINGER_TIMEOUT,
+                 send_timeout: float = SEND_TIMEOUT) -> None:
         self.real = real
         self.loop = loop
         self.linger_timeout = linger_timeout
+        self.send_timeout = send_timeout
+        self.send_watch: SendWatch | None = None
+        self.watch_timer: asyncio.TimerHandle | None = None
         self.lingering = False
         self.timer: asyncio.TimerHandle | None = None
         self.write = real.write
@@ -71,6 +79,7 @@ class LingeringTransport:
         # Whatever runs after the close sees a closing transport and writes nothing.
         self.is_closing = _closing
         self.write = _dropped
+        self._watch_send()
         if not real.can_write_eof() or self.linger_timeout <= 0:
             real.close()
             return
@@ -81,13 +90,33 @@ class LingeringTransport:
     def close_now(self) -> None:
         """Close without lingering: for an idle connection (keep-alive timeout, server
         shutdown), where no request bytes are owed an answer."""
-        self.connection_lost()
-        self.real.close()
-
-    def connection_lost(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+        self._watch_send()
+        self.real.close()
+
+    def _watch_send(self) -> None:
+        """Abort the closing connection if what it still has to send stalls."""
+        if self.send_watch is None and self.real.get_write_buffer_size():
+            self.send_watch = SendWatch(self.loop.time())
+            self.watch_timer = self.loop.call_later(self.send_timeout / 2, self._check_send)
+
+    def _check_send(self) -> None:
+        watch = self.send_watch
+        if watch is None:
+            return
+        if watch.stalled(self.real, self.loop.time(), self.send_timeout):
+            self.watch_timer = None
+            abort_stalled(self.real, self.send_timeout)
+            return
+        self.watch_timer = self.loop.call_later(self.send_timeout / 2, self._check_send)
+
+    def connection_lost(self) -> None:
+        for timer in (self.timer, self.watch_timer):
+            if timer is not None:
+                timer.cancel()
+        self.timer = self.watch_timer = None
 
 
 Send = Callable[[Any], Coroutine[Any, Any, None]]

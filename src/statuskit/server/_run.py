@@ -9,7 +9,14 @@ from typing import Any, Literal
 
 import uvicorn
 
-from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH, MiB
+from statuskit.defaults import (
+    HEADER_TIMEOUT,
+    MAX_HEADER_SIZE,
+    MAX_PENDING_REQUESTS,
+    MAX_TARGET_LENGTH,
+    SEND_TIMEOUT,
+    MiB,
+)
 from statuskit.guard import GUARD_SETTINGS_STATE, Guard
 from statuskit.http.methods import REGISTERED_METHODS
 from statuskit.server._h11 import h11_protocol
@@ -61,6 +68,8 @@ def config(
     parser: Literal["httptools", "h11"] = "httptools",
     discard_limit: int = DISCARD_LIMIT,
     linger_timeout: float = LINGER_TIMEOUT,
+    max_pending_requests: int = MAX_PENDING_REQUESTS,
+    send_timeout: float = SEND_TIMEOUT,
     ws_max_message_size: int = WS_MAX_MESSAGE_SIZE,
     ws_max_queue: int = WS_MAX_QUEUE,
     loop: Literal["auto", "uvloop", "asyncio"] = "auto",
@@ -87,6 +96,8 @@ def config(
         response_hygiene=False,
         discard_limit=discard_limit,
         linger_timeout=linger_timeout,
+        max_pending_requests=max_pending_requests,
+        send_timeout=send_timeout,
     )
     options = {"ws_max_size": ws_max_message_size, "ws_max_queue": ws_max_queue,
                "loop": loop, **(uvicorn_options or {})}
@@ -144,7 +155,8 @@ def run(
     connections (a database, an HTTP client), which must not cross a fork.
 
     Other keywords: ``max_header_size``, ``parser`` ("httptools" or "h11"),
-    ``discard_limit``, ``linger_timeout``, ``ws_max_message_size``, ``ws_max_queue``,
+    ``discard_limit``, ``linger_timeout``, ``max_pending_requests``, ``send_timeout``,
+    ``ws_max_message_size``, ``ws_max_queue``,
     ``loop`` ("auto", "uvloop" or "asyncio"), ``uvicorn_options`` (passed to
     ``uvicorn.Config``) and any Guard setting.
     """

@@ -11,9 +11,16 @@ from types import FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from statuskit.codes import UnknownCode, lookup
-from statuskit.defaults import HEADER_TIMEOUT, MAX_HEADER_SIZE, MAX_TARGET_LENGTH
+from statuskit.defaults import (
+    HEADER_TIMEOUT,
+    MAX_HEADER_SIZE,
+    MAX_PENDING_REQUESTS,
+    MAX_TARGET_LENGTH,
+    SEND_TIMEOUT,
+)
 from statuskit.guard._answers import DETAILS, problem_response
 from statuskit.server._linger import DISCARD_LIMIT, LINGER_TIMEOUT
+from statuskit.server._send_timeout import SendWatch, abort_stalled
 
 logger = logging.getLogger("statuskit.server")
 
@@ -66,9 +73,9 @@ class WireState:
     of uvicorn's own hot path to the slow dictionary path (about 8 % of throughput).
     """
 
-    __slots__ = ("chunk", "chunk_spaced", "consumed", "deadline", "deferred", "discarding",
-                 "head_data", "idle_deadline", "in_head", "line_cursor", "message_started",
-                 "raw_left", "running", "timer", "upgrade", "verdict")
+    __slots__ = ("backlog", "body_left", "deadline", "deferred", "discarding", "head_data",
+                 "idle_deadline", "in_head", "message_head", "message_started", "raw_left",
+                 "running", "send_watch", "tail", "timer", "upgrade", "verdict")
 
     def __init__(self) -> None:
         self.in_head = True  # between requests: the next header section is awaited
@@ -78,18 +85,24 @@ class WireState:
         # timeout_keep_alive after the last response); none before the first.
         self.idle_deadline = math.inf
         self.timer: asyncio.TimerHandle | None = None
-        self.head_data = b""  # httptools only: the incomplete head, to name a verdict
+        self.send_watch = SendWatch(0.0)  # the write buffer's progress, for send_timeout
+        # httptools only: the parser is between messages or inside a head, whatever
+        # the connection's state (a response may be pending), and the bytes of that
+        # head from its first one: its size, its verdict, its request-line.
+        self.message_head = True
+        self.head_data = b""
         self.verdict: int | None = None
         self.running: Any = None  # httptools only: the cycle whose app runs now
-        # httptools only: the bytes last given to the parser, and how many of them
-        # were the unread content being discarded after an early answer.
-        self.chunk = b""
-        self.chunk_spaced: bool | None = None  # httptools only: a double space in chunk
-        # httptools only: (the read, where in it the next request's head may start), past
-        # the request-lines already judged for a double space in that read.
-        self.line_cursor: tuple[bytes, int] = (b"", 0)
-        self.consumed = 0
-        self.discarding = False
+        # httptools only: content still to feed of a request with a Content-Length, so
+        # that the parser is given whole messages and stops between two of them.
+        self.body_left = 0
+        # httptools only: the last bytes fed when they may begin a CRLF CRLF that the
+        # next read ends (a message boundary split across reads).
+        self.tail = b""
+        # httptools only: bytes read past the last message the parser was given,
+        # held unparsed while max_pending_requests are unanswered (reading paused).
+        self.backlog = b""
+        self.discarding = False  # the unread content of an answered request is dropped
         # httptools only: a refusal waiting for the responses to earlier pipelined
         # requests (RFC 9112 §9.3.2), as (status, head request).
         self.deferred: tuple[int, bool] | None = None
@@ -115,12 +128,16 @@ class HeadDeadline:
     the protocol sets ``idle_deadline`` (httptools), the same clock also closes an idle
     keep-alive connection after uvicorn's ``timeout_keep_alive``.
 
+    The same clock aborts a connection whose client stopped reading (send_timeout).
+
     One timer per connection re-arms itself only when it fires, so the per-request
     cost is a clock read, not a timer. It never sleeps longer than the shorter of the
-    two timeouts, so a deadline set after a response is never passed by much.
+    two timeouts (or half the send timeout), so a deadline set after a response is
+    never passed by much.
     """
 
     header_timeout: float = HEADER_TIMEOUT
+    send_timeout: float = SEND_TIMEOUT
     timeout_keep_alive: int  # uvicorn's own, from its Config
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
@@ -130,7 +147,9 @@ class HeadDeadline:
 
     def _start_head_clock(self) -> None:
         wire = self._wire
-        wire.deadline = self.loop.time() + self.header_timeout
+        now = self.loop.time()
+        wire.deadline = now + self.header_timeout
+        wire.send_watch.since = now
         wire.timer = self.loop.call_later(self._tick(), self._check_head)
 
     def _stop_head_clock(self) -> None:
@@ -142,14 +161,25 @@ class HeadDeadline:
     def _tick(self) -> float:
         """The longest the clock sleeps."""
         keep_alive = self.timeout_keep_alive
-        return min(self.header_timeout, keep_alive) if keep_alive > 0 else self.header_timeout
+        tick = min(self.header_timeout, self.send_timeout / 2)
+        return min(tick, keep_alive) if keep_alive > 0 else tick
+
+    def resume_writing(self) -> None:
+        # The transport's buffer fell below its low-water mark: the client took bytes.
+        # Sampled sizes alone miss it, since the app refills the buffer to the same
+        # high-water size between two looks (nginx counts from the last write taken).
+        self._wire.send_watch.progressed(self.loop.time())
+        super().resume_writing()  # type: ignore[misc]
 
     def _check_head(self) -> None:
         wire = self._wire
         wire.timer = None
         if self.transport.is_closing():
-            return
+            return  # the closing transport watches its own buffer
         now = self.loop.time()
+        if wire.send_watch.stalled(self.transport, now, self.send_timeout):
+            abort_stalled(self.transport, self.send_timeout)
+            return
         busy = self.cycle is not None and not self.cycle.response_complete
         if busy or not wire.in_head:
             wait = self._tick()
@@ -198,6 +228,8 @@ class WireSettings:
     response_hygiene: bool = True
     discard_limit: int = DISCARD_LIMIT
     linger_timeout: float = LINGER_TIMEOUT
+    max_pending_requests: int = MAX_PENDING_REQUESTS
+    send_timeout: float = SEND_TIMEOUT
 
 
 def protocol_class(
@@ -210,8 +242,14 @@ def protocol_class(
     response_hygiene: bool = True,
     discard_limit: int = DISCARD_LIMIT,
     linger_timeout: float = LINGER_TIMEOUT,
+    max_pending_requests: int = MAX_PENDING_REQUESTS,
+    send_timeout: float = SEND_TIMEOUT,
 ) -> type[T]:
     """``base`` with these settings, for ``uvicorn.Config(http=...)``."""
+    if max_pending_requests < 1:
+        raise ValueError(f"max_pending_requests must be 1 or more, not {max_pending_requests}")
+    if not send_timeout > 0:
+        raise ValueError(f"send_timeout must be more than 0, not {send_timeout}")
     return type(base.__name__, (base,), {
         "header_timeout": header_timeout,
         "max_target_length": max_target_length,
@@ -220,6 +258,8 @@ def protocol_class(
         "response_hygiene": response_hygiene,
         "discard_limit": discard_limit,
         "linger_timeout": linger_timeout,
+        "max_pending_requests": max_pending_requests,
+        "send_timeout": send_timeout,
     })
 
 
