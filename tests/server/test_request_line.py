@@ -43,6 +43,26 @@ def test_absolute_form_is_served(stack):
     assert (answer.status, answer.body) == (200, b"ok")
 
 
+async def _where(scope: Any, receive: Any, send: Any) -> None:
+    body = f"{scope['path']} {scope['query_string'].decode()}".encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/plain"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.mark.parametrize(("target", "seen"), [
+    (b"http://t/items/1?x=2", b"/items/1 x=2"),
+    (b"HTTP://t:80/items/1", b"/items/1 "),
+])
+def test_absolute_form_reaches_the_app_as_its_path_and_query(stack, target, seen):
+    # RFC 9112 §3.2.2: the target's path and query are what the request is for; on h11
+    # the whole URL reached the app as its path (issue 26, H7), so routes answered 404.
+    answer = request(stack(app=_where), b"GET " + target + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert (answer.status, answer.body) == (200, seen)
+    assert answer.header("content-type") == "text/plain"
+
+
 def test_options_asterisk_is_answered_by_the_server(stack):
     # RFC 9110 §9.3.7: OPTIONS * is about the server; a success with no content.
     with RawConnection(stack()) as conn:

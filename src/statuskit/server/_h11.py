@@ -18,6 +18,7 @@ from statuskit.server._rules import (
     host_verdict,
     is_websocket_handshake,
     may_outgrow,
+    origin_form,
     scan_fields,
     target_verdict,
     transfer_coding_verdict,
@@ -75,6 +76,12 @@ class _CheckedConnection(h11.Connection):
             self.asterisk = verdict == ASTERISK_OPTIONS
             if verdict is not None and verdict > 0:
                 self._reject(verdict)
+            if event.target[:1] != b"/" and b"://" in event.target:
+                # RFC 9112 §3.2.2: accepted, and routed by its path as llhttp routes it;
+                # h11 hands the whole URL on, and the app would see it as the path.
+                event = h11.Request(method=event.method, headers=event.headers.raw_items(),
+                                    target=origin_form(event.target),
+                                    http_version=event.http_version)
         return event
 
     def _refused_head(self) -> bool:

@@ -50,6 +50,17 @@ def target_verdict(method: bytes, target: bytes) -> int | None:
     return 400
 
 
+def origin_form(target: bytes) -> bytes:
+    """An absolute-form target as the origin-form the app routes on (RFC 9112 §3.2.2:
+    the path and query after the authority; an empty path is "/"). Other forms as given."""
+    if target[:1] == b"/" or b"://" not in target:
+        return target
+    rest = target.split(b"://", 1)[1]
+    cut = min((i for i in (rest.find(b"/"), rest.find(b"?")) if i >= 0), default=len(rest))
+    tail = rest[cut:]
+    return tail if tail[:1] == b"/" else b"/" + tail
+
+
 class HeadFields(NamedTuple):
     """The fields the wire judges, gathered in one pass over a head."""
 
