@@ -63,6 +63,14 @@ def test_absolute_form_reaches_the_app_as_its_path_and_query(stack, target, seen
     assert answer.header("content-type") == "text/plain"
 
 
+@pytest.mark.parametrize("target", [b"http://", b"http:///x", b"http://@/x",
+                                    b"http://t:99999/x", b"http://t:" + b"9" * 4000 + b"/x"])
+def test_absolute_form_without_a_host_or_with_no_tcp_port_is_400(stack, target):
+    # RFC 9110 §4.2.1: an http URI with an empty host is invalid and MUST be rejected;
+    # RFC 3986 §3.2.3 with TCP: no port past 65535. The same on both parsers.
+    _refused(stack(), b"GET " + target + b" HTTP/1.1\r\nHost: t\r\n\r\n", 400)
+
+
 def test_options_asterisk_is_answered_by_the_server(stack):
     # RFC 9110 §9.3.7: OPTIONS * is about the server; a success with no content.
     with RawConnection(stack()) as conn:

@@ -46,8 +46,26 @@ def target_verdict(method: bytes, target: bytes) -> int | None:
     if target[:1] == b"/":
         return None  # origin-form
     if _ABSOLUTE.match(target) and b"://" in target:
-        return None  # absolute-form: a server MUST accept it (§3.2.2)
+        # absolute-form: a server MUST accept it (§3.2.2), but an http(s) URI with an
+        # empty host is invalid and MUST be rejected (RFC 9110 §4.2.1, §4.2.2).
+        return None if _valid_http_authority(target) else 400
     return 400
+
+
+def _valid_http_authority(target: bytes) -> bool:
+    scheme, _, rest = target.partition(b"://")
+    if scheme.lower() not in (b"http", b"https"):
+        return True  # another scheme's authority is that scheme's business
+    cut = min((i for i in (rest.find(b"/"), rest.find(b"?")) if i >= 0), default=len(rest))
+    authority = rest[:cut].rpartition(b"@")[2]
+    host, port = authority, b""
+    if not authority.endswith(b"]") and b":" in authority:  # not an IPv6 literal's colons
+        host, _, port = authority.rpartition(b":")
+    # RFC 3986 §3.2.3: port = *DIGIT; past 65535 names no TCP port (length first, so
+    # a 4,000-digit port is never converted).
+    if port and not (port.isdigit() and len(port) <= 5 and int(port) <= 65535):
+        return False
+    return bool(host)
 
 
 def origin_form(target: bytes) -> bytes:
