@@ -21,24 +21,33 @@ it holds exactly:
 
 A file that is not a HAR at all (not JSON, JSON past what can be read, no
 ``log.entries``, past ``HAR_MAX_BYTES``) raises ``HarError`` with one line to show.
+
+The file is read as a stream, one entry decoded at a time, so what is held is one
+entry and the verdicts, not the document: a first pass reads each entry's
+``startedDateTime``, a second judges the entries in that order as they come (a file
+whose entries are out of order is judged from exchanges held as a monitor holds
+them, content past ``MONITOR_MAX_BODY`` counted and not kept).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import codecs
+import itertools
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from statuskit.check.evidence import Evidence
 from statuskit.check.record import Exchange
 from statuskit.check.rules import Level, Rule
 from statuskit.check.verdict import Outcome, Verdict
-from statuskit.defaults import HAR_MAX_BYTES, MiB
+from statuskit.defaults import HAR_MAX_BYTES, MONITOR_MAX_BODY, MiB
 from statuskit.http import is_token
 from statuskit.monitor._observer import Observer, evidence_of
 
@@ -68,49 +77,211 @@ class HarRun:
 
 def read_har(path: str, *, lint: bool = True) -> HarRun:
     """Every entry of the HAR at ``path`` judged; ``HarError`` for a file that is none."""
-    document = _load(path)
-    log = document.get("log") if isinstance(document, dict) else None
-    entries = log.get("entries") if isinstance(log, dict) else None
-    if not isinstance(entries, list):
-        raise HarError(f"{path}: not a HAR file (no log.entries list)")
+    starts = [_start_of(entry) for entry in _read_entries(path)]
+    order = _order(starts)
     observer = Observer(lint=lint, logger=None, check="har")
-    verdicts, skipped = [], []
-    for number, entry in _in_order(entries):
-        try:
-            seen = exchange_of(entry)
-        except _Skip as why:
-            skipped.append(f"entry {number}: {why}")
-            continue
-        verdicts.append(_verdict(observer, seen, number))
+    verdicts: list[Verdict] = []
+    skipped: list[str] = []
+
+    def judge(number: int, seen: Exchange | str) -> None:
+        if isinstance(seen, str):
+            skipped.append(f"entry {number}: {seen}")
+        else:
+            verdicts.append(_verdict(observer, seen, number))
+
+    if order is None:  # in the file's order: judged as read, nothing held
+        for number, entry in enumerate(_read_entries(path), 1):
+            judge(number, _seen_or_why(entry))
+    else:
+        held = [_held(_seen_or_why(entry)) for entry in _read_entries(path)]
+        for index in order:
+            judge(index + 1, held[index])
     notes = skipped[:_NOTES_SHOWN]
     if len(skipped) > _NOTES_SHOWN:
         notes.append(f"and {len(skipped) - _NOTES_SHOWN} more entries skipped")
     if skipped:
-        notes.insert(0, f"{len(skipped)} of {len(entries)} entries not judged:")
-    return HarRun(verdicts, len(entries), notes)
+        notes.insert(0, f"{len(skipped)} of {len(starts)} entries not judged:")
+    return HarRun(verdicts, len(starts), notes)
 
 
-def _load(path: str) -> Any:
+def _seen_or_why(entry: Any) -> Exchange | str:
+    try:
+        return exchange_of(entry)
+    except _Skip as why:
+        return str(why)
+
+
+def _held(seen: Exchange | str) -> Exchange | str:
+    """An exchange kept until its turn holds what a monitor holds: the content's length
+    and its first MONITOR_MAX_BODY bytes."""
+    if isinstance(seen, Exchange) and len(seen.body) > MONITOR_MAX_BODY:
+        seen.body_length = seen.sent_length if seen.sent_length is not None else -1
+        seen.body, seen.body_complete = seen.body[:MONITOR_MAX_BODY], False
+    return seen
+
+
+def _start_of(entry: Any) -> str | None:
+    start = entry.get("startedDateTime") if isinstance(entry, dict) else None
+    return start if isinstance(start, str) else None
+
+
+def _order(starts: list[str | None]) -> list[int] | None:
+    """Entry indexes by startedDateTime where every entry has one (HAR 1.2 §entries:
+    its recorder's order otherwise); None when that is the file's order."""
+    if not all(isinstance(start, str) for start in starts):
+        return None
+    keys: list[str] = [start for start in starts if start is not None]
+    if all(a <= b for a, b in itertools.pairwise(keys)):
+        return None
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
+# -- the file, as a stream of entries --------------------------------------------------------
+
+_WINDOW = MiB  # bytes decoded at a time; an entry longer than this widens the window
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # RFC 8259 §2: ws
+_NEAR_END = 6  # a literal, number or \uXXXX escape cut by the window's end fails this close
+
+
+def _read_entries(path: str) -> Iterator[Any]:
+    """Each value of ``log.entries`` in the file's order, decoded one at a time."""
     try:
         size = os.stat(path).st_size
         if size > HAR_MAX_BYTES:
             raise HarError(f"{path}: {size / MiB:.0f} MiB, past the {HAR_MAX_BYTES // MiB} MiB "
                            "a HAR is read up to")
-        with open(path, "rb") as har:
-            raw = har.read(HAR_MAX_BYTES + 1)
+        har = open(path, "rb")  # noqa: SIM115 (the with below closes it)
     except OSError as exc:
         raise HarError(f"{path}: {exc.strerror or exc}") from None
-    try:
-        # A number past Python's int digits is kept as its text: the entry holding it
-        # is skipped for what it says, and the rest of the file is still judged.
-        return json.loads(raw.decode("utf-8-sig"), parse_int=_integer)
-    except UnicodeDecodeError as exc:
-        raise HarError(f"{path}: not UTF-8 at byte {exc.start}: a HAR is JSON text") from None
-    except json.JSONDecodeError as exc:
-        raise HarError(f"{path}: not JSON (line {exc.lineno} column {exc.colno}: {exc.msg})") \
-            from None
-    except (ValueError, RecursionError):
-        raise HarError(f"{path}: JSON past what can be read (nesting too deep)") from None
+    with har:
+        text = _Text(path, har)
+        found = False
+        if text.next_char() != "{":
+            text.value()  # not JSON at all, or JSON of another kind
+        else:
+            for key in text.members():
+                if key == "log" and text.next_char() == "{":
+                    for name in text.members():
+                        if name == "entries" and text.next_char() == "[":
+                            found = True
+                            yield from text.items()
+                        else:
+                            text.value()
+                else:
+                    text.value()
+        if text.next_char():
+            raise text.error("Extra data")
+        if not found:
+            raise HarError(f"{path}: not a HAR file (no log.entries list)")
+
+
+class _Text:
+    """The JSON text of a file, decoded a window at a time: ``value()`` decodes the one
+    value at the position, ``members()`` and ``items()`` walk an object or an array
+    without holding it. Errors name the line and column, as ``json.loads`` does."""
+
+    def __init__(self, path: str, har: BinaryIO) -> None:
+        self.path, self.file = path, har
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        # A number past Python's int digits is kept as its text: the entry holding it is
+        # skipped for what it says, and the rest of the file is still judged.
+        self.json = json.JSONDecoder(parse_int=_integer)
+        self.text, self.pos, self.eof = "", 0, False
+        self.bytes_read = 0
+        self.lines = 0  # line breaks before text[0]
+        self.column = 0  # characters of text[0]'s line before text[0]
+
+    def _fill(self, at_least: int = _WINDOW) -> bool:
+        """More text after what is left unread; False at the end of the file."""
+        if self.eof:
+            return False
+        done = self.text[:self.pos]
+        breaks = done.count("\n")
+        self.lines += breaks
+        self.column = len(done) - done.rfind("\n") - 1 if breaks else self.column + len(done)
+        pending = len(self.decoder.getstate()[0])
+        data = self.file.read(max(at_least, _WINDOW))
+        try:
+            more = self.decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            at = self.bytes_read - pending + exc.start
+            raise HarError(f"{self.path}: not UTF-8 at byte {at}: a HAR is JSON text") from None
+        self.bytes_read += len(data)
+        if self.bytes_read > HAR_MAX_BYTES:  # a pipe or a device has no size to refuse early
+            raise HarError(f"{self.path}: past the {HAR_MAX_BYTES // MiB} MiB a HAR is read up to")
+        self.text, self.pos, self.eof = self.text[self.pos:] + more, 0, not data
+        return True
+
+    def error(self, message: str, at: int | None = None) -> HarError:
+        at = self.pos if at is None else at
+        breaks = self.text.count("\n", 0, at)
+        column = at - self.text.rfind("\n", 0, at) if breaks else self.column + at + 1
+        return HarError(f"{self.path}: not JSON (line {self.lines + breaks + 1} column "
+                        f"{column}: {message})")
+
+    def next_char(self) -> str:
+        """The next character that is not whitespace, left unread ("": the end)."""
+        while True:
+            self.pos = _WHITESPACE.match(self.text, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self._fill():
+                return ""
+
+    def value(self) -> Any:
+        self.next_char()
+        while True:
+            try:
+                value, end = self.json.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                cut = exc.msg.startswith("Unterminated string") \
+                    or exc.pos >= len(self.text) - _NEAR_END
+                if cut and self._fill(len(self.text)):
+                    continue  # the value goes on past the window: widen it
+                raise self.error(exc.msg, exc.pos) from None
+            except (ValueError, RecursionError):
+                raise HarError(f"{self.path}: JSON past what can be read (nesting too deep)") \
+                    from None
+            if end == len(self.text) and not isinstance(value, (dict, list)) \
+                    and self._fill(len(self.text)):
+                continue  # a number may go on in the next window
+            self.pos = end
+            return value
+
+    def _expect(self, char: str, what: str) -> None:
+        if self.next_char() != char:
+            raise self.error(what)
+        self.pos += 1
+
+    def members(self) -> Iterator[str]:
+        """Each key of the object here; the caller reads its value before the next."""
+        self._expect("{", "Expecting '{'")
+        if self.next_char() == "}":
+            self.pos += 1
+            return
+        while True:
+            if self.next_char() != '"':
+                raise self.error("Expecting property name enclosed in double quotes")
+            key = self.value()
+            self._expect(":", "Expecting ':' delimiter")
+            yield key
+            if self.next_char() == "}":
+                self.pos += 1
+                return
+            self._expect(",", "Expecting ',' delimiter")
+
+    def items(self) -> Iterator[Any]:
+        """Each value of the array here, decoded one at a time."""
+        self._expect("[", "Expecting '['")
+        if self.next_char() == "]":
+            self.pos += 1
+            return
+        while True:
+            yield self.value()
+            if self.next_char() == "]":
+                self.pos += 1
+                return
+            self._expect(",", "Expecting ',' delimiter")
 
 
 def _integer(text: str) -> int | str:
@@ -118,16 +289,6 @@ def _integer(text: str) -> int | str:
         return int(text)
     except ValueError:  # past sys.get_int_max_str_digits()
         return text
-
-
-def _in_order(entries: list[Any]) -> list[tuple[int, Any]]:
-    """(1-based number, entry), by startedDateTime where every entry has one (HAR 1.2
-    §entries: its recorder's order otherwise)."""
-    numbered = list(enumerate(entries, 1))
-    starts = [e.get("startedDateTime") if isinstance(e, dict) else None for e in entries]
-    if all(isinstance(s, str) for s in starts):
-        numbered.sort(key=lambda pair: pair[1]["startedDateTime"])
-    return numbered
 
 
 def _verdict(observer: Observer, seen: Exchange, number: int) -> Verdict:
