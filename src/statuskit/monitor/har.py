@@ -82,6 +82,7 @@ def read_har(path: str, *, lint: bool = True) -> HarRun:
     observer = Observer(lint=lint, logger=None, check="har")
     verdicts: list[Verdict] = []
     skipped: list[str] = []
+    partial: list[str] = []  # entries judged without part of what they hold
 
     def judge(number: int, seen: Exchange | str) -> None:
         if isinstance(seen, str):
@@ -91,24 +92,34 @@ def read_har(path: str, *, lint: bool = True) -> HarRun:
 
     if order is None:  # in the file's order: judged as read, nothing held
         for number, entry in enumerate(_read_entries(path), 1):
-            judge(number, _seen_or_why(entry))
+            judge(number, _seen_or_why(entry, number, partial))
     else:
-        held = [_held(_seen_or_why(entry)) for entry in _read_entries(path)]
+        held = [_held(_seen_or_why(entry, number, partial))
+                for number, entry in enumerate(_read_entries(path), 1)]
         for index in order:
             judge(index + 1, held[index])
-    notes = skipped[:_NOTES_SHOWN]
-    if len(skipped) > _NOTES_SHOWN:
-        notes.append(f"and {len(skipped) - _NOTES_SHOWN} more entries skipped")
-    if skipped:
-        notes.insert(0, f"{len(skipped)} of {len(starts)} entries not judged:")
+    notes = _listed(skipped, f"{len(skipped)} of {len(starts)} entries not judged:")
+    notes += _listed(partial, f"{len(partial)} parts of entries not judged:")
     return HarRun(verdicts, len(starts), notes)
 
 
-def _seen_or_why(entry: Any) -> Exchange | str:
+def _listed(lines: list[str], heading: str) -> list[str]:
+    if not lines:
+        return []
+    shown = [heading, *lines[:_NOTES_SHOWN]]
+    if len(lines) > _NOTES_SHOWN:
+        shown.append(f"and {len(lines) - _NOTES_SHOWN} more")
+    return shown
+
+
+def _seen_or_why(entry: Any, number: int, partial: list[str]) -> Exchange | str:
+    notes: list[str] = []
     try:
-        return exchange_of(entry)
+        seen = exchange_of(entry, notes)
     except _Skip as why:
         return str(why)
+    partial += (f"entry {number}: {note}" for note in notes)
+    return seen
 
 
 def _held(seen: Exchange | str) -> Exchange | str:
@@ -314,15 +325,41 @@ def _mapping(value: Any, what: str) -> Mapping[str, Any]:
     return value
 
 
-def _fields(value: Any) -> list[tuple[str, str]]:
-    """HAR headers as (name, value) pairs; HTTP/2 pseudo-fields and malformed ones left
-    out (a recorder's, not the server's)."""
+# RFC 9110 §5.5: no field on the wire holds CR or NUL (nor LF: a recorder that keeps
+# repeated field lines as one value, as Chromium's DevTools protocol does, joins them
+# with LF), and a lone surrogate is no character at all: a recorder's, not a server's.
+_NOT_ON_A_WIRE = re.compile("[\r\x00\ud800-\udfff]")
+
+
+def _fields(value: Any, side: str) -> list[tuple[str, str]]:
+    """HAR headers as (name, value) pairs, HTTP/2 pseudo-fields (":status") left out;
+    ``_Skip`` for a list that cannot be what was sent: a field left out would be judged
+    missing (a 405 without its Allow)."""
+    if not isinstance(value, list):
+        raise _Skip(f"no {side} headers list")
     out = []
-    for item in value if isinstance(value, list) else ():
-        if isinstance(item, dict) and isinstance(item.get("name"), str) \
-                and isinstance(item.get("value"), str) and not item["name"].startswith(":"):
-            out.append((item["name"], item["value"]))
+    for number, item in enumerate(value, 1):
+        if not (isinstance(item, dict) and isinstance(item.get("name"), str)
+                and isinstance(item.get("value"), str)):
+            raise _Skip(f"{side} header {number} is not a name and a text value")
+        name, text = item["name"], item["value"]
+        if name.startswith(":"):
+            continue
+        if "\n" in name or _NOT_ON_A_WIRE.search(name) or _NOT_ON_A_WIRE.search(text):
+            raise _Skip(f"{side} header {_shown(name)} holds a character no field on the "
+                        "wire holds (CR, NUL or a lone surrogate)")
+        out += [(_as_bytes(name), _as_bytes(line)) for line in text.split("\n")]
     return out
+
+
+def _as_bytes(text: str) -> str:
+    """A field as its bytes read as latin-1, how every exchange holds fields: text past
+    latin-1 is taken as the UTF-8 its recorder decoded (obs-text, RFC 9110 §5.5)."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8").decode("latin-1")
+    return text
 
 
 def _version(value: Any) -> str:
@@ -338,8 +375,9 @@ def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else -1
 
 
-def _content(content: Mapping[str, Any]) -> tuple[bytes, bool]:
-    """(bytes, exact) of a HAR content or postData object."""
+def _content(content: Mapping[str, Any], notes: list[str],
+             what: str) -> tuple[bytes, bool]:
+    """(bytes, exact) of a HAR content or postData object; ``notes`` says why none."""
     text = content.get("text")
     if not isinstance(text, str):
         return b"", False
@@ -347,6 +385,7 @@ def _content(content: Mapping[str, Any]) -> tuple[bytes, bool]:
         try:
             return base64.b64decode(text, validate=True), True
         except (binascii.Error, ValueError):
+            notes.append(f"its {what} is not base64: judged without it")
             return b"", False
     try:
         data = text.encode("utf-8")
@@ -356,16 +395,17 @@ def _content(content: Mapping[str, Any]) -> tuple[bytes, bool]:
     return data, text.isascii() or size == len(data)
 
 
-def exchange_of(entry: Any) -> Exchange:
-    """One HAR entry as an exchange; ``_Skip`` when it lacks what judging needs."""
+def exchange_of(entry: Any, notes: list[str] | None = None) -> Exchange:
+    """One HAR entry as an exchange; ``_Skip`` when it lacks what judging needs, and in
+    ``notes`` what it was judged without."""
+    notes = [] if notes is None else notes
     entry = _mapping(entry, "entry object")
     request = _mapping(entry.get("request"), "request")
     response = _mapping(entry.get("response"), "response")
     method, url = request.get("method"), request.get("url")
     if not isinstance(method, str) or not is_token(method):
         raise _Skip("no request method")
-    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") \
-            or not urlsplit(url).netloc:
+    if not isinstance(url, str) or not _is_http_url(url):
         raise _Skip("no http(s) URL")
     status = response.get("status")
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 999:
@@ -373,23 +413,36 @@ def exchange_of(entry: Any) -> Exchange:
             raise _Skip("no response status" + (" (0: blocked, failed or cancelled)"
                                                  if status == 0 else ""))
         raise _Skip(f"response status {_shown(status)} is no status code")
-    headers = _fields(response.get("headers"))
+    headers = _fields(response.get("headers"), "response")
     version = _version(response.get("httpVersion"))
-    seen = Exchange(method.upper(), url, _fields(request.get("headers")), status,
-                    str(response.get("statusText") or ""), headers, b"",
+    reason = response.get("statusText")
+    reason = _as_bytes(reason) if isinstance(reason, str) \
+        and not _NOT_ON_A_WIRE.search(reason) and "\n" not in reason else ""
+    seen = Exchange(method.upper(), url, _fields(request.get("headers"), "request"), status,
+                    reason, headers, b"",
                     version=_version(request.get("httpVersion")), response_version=version)
     post = request.get("postData")
     if isinstance(post, dict):
-        seen.request_body, seen.request_complete = _content(post)
+        seen.request_body, seen.request_complete = _content(post, notes, "request content")
         if not seen.request_complete:
             seen.request_body = b""
     else:
         seen.request_complete = method.upper() in ("GET", "HEAD", "OPTIONS", "DELETE")
-    _response_content(seen, response)
+    _response_content(seen, response, notes)
     return seen
 
 
-def _response_content(seen: Exchange, response: Mapping[str, Any]) -> None:
+def _is_http_url(url: str) -> bool:
+    if _NOT_ON_A_WIRE.search(url) or "\n" in url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": no URL
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _response_content(seen: Exchange, response: Mapping[str, Any], notes: list[str]) -> None:
     if seen.method == "HEAD" or seen.status in _NO_CONTENT or seen.status < 200:
         # What came on the wire, not the body the browser shows from its cache.
         body_size, head_size = _count(response.get("bodySize")), _count(
@@ -398,7 +451,8 @@ def _response_content(seen: Exchange, response: Mapping[str, Any]) -> None:
         seen.stray = body_size if wire_counted and body_size > 0 else 0
         return
     content = response.get("content")
-    data, exact = _content(content) if isinstance(content, dict) else (b"", False)
+    data, exact = _content(content, notes, "response content") if isinstance(content, dict) \
+        else (b"", False)
     coded = (seen.header("content-encoding") or "identity").strip().lower() != "identity"
     seen.body = data if exact else b""
     seen.body_complete = exact and not coded
