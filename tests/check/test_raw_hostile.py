@@ -277,3 +277,18 @@ def test_check_of_a_100_gb_answer_holds_bounded_memory(hostile: int, tmp_path: P
     assert verdict["status"] == 200 and verdict["verdict"] == "fail"
     assert verdict["reason"] == ("answered 200, expected 505; content cut at "
                                  f"{CHECK_MAX_BODY} bytes: not judged on the content")
+
+
+# -- fields no URL parser takes ---------------------------------------------------------
+
+
+@_answering(lambda c: c.sendall(b"HTTP/1.1 201 Created\r\nLocation: http://[::1\r\n"
+                                b"Content-Length: 0\r\n\r\n"))
+def test_a_location_urllib_refuses_is_a_finding_not_a_crash(hostile: int) -> None:
+    # RFC 9110 §10.2.2: Location = URI-reference; "http://[::1" is none. Before: the
+    # ValueError urlsplit raises went out of check_server as a traceback.
+    (verdict,) = asyncio.run(check_server(f"http://127.0.0.1:{hostile}/",
+                                          Options(only={505}, timeout=5)))
+    assert verdict.outcome is Outcome.FAIL and verdict.status == 201
+    assert [p.cause for p in verdict.problems] == [
+        "answered 201, expected 505", "Location does not resolve to an http(s) URL"]
