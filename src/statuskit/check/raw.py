@@ -104,13 +104,6 @@ def _no_content(status: int, head_request: bool) -> bool:
     return head_request or status in (204, 304) or 100 <= status < 200
 
 
-async def _framing_line(reader: asyncio.StreamReader, what: str) -> bytes:
-    try:
-        return await reader.readuntil(b"\r\n")
-    except asyncio.LimitOverrunError:
-        raise ValueError(f"{what} over {_READ_LIMIT // MiB} MiB") from None
-
-
 def _chunk_size(line: bytes) -> int:
     """RFC 9112 §7.1: chunk-size [ chunk-ext ] CRLF; the size's digits are not
     converted past what the body may hold (a 1 MiB hex number is just "too big")."""
@@ -123,20 +116,24 @@ def _chunk_size(line: bytes) -> int:
 
 async def _read_chunked(reader: asyncio.StreamReader, exchange: RawExchange) -> None:
     body = bytearray()
-    while size := _chunk_size(await _framing_line(reader, "a chunk-size line")):
-        room = CHECK_MAX_BODY - len(body)
-        if size > room:
-            body += await reader.readexactly(room)
-            exchange.body, exchange.cut = bytes(body), len(body)
-            return
-        body += await reader.readexactly(size)
-        if await reader.readexactly(2) != b"\r\n":
-            raise ValueError("a chunk's data is not followed by CRLF")
-    trailers = 0
-    while (line := await _framing_line(reader, "a trailer line")) != b"\r\n":
-        trailers += len(line)
-        if trailers > _READ_LIMIT:
-            raise ValueError(f"the trailer section is over {_READ_LIMIT // MiB} MiB")
+    what = "a chunk-size line"
+    try:
+        while size := _chunk_size(await reader.readuntil(b"\r\n")):
+            room = CHECK_MAX_BODY - len(body)
+            if size > room:
+                body += await reader.readexactly(room)
+                exchange.body, exchange.cut = bytes(body), len(body)
+                return
+            body += await reader.readexactly(size)
+            if await reader.readexactly(2) != b"\r\n":
+                raise ValueError("a chunk's data is not followed by CRLF")
+        what, trailers = "a trailer line", 0
+        while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
+            trailers += len(line)
+            if trailers > _READ_LIMIT:
+                raise ValueError(f"the trailer section is over {_READ_LIMIT // MiB} MiB")
+    except asyncio.LimitOverrunError:
+        raise ValueError(f"{what} over {_READ_LIMIT // MiB} MiB") from None
     exchange.body = bytes(body)
 
 
@@ -153,25 +150,27 @@ async def _read_content(reader: asyncio.StreamReader, exchange: RawExchange,
                         length: int | None) -> None:
     """``length`` bytes of content, or to the close (None): never more than
     CHECK_MAX_BODY kept; past it ``exchange.cut`` says where it stopped."""
+    if length is not None:
+        # Bounded by the limit, the buffer may hold it all: one read, one copy.
+        try:
+            exchange.body = await reader.readexactly(min(length, CHECK_MAX_BODY))
+        except asyncio.IncompleteReadError as exc:
+            raise asyncio.IncompleteReadError(exc.partial, length) from None
+        exchange.cut = len(exchange.body) if length > CHECK_MAX_BODY else 0
+        return
     body = bytearray()
-    keep = CHECK_MAX_BODY if length is None else min(length, CHECK_MAX_BODY)
-    while len(body) < keep:
-        chunk = await reader.read(min(keep - len(body), _READ_SIZE))
+    while len(body) < CHECK_MAX_BODY:
+        chunk = await reader.read(min(CHECK_MAX_BODY - len(body), _READ_SIZE))
         if not chunk:
-            if length is not None:
-                raise asyncio.IncompleteReadError(bytes(body), length)
             exchange.body, exchange.closed = bytes(body), True
             return
         body += chunk
     exchange.body = bytes(body)
-    if length is None:
-        # Exactly the limit and then the close is content read whole; a byte more is not.
-        if not await reader.read(1):
-            exchange.closed = True
-            return
+    # Exactly the limit and then the close is content read whole; a byte more is not.
+    if await reader.read(1):
         exchange.cut = len(body)
-    elif length > len(body):
-        exchange.cut = len(body)
+    else:
+        exchange.closed = True
 
 
 async def _read_body(reader: asyncio.StreamReader, exchange: RawExchange,

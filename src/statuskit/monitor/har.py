@@ -23,10 +23,10 @@ A file that is not a HAR at all (not JSON, JSON past what can be read, no
 ``log.entries``, past ``HAR_MAX_BYTES``) raises ``HarError`` with one line to show.
 
 The file is read as a stream, one entry decoded at a time, so what is held is one
-entry and the verdicts, not the document: a first pass reads each entry's
-``startedDateTime``, a second judges the entries in that order as they come (a file
-whose entries are out of order is judged from exchanges held as a monitor holds
-them, content past ``MONITOR_MAX_BODY`` counted and not kept).
+entry and the verdicts, not the document; entries are judged as they come. A file
+whose entries are out of ``startedDateTime`` order is read once more and judged in
+that order, from exchanges held as a monitor holds them (content past
+``MONITOR_MAX_BODY`` counted, not kept).
 """
 
 from __future__ import annotations
@@ -77,30 +77,40 @@ class HarRun:
 
 def read_har(path: str, *, lint: bool = True) -> HarRun:
     """Every entry of the HAR at ``path`` judged; ``HarError`` for a file that is none."""
-    starts = [_start_of(entry) for entry in _read_entries(path)]
+    # Judged as read, in the file's order, which is the order to judge in unless every
+    # entry has a startedDateTime and they are out of order: then once more, sorted.
+    judged = _Judging(lint)
+    starts = []
+    for number, entry in enumerate(_read_entries(path), 1):
+        starts.append(_start_of(entry))
+        judged.add(number, _seen_or_why(entry, number, judged.partial))
     order = _order(starts)
-    observer = Observer(lint=lint, logger=None, check="har")
-    verdicts: list[Verdict] = []
-    skipped: list[str] = []
-    partial: list[str] = []  # entries judged without part of what they hold
-
-    def judge(number: int, seen: Exchange | str) -> None:
-        if isinstance(seen, str):
-            skipped.append(f"entry {number}: {seen}")
-        else:
-            verdicts.append(_verdict(observer, seen, number))
-
-    if order is None:  # in the file's order: judged as read, nothing held
-        for number, entry in enumerate(_read_entries(path), 1):
-            judge(number, _seen_or_why(entry, number, partial))
-    else:
-        held = [_held(_seen_or_why(entry, number, partial))
+    if order is not None:
+        judged = _Judging(lint)
+        held = [_held(_seen_or_why(entry, number, judged.partial))
                 for number, entry in enumerate(_read_entries(path), 1)]
         for index in order:
-            judge(index + 1, held[index])
-    notes = _listed(skipped, f"{len(skipped)} of {len(starts)} entries not judged:")
-    notes += _listed(partial, f"{len(partial)} parts of entries not judged:")
-    return HarRun(verdicts, len(starts), notes)
+            judged.add(index + 1, held[index])
+    notes = _listed(judged.skipped, f"{len(judged.skipped)} of {len(starts)} entries not "
+                                    "judged:")
+    notes += _listed(judged.partial, f"{len(judged.partial)} parts of entries not judged:")
+    return HarRun(judged.verdicts, len(starts), notes)
+
+
+class _Judging:
+    """One run of the observer over the entries, in the order they are given."""
+
+    def __init__(self, lint: bool) -> None:
+        self.observer = Observer(lint=lint, logger=None, check="har")
+        self.verdicts: list[Verdict] = []
+        self.skipped: list[str] = []
+        self.partial: list[str] = []  # entries judged without part of what they hold
+
+    def add(self, number: int, seen: Exchange | str) -> None:
+        if isinstance(seen, str):
+            self.skipped.append(f"entry {number}: {seen}")
+        else:
+            self.verdicts.append(_verdict(self.observer, seen, number))
 
 
 def _listed(lines: list[str], heading: str) -> list[str]:
