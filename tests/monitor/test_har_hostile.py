@@ -138,6 +138,7 @@ def _one_skipped(tmp_path: Path, capsys: Any, bad: Any, note: str) -> None:
 @pytest.mark.parametrize(("name", "value"), [
     ("X-Token", "\ud800"), ("X-\udcff", "v"),  # lone surrogates (as JSON escapes)
     ("X-Token", "a\r"), ("X-Token", "a\x00b"), ("X\x00Token", "v"), ("X\nToken", "v"),
+    ("X\rToken", "v"), ("X-Token", "\u20ac\r"),
 ])
 def test_a_field_no_wire_carries_skips_its_entry(tmp_path: Path, capsys: Any, name: str,
                                                  value: str) -> None:

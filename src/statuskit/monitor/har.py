@@ -355,16 +355,29 @@ def _fields(value: Any, side: str) -> list[tuple[str, str]]:
         name, text = item["name"], item["value"]
         if name.startswith(":"):
             continue
-        if "\n" in name or _NOT_ON_A_WIRE.search(name) or _NOT_ON_A_WIRE.search(text):
+        both = name + text
+        if both.isascii() and "\r" not in both and "\x00" not in both:
+            wire_name, wire_value = name, text  # the usual field, as it was
+        else:
+            wire_name, wire_value = _as_bytes(name), _as_bytes(text)
+        if wire_name is None or wire_value is None or "\n" in name:
             raise _Skip(f"{side} header {_shown(name)} holds a character no field on the "
                         "wire holds (CR, NUL or a lone surrogate)")
-        out += [(_as_bytes(name), _as_bytes(line)) for line in text.split("\n")]
+        if "\n" in wire_value:
+            out += [(wire_name, line) for line in wire_value.split("\n")]
+        else:
+            out.append((wire_name, wire_value))
     return out
 
 
-def _as_bytes(text: str) -> str:
+def _as_bytes(text: str) -> str | None:
     """A field as its bytes read as latin-1, how every exchange holds fields: text past
-    latin-1 is taken as the UTF-8 its recorder decoded (obs-text, RFC 9110 §5.5)."""
+    latin-1 is taken as the UTF-8 its recorder decoded (obs-text, RFC 9110 §5.5). None
+    for text no field on the wire holds."""
+    if text.isascii():  # the usual field: no surrogate, no text past latin-1
+        return None if "\r" in text or "\x00" in text else text
+    if _NOT_ON_A_WIRE.search(text):
+        return None
     try:
         text.encode("latin-1")
     except UnicodeEncodeError:
@@ -426,8 +439,8 @@ def exchange_of(entry: Any, notes: list[str] | None = None) -> Exchange:
     headers = _fields(response.get("headers"), "response")
     version = _version(response.get("httpVersion"))
     reason = response.get("statusText")
-    reason = _as_bytes(reason) if isinstance(reason, str) \
-        and not _NOT_ON_A_WIRE.search(reason) and "\n" not in reason else ""
+    reason = (_as_bytes(reason) or "") if isinstance(reason, str) and "\n" not in reason \
+        else ""
     seen = Exchange(method.upper(), url, _fields(request.get("headers"), "request"), status,
                     reason, headers, b"",
                     version=_version(request.get("httpVersion")), response_version=version)
