@@ -74,6 +74,14 @@ MONITOR_MAX_ROUTES = 500
 MONITOR_MAX_HISTORY = 1024
 MONITOR_MAX_SHAPES = 4096
 
+# statuskit check: the most it buffers of one answer's header sections (1xx ones
+# included), of one line of its chunked framing or its trailers, and of the bytes that
+# follow an answer; past it the exchange ends with that said. And the most content of
+# one answer it reads: past it the content is cut, the connection closed, and no rule
+# that needs the whole content is judged (a server may send 100 GB, or never stop).
+CHECK_READ_LIMIT = MiB
+CHECK_MAX_BODY = 8 * MiB
+
 # statuskit check --har: the largest HAR file read (the whole JSON document is held
 # at once, several times its size in memory); past it, one line and exit 2.
 HAR_MAX_BYTES = 256 * MiB
@@ -82,6 +90,8 @@ __all__ = [
     "BODY_DEADLINE",
     "BODY_RATE_GRACE",
     "BODY_TIMEOUT",
+    "CHECK_MAX_BODY",
+    "CHECK_READ_LIMIT",
     "HAR_MAX_BYTES",
     "HEADER_TIMEOUT",
     "MAX_BODY_SIZE",

@@ -161,7 +161,7 @@ def test_unreadable_entries_are_skipped_and_the_rest_judged(tmp_path: Path,
         {"request": {"method": "GET", "url": "http://x/a", "headers": "nope"},
          "response": {"status": 200, "headers": [{"name": 5}, None],
                       "content": {"text": "\ud800", "size": "big"}}},
-        {"request": {"method": "GET", "url": "http://x/b"},
+        {"request": {"method": "GET", "url": "http://x/b", "headers": []},
          "response": {"status": 200, "headers": [],
                       "content": {"text": "!!!", "encoding": "base64"}}},
         broken,
@@ -169,10 +169,14 @@ def test_unreadable_entries_are_skipped_and_the_rest_judged(tmp_path: Path,
     code, report = _check(tmp_path, _write(tmp_path, {"log": {"entries": entries}}))
     assert code == 1
     assert _found(report) == {("allow-on-405", "405 without Allow", "DELETE /notes")}
-    assert report["target"].endswith("(3 of 7 entries judged)")
+    assert report["target"].endswith("(2 of 7 entries judged)")
     out = capsys.readouterr().out
-    assert "4 of 7 entries not judged:" in out
+    assert "5 of 7 entries not judged:" in out
     assert "entry 3: no response status (0: blocked, failed or cancelled)" in out
+    # A header that is no (name, text) pair: left out, its entry would be judged without
+    # it (a 405 without its Allow); so the entry is not judged at all.
+    assert "entry 5: response header 1 is not a name and a text value" in out
+    assert "entry 6: its response content is not base64: judged without it" in out
 
 
 def test_statuskit_check_har_runs_as_a_command() -> None:

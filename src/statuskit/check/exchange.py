@@ -120,6 +120,10 @@ async def send(ctx: Context, method: str, target: str, fields: Iterable[tuple[st
         "a second request (HEAD) on the same connection was answered" if raw.reused
         else "",
         "the server closed the connection" if raw.closed else "",
+        f"the content was cut at {raw.cut} bytes, the most check reads of one answer, "
+        "and the connection closed: rules on the whole content not judged" if raw.cut else "",
+        f"{raw.error}: rules on the whole content not judged" if raw.status and raw.error
+        else "",
     ) if n]
     url = urljoin(ctx.target.url, target)
     evidence = Evidence.from_wire(raw.sent, raw.heads, raw.body + raw.stray, "; ".join(notes),
@@ -132,6 +136,7 @@ async def send(ctx: Context, method: str, target: str, fields: Iterable[tuple[st
                         stray=len(raw.stray),
                         request_body=raw.sent[head_end + 4:] if head_end >= 0 else b"",
                         response_version=raw.version or "HTTP/1.1")
+        seen.body_complete = raw.content_complete  # a cut or unfinished body proves nothing
     return Sent(raw, seen, evidence)
 
 
@@ -149,5 +154,12 @@ def judged(code: int, sent: Sent, expected: Collection[int], *, probe: str,
            **kwargs: Any) -> Verdict:
     """``judge`` on what ``sent`` brought back, its evidence and what went wrong included."""
     kwargs.setdefault("evidence", [sent.evidence])
-    return judge(code, sent.seen, expected, probe=probe, error=sent.error,
-                 error_cause=sent.cause, **kwargs)
+    verdict = judge(code, sent.seen, expected, probe=probe, error=sent.error,
+                    error_cause=sent.cause, **kwargs)
+    if sent.seen is not None and not sent.raw.content_complete:
+        # What the verdict could not rest on, said where every report shows the verdict.
+        cut = (f"content cut at {sent.raw.cut} bytes" if sent.raw.cut
+               else "the content did not finish")
+        verdict.reason = "; ".join(filter(None, (verdict.reason,
+                                                 f"{cut}: not judged on the content")))
+    return verdict

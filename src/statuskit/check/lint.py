@@ -31,8 +31,10 @@ def lint_response(
     *,
     levels: Iterable[str] = ("bad", "warning"),
     request_version: str = "HTTP/1.1",
+    complete: bool = True,
 ) -> list[LintNote]:
-    """httplint's notes at the given levels for one exchange."""
+    """httplint's notes at the given levels for one exchange; ``complete`` False when
+    ``body`` is not all the content (cut at the checker's limit, or unfinished)."""
     from httplint import HttpRequestLinter, HttpResponseLinter
 
     request = HttpRequestLinter()
@@ -46,13 +48,14 @@ def lint_response(
     response.process_response_topline(b"HTTP/1.1", str(status).encode(), reason.encode())
     response.process_headers([(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers])
     response.feed_content(body)
-    response.finish_content(True)
+    response.finish_content(complete)
     wanted = frozenset(levels)
     media = next((v for k, v in headers if k.lower() == "content-type"), "")
     return [
         LintNote(note.level.value, note.subject, str(note), type(note).__name__)
         for note in response.notes
         if note.level.value in wanted and not _known_false_positive(note, status, media)
+        and (complete or type(note).__name__ not in _ON_WHOLE_CONTENT)
     ]
 
 
@@ -60,6 +63,9 @@ def lint_response(
 # httplint restates every error status as a note (STATUS_*), and flags the 64 KiB
 # target of the 414 probe.
 _PROBE_CAUSED = frozenset({"URI_TOO_LONG"})
+# Notes that compare the whole content with the fields: about part of it they say
+# nothing (httplint compares Content-Length even when told the content is incomplete).
+_ON_WHOLE_CONTENT = frozenset({"CL_INCORRECT"})
 
 
 def _known_false_positive(note: object, status: int, media: str) -> bool:

@@ -2,6 +2,11 @@
 send or will not show: other versions, unknown methods, a declared length with
 no content, slow headers, an Expect handshake, framing the RFC forbids, and
 content a server sends where none may go (httpx drops it; the bytes do not lie).
+
+A server may be hostile too: what one answer can make the checker hold is bounded
+(``CHECK_READ_LIMIT`` of header sections and framing lines, ``CHECK_MAX_BODY`` of
+content, past which the content is cut and the connection closed), and the whole
+exchange by its timeout, however slowly the bytes trickle in.
 """
 
 from __future__ import annotations
@@ -11,10 +16,16 @@ import ssl
 from dataclasses import dataclass, field
 
 from statuskit.check.target import Target, open_stream
+from statuskit.defaults import CHECK_MAX_BODY, CHECK_READ_LIMIT, MiB
 
 __all__ = ["RawExchange", "raw_exchange"]
 
-_READ_LIMIT = 1 << 20
+_READ_LIMIT = CHECK_READ_LIMIT
+_HEADS_TOO_LONG = (f"the answer's header section (with any 1xx before it) is over "
+                   f"{_READ_LIMIT // MiB} MiB")
+_READ_SIZE = 65536  # one read of content: what a cut leaves unread stays in the kernel
+# RFC 9112 §7.1: chunk-size = 1*HEXDIG; int() would take "0x10", "+5", "1_0" and spaces.
+_HEXDIGITS = frozenset(b"0123456789abcdefABCDEF")
 _FOLLOW_UP_WAIT = 2.0  # seconds to wait for the answer to the follow-up HEAD
 
 
@@ -39,6 +50,15 @@ class RawExchange:
     reused: bool | None = None
     timed_out: bool = False  # the answer did not come (or finish) within the timeout
     cause: str = ""  # what went wrong in words that hold at any timeout: "no answer"
+    # The content was cut after this many bytes (CHECK_MAX_BODY), the rest unread and
+    # the connection closed by the checker; 0: the content was read to its end.
+    cut: int = 0
+
+    @property
+    def content_complete(self) -> bool:
+        """Whether ``body`` is all the content of the answer: not cut, and nothing went
+        wrong after the status line (a timeout or a close mid-content)."""
+        return not self.cut and not (self.status and self.error)
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -84,37 +104,95 @@ def _no_content(status: int, head_request: bool) -> bool:
     return head_request or status in (204, 304) or 100 <= status < 200
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                pass  # trailer fields
-            return b"".join(chunks)
-        chunks.append(await reader.readexactly(size))
-        await reader.readexactly(2)
+def _chunk_size(line: bytes) -> int:
+    """RFC 9112 §7.1: chunk-size [ chunk-ext ] CRLF; the size's digits are not
+    converted past what the body may hold (a 1 MiB hex number is just "too big")."""
+    digits = line.split(b";", 1)[0].rstrip(b"\r\n").rstrip(b" \t")  # BWS before ext
+    if not digits or not _HEXDIGITS.issuperset(digits):
+        raise ValueError(f"chunk-size {digits[:20]!r} is not hex digits")
+    digits = digits.lstrip(b"0") or b"0"
+    return int(digits, 16) if len(digits) <= 15 else 1 << 60
+
+
+async def _read_chunked(reader: asyncio.StreamReader, exchange: RawExchange) -> None:
+    body = bytearray()
+    what = "a chunk-size line"
+    try:
+        while size := _chunk_size(await reader.readuntil(b"\r\n")):
+            room = CHECK_MAX_BODY - len(body)
+            if size > room:
+                body += await reader.readexactly(room)
+                exchange.body, exchange.cut = bytes(body), len(body)
+                return
+            body += await reader.readexactly(size)
+            if await reader.readexactly(2) != b"\r\n":
+                raise ValueError("a chunk's data is not followed by CRLF")
+        what, trailers = "a trailer line", 0
+        while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
+            trailers += len(line)
+            if trailers > _READ_LIMIT:
+                raise ValueError(f"the trailer section is over {_READ_LIMIT // MiB} MiB")
+    except asyncio.LimitOverrunError:
+        raise ValueError(f"{what} over {_READ_LIMIT // MiB} MiB") from None
+    exchange.body = bytes(body)
+
+
+def _declared_length(value: str | None) -> int | None:
+    """RFC 9110 §8.6: Content-Length = 1*DIGIT; a number past any body this
+    checker reads is not converted (a 4,000-digit one is just "too long")."""
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    digits = value.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else 1 << 62
+
+
+async def _read_content(reader: asyncio.StreamReader, exchange: RawExchange,
+                        length: int | None) -> None:
+    """``length`` bytes of content, or to the close (None): never more than
+    CHECK_MAX_BODY kept; past it ``exchange.cut`` says where it stopped."""
+    if length is not None:
+        # Bounded by the limit, the buffer may hold it all: one read, one copy.
+        try:
+            exchange.body = await reader.readexactly(min(length, CHECK_MAX_BODY))
+        except asyncio.IncompleteReadError as exc:
+            raise asyncio.IncompleteReadError(exc.partial, length) from None
+        exchange.cut = len(exchange.body) if length > CHECK_MAX_BODY else 0
+        return
+    body = bytearray()
+    while len(body) < CHECK_MAX_BODY:
+        chunk = await reader.read(min(CHECK_MAX_BODY - len(body), _READ_SIZE))
+        if not chunk:
+            exchange.body, exchange.closed = bytes(body), True
+            return
+        body += chunk
+    exchange.body = bytes(body)
+    # Exactly the limit and then the close is content read whole; a byte more is not.
+    if await reader.read(1):
+        exchange.cut = len(body)
+    else:
+        exchange.closed = True
 
 
 async def _read_body(reader: asyncio.StreamReader, exchange: RawExchange,
                      head_request: bool) -> None:
     if _no_content(exchange.status, head_request):
         return
-    length = exchange.header("content-length")
     if "chunked" in (exchange.header("transfer-encoding") or "").lower():
-        exchange.body = await _read_chunked(reader)
-    elif length is not None and length.isdigit():
-        exchange.body = await reader.readexactly(int(length))
+        await _read_chunked(reader, exchange)
     else:
-        exchange.body = await reader.read()
-        exchange.closed = True
+        await _read_content(reader, exchange, _declared_length(
+            exchange.header("content-length")))
 
 
 async def _read_final(reader: asyncio.StreamReader, exchange: RawExchange,
                       head_request: bool) -> None:
+    held = sum(map(len, exchange.heads))
     while True:
         versions: list[str] = []
         status, reason, headers = await _read_head(reader, exchange.heads, versions)
+        held += len(exchange.heads[-1])
+        if held > _READ_LIMIT:  # endless 1xx answers, each one small
+            raise asyncio.LimitOverrunError("header sections past the read limit", held)
         if 100 <= status < 200 and status != 101:
             exchange.interim.append(status)
             continue
@@ -194,8 +272,8 @@ async def _after_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
     connection makes the check exact: whatever precedes the follow-up's status
     line is content the server should not have sent. With ``reuse_wait`` the
     follow-up asks whether the connection is still taking requests."""
-    if exchange.closed or exchange.status == 101:
-        return
+    if exchange.closed or exchange.cut or exchange.status == 101:
+        return  # after a cut the connection is the checker's to close, unread
     if reuse_wait > 0:
         await _second_request(reader, writer, exchange, target, reuse_wait)
         return
@@ -251,7 +329,7 @@ def _describe(exc: BaseException, exchange: RawExchange, timeout: float) -> str:
             return f"the connection closed mid-answer after {len(exc.partial)} bytes"
         return "the server closed the connection without answering"
     if isinstance(exc, asyncio.LimitOverrunError):
-        return "the header section of the answer is over 1 MiB"
+        return _HEADS_TOO_LONG
     if isinstance(exc, ConnectionResetError):
         return "the server reset the connection without answering"
     if isinstance(exc, ssl.SSLError):
@@ -270,7 +348,7 @@ def _cause(exc: BaseException, exchange: RawExchange) -> str:
     if isinstance(exc, asyncio.IncompleteReadError) and (exchange.status or exc.partial):
         return "the connection closed mid-answer"
     if isinstance(exc, asyncio.LimitOverrunError):
-        return "the header section of the answer is over 1 MiB"
+        return _HEADS_TOO_LONG
     if isinstance(exc, ssl.SSLError):
         return "TLS failed"
     if isinstance(exc, ValueError):

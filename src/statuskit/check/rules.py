@@ -345,7 +345,10 @@ def _location_url(rule: Rule, seen: Exchange) -> Problem | None:
     location = seen.header("location")
     if location is None:
         return None
-    target = urlsplit(urljoin(seen.url, location))
+    try:
+        target = urlsplit(urljoin(seen.url, location))
+    except ValueError:  # "http://[::1": no URI-reference (RFC 9110 §10.2.2), and no URL
+        return rule.broken("Location does not resolve to an http(s) URL", repr(location))
     if target.scheme in ("http", "https") and target.netloc:
         return None
     return rule.broken("Location does not resolve to an http(s) URL", repr(location))

@@ -205,7 +205,8 @@ def judge(
         return failed(code, rule, error_cause or "no answer", probe, detail=error,
                       evidence=evidence, name=name, operation=operation)
     notes = lint_response(seen.method, seen.url, seen.request_headers, seen.status,
-                          seen.reason, seen.headers, seen.body, request_version=seen.version)
+                          seen.reason, seen.headers, seen.body, request_version=seen.version,
+                          complete=seen.body_complete)
     problems: list[Problem] = []
     if seen.status not in expected:
         want = "/".join(str(s) for s in sorted(expected))
