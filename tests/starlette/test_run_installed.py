@@ -9,7 +9,6 @@ import pytest
 import uvicorn
 from apps import fastapi_app, starlette_app
 
-from statuskit.guard import Guard
 from statuskit.server import config
 from statuskit.starlette import install
 from statuskit.starlette._contract import Contract

@@ -146,22 +146,25 @@ class Contract(Guard):
             # exchange alive while the request runs.
             scope[EXCHANGE_KEY] = _weak(exchange)
             if self.declared is not None:
-                return self._run_declared(exchange, receive)
+                return self._run_declared(scope, receive, exchange)
             return self.app(scope, receive, exchange.send)
         return self._decide(scope, receive, exchange)
 
-    async def _run_declared(self, exchange: Exchange, receive: Receive) -> None:
-        """A declared route's contract first: it may answer the request itself."""
-        scope = exchange.scope
+    def _run_declared(self, scope: Scope, receive: Receive, exchange: Exchange
+                      ) -> Awaitable[None]:
+        """The route the router would give the request, found here: a declared one
+        keeps its contract first (it may answer the request itself), in the one
+        coroutine that then runs the app; any other request costs no frame."""
         path = route_path(scope)
         method = scope["method"]
         for route in self.declared or ():
             match = route.regex.match(path)
             if match is not None and (method in route.methods or route.methods is ANY_METHOD):
-                if await route.decide(exchange, match, exchange.checked_send):
-                    return
+                if route.declaration is not None:
+                    served: Awaitable[None] = route.serve(self.app, exchange, match, receive)
+                    return served
                 break
-        await self.app(scope, receive, exchange.send)
+        return self.app(scope, receive, exchange.send)
 
     async def _decide(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
         method: str = scope["method"]
@@ -193,7 +196,7 @@ class Contract(Guard):
         exchange.scope = scope
         scope[EXCHANGE_KEY] = _weak(exchange)
         if self.declared is not None:
-            await self._run_declared(exchange, receive)
+            await self._run_declared(scope, receive, exchange)
             return
         await self.app(scope, receive, exchange.send)
 

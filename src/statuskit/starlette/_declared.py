@@ -26,7 +26,7 @@ from statuskit.starlette._contract import exchange_of
 from statuskit.starlette._negotiation import negotiated_type
 from statuskit.starlette._response import ResponseEdit
 from statuskit.starlette._validators import REQUIRED_DETAIL, Validators, evaluate
-from statuskit.types import Send
+from statuskit.types import ASGIApp, Receive, Send
 
 __all__ = ["Chosen", "Declaration", "DeclaredRoute", "chosen", "representation"]
 
@@ -174,12 +174,13 @@ class DeclaredRoute:
         self.methods = methods
         self.declaration = declaration
 
-    async def decide(self, exchange: Any, match: Match[str], send: Send) -> bool:
-        """Whether the request is answered here (406, 304, 412, 428); else the
-        exchange's edit carries what the handler's response needs."""
+    async def serve(self, app: ASGIApp, exchange: Any, match: Match[str],
+                    receive: Receive) -> None:
+        """The declared contract first, answering 406, 304, 412 or 428 here; else the
+        app runs, the exchange's edit carrying what the handler's response needs. One
+        coroutine for both: a request pays for no frame of the decision's own."""
         declaration = self.declaration
-        if declaration is None:
-            return False  # a route of the app's own takes the request first
+        assert declaration is not None  # the contract serves only declared routes here
         edit = exchange.edit = ResponseEdit(exchange)
         provides = declaration.provides
         if provides:
@@ -188,26 +189,32 @@ class DeclaredRoute:
             media = negotiated_type(provides, edit.field(b"accept"))
             if media is None:
                 # RFC 9110 §15.5.7: none of the types is acceptable.
-                await _send_problem(edit, 406, f"Available: {', '.join(provides)}.", send)
-                return True
+                await _send_problem(edit, 406, f"Available: {', '.join(provides)}.",
+                                    exchange.checked_send)
+                return
             edit.media_type = media
-        if declaration.ranges:
-            edit.ranges = True
-        if declaration.validators is None or _overridden(declaration):
-            return False  # no validators, or a test's own: the dependency evaluates them
-        params = _params(declaration, match)
-        if params is None:
-            return False  # a path the handler refuses itself (FastAPI's 404 / 422)
-        current = declaration.validators(**params)
-        if declaration.is_async or inspect.isawaitable(current):
-            current = await current
-        verdict = evaluate(edit, current, require=declaration.require,
-                           cache_control=declaration.cache_control)
-        edit.decided = True
-        if verdict is None:
-            return False
-        await _answer(edit, verdict, send)
-        return True
+        edit.ranges = declaration.ranges
+        params = _validator_params(declaration, match)
+        if params is not None:
+            current = declaration.validators(**params)  # type: ignore[misc]
+            if declaration.is_async or inspect.isawaitable(current):
+                current = await current
+            verdict = evaluate(edit, current, require=declaration.require,
+                               cache_control=declaration.cache_control)
+            edit.decided = True
+            if verdict is not None:
+                await _answer(edit, verdict, exchange.checked_send)
+                return
+        await app(exchange.scope, receive, exchange.send)
+
+
+def _validator_params(declaration: Declaration, match: Match[str]) -> dict[str, Any] | None:
+    """What to call the validators with; None where they are not evaluated here: none
+    declared, a test's own override (the dependency evaluates it), or a path the
+    handler refuses itself (FastAPI's 404 / 422)."""
+    if declaration.validators is None or _overridden(declaration):
+        return None
+    return _params(declaration, match)
 
 
 def _overridden(declaration: Declaration) -> bool:

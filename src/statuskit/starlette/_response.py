@@ -96,20 +96,25 @@ class ResponseEdit:
             return send(message)
         status: int = message["status"]
         headers: RawHeaders = list(message.get("headers", ()))
-        self._add_fields(status, headers)
+        # The response's fields by lower-case name, read once for every question below.
+        present = {name.lower(): value for name, value in headers}
+        self._add_fields(status, headers, present)
         message = {**message, "headers": headers}
-        if self._ranged(status, headers):
+        if self.ranges and status == 200 and self._ranged(headers, present):
             self._start = message
             return _nothing()
         return send(message)
 
     # -- fields ---------------------------------------------------------------------
 
-    def _add_fields(self, status: int, headers: RawHeaders) -> None:
-        present = {name.lower() for name, _ in headers}
+    def _add_fields(self, status: int, headers: RawHeaders,
+                    present: dict[bytes, bytes]) -> None:
         if self.vary:
             # RFC 9110 §12.5.5: name the request fields the choice looked at.
-            _merge_vary(headers, self.vary)
+            if b"vary" in present:
+                _merge_vary(headers, self.vary)
+            else:
+                headers.append((b"vary", ", ".join(self.vary).encode("latin-1")))
         read = self.method in ("GET", "HEAD")
         if not (read and (200 <= status < 300 or status == 304)):
             return
@@ -117,7 +122,7 @@ class ResponseEdit:
         # but Last-Modified only where no ETag identifies the representation.
         if self.etag is not None and b"etag" not in present:
             headers.append((b"etag", self.etag.text.encode("latin-1")))
-            present.add(b"etag")
+            present[b"etag"] = b""
         if self.last_modified is not None and b"last-modified" not in present \
                 and not (status == 304 and b"etag" in present):
             headers.append((b"last-modified", format_http_date(self.last_modified).encode()))
@@ -126,11 +131,8 @@ class ResponseEdit:
 
     # -- ranges ---------------------------------------------------------------------
 
-    def _ranged(self, status: int, headers: RawHeaders) -> bool:
-        """Whether to hold this response and cut ranges from it."""
-        if not self.ranges or status != 200:
-            return False
-        fields = dict(headers)
+    def _ranged(self, headers: RawHeaders, fields: dict[bytes, bytes]) -> bool:
+        """Whether to hold this 200 and cut ranges from it (the route opts in)."""
         if b"accept-ranges" in fields or b"content-range" in fields:
             return False  # the app answers ranges itself (FileResponse does)
         if fields.get(b"content-encoding", b"identity").strip().lower() != b"identity":
