@@ -107,6 +107,10 @@ def declaration_of(route: Any) -> Declaration | None:
                               bool(conditional.get("require")),
                               conditional.get("cache_control"))
     declaration.overrides = getattr(route, "dependency_overrides_provider", None)
+    if current is not None:
+        from statuskit.starlette._fastapi import share_decisions
+
+        share_decisions(getattr(route, "dependant", None), declaration)
     return declaration
 
 
@@ -117,6 +121,9 @@ def dependency_helpers(route: Any) -> dict[str, Any]:
         declared = getattr(call, "statuskit_helper", None)
         if declared is not None:
             kind, options = declared
+            found.setdefault(kind, options)
+        # Helpers whose dependency install() folded into this one (_fastapi.share_decisions).
+        for kind, options in getattr(call, "statuskit_folded", ()):
             found.setdefault(kind, options)
     return found
 
