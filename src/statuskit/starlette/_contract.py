@@ -97,7 +97,9 @@ def exchange_of(scope: Scope) -> Exchange | None:
 
 def exchange_edit(scope: Scope) -> Any:
     """The request's ResponseEdit, if a helper or a declaration made one."""
-    exchange = exchange_of(scope)
+    # exchange_of, inlined: every helper and chosen() asks this once or twice a request.
+    ref: weakref.ref[Exchange] | None = scope.get(EXCHANGE_KEY)
+    exchange = None if ref is None else ref()
     return exchange.edit if exchange is not None else None
 
 
@@ -130,11 +132,11 @@ class Contract(Guard):
         # representation), kept here before the app routes the request.
         self.declared = tuple(table.declared) or None
 
-    def _enter(self, scope: Scope, receive: Receive, exchange: GuardExchange
-               ) -> Awaitable[None]:
+    def _enter(self, scope: Scope, receive: Receive,  # type: ignore[override]
+               exchange: Exchange) -> Awaitable[None]:
         # A plain function handing back the app's awaitable: a GET or POST to a route
-        # that takes it costs no coroutine frame of this layer's own.
-        assert isinstance(exchange, Exchange)
+        # that takes it costs no coroutine frame of this layer's own. (The guard makes
+        # the exchange of this layer's exchange_type.)
         exchange.contract = self
         exchange.edit = None
         if scope["method"] in self.routed or not self.method_contract:

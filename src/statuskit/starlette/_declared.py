@@ -22,7 +22,7 @@ from re import Match, Pattern
 from typing import Any, NamedTuple, TypeVar
 
 from statuskit.problem import problem_body, problem_headers
-from statuskit.starlette._contract import exchange_of
+from statuskit.starlette._contract import exchange_edit
 from statuskit.starlette._negotiation import negotiated_type
 from statuskit.starlette._response import ResponseEdit
 from statuskit.starlette._validators import REQUIRED_DETAIL, Validators, evaluate
@@ -163,8 +163,7 @@ def representation(*, provides: Sequence[str] = (),
 
 def chosen(request: Any) -> Chosen:
     """The media type and validators the route's declaration chose for ``request``."""
-    exchange = exchange_of(request.scope)
-    edit = exchange.edit if exchange is not None else None
+    edit = exchange_edit(request.scope)
     if edit is None:
         return Chosen(None, None)
     return Chosen(edit.media_type, edit.validators)

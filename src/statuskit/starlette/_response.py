@@ -60,7 +60,7 @@ class ResponseEdit:
         self.scope = exchange.scope
         self.head = exchange.head
         # The request's method as the client sent it (HEAD, which the app sees as GET).
-        self.method = "HEAD" if exchange.head else str(exchange.scope["method"])
+        self.method: str = "HEAD" if exchange.head else exchange.scope["method"]
         self.etag: ETag | None = None
         self.last_modified: float | None = None
         self.cache_control: str | None = None
@@ -71,8 +71,7 @@ class ResponseEdit:
         self._fields: dict[bytes, str] | None = None
         self.decided = False  # the preconditions were evaluated before the app ran
         self._start: Message | None = None  # held while a ranged body is collected
-        self._body: list[bytes] = []
-        self._held = 0  # bytes in _body
+        # _body and _held (the bytes in it) are set only once a ranged 200 is held.
 
     def field(self, name: bytes) -> str | None:
         """The request's field ``name`` (lower case), its lines joined into one list
@@ -102,6 +101,8 @@ class ResponseEdit:
         message = {**message, "headers": headers}
         if self.ranges and status == 200 and self._ranged(headers, present):
             self._start = message
+            self._body: list[bytes] = []
+            self._held = 0
             return _nothing()
         return send(message)
 

@@ -93,7 +93,9 @@ def evaluate(edit: ResponseEdit, current: Validators | None, *, require: bool = 
     method = edit.method
     etag = current.entity_tag() if current is not None else None
     edit.etag = etag
-    edit.last_modified = current.modified() if current is not None else None
+    # Most routes give an entity tag alone: no date to convert then.
+    dated = current if current is not None and current.last_modified is not None else None
+    edit.last_modified = dated.modified() if dated is not None else None
     edit.cache_control = cache_control
     edit.validators = current
     # RFC 9110 §5.3: a list field sent on several lines is one list; Starlette's
@@ -117,6 +119,6 @@ def evaluate(edit: ResponseEdit, current: Validators | None, *, require: bool = 
         # went out a second early when the change was recent, so a date the client
         # echoes can only err towards 412 (and 200 for If-Modified-Since): never a
         # lost update or a stale 304.
-        etag=etag, last_modified=current.modified_second() if current is not None else None,
+        etag=etag, last_modified=dated.modified_second() if dated is not None else None,
         exists=current is not None)
     return verdict
