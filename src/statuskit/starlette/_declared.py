@@ -47,6 +47,10 @@ class Chosen(NamedTuple):
     validators: Validators | None
 
 
+_NOTHING_CHOSEN = Chosen(None, None)
+_new_tuple = tuple.__new__
+
+
 class Declaration:
     """One route's representation contract (see ``representation``)."""
 
@@ -165,8 +169,10 @@ def chosen(request: Any) -> Chosen:
     """The media type and validators the route's declaration chose for ``request``."""
     edit = exchange_edit(request.scope)
     if edit is None:
-        return Chosen(None, None)
-    return Chosen(edit.media_type, edit.validators)
+        return _NOTHING_CHOSEN
+    # tuple.__new__, not Chosen(...): CPython 3.11 runs a NamedTuple's Python __new__
+    # in an eval loop of its own (about half of what this function costs).
+    return _new_tuple(Chosen, (edit.media_type, edit.validators))
 
 
 class DeclaredRoute:
