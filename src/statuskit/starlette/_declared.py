@@ -198,7 +198,7 @@ class DeclaredRoute:
         if provides:
             if len(provides) > 1:
                 edit.vary.append("Accept")  # RFC 9110 §12.5.5
-            media = negotiated_type(provides, edit.field(b"accept"))
+            media = negotiated_type(provides, edit.request_fields.get(b"accept"))
             if media is None:
                 # RFC 9110 §15.5.7: none of the types is acceptable.
                 await _send_problem(edit, 406, f"Available: {', '.join(provides)}.",
@@ -224,15 +224,12 @@ def _validator_params(declaration: Declaration, match: Match[str]) -> dict[str, 
     """What to call the validators with; None where they are not evaluated here: none
     declared, a test's own override (the dependency evaluates it), or a path the
     handler refuses itself (FastAPI's 404 / 422)."""
-    if declaration.validators is None or _overridden(declaration):
+    if declaration.validators is None:
+        return None
+    overrides = getattr(declaration.overrides, "dependency_overrides", None)
+    if overrides and declaration.validators in overrides:
         return None
     return _params(declaration, match)
-
-
-def _overridden(declaration: Declaration) -> bool:
-    overrides: dict[Any, Any] = getattr(declaration.overrides, "dependency_overrides",
-                                        None) or {}
-    return declaration.validators in overrides
 
 
 def _params(declaration: Declaration, match: Match[str]) -> dict[str, Any] | None:

@@ -50,9 +50,9 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 
 
 class ResponseEdit:
-    __slots__ = ("_body", "_fields", "_held", "_start", "cache_control", "decided", "etag",
-                 "head", "last_modified", "media_type", "method", "ranges", "scope",
-                 "validators", "vary")
+    __slots__ = ("_body", "_held", "_start", "cache_control", "decided", "etag",
+                 "head", "last_modified", "media_type", "method", "ranges", "request_fields",
+                 "scope", "validators", "vary")
 
     def __init__(self, exchange: Exchange) -> None:
         # The request, not the exchange: the exchange holds this edit, and a reference
@@ -68,7 +68,10 @@ class ResponseEdit:
         self.ranges = False
         self.media_type: str | None = None  # chosen by a route's declaration
         self.validators: Any = None  # the route's current Validators, once evaluated
-        self._fields: dict[bytes, str] | None = None
+        # The request fields the helpers read (accept, the conditions, range), each one
+        # list (RFC 9110 §5.3), read from the header section once: every edit is made
+        # for a helper or a declaration that reads some of them.
+        self.request_fields = _fields_of(exchange.scope)
         self.decided = False  # the preconditions were evaluated before the app ran
         self._start: Message | None = None  # held while a ranged body is collected
         # _body and _held (the bytes in it) are set only once a ranged 200 is held.
@@ -78,15 +81,7 @@ class ResponseEdit:
         (RFC 9110 §5.3); the header section is read once per request, not per field."""
         if name not in _READ_FIELDS:
             return request_field(self.scope, name)
-        return self.fields().get(name)
-
-    def fields(self) -> dict[bytes, str]:
-        """The request fields the helpers read (accept, the conditions, range), each
-        one list; read from the header section once."""
-        fields = self._fields
-        if fields is None:
-            fields = self._fields = _fields_of(self.scope)
-        return fields
+        return self.request_fields.get(name)
 
     def send(self, message: Message, send: Send) -> Awaitable[None]:
         if self._start is not None:
@@ -145,7 +140,7 @@ class ResponseEdit:
         if length is None or not length.isdigit() or int(length) > MAX_RANGE_BUFFER:
             return False  # a streaming response declines (RFC 9110 §14.3: no Accept-Ranges)
         headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
-        return self.method == "GET" and b"range" in self.fields()
+        return self.method == "GET" and b"range" in self.request_fields
 
     async def _collect(self, message: Message, send: Send) -> None:
         if message["type"] != "http.response.body":
@@ -228,11 +223,12 @@ _READ_FIELDS = frozenset({b"accept", b"if-match", b"if-none-match", b"if-modifie
 
 
 def _fields_of(scope: Scope) -> dict[bytes, str]:
-    joined: dict[bytes, bytes] = {}
+    joined: dict[bytes, str] = {}
     for name, value in scope["headers"]:
         if name in _READ_FIELDS:
-            joined[name] = joined[name] + b", " + value if name in joined else value
-    return {name: value.decode("latin-1") for name, value in joined.items()}
+            text = value.decode("latin-1")
+            joined[name] = joined[name] + ", " + text if name in joined else text
+    return joined
 
 
 def _merge_vary(headers: RawHeaders, fields: list[str]) -> None:

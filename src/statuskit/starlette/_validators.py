@@ -100,7 +100,7 @@ def evaluate(edit: ResponseEdit, current: Validators | None, *, require: bool = 
     edit.validators = current
     # RFC 9110 §5.3: a list field sent on several lines is one list; Starlette's
     # headers.get() would hand over the first line only.
-    fields = edit.fields()
+    fields = edit.request_fields
     if_match, if_none_match = fields.get(b"if-match"), fields.get(b"if-none-match")
     if_modified_since = fields.get(b"if-modified-since")
     if_unmodified_since = fields.get(b"if-unmodified-since")
