@@ -229,10 +229,6 @@ def _validator_params(declaration: Declaration, match: Match[str]) -> dict[str, 
     overrides = getattr(declaration.overrides, "dependency_overrides", None)
     if overrides and declaration.validators in overrides:
         return None
-    return _params(declaration, match)
-
-
-def _params(declaration: Declaration, match: Match[str]) -> dict[str, Any] | None:
     found = match.groupdict()
     params: dict[str, Any] = {}
     for name, convert in declaration.params.items():

@@ -69,9 +69,14 @@ class ResponseEdit:
         self.media_type: str | None = None  # chosen by a route's declaration
         self.validators: Any = None  # the route's current Validators, once evaluated
         # The request fields the helpers read (accept, the conditions, range), each one
-        # list (RFC 9110 §5.3), read from the header section once: every edit is made
-        # for a helper or a declaration that reads some of them.
-        self.request_fields = _fields_of(exchange.scope)
+        # list (RFC 9110 §5.3), read from the header section once, here: every edit is
+        # made for a helper or a declaration that reads some of them.
+        joined: dict[bytes, str] = {}
+        for name, value in exchange.scope["headers"]:
+            if name in _READ_FIELDS:
+                text = value.decode("latin-1")
+                joined[name] = joined[name] + ", " + text if name in joined else text
+        self.request_fields = joined
         self.decided = False  # the preconditions were evaluated before the app ran
         self._start: Message | None = None  # held while a ranged body is collected
         # _body and _held (the bytes in it) are set only once a ranged 200 is held.
@@ -221,14 +226,6 @@ def request_field(scope: Scope, name: bytes) -> str | None:
 _READ_FIELDS = frozenset({b"accept", b"if-match", b"if-none-match", b"if-modified-since",
                           b"if-unmodified-since", b"range", b"if-range"})
 
-
-def _fields_of(scope: Scope) -> dict[bytes, str]:
-    joined: dict[bytes, str] = {}
-    for name, value in scope["headers"]:
-        if name in _READ_FIELDS:
-            text = value.decode("latin-1")
-            joined[name] = joined[name] + ", " + text if name in joined else text
-    return joined
 
 
 def _merge_vary(headers: RawHeaders, fields: list[str]) -> None:
