@@ -257,8 +257,8 @@ def _instructions(requests: int) -> None:
     def counted(pair: int, side: int, n: int) -> int:
         done = subprocess.run(
             ["valgrind", "--tool=cachegrind", "--cache-sim=no",
-             "--cachegrind-out-file=/dev/null", sys.executable, __file__, "--serve-one",
-             f"{pair},{side},{n}"], capture_output=True, text=True, check=True,
+             "--cachegrind-out-file=/dev/null", sys.executable, __file__,
+             f"--serve-one={pair},{side},{n}"], capture_output=True, text=True, check=True,
             env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts every run
         found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
         assert found is not None, done.stderr[-500:]
