@@ -170,9 +170,13 @@ def chosen(request: Any) -> Chosen:
     edit = exchange_edit(request.scope)
     if edit is None:
         return _NOTHING_CHOSEN
-    # tuple.__new__, not Chosen(...): CPython 3.11 runs a NamedTuple's Python __new__
-    # in an eval loop of its own (about half of what this function costs).
-    return _new_tuple(Chosen, (edit.media_type, edit.validators))
+    found: Chosen | None = edit.chosen
+    if found is None:
+        # tuple.__new__, not Chosen(...): CPython 3.11 runs a NamedTuple's Python
+        # __new__ in an eval loop of its own. Kept on the edit, since a handler reads
+        # both members (until the validators are evaluated again).
+        found = edit.chosen = _new_tuple(Chosen, (edit.media_type, edit.validators))
+    return found
 
 
 class DeclaredRoute:

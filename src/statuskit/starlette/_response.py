@@ -50,7 +50,7 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 
 
 class ResponseEdit:
-    __slots__ = ("_body", "_held", "_start", "cache_control", "decided", "etag",
+    __slots__ = ("_body", "_held", "_start", "cache_control", "chosen", "decided", "etag",
                  "head", "last_modified", "media_type", "method", "ranges", "request_fields",
                  "scope", "validators", "vary")
 
@@ -68,6 +68,7 @@ class ResponseEdit:
         self.ranges = False
         self.media_type: str | None = None  # chosen by a route's declaration
         self.validators: Any = None  # the route's current Validators, once evaluated
+        self.chosen: Any = None  # what statuskit.starlette.chosen() made of the two
         # The request fields the helpers read (accept, the conditions, range), each one
         # list (RFC 9110 §5.3), read from the header section once, here: every edit is
         # made for a helper or a declaration that reads some of them.
@@ -95,8 +96,11 @@ class ResponseEdit:
             return send(message)
         status: int = message["status"]
         headers: RawHeaders = list(message.get("headers", ()))
-        # The response's fields by lower-case name, read once for every question below.
-        present = {name.lower(): value for name, value in headers}
+        # The response's fields by lower-case name, read once for every question below
+        # (a loop in this frame: a comprehension is a call of its own on CPython 3.11).
+        present: dict[bytes, bytes] = {}
+        for name, value in headers:
+            present[name.lower()] = value
         self._add_fields(status, headers, present)
         message = {**message, "headers": headers}
         if self.ranges and status == 200 and self._ranged(headers, present):

@@ -98,6 +98,7 @@ def evaluate(edit: ResponseEdit, current: Validators | None, *, require: bool = 
     edit.last_modified = dated.modified() if dated is not None else None
     edit.cache_control = cache_control
     edit.validators = current
+    edit.chosen = None  # what chosen() returns is made again
     # RFC 9110 §5.3: a list field sent on several lines is one list; Starlette's
     # headers.get() would hand over the first line only.
     fields = edit.request_fields
