@@ -160,3 +160,34 @@ def _current_of(app: FastAPI) -> Any:
         if "conditional" in helpers:
             return helpers["conditional"]["current"]
     raise AssertionError("no conditional() route")
+
+
+def test_chosen_follows_validators_the_handler_evaluates_again() -> None:
+    # chosen() keeps its tuple on the request's edit; preconditions() in the handler
+    # evaluates other validators, and chosen() must then say so.
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
+
+    from statuskit.starlette import chosen, preconditions, representation
+
+    app = FastAPI()
+
+    async def current(item_id: int) -> Validators | None:
+        return Validators(etag="v1")
+
+    @app.get("/items/{item_id}")
+    @representation(provides=("application/json",), validators=current)
+    async def read(item_id: int, request: Request) -> Response:
+        first = chosen(request)
+        again = chosen(request)
+        preconditions(request, Validators(etag="v2"))
+        second = chosen(request)
+        assert first is again and first.validators is not None
+        assert second.validators is not None
+        return JSONResponse({"first": first.validators.etag, "second": second.validators.etag,
+                             "media": second.media_type})
+
+    answer = TestClient(install(app)).get("/items/1")
+    assert answer.status_code == 200
+    assert answer.json() == {"first": "v1", "second": "v2", "media": "application/json"}
+    assert answer.headers["etag"] == '"v2"'
