@@ -215,8 +215,8 @@ class DeclaredRoute:
             current = declaration.validators(**params)  # type: ignore[misc]
             if declaration.is_async or inspect.isawaitable(current):
                 current = await current
-            verdict = evaluate(edit, current, require=declaration.require,
-                               cache_control=declaration.cache_control)
+            # Positional: CPython 3.11 specialises no call with keywords (+0.2k instructions).
+            verdict = evaluate(edit, current, declaration.require, declaration.cache_control)
             edit.decided = True
             if verdict is not None:
                 await _answer(edit, verdict, exchange.checked_send)

@@ -74,7 +74,7 @@ def preconditions(request: Request, current: Validators | None, *, require: bool
     edit = edit_of(request.scope, "preconditions")
     if edit is None:
         return
-    verdict = evaluate(edit, current, require=require, cache_control=cache_control)
+    verdict = evaluate(edit, current, require, cache_control)
     if verdict == 428:
         raise HTTPException(428, REQUIRED_DETAIL)
     if verdict is not None:
@@ -85,7 +85,7 @@ REQUIRED_DETAIL = ("Send If-Match with the ETag of the current representation "
                    "(or If-Unmodified-Since with its Last-Modified).")
 
 
-def evaluate(edit: ResponseEdit, current: Validators | None, *, require: bool = False,
+def evaluate(edit: ResponseEdit, current: Validators | None, require: bool = False,
              cache_control: str | None = None) -> int | None:
     """RFC 9110 §13.2.2 for the request ``edit`` belongs to: 304, 412, 428 (RFC 6585
     §3, where ``require``) or None when the handler answers; the validators go on the
