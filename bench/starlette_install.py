@@ -1,6 +1,7 @@
 """The in-process cost of statuskit.starlette.install() on a FastAPI app, in one run.
 
     python bench/starlette_install.py [--rounds 15] [--batch 400]
+    python bench/starlette_install.py --instructions [--requests 1000]   # valgrind; ~10 min
 
 GET: the benchmark's FastAPI note endpoint (bench/apps.py's: it negotiates and answers
 304 by hand) as it is, behind a bare Guard, and after install(). Then the same note
@@ -12,6 +13,10 @@ against each of them.
 Each contender is paired with the stock endpoint and measured in ABBA rounds of CPU
 time (``--rounds``, ``--batch``): one ratio per round, the median and range printed,
 so a change in the machine's load falls on both sides of each ratio.
+``--instructions`` counts instead, under valgrind (cachegrind, no cache model): every
+process builds and warms every app alike, then serves one contender ``--requests``
+times, so the instructions per request of each are exact and a loaded machine does
+not move them (the CPU-time ratios of a shared machine do).
 Not part of the test suite. (No ``from __future__ import annotations`` here: FastAPI
 reads the endpoints' annotations at run time, and string annotations naming local
 names would turn ``request: Request`` into a query parameter.)
@@ -198,13 +203,7 @@ async def _paired(pairs: list[tuple[str, Any, Any, dict[str, Any]]], rounds: int
     return ratios
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=15, help="ABBA rounds per pair")
-    parser.add_argument("--batch", type=int, default=400, help="calls per measurement")
-    args = parser.parse_args()
-    import statistics
-
+def _pairs() -> list[tuple[str, Any, Any, dict[str, Any]]]:
     from statuskit.guard import Guard
     from statuskit.starlette import install
 
@@ -213,7 +212,7 @@ def main() -> None:
     get, not_modified = _scope("/notes/1", accept), _scope("/notes/1", cached)
     stock = stock_app()
     helpers, calls, declared = helpers_app(), calls_app(), declared_app()
-    pairs = [
+    return [
         ("GET: Guard(FastAPI) / stock", stock, Guard(stock_app()), get),
         ("GET: install(FastAPI), same handler / stock", stock, install(stock_app()), get),
         ("GET: representation() under install / by hand", stock, declared, get),
@@ -225,6 +224,81 @@ def main() -> None:
         ("304: conditional() dependency / by hand", stock, helpers, not_modified),
         ("304: preconditions() in the handler / by hand", stock, calls, not_modified),
     ]
+
+
+async def _serve_one(pair: int, side: int, requests: int) -> None:
+    """In a counted process: warm every app alike, then serve one side of one pair."""
+    pairs = _pairs()
+    for _, base, other, scope in pairs:
+        await _status(base, scope)
+        await _status(other, scope)
+    if pair >= 0:
+        _, base, other, scope = pairs[pair]
+        app = (base, other)[side]
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            return None
+
+        for _ in range(requests):
+            await app(dict(scope), receive, send)
+
+
+def _instructions(requests: int) -> None:
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind")
+
+    def counted(pair: int, side: int, n: int) -> int:
+        done = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+             "--cachegrind-out-file=/dev/null", sys.executable, __file__,
+             f"--serve-one={pair},{side},{n}"], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts every run
+        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        assert found is not None, done.stderr[-500:]
+        return int(found.group(1).replace(",", ""))
+
+    names = [name for name, *_ in _pairs()]
+    startup = counted(-1, 0, 0)
+    # The stock side is the same app and scope in every GET pair, and in every 304 pair.
+    stock: dict[str, float] = {}
+    print(f"instructions per request under valgrind, {requests} requests each "
+          "(stock / contender):")
+    for index, name in enumerate(names):
+        kind = name.split(":")[0]
+        if kind not in stock:
+            stock[kind] = (counted(index, 0, requests) - startup) / requests
+        other = (counted(index, 1, requests) - startup) / requests
+        print(f"  {name:<66} {stock[kind] / other:.3f}x ({stock[kind]:,.0f} / {other:,.0f})",
+              flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=15, help="ABBA rounds per pair")
+    parser.add_argument("--batch", type=int, default=400, help="calls per measurement")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per request under valgrind instead")
+    parser.add_argument("--requests", type=int, default=1000,
+                        help="requests per counted process (--instructions)")
+    parser.add_argument("--serve-one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_one is not None:
+        pair, side, requests = (int(part) for part in args.serve_one.split(","))
+        asyncio.run(_serve_one(pair, side, requests))
+        return
+    if args.instructions:
+        _instructions(args.requests)
+        return
+    import statistics
+
+    pairs = _pairs()
     print(f"in-process FastAPI GET /notes/1, stock / contender status; {args.rounds} ABBA "
           f"rounds of {args.batch} calls, CPU time:")
     ratios = asyncio.run(_paired(pairs, args.rounds, args.batch))

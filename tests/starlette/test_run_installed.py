@@ -9,17 +9,18 @@ import pytest
 import uvicorn
 from apps import fastapi_app, starlette_app
 
-from statuskit.guard import Guard
 from statuskit.server import config
 from statuskit.starlette import install
+from statuskit.starlette._contract import Contract
 from support.rawhttp import get
 from support.servers import free_port, running
 
 QUIET = {"log_level": "warning", "lifespan": "off"}
 
 
-class CountingGuard(Guard):
-    """A Guard that counts the requests it sees, to prove there is only one in the path."""
+class CountingGuard(Contract):
+    """install()'s Guard (the Contract is one), counting the requests it sees, to prove
+    there is only one Guard in the path."""
 
     seen = 0
 
@@ -47,7 +48,7 @@ def test_each_request_meets_one_guard_and_the_wire_shares_its_limits(
         build: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import statuskit.starlette._install as installing
 
-    monkeypatch.setattr(installing, "Guard", CountingGuard)
+    monkeypatch.setattr(installing, "Contract", CountingGuard)
     CountingGuard.seen = 0
     app = install(build(), max_target_length=300)
     port = free_port()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import Any, NamedTuple
 
 import anyio
@@ -223,6 +223,15 @@ class Guard:
             interesting.add(self._timeout_header)
         self._interesting = frozenset(interesting)
 
+    # What a request's exchange is made of, and how the app is entered with it: a layer
+    # built on the guard (statuskit.starlette's contract) keeps its own per-request state
+    # on the same object and edits the response inside the same send, so a request pays
+    # for one exchange and one send wrapper, not one per layer.
+    exchange_type: type[Exchange] = Exchange
+
+    def _enter(self, scope: Scope, receive: Receive, exchange: Exchange) -> Awaitable[None]:
+        return self.app(scope, receive, exchange.send)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._not_http(scope, receive, send)
@@ -240,7 +249,7 @@ class Guard:
                                retry_after=refusal.retry_after, close=refusal.close)
             return
         # The run, in this frame: one coroutine fewer per request than a _serve() of its own.
-        exchange = Exchange(send, method == "HEAD", self.check_content_length)
+        exchange = self.exchange_type(send, method == "HEAD", self.check_content_length)
         timeout = None
         if terms is not None:  # content to watch or a client timeout to keep
             if terms.has_body:
@@ -252,7 +261,7 @@ class Guard:
         try:
             try:
                 if timeout is None:
-                    await self.app(scope, receive, exchange.send)
+                    await self._enter(scope, receive, exchange)
                 else:
                     await self._run_with_deadline(scope, receive, exchange, timeout)
             except Exception as exc:
@@ -431,7 +440,7 @@ class Guard:
         try:
             with anyio.CancelScope(deadline=deadline) as cancel:
                 exchange.deadline_scope = cancel
-                await self.app(scope, receive, exchange.send)
+                await self._enter(scope, receive, exchange)
         except Exception as exc:
             if exchange.started or anyio.current_time() < deadline:
                 raise  # the caller's _app_failed answers it

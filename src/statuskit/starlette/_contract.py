@@ -1,7 +1,9 @@
-"""The method contract in front of a Starlette app's middleware stack.
+"""The method contract in front of a Starlette app's middleware stack, kept by the guard.
 
-Decided here, before the app runs, and only for the methods that need it, so a GET or
-POST to a route that takes it costs one set lookup and one object:
+``Contract`` is the ``Guard`` with the app's route table: the guard's checks, then
+these decisions, in one layer, so a request pays for one frame, one exchange and one
+send wrapper. Decided before the app runs, and only for the methods that need it, so
+a GET or POST to a route that takes it costs one set lookup:
 
 * a method no route anywhere implements: 501 (RFC 9110 §15.6.2);
 * OPTIONS: 204 (or 200) with the Allow of every route on the path (§9.3.7, the seed);
@@ -19,6 +21,8 @@ import weakref
 from collections.abc import Awaitable
 from typing import Any
 
+from statuskit.guard import Guard
+from statuskit.guard._exchange import Exchange as GuardExchange
 from statuskit.problem import problem_body, problem_headers
 from statuskit.starlette._routes import ANY_METHOD, RouteTable, route_path
 from statuskit.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,17 +38,18 @@ _PREFLIGHT_FIELD = b"access-control-request-method"
 _ALWAYS_SUPPORTED = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class Exchange:
-    """One request under the contract: what the helpers ask of its response."""
+class Exchange(GuardExchange):
+    """One request under the contract: the guard's exchange, with what the helpers ask
+    of its response. One object per request, whose ``send`` is the only wrapper the
+    app's messages pass through (the edit, then the guard's checks)."""
 
-    __slots__ = ("__weakref__", "_send", "contract", "edit", "head", "scope")
+    __slots__ = ("__weakref__", "contract", "edit", "scope")
 
-    def __init__(self, contract: Contract, scope: Scope, send: Send, head: bool) -> None:
-        self.contract = contract
-        self.scope = scope
-        self._send = send
-        self.head = head  # a HEAD request the app sees as GET
-        self.edit: Any = None  # a ResponseEdit once a helper asks for one
+    # Set by Contract._enter before the app runs: the request's scope, its contract, and
+    # a ResponseEdit once a helper or a declaration asks for one.
+    scope: Scope
+    contract: Contract
+    edit: Any
 
     def send(self, message: Message) -> Awaitable[None]:
         # The common case adds one call and no coroutine frame.
@@ -54,8 +59,8 @@ class Exchange:
                     and _LIMIT_SCOPE_KEY in self.scope:
                 self.edit = edit = LimitAnswer(self.contract.limit_detail)
             else:
-                return self._send(message)
-        return edit.send(message, self._send)  # type: ignore[no-any-return]
+                return self.checked_send(message)
+        return edit.send(message, self.checked_send)  # type: ignore[no-any-return]
 
 
 # Starlette's RequestBodyLimitMiddleware (which FastAPI's limits use too) marks the
@@ -92,7 +97,9 @@ def exchange_of(scope: Scope) -> Exchange | None:
 
 def exchange_edit(scope: Scope) -> Any:
     """The request's ResponseEdit, if a helper or a declaration made one."""
-    exchange = exchange_of(scope)
+    # exchange_of, inlined: every helper and chosen() asks this once or twice a request.
+    ref: weakref.ref[Exchange] | None = scope.get(EXCHANGE_KEY)
+    exchange = None if ref is None else ref()
     return exchange.edit if exchange is not None else None
 
 
@@ -101,17 +108,20 @@ def contract_of(scope: Scope) -> Contract | None:
     return exchange.contract if exchange is not None else None
 
 
-class Contract:
-    """ASGI middleware: the app's method contract, from its route table."""
+class Contract(Guard):
+    """The guard with the app's method contract, from its route table: one ASGI layer
+    (one frame, one exchange, one send wrapper per request) for both."""
+
+    exchange_type = Exchange
 
     def __init__(self, app: ASGIApp, table: RouteTable, *, options_status: int = 204,
-                 methods: bool = True, bodies: str = "problem") -> None:
+                 methods: bool = True, bodies: str = "problem", **guard_settings: Any) -> None:
         if options_status not in (200, 204):
             raise ValueError("options_status is 204 (the seed's rule) or 200")
-        self.app = app
+        super().__init__(app, **guard_settings)
         self.table = table
         self.options_status = options_status
-        self.methods = methods  # install(methods=False): the app's own method answers
+        self.method_contract = methods  # install(methods=False): the app's own answers
         self.problems = bodies != "app"  # install(bodies="app"): the app's own bodies
         # What detail the app's own 413 carries (its own words where "compatible").
         self.limit_detail = "Content Too Large" if bodies == "compatible" else \
@@ -122,39 +132,45 @@ class Contract:
         # representation), kept here before the app routes the request.
         self.declared = tuple(table.declared) or None
 
-    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    def _enter(self, scope: Scope, receive: Receive,  # type: ignore[override]
+               exchange: Exchange) -> Awaitable[None]:
         # A plain function handing back the app's awaitable: a GET or POST to a route
-        # that takes it costs no coroutine frame of this layer's own.
-        if scope["type"] != "http":
-            return self.app(scope, receive, send)
-        if scope["method"] in self.routed or not self.methods:
-            exchange = Exchange(self, scope, send, False)
+        # that takes it costs no coroutine frame of this layer's own. (The guard makes
+        # the exchange of this layer's exchange_type.)
+        exchange.contract = self
+        exchange.edit = None
+        if scope["method"] in self.routed or not self.method_contract:
+            exchange.scope = scope
             # A weak reference: the exchange holds the scope, so a strong one would make
             # every request a reference cycle, its scope and all it holds (the Request,
             # the response) left for the garbage collector instead of freed as the
-            # request ends (2-3 % of a FastAPI GET). The app's call chain, which holds
-            # exchange.send, keeps the exchange alive while the request runs.
+            # request ends (2-3 % of a FastAPI GET). The guard's frame keeps the
+            # exchange alive while the request runs.
             scope[EXCHANGE_KEY] = _weak(exchange)
             if self.declared is not None:
-                return self._run_declared(exchange, receive, send)
+                return self._run_declared(scope, receive, exchange)
             return self.app(scope, receive, exchange.send)
-        return self._decide(scope, receive, send)
+        return self._decide(scope, receive, exchange)
 
-    async def _run_declared(self, exchange: Exchange, receive: Receive, send: Send) -> None:
-        """A declared route's contract first: it may answer the request itself."""
-        scope = exchange.scope
+    def _run_declared(self, scope: Scope, receive: Receive, exchange: Exchange
+                      ) -> Awaitable[None]:
+        """The route the router would give the request, found here: a declared one
+        keeps its contract first (it may answer the request itself), in the one
+        coroutine that then runs the app; any other request costs no frame."""
         path = route_path(scope)
         method = scope["method"]
         for route in self.declared or ():
             match = route.regex.match(path)
             if match is not None and (method in route.methods or route.methods is ANY_METHOD):
-                if await route.decide(exchange, match, send):
-                    return
+                if route.declaration is not None:
+                    served: Awaitable[None] = route.serve(self.app, exchange, match, receive)
+                    return served
                 break
-        await self.app(scope, receive, exchange.send)
+        return self.app(scope, receive, exchange.send)
 
-    async def _decide(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _decide(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
         method: str = scope["method"]
+        send = exchange.checked_send
         if method == "OPTIONS" and scope["path"] == "*" and not _preflight(scope):
             # RFC 9110 §9.3.7: the asterisk-form asks about the server in general.
             await self._options(self.table.implemented, send)
@@ -163,9 +179,9 @@ class Contract:
         opaque = declared is ANY_METHOD
         if method == "HEAD" and declared is not None and not opaque \
                 and "HEAD" not in declared and "GET" in declared:
-            # RFC 9110 §9.3.2: HEAD is GET without content; the GET route answers.
-            scope = dict(scope, method="GET")
-            await self._pass(scope, receive, send, head=True)
+            # RFC 9110 §9.3.2: HEAD is GET without content; the GET route answers, and
+            # the exchange (made for a HEAD) sends its header section without content.
+            await self._pass(dict(scope, method="GET"), receive, exchange)
             return
         if method == "OPTIONS" and declared is not None and not opaque \
                 and "OPTIONS" not in declared and not _preflight(scope):
@@ -176,13 +192,13 @@ class Contract:
             await _send_problem(send, 501, f"The method {method} is not implemented here.",
                                 head=False)
             return
-        await self._pass(scope, receive, send, head=False)
+        await self._pass(scope, receive, exchange)
 
-    async def _pass(self, scope: Scope, receive: Receive, send: Send, *, head: bool) -> None:
-        exchange = Exchange(self, scope, send, head)
+    async def _pass(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
+        exchange.scope = scope
         scope[EXCHANGE_KEY] = _weak(exchange)
         if self.declared is not None:
-            await self._run_declared(exchange, receive, send)
+            await self._run_declared(scope, receive, exchange)
             return
         await self.app(scope, receive, exchange.send)
 

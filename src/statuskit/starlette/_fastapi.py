@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends
+from fastapi.dependencies.utils import get_dependant, get_typed_signature, solve_dependencies
 from starlette.requests import Request
 
 from statuskit.starlette._contract import exchange_edit
@@ -70,3 +72,107 @@ def ranged() -> Callable[..., Any]:
 
     dependency.statuskit_helper = ("ranged", True)  # type: ignore[attr-defined]
     return dependency
+
+
+# -- under install(): decided once, before FastAPI routes the request ------------------
+
+
+def share_decisions(dependant: Any, declaration: Any) -> None:
+    """Make a route's ``conditional`` dependency read what install() decided.
+
+    install() evaluates the route's ``current`` and RFC 9110 §13.2.2 at the ASGI layer
+    (statuskit.starlette._declared); FastAPI would then solve ``current`` again as the
+    dependency's sub-dependency, and ``ranged()`` as one more, each a pass of its
+    dependency injection costing more than what they do. Here the dependency takes
+    ``current``'s path parameters itself (FastAPI validates them as before, with the
+    same errors) and returns the validators the layer found; ``ranged()``, which the
+    layer applies, is folded into it. Where the layer did not evaluate them (an
+    override of ``current``, a path it would not convert), the original dependency is
+    solved by FastAPI as it always was. Once per dependant.
+    """
+    if dependant is None:
+        return
+    found = _conditional(dependant, declaration.validators)
+    if found is None:
+        return
+    parent, sub = found
+    folded: list[tuple[str, Any]] = []
+    if declaration.ranges:
+        for ranged_parent, ranged_sub in _subs_of_kind(dependant, "ranged"):
+            ranged_parent.dependencies = [d for d in ranged_parent.dependencies
+                                          if d is not ranged_sub]
+            folded = [("ranged", True)]
+    shared = _shared_validators(sub, declaration.validators, declaration.overrides, folded)
+    # FastAPI's own reading of the new signature (it reads it again per request while
+    # any dependency_overrides are set), in the original's place and with its options.
+    flat = get_dependant(path=sub.path or "", call=shared, name=sub.name,
+                         own_oauth_scopes=sub.own_oauth_scopes,
+                         parent_oauth_scopes=sub.parent_oauth_scopes,
+                         use_cache=sub.use_cache, scope=sub.scope,
+                         concurrency=sub.concurrency)
+    parent.dependencies = [flat if d is sub else d for d in parent.dependencies]
+
+
+def _conditional(dependant: Any, current: Any) -> tuple[Any, Any] | None:
+    """The ``conditional(current)`` sub-dependant, with its parent, where ``current``
+    takes path parameters only (what the layer calls it with)."""
+    for parent, sub in _subs_of_kind(dependant, "conditional"):
+        if sub.call.statuskit_helper[1]["current"] is not current:
+            continue
+        for inner in sub.dependencies:
+            if inner.call is current and not (inner.dependencies or inner.query_params
+                                               or inner.header_params or inner.cookie_params
+                                               or inner.body_params):
+                return parent, sub
+    return None
+
+
+def _subs_of_kind(dependant: Any, kind: str) -> list[tuple[Any, Any]]:
+    found: list[tuple[Any, Any]] = []
+    for sub in dependant.dependencies:
+        helper = getattr(sub.call, "statuskit_helper", None)
+        if helper is not None and helper[0] == kind:
+            found.append((dependant, sub))
+        else:
+            found.extend(_subs_of_kind(sub, kind))
+    return found
+
+
+_REQUEST = "statuskit_request"
+
+
+def _shared_validators(original: Any, current: Any, overrides: Any,
+                       folded: list[tuple[str, Any]]) -> Callable[..., Any]:
+    async def dependency(**values: Any) -> Validators | None:
+        request: Request = values[_REQUEST]
+        edit = exchange_edit(request.scope)
+        if edit is not None and edit.decided:
+            # install() evaluated it with ``current`` before FastAPI routed the request.
+            shared: Validators | None = edit.validators
+            return shared
+        solved: Validators | None = await _solved(request, original, overrides)
+        return solved
+
+    # The request, and current's own (path) parameters, resolved as FastAPI reads them.
+    parameters = [inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY,
+                                    annotation=Request)]
+    parameters += [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+                   for p in get_typed_signature(current).parameters.values()]
+    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        parameters, return_annotation=Validators | None)
+    dependency.statuskit_helper = original.call.statuskit_helper  # type: ignore[attr-defined]
+    dependency.statuskit_folded = folded  # type: ignore[attr-defined]
+    return dependency
+
+
+async def _solved(request: Request, original: Any, overrides: Any) -> Any:
+    """The original dependency, solved by FastAPI as it would have been (an override of
+    ``current`` applied), for a request the layer did not decide."""
+    from fastapi.exceptions import RequestValidationError
+
+    solved = await solve_dependencies(
+        request=request, dependant=original, dependency_overrides_provider=overrides,
+        async_exit_stack=request.scope["fastapi_inner_astack"], embed_body_fields=False)
+    if solved.errors:
+        raise RequestValidationError(solved.errors)
+    return await original.call(**solved.values)

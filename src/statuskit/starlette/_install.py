@@ -79,12 +79,13 @@ def install(app: App, *, methods: bool = True, statuses: bool = True,
         if server_errors:
             stack = _without_server_error_page(app, stack)
         table = RouteTable.of(app)
-        contract = Contract(stack, table, options_status=options_status,
-                            methods=methods, bodies=bodies)
         # A method the app's own routes take is one this server implements, registered
         # with IANA or not (RFC 9110 §16.1): the guard's 501 is for the others.
         own = table.implemented.union(settings.get("extension_methods", ()))
-        return Guard(contract, **{**settings, "extension_methods": own})
+        # The guard and the method contract in one layer: one exchange and one send
+        # wrapper per request.
+        return Contract(stack, table, options_status=options_status, methods=methods,
+                        bodies=bodies, **{**settings, "extension_methods": own})
 
     setattr(build_middleware_stack, _MARK, True)
     # statuskit.server.config() reads this: the app carries its Guard, serve it as it is.

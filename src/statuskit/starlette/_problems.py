@@ -171,7 +171,7 @@ def _allowed_here(request: Request) -> str | None:
     from statuskit.starlette._routes import ANY_METHOD, route_path
 
     contract = contract_of(request.scope)
-    if contract is None or not contract.methods:
+    if contract is None or not contract.method_contract:
         return None
     declared = contract.table.allowed(route_path(request.scope))
     if declared is None or declared is ANY_METHOD:

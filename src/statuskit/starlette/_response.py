@@ -50,9 +50,9 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 
 
 class ResponseEdit:
-    __slots__ = ("_body", "_fields", "_held", "_start", "cache_control", "decided", "etag",
-                 "head", "last_modified", "media_type", "method", "ranges", "scope",
-                 "validators", "vary")
+    __slots__ = ("_body", "_held", "_start", "cache_control", "chosen", "decided", "etag",
+                 "head", "last_modified", "media_type", "method", "ranges", "request_fields",
+                 "scope", "validators", "vary")
 
     def __init__(self, exchange: Exchange) -> None:
         # The request, not the exchange: the exchange holds this edit, and a reference
@@ -60,7 +60,7 @@ class ResponseEdit:
         self.scope = exchange.scope
         self.head = exchange.head
         # The request's method as the client sent it (HEAD, which the app sees as GET).
-        self.method = "HEAD" if exchange.head else str(exchange.scope["method"])
+        self.method: str = "HEAD" if exchange.head else exchange.scope["method"]
         self.etag: ETag | None = None
         self.last_modified: float | None = None
         self.cache_control: str | None = None
@@ -68,26 +68,26 @@ class ResponseEdit:
         self.ranges = False
         self.media_type: str | None = None  # chosen by a route's declaration
         self.validators: Any = None  # the route's current Validators, once evaluated
-        self._fields: dict[bytes, str] | None = None
+        self.chosen: Any = None  # what statuskit.starlette.chosen() made of the two
+        # The request fields the helpers read (accept, the conditions, range), each one
+        # list (RFC 9110 §5.3), read from the header section once, here: every edit is
+        # made for a helper or a declaration that reads some of them.
+        joined: dict[bytes, str] = {}
+        for name, value in exchange.scope["headers"]:
+            if name in _READ_FIELDS:
+                text = value.decode("latin-1")
+                joined[name] = joined[name] + ", " + text if name in joined else text
+        self.request_fields = joined
         self.decided = False  # the preconditions were evaluated before the app ran
         self._start: Message | None = None  # held while a ranged body is collected
-        self._body: list[bytes] = []
-        self._held = 0  # bytes in _body
+        # _body and _held (the bytes in it) are set only once a ranged 200 is held.
 
     def field(self, name: bytes) -> str | None:
         """The request's field ``name`` (lower case), its lines joined into one list
         (RFC 9110 §5.3); the header section is read once per request, not per field."""
         if name not in _READ_FIELDS:
             return request_field(self.scope, name)
-        return self.fields().get(name)
-
-    def fields(self) -> dict[bytes, str]:
-        """The request fields the helpers read (accept, the conditions, range), each
-        one list; read from the header section once."""
-        fields = self._fields
-        if fields is None:
-            fields = self._fields = _fields_of(self.scope)
-        return fields
+        return self.request_fields.get(name)
 
     def send(self, message: Message, send: Send) -> Awaitable[None]:
         if self._start is not None:
@@ -96,20 +96,30 @@ class ResponseEdit:
             return send(message)
         status: int = message["status"]
         headers: RawHeaders = list(message.get("headers", ()))
-        self._add_fields(status, headers)
+        # The response's fields by lower-case name, read once for every question below
+        # (a loop in this frame: a comprehension is a call of its own on CPython 3.11).
+        present: dict[bytes, bytes] = {}
+        for name, value in headers:
+            present[name.lower()] = value
+        self._add_fields(status, headers, present)
         message = {**message, "headers": headers}
-        if self._ranged(status, headers):
+        if self.ranges and status == 200 and self._ranged(headers, present):
             self._start = message
+            self._body: list[bytes] = []
+            self._held = 0
             return _nothing()
         return send(message)
 
     # -- fields ---------------------------------------------------------------------
 
-    def _add_fields(self, status: int, headers: RawHeaders) -> None:
-        present = {name.lower() for name, _ in headers}
+    def _add_fields(self, status: int, headers: RawHeaders,
+                    present: dict[bytes, bytes]) -> None:
         if self.vary:
             # RFC 9110 §12.5.5: name the request fields the choice looked at.
-            _merge_vary(headers, self.vary)
+            if b"vary" in present:
+                _merge_vary(headers, self.vary)
+            else:
+                headers.append((b"vary", ", ".join(self.vary).encode("latin-1")))
         read = self.method in ("GET", "HEAD")
         if not (read and (200 <= status < 300 or status == 304)):
             return
@@ -117,7 +127,7 @@ class ResponseEdit:
         # but Last-Modified only where no ETag identifies the representation.
         if self.etag is not None and b"etag" not in present:
             headers.append((b"etag", self.etag.text.encode("latin-1")))
-            present.add(b"etag")
+            present[b"etag"] = b""
         if self.last_modified is not None and b"last-modified" not in present \
                 and not (status == 304 and b"etag" in present):
             headers.append((b"last-modified", format_http_date(self.last_modified).encode()))
@@ -126,11 +136,8 @@ class ResponseEdit:
 
     # -- ranges ---------------------------------------------------------------------
 
-    def _ranged(self, status: int, headers: RawHeaders) -> bool:
-        """Whether to hold this response and cut ranges from it."""
-        if not self.ranges or status != 200:
-            return False
-        fields = dict(headers)
+    def _ranged(self, headers: RawHeaders, fields: dict[bytes, bytes]) -> bool:
+        """Whether to hold this 200 and cut ranges from it (the route opts in)."""
         if b"accept-ranges" in fields or b"content-range" in fields:
             return False  # the app answers ranges itself (FileResponse does)
         if fields.get(b"content-encoding", b"identity").strip().lower() != b"identity":
@@ -142,7 +149,7 @@ class ResponseEdit:
         if length is None or not length.isdigit() or int(length) > MAX_RANGE_BUFFER:
             return False  # a streaming response declines (RFC 9110 §14.3: no Accept-Ranges)
         headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
-        return self.method == "GET" and b"range" in self.fields()
+        return self.method == "GET" and b"range" in self.request_fields
 
     async def _collect(self, message: Message, send: Send) -> None:
         if message["type"] != "http.response.body":
@@ -223,13 +230,6 @@ def request_field(scope: Scope, name: bytes) -> str | None:
 _READ_FIELDS = frozenset({b"accept", b"if-match", b"if-none-match", b"if-modified-since",
                           b"if-unmodified-since", b"range", b"if-range"})
 
-
-def _fields_of(scope: Scope) -> dict[bytes, str]:
-    joined: dict[bytes, bytes] = {}
-    for name, value in scope["headers"]:
-        if name in _READ_FIELDS:
-            joined[name] = joined[name] + b", " + value if name in joined else value
-    return {name: value.decode("latin-1") for name, value in joined.items()}
 
 
 def _merge_vary(headers: RawHeaders, fields: list[str]) -> None:

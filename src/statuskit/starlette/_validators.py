@@ -74,7 +74,7 @@ def preconditions(request: Request, current: Validators | None, *, require: bool
     edit = edit_of(request.scope, "preconditions")
     if edit is None:
         return
-    verdict = evaluate(edit, current, require=require, cache_control=cache_control)
+    verdict = evaluate(edit, current, require, cache_control)
     if verdict == 428:
         raise HTTPException(428, REQUIRED_DETAIL)
     if verdict is not None:
@@ -85,7 +85,7 @@ REQUIRED_DETAIL = ("Send If-Match with the ETag of the current representation "
                    "(or If-Unmodified-Since with its Last-Modified).")
 
 
-def evaluate(edit: ResponseEdit, current: Validators | None, *, require: bool = False,
+def evaluate(edit: ResponseEdit, current: Validators | None, require: bool = False,
              cache_control: str | None = None) -> int | None:
     """RFC 9110 §13.2.2 for the request ``edit`` belongs to: 304, 412, 428 (RFC 6585
     §3, where ``require``) or None when the handler answers; the validators go on the
@@ -93,12 +93,15 @@ def evaluate(edit: ResponseEdit, current: Validators | None, *, require: bool = 
     method = edit.method
     etag = current.entity_tag() if current is not None else None
     edit.etag = etag
-    edit.last_modified = current.modified() if current is not None else None
+    # Most routes give an entity tag alone: no date to convert then.
+    dated = current if current is not None and current.last_modified is not None else None
+    edit.last_modified = dated.modified() if dated is not None else None
     edit.cache_control = cache_control
     edit.validators = current
+    edit.chosen = None  # what chosen() returns is made again
     # RFC 9110 §5.3: a list field sent on several lines is one list; Starlette's
     # headers.get() would hand over the first line only.
-    fields = edit.fields()
+    fields = edit.request_fields
     if_match, if_none_match = fields.get(b"if-match"), fields.get(b"if-none-match")
     if_modified_since = fields.get(b"if-modified-since")
     if_unmodified_since = fields.get(b"if-unmodified-since")
@@ -117,6 +120,6 @@ def evaluate(edit: ResponseEdit, current: Validators | None, *, require: bool = 
         # went out a second early when the change was recent, so a date the client
         # echoes can only err towards 412 (and 200 for If-Modified-Since): never a
         # lost update or a stale 304.
-        etag=etag, last_modified=current.modified_second() if current is not None else None,
+        etag=etag, last_modified=dated.modified_second() if dated is not None else None,
         exists=current is not None)
     return verdict
