@@ -29,13 +29,13 @@ from statuskit.client import _resume
 from statuskit.client._budget import OwnBudgets, RetryBudget
 from statuskit.client._core import (
     ATTEMPTS,
-    DONE,
     DRAIN_LIMIT,
     REDIRECTS,
     REMOVE_ON_REDIRECT,
     Attempt,
     Exchange,
     Failure,
+    FirstTry,
     Observers,
     Redirects,
     RetryEvent,
@@ -54,9 +54,6 @@ POLICY = "statuskit_policy"  # request.extensions key: this request's own RetryP
 CHAIN = "statuskit_exchange"  # request.extensions key: the exchange a redirect hop continues
 
 Rewind = Callable[[], None]
-# How a first try's Attempt is built: as Attempt._make builds one, without the
-# named tuple's own __new__, a Python call per request.
-_new_tuple = tuple.__new__
 
 
 class Library:
@@ -272,7 +269,8 @@ class _Engine:
     def first_success(self, request: Any, response: Any, policy: RetryPolicy,
                       started: float, rewind: Rewind | None, body: type[_Body]) -> None:
         """Ready a first try's success to go to the caller: what ``hand_back``
-        does, without an exchange. (If the hook raises, the caller closes it.)"""
+        does, without an exchange, and with a history built only when read. (If
+        the hook raises, the caller closes the response.)"""
         own = self.own_budgets
         if own is None:
             assert self.budget is not None
@@ -280,16 +278,14 @@ class _Engine:
         elif not own.all_full:
             url = request.url
             own.record_success((url.scheme, url.host, url.port))
-        attempts = [_new_tuple(Attempt, (1, response.status_code, None, DONE, None,
-                                          str(request.url), request.method,
-                                          time.monotonic() - started))]
+        history = FirstTry(request, response.status_code, time.monotonic() - started, policy,
+                           started, rewind is not None)
         on_attempt = self.observers.on_attempt
         if on_attempt is not None:
-            on_attempt(attempts[0])
-        response.extensions[ATTEMPTS] = attempts  # the response's own dict
+            on_attempt(history[0])
+        response.extensions[ATTEMPTS] = history  # the response's own dict
         if not isinstance(response.stream, self.library.ByteStream):  # in memory: no break
-            response.stream = body(self, request, response,
-                                   (policy, started, attempts, rewind is not None))
+            response.stream = body(self, request, response, history)
 
     def after_error(self, exchange: Exchange, error: Exception) -> Retry | None:
         retry = exchange.after_error(error, self.library.failure(error))
@@ -534,12 +530,6 @@ class AsyncEngine(_Engine):
             return body.take(response, outcome)
 
 
-# What a first try's success keeps for the exchange its body makes if it breaks:
-# the policy, when the try began, its record, whether the request can be sent again.
-# (A plain tuple: one is made per streamed response.)
-_First = tuple[RetryPolicy, float, list[Attempt], bool]
-
-
 _UNREAD: Any = object()  # a body's resume fields not read yet
 
 
@@ -552,7 +542,7 @@ class _Body:
                  "stream")
 
     def __init__(self, engine: _Engine, request: Any, response: Any,
-                 origin: Exchange | _First) -> None:
+                 origin: Exchange | FirstTry) -> None:
         self.received = 0  # bytes handed out
         self._resumable: _resume.Resumable | None = _UNREAD  # read from the fields at a break
         self.engine = engine
@@ -562,22 +552,22 @@ class _Body:
         self.status: int = response.status_code
         self.headers: Any = response.headers
         self.stream: Any = response.stream  # where the bytes come from now
-        self._origin = origin  # the exchange, or what a first try's success kept
+        self._origin = origin  # the exchange, or the history of a first try's success
 
     @property
     def exchange(self) -> Exchange:
         """The request's exchange; after a first try's success, made at the break."""
         origin = self._origin
         if not isinstance(origin, Exchange):
-            policy, started, attempts, replayable = origin
-            origin = self._origin = self.engine.exchange(self.request, policy, replayable,
-                                                         started, attempts)
+            origin = self._origin = self.engine.exchange(
+                self.request, origin.policy, origin.replayable, origin.started,
+                origin.attempts())
         return origin
 
     @property
     def attempts(self) -> list[Attempt]:
         origin = self._origin
-        return origin.attempts if isinstance(origin, Exchange) else origin[2]
+        return origin.attempts if isinstance(origin, Exchange) else origin.attempts()
 
     @property
     def resumable(self) -> _resume.Resumable | None:
