@@ -530,9 +530,6 @@ class AsyncEngine(_Engine):
             return body.take(response, outcome)
 
 
-_UNREAD: Any = object()  # a body's resume fields not read yet
-
-
 class _Body:
     """The body of a response handed back: reading it is where a break shows. The
     history goes on the error; a resumable GET asks for the rest instead."""
@@ -541,10 +538,13 @@ class _Body:
     __slots__ = ("_origin", "_resumable", "engine", "headers", "received", "request", "status",
                  "stream")
 
+    # Set at a break, not here (one body is made per streamed response, most never
+    # break): ``received``, the bytes handed out, and ``_resumable``.
+    received: int
+    _resumable: _resume.Resumable | None
+
     def __init__(self, engine: _Engine, request: Any, response: Any,
                  origin: Exchange | FirstTry) -> None:
-        self.received = 0  # bytes handed out
-        self._resumable: _resume.Resumable | None = _UNREAD  # read from the fields at a break
         self.engine = engine
         self.request = request
         # The status and fields, not the response: it holds this body as its stream,
@@ -571,12 +571,14 @@ class _Body:
 
     @property
     def resumable(self) -> _resume.Resumable | None:
-        if self._resumable is _UNREAD:
+        try:
+            return self._resumable
+        except AttributeError:  # the first read, at the first break
             request = self.request
-            self._resumable = _resume.resumable_of(
+            resumable = self._resumable = _resume.resumable_of(
                 request.method, request.headers, self.status, self.headers) \
                 if self.engine.resume_bodies else None
-        return self._resumable
+            return resumable
 
     def outcome(self, response: Any) -> Retry | _resume.Judgement:
         """What the answer to a resumption means for this body (and recorded)."""
