@@ -88,26 +88,27 @@ class FirstTry(Sequence[Attempt]):
 
     __slots__ = ("_attempts", "elapsed", "policy", "replayable", "request", "started", "status")
 
-    def __init__(self, request: Any, status: int, elapsed: float, policy: Any,
-                 started: float, replayable: bool) -> None:
-        self.request = request
-        self.status = status
-        self.elapsed = elapsed
-        self.policy = policy
-        self.started = started
-        self.replayable = replayable
-        self._attempts: list[Attempt] | None = None
+    # No __init__: the engine makes one per request as ``object.__new__`` and these
+    # fields, a Python frame less than a class call (``_Engine.first_success``).
+    request: Any
+    status: int
+    elapsed: float  # seconds from the try's start to its answer
+    policy: Any  # what an exchange made at a break goes on with
+    started: float
+    replayable: bool
+    _attempts: list[Attempt]  # set at the first read
 
     def attempts(self) -> list[Attempt]:
         """The list itself, built at the first read (an exchange made at a break
         goes on appending to it)."""
-        attempts = self._attempts
-        if attempts is None:
+        try:
+            return self._attempts
+        except AttributeError:
             request = self.request
             attempts = self._attempts = [Attempt(1, self.status, None, DONE, None,
                                                  str(request.url), request.method,
                                                  self.elapsed)]
-        return attempts
+            return attempts
 
     @overload
     def __getitem__(self, index: int) -> Attempt: ...

@@ -54,6 +54,7 @@ POLICY = "statuskit_policy"  # request.extensions key: this request's own RetryP
 CHAIN = "statuskit_exchange"  # request.extensions key: the exchange a redirect hop continues
 
 Rewind = Callable[[], None]
+_new_object = object.__new__
 
 
 class Library:
@@ -278,14 +279,17 @@ class _Engine:
         elif not own.all_full:
             url = request.url
             own.record_success((url.scheme, url.host, url.port))
-        history = FirstTry(request, response.status_code, time.monotonic() - started, policy,
-                           started, rewind is not None)
+        # Made as object.__new__ and its fields: no __init__ frame, one is made per request.
+        history = _new_object(FirstTry)
+        history.request, history.status = request, response.status_code
+        history.elapsed, history.started = time.monotonic() - started, started
+        history.policy, history.replayable = policy, rewind is not None
         on_attempt = self.observers.on_attempt
         if on_attempt is not None:
             on_attempt(history[0])
         response.extensions[ATTEMPTS] = history  # the response's own dict
         if not isinstance(response.stream, self.library.ByteStream):  # in memory: no break
-            response.stream = body(self, request, response, history)
+            response.stream = _wrapped(body, self, request, response, history)
 
     def after_error(self, exchange: Exchange, error: Exception) -> Retry | None:
         retry = exchange.after_error(error, self.library.failure(error))
@@ -302,7 +306,7 @@ class _Engine:
             # httpx builds a followed hop with these extensions: it continues here.
             request.extensions = {**request.extensions, CHAIN: exchange}
         if not isinstance(response.stream, self.library.ByteStream):  # in memory: no break
-            response.stream = body(self, request, response, exchange)
+            response.stream = _wrapped(body, self, request, response, exchange)
 
     def too_long(self, exchange: Exchange, request: Any, response: Any,
                  step: TooLong) -> BaseException:
@@ -543,16 +547,14 @@ class _Body:
     received: int
     _resumable: _resume.Resumable | None
 
-    def __init__(self, engine: _Engine, request: Any, response: Any,
-                 origin: Exchange | FirstTry) -> None:
-        self.engine = engine
-        self.request = request
-        # The status and fields, not the response: it holds this body as its stream,
-        # and a cycle would leave every response to the cyclic collector.
-        self.status: int = response.status_code
-        self.headers: Any = response.headers
-        self.stream: Any = response.stream  # where the bytes come from now
-        self._origin = origin  # the exchange, or the history of a first try's success
+    engine: _Engine
+    request: Any
+    # The status and fields, not the response: it holds this body as its stream,
+    # and a cycle would leave every response to the cyclic collector.
+    status: int
+    headers: Any
+    stream: Any  # where the bytes come from now
+    _origin: Exchange | FirstTry  # the exchange, or the history of a first try's success
 
     @property
     def exchange(self) -> Exchange:
@@ -738,6 +740,18 @@ class AsyncBody(_Body):
 
     async def aclose(self) -> None:
         await self.stream.aclose()
+
+
+def _wrapped(cls: type[_Body], engine: _Engine, request: Any, response: Any,
+             origin: Exchange | FirstTry) -> _Body:
+    """``response``'s body, read through ``cls``. (Made as object.__new__ and its
+    fields: a class call with __init__ costs a frame more, and one is made per
+    streamed response.)"""
+    body = _new_object(cls)
+    body.engine, body.request, body._origin = engine, request, origin
+    body.status, body.headers, body.stream = response.status_code, response.headers, \
+        response.stream
+    return body
 
 
 def _close_quietly(stream: Any) -> None:
