@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import math
 import os
+import pickle
 from collections.abc import MutableSequence, Sequence
 
 import httpx
@@ -250,6 +251,7 @@ def test_a_first_try_success_keeps_its_history_as_a_read_only_sequence(
         history[0] = attempt  # type: ignore[index]
     with pytest.raises(TypeError):
         hash(history)  # as unhashable as the list it stands for
+    assert pickle.loads(pickle.dumps(history)) == [attempt]  # the list, not the request
     assert script.count(path) == 1
 
 

@@ -80,7 +80,7 @@ class FirstTry(Sequence[Attempt]):
     """The history of a request whose first try succeeded, as the response's
     ``extensions[ATTEMPTS]``: a read-only sequence of its one Attempt, built (its
     URL string above all) only when read. Most histories are never read, and
-    ``str(request.url)`` costs more than the rest of a first try's own work.
+    ``str(request.url)`` was the dearest part of a first try's own work.
 
     It also keeps what an exchange needs if the body breaks later (the policy,
     when the try began, whether the request can be sent again): that exchange
@@ -93,7 +93,7 @@ class FirstTry(Sequence[Attempt]):
     request: Any
     status: int
     elapsed: float  # seconds from the try's start to its answer
-    policy: Any  # what an exchange made at a break goes on with
+    policy: RetryPolicy  # what an exchange made at a break goes on with
     started: float
     replayable: bool
     _attempts: list[Attempt]  # set at the first read
@@ -133,6 +133,10 @@ class FirstTry(Sequence[Attempt]):
 
     def __repr__(self) -> str:
         return f"FirstTry({self.attempts()!r})"
+
+    def __reduce__(self) -> tuple[type[list[Attempt]], tuple[list[Attempt]]]:
+        # Pickled or copied, it is the list it stands for, without the request.
+        return list, (self.attempts(),)
 
 
 @dataclass(frozen=True, slots=True)
