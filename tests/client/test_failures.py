@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import math
 import os
+import pickle
+from collections.abc import MutableSequence, Sequence
 
 import httpx
 import httpx2
@@ -220,6 +222,37 @@ def test_a_retry_that_succeeds_but_whose_body_breaks_raises_with_the_history(
     assert [a.status for a in attempts_of(broken.value)] == [503, 200]
     assert any("statuskit attempts" in note for note in broken.value.__notes__)
     assert script.count(path) == 2
+
+
+@pytest.mark.parametrize("adapter", ["httpx", "httpx-async", "httpx2", "httpx2-async"])
+def test_a_first_try_success_keeps_its_history_as_a_read_only_sequence(
+        server: Server, adapter: str) -> None:
+    # Built when read (the fast path makes no list, no URL string): the same
+    # attempt a list held, and nothing a caller could append to.
+    base, script = server
+    path = f"/first-try-history-{adapter}"
+    script.on(path, (200, {}, b"ok"))
+    client = runner(adapter, base)
+    try:
+        response = client.send("GET", path)
+    finally:
+        client.close()
+    assert (response.status_code, response.content) == (200, b"ok")
+    history = response.extensions[ATTEMPTS]
+    assert isinstance(history, Sequence) and not isinstance(history, MutableSequence)
+    (attempt,) = history
+    assert (attempt.number, attempt.status, attempt.error, attempt.decision, attempt.wait) == (
+        1, 200, None, "done", None)
+    assert (attempt.url, attempt.method) == (f"{base}{path}", "GET")
+    assert 0 <= attempt.elapsed < 10
+    assert len(history) == 1 and history[0] is history[-1] is attempt
+    assert history == attempts_of(response) == [attempt] and history[:1] == [attempt]
+    with pytest.raises(TypeError):
+        history[0] = attempt  # type: ignore[index]
+    with pytest.raises(TypeError):
+        hash(history)  # as unhashable as the list it stands for
+    assert pickle.loads(pickle.dumps(history)) == [attempt]  # the list, not the request
+    assert script.count(path) == 1
 
 
 @pytest.mark.parametrize("adapter", WITH_HTTPX2)

@@ -16,7 +16,8 @@ import pytest
 from rawserver import Answer, Request, chunked, raw_server, response
 from runners import runner
 
-from statuskit.client import RecordedWaits, ResumeFailed, attempts_of
+import statuskit.client.httpx2 as on_httpx2
+from statuskit.client import ATTEMPTS, RecordedWaits, ResumeFailed, RetryTransport, attempts_of
 from statuskit.http import format_http_date
 
 HTTPX_ADAPTERS = ["httpx", "httpx-async", "httpx2", "httpx2-async"]
@@ -67,6 +68,26 @@ def test_a_broken_get_resumes_from_the_byte_it_reached(adapter: str) -> None:
     assert server.sent < len(V1) + 1000  # the first 40 kB were not downloaded again
     assert [(a.status, a.decision.split()[0]) for a in attempts_of(got)] == [
         (200, "done"), (None, "retry"), (206, "done")]
+
+
+@pytest.mark.parametrize("library", [httpx, httpx2])
+def test_a_history_read_before_the_body_breaks_shows_the_resumption(library: Any) -> None:
+    # The first try's history is built when read: read before the break, it is
+    # still the list the resumption's attempts go on.
+    transport = (RetryTransport if library is httpx else on_httpx2.RetryTransport)(
+        sleep=RecordedWaits().sleep)
+    with raw_server(first_cut_then(lambda request: part(CUT))) as (base, server), \
+            library.Client(transport=transport) as client, \
+            client.stream("GET", f"{base}/file") as streamed:
+        history = streamed.extensions[ATTEMPTS]
+        assert [(a.status, a.decision) for a in history] == [(200, "done")]
+        body = streamed.read()
+    assert streamed.status_code == 200
+    assert body == V1
+    assert [(a.status, a.decision.split()[0]) for a in history] == [
+        (200, "done"), (None, "retry"), (206, "done")]
+    assert list(history) == attempts_of(streamed)
+    assert len(server.requests) == 2
 
 
 @pytest.mark.parametrize("adapter", ["httpx", "httpx2-async"])

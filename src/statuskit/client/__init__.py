@@ -10,7 +10,7 @@ repeat, when, and how often, without ever joining a retry storm.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from statuskit.client._budget import RetryBudget, budget_for, reset_budgets
@@ -107,8 +107,9 @@ def attempts_of(thing: object) -> list[Attempt]:
     return list(found or [])
 
 
-def _attempts_on(thing: Any) -> list[Attempt] | None:
-    found: list[Attempt] | None = getattr(thing, ATTEMPTS, None)
+def _attempts_on(thing: Any) -> Sequence[Attempt] | None:
+    # A list, or an httpx response's FirstTry (read here, so built here).
+    found: Sequence[Attempt] | None = getattr(thing, ATTEMPTS, None)
     if found is None:
         extensions = getattr(thing, "extensions", None) or {}
         found = extensions.get(ATTEMPTS) if isinstance(extensions, dict) else None

@@ -7,16 +7,16 @@ import contextvars
 import enum
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 from urllib.parse import unquote, urljoin, urlsplit
 
 from statuskit.client._budget import RetryBudget
 from statuskit.client._policy import GiveUp, Retry, RetryPolicy
 
-__all__ = ["ATTEMPTS", "Attempt", "Exchange", "Observers", "RecordedWaits", "RetryEvent",
-           "using_policy"]
+__all__ = ["ATTEMPTS", "Attempt", "Exchange", "FirstTry", "Observers", "RecordedWaits",
+           "RetryEvent", "using_policy"]
 
 logger = logging.getLogger("statuskit.client")
 
@@ -74,6 +74,69 @@ class Attempt(NamedTuple):
     url: str = ""
     method: str = ""
     elapsed: float = 0.0  # seconds from the exchange's start to this outcome
+
+
+class FirstTry(Sequence[Attempt]):
+    """The history of a request whose first try succeeded, as the response's
+    ``extensions[ATTEMPTS]``: a read-only sequence of its one Attempt, built (its
+    URL string above all) only when read. Most histories are never read, and
+    ``str(request.url)`` was the dearest part of a first try's own work.
+
+    It also keeps what an exchange needs if the body breaks later (the policy,
+    when the try began, whether the request can be sent again): that exchange
+    appends to the same list, so resumptions show here too."""
+
+    __slots__ = ("_attempts", "elapsed", "policy", "replayable", "request", "started", "status")
+
+    # No __init__: the engine makes one per request as ``object.__new__`` and these
+    # fields, a Python frame less than a class call (``_Engine.first_success``).
+    request: Any
+    status: int
+    elapsed: float  # seconds from the try's start to its answer
+    policy: RetryPolicy  # what an exchange made at a break goes on with
+    started: float
+    replayable: bool
+    _attempts: list[Attempt]  # set at the first read
+
+    def attempts(self) -> list[Attempt]:
+        """The list itself, built at the first read (an exchange made at a break
+        goes on appending to it)."""
+        try:
+            return self._attempts
+        except AttributeError:
+            request = self.request
+            attempts = self._attempts = [Attempt(1, self.status, None, DONE, None,
+                                                 str(request.url), request.method,
+                                                 self.elapsed)]
+            return attempts
+
+    @overload
+    def __getitem__(self, index: int) -> Attempt: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Attempt]: ...
+    def __getitem__(self, index: int | slice) -> Attempt | list[Attempt]:
+        return self.attempts()[index]
+
+    def __len__(self) -> int:
+        return len(self.attempts())
+
+    def __iter__(self) -> Iterator[Attempt]:
+        return iter(self.attempts())
+
+    def __eq__(self, other: object) -> bool:
+        # Equal to a list of the same attempts, as the history of a retried request is.
+        if isinstance(other, FirstTry):
+            other = other.attempts()
+        return self.attempts() == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # a list's equality, a list's hash
+
+    def __repr__(self) -> str:
+        return f"FirstTry({self.attempts()!r})"
+
+    def __reduce__(self) -> tuple[type[list[Attempt]], tuple[list[Attempt]]]:
+        # Pickled or copied, it is the list it stands for, without the request.
+        return list, (self.attempts(),)
 
 
 @dataclass(frozen=True, slots=True)

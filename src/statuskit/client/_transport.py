@@ -29,13 +29,13 @@ from statuskit.client import _resume
 from statuskit.client._budget import OwnBudgets, RetryBudget
 from statuskit.client._core import (
     ATTEMPTS,
-    DONE,
     DRAIN_LIMIT,
     REDIRECTS,
     REMOVE_ON_REDIRECT,
     Attempt,
     Exchange,
     Failure,
+    FirstTry,
     Observers,
     Redirects,
     RetryEvent,
@@ -54,9 +54,7 @@ POLICY = "statuskit_policy"  # request.extensions key: this request's own RetryP
 CHAIN = "statuskit_exchange"  # request.extensions key: the exchange a redirect hop continues
 
 Rewind = Callable[[], None]
-# How a first try's Attempt is built: as Attempt._make builds one, without the
-# named tuple's own __new__, a Python call per request.
-_new_tuple = tuple.__new__
+_new_object = object.__new__
 
 
 class Library:
@@ -272,7 +270,8 @@ class _Engine:
     def first_success(self, request: Any, response: Any, policy: RetryPolicy,
                       started: float, rewind: Rewind | None, body: type[_Body]) -> None:
         """Ready a first try's success to go to the caller: what ``hand_back``
-        does, without an exchange. (If the hook raises, the caller closes it.)"""
+        does, without an exchange, and with a history built only when read. (If
+        the hook raises, the caller closes the response.)"""
         own = self.own_budgets
         if own is None:
             assert self.budget is not None
@@ -280,16 +279,17 @@ class _Engine:
         elif not own.all_full:
             url = request.url
             own.record_success((url.scheme, url.host, url.port))
-        attempts = [_new_tuple(Attempt, (1, response.status_code, None, DONE, None,
-                                          str(request.url), request.method,
-                                          time.monotonic() - started))]
+        # Made as object.__new__ and its fields: no __init__ frame, one is made per request.
+        history = _new_object(FirstTry)
+        history.request, history.status = request, response.status_code
+        history.elapsed, history.started = time.monotonic() - started, started
+        history.policy, history.replayable = policy, rewind is not None
         on_attempt = self.observers.on_attempt
         if on_attempt is not None:
-            on_attempt(attempts[0])
-        response.extensions[ATTEMPTS] = attempts  # the response's own dict
+            on_attempt(history[0])
+        response.extensions[ATTEMPTS] = history  # the response's own dict
         if not isinstance(response.stream, self.library.ByteStream):  # in memory: no break
-            response.stream = body(self, request, response,
-                                   (policy, started, attempts, rewind is not None))
+            response.stream = _wrapped(body, self, request, response, history)
 
     def after_error(self, exchange: Exchange, error: Exception) -> Retry | None:
         retry = exchange.after_error(error, self.library.failure(error))
@@ -306,7 +306,7 @@ class _Engine:
             # httpx builds a followed hop with these extensions: it continues here.
             request.extensions = {**request.extensions, CHAIN: exchange}
         if not isinstance(response.stream, self.library.ByteStream):  # in memory: no break
-            response.stream = body(self, request, response, exchange)
+            response.stream = _wrapped(body, self, request, response, exchange)
 
     def too_long(self, exchange: Exchange, request: Any, response: Any,
                  step: TooLong) -> BaseException:
@@ -534,15 +534,6 @@ class AsyncEngine(_Engine):
             return body.take(response, outcome)
 
 
-# What a first try's success keeps for the exchange its body makes if it breaks:
-# the policy, when the try began, its record, whether the request can be sent again.
-# (A plain tuple: one is made per streamed response.)
-_First = tuple[RetryPolicy, float, list[Attempt], bool]
-
-
-_UNREAD: Any = object()  # a body's resume fields not read yet
-
-
 class _Body:
     """The body of a response handed back: reading it is where a break shows. The
     history goes on the error; a resumable GET asks for the rest instead."""
@@ -551,42 +542,45 @@ class _Body:
     __slots__ = ("_origin", "_resumable", "engine", "headers", "received", "request", "status",
                  "stream")
 
-    def __init__(self, engine: _Engine, request: Any, response: Any,
-                 origin: Exchange | _First) -> None:
-        self.received = 0  # bytes handed out
-        self._resumable: _resume.Resumable | None = _UNREAD  # read from the fields at a break
-        self.engine = engine
-        self.request = request
-        # The status and fields, not the response: it holds this body as its stream,
-        # and a cycle would leave every response to the cyclic collector.
-        self.status: int = response.status_code
-        self.headers: Any = response.headers
-        self.stream: Any = response.stream  # where the bytes come from now
-        self._origin = origin  # the exchange, or what a first try's success kept
+    # Set at a break, not here (one body is made per streamed response, most never
+    # break): ``received``, the bytes handed out, and ``_resumable``.
+    received: int
+    _resumable: _resume.Resumable | None
+
+    engine: _Engine
+    request: Any
+    # The status and fields, not the response: it holds this body as its stream,
+    # and a cycle would leave every response to the cyclic collector.
+    status: int
+    headers: Any
+    stream: Any  # where the bytes come from now
+    _origin: Exchange | FirstTry  # the exchange, or the history of a first try's success
 
     @property
     def exchange(self) -> Exchange:
         """The request's exchange; after a first try's success, made at the break."""
         origin = self._origin
         if not isinstance(origin, Exchange):
-            policy, started, attempts, replayable = origin
-            origin = self._origin = self.engine.exchange(self.request, policy, replayable,
-                                                         started, attempts)
+            origin = self._origin = self.engine.exchange(
+                self.request, origin.policy, origin.replayable, origin.started,
+                origin.attempts())
         return origin
 
     @property
     def attempts(self) -> list[Attempt]:
         origin = self._origin
-        return origin.attempts if isinstance(origin, Exchange) else origin[2]
+        return origin.attempts if isinstance(origin, Exchange) else origin.attempts()
 
     @property
     def resumable(self) -> _resume.Resumable | None:
-        if self._resumable is _UNREAD:
+        try:
+            return self._resumable
+        except AttributeError:  # the first read, at the first break
             request = self.request
-            self._resumable = _resume.resumable_of(
+            resumable = self._resumable = _resume.resumable_of(
                 request.method, request.headers, self.status, self.headers) \
                 if self.engine.resume_bodies else None
-        return self._resumable
+            return resumable
 
     def outcome(self, response: Any) -> Retry | _resume.Judgement:
         """What the answer to a resumption means for this body (and recorded)."""
@@ -746,6 +740,18 @@ class AsyncBody(_Body):
 
     async def aclose(self) -> None:
         await self.stream.aclose()
+
+
+def _wrapped(cls: type[_Body], engine: _Engine, request: Any, response: Any,
+             origin: Exchange | FirstTry) -> _Body:
+    """``response``'s body, read through ``cls``. (Made as object.__new__ and its
+    fields: a class call with __init__ costs a frame more, and one is made per
+    streamed response.)"""
+    body = _new_object(cls)
+    body.engine, body.request, body._origin = engine, request, origin
+    body.status, body.headers, body.stream = response.status_code, response.headers, \
+        response.stream
+    return body
 
 
 def _close_quietly(stream: Any) -> None:
