@@ -1,15 +1,21 @@
 """statuskit check --openapi against schemathesis run, side by side, on one app in one run.
 
     python bench/values_vs_schemathesis.py [--rounds 2] [--app fastapi|litestar]
+                                           [--baseline] [--findings]
 
 The app (served by uvicorn in a process of its own): the FastAPI notes service of
 tests/openapi (10 operations) with one planted value fault, ``GET /search`` answering
 500 for a page past 1000; or the Litestar items service of tests/check_values with its
 four planted faults. Each tool runs as its own process with its default budget, in
 ABBA order (statuskit, schemathesis, schemathesis, statuskit per round), so load on
-the machine falls on both alike. Printed: wall time of each run (median and range),
-the ratio, and what each found: statuskit's value-phase findings one by one, and
-schemathesis's failures.
+the machine falls on both alike; ``--baseline`` runs schemathesis once only (it is the
+slow one) and statuskit ``--rounds`` times. Before anything is timed, one untimed run
+of each writes the bytecode of every module they load, so that no timed run pays
+for compiling (a fresh checkout's first run is twice as slow). Printed: wall time of
+each run (median and range), the ratio, and what each found: statuskit's value-phase
+findings one by one, and schemathesis's failures; ``--findings`` prints every
+finding of both tools (statuskit's of all its checks, schemathesis's failure
+sections).
 
 Not part of the test suite.
 """
@@ -104,6 +110,21 @@ def run_statuskit(url: str, document: str, tmp: Path, seed: int) -> tuple[float,
     return took, json.loads(out.read_text())
 
 
+def _schemathesis_details(stdout: str) -> list[str]:
+    """Each of schemathesis's failures: its operation (``_____ GET /search _____``), the
+    check that failed (``- ST101 Server error``) and its reproducer (``curl ...``)."""
+    out, operation = [], ""
+    for line in stdout.splitlines():
+        text = line.strip()
+        if re.fullmatch(r"_{3,} .+ _{3,}", text):
+            operation = text.strip("_ ")
+        elif text.startswith("- ST") and operation:
+            out.append(f"{operation}: {text[2:]}")
+        elif text.startswith("curl ") and operation:
+            out.append(f"    {text}")
+    return out
+
+
 def run_schemathesis(document: str, url: str) -> tuple[float, str]:
     cli = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
     command = [cli, "run", document, "--url", url, "--seed", "1"] if not document.startswith(
@@ -141,6 +162,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--app", choices=("fastapi", "litestar"), default="fastapi")
+    parser.add_argument("--baseline", action="store_true",
+                        help="run schemathesis once (not twice per round)")
+    parser.add_argument("--findings", action="store_true",
+                        help="print every finding of both tools")
     args = parser.parse_args()
     port = _free_port()
     script = _SERVE.format(tests=str(ROOT / "tests"), app=args.app, port=port)
@@ -155,8 +180,16 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as name:
             tmp = Path(name)
             document = _document(args.app, port, tmp)
+            # Untimed: bytecode written for both, the app's routes warmed.
+            run_statuskit(url, document, tmp, seed=1)
+            run_schemathesis(document, url)
+            order = ("statuskit", "schemathesis", "schemathesis", "statuskit")
             for round_ in range(args.rounds):
-                for tool in ("statuskit", "schemathesis", "schemathesis", "statuskit"):
+                tools = order
+                if args.baseline:  # schemathesis once, between the first two statuskits
+                    tools = ("statuskit", "schemathesis", "statuskit") if round_ == 0 \
+                        else ("statuskit", "statuskit")
+                for tool in tools:
                     if tool == "statuskit":
                         took, report = run_statuskit(url, document, tmp, seed=round_ + 1)
                         reports.append(report)
@@ -184,12 +217,19 @@ def main() -> None:
               f"{len(other)}")
         for rule, cause in found:
             print(f"    {'planted' if (rule, cause) in planted else 'OTHER  '} {rule}: {cause}")
+        if args.findings:
+            for finding in report["findings"]:
+                print(f"    all: {finding['effect']:4s} {finding['rule']['id']}: "
+                      f"{finding['cause']} ({len(finding['instances'])} instances)")
     for i, stdout in enumerate(outputs):
         failures = _schemathesis_failures(stdout)
         summary = re.findall(r"=+ (.+) =+\s*$", stdout.strip())
         print(f"schemathesis run {i + 1}: {summary[-1] if summary else '?'}")
         for failure in failures:
             print(f"    {failure}")
+        if args.findings:
+            for line in _schemathesis_details(stdout):
+                print(f"    all: {line}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 import sys
 
-from statuskit.cli import main
+from statuskit.cli import entry
 
-sys.exit(main())
+sys.exit(entry())

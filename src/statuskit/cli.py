@@ -16,7 +16,7 @@ from statuskit import __version__
 from statuskit.codes import Code, UnknownCode, all_codes, lookup, seed_codes
 from statuskit.defaults import HEADER_TIMEOUT
 
-__all__ = ["main"]
+__all__ = ["entry", "main"]
 
 _CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
 
@@ -313,6 +313,25 @@ def _add_trace(sub: Any) -> None:
 _EXTRA_COMMANDS: list[Callable[[Any], None]] = [_add_serve, _add_check, _add_trace]
 
 
+def entry() -> int:
+    """The console script and ``python -m statuskit``: ``main`` on this process's
+    arguments. A ``check`` run's own process is set up first (no trio, no hypothesis
+    plugins) and loads what its later steps need while its first probes wait
+    (``statuskit._preload``); a ``main`` called in another program's process
+    leaves that process as it is."""
+    argv = sys.argv[1:]
+    if argv[:1] == ["check"]:
+        from statuskit import _preload
+
+        _preload.lean_process()
+        stages = [] if "--har" in argv else [_preload.LINT]
+        openapi = any(a == "--openapi" or a.startswith("--openapi=") for a in argv)
+        if openapi and "--no-values" not in argv and "--har" not in argv:
+            stages.append(_preload.VALUES)
+        _preload.start(tuple(stages))
+    return main(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
@@ -321,4 +340,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from statuskit.check import Options, Outcome, check_server
+from support.hostile import hostile_server
 
 FLOOD = b"x" * 65536
 
@@ -19,46 +20,17 @@ FLOOD = b"x" * 65536
 def _flooding_server(first_answer: bytes) -> Iterator[int]:
     """Answers every request's head with ``first_answer`` (a plain 200 for GET), then
     sends bytes without end until the client goes."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    server.settimeout(0.1)
-    done = threading.Event()
 
-    def one(conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5)
-            data = b""
-            try:
-                while b"\r\n\r\n" not in data:
-                    if not (chunk := conn.recv(65536)):
-                        return
-                    data += chunk
-                if data.startswith((b"POST", b"OPTIONS")):
-                    conn.sendall(first_answer)
-                    while not done.is_set():
-                        conn.sendall(FLOOD)
-                else:
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            except OSError:
-                return
+    def answer(conn: socket.socket, head: bytes, done: threading.Event) -> None:
+        if head.startswith((b"POST", b"OPTIONS")):
+            conn.sendall(first_answer)
+            while not done.is_set():
+                conn.sendall(FLOOD)
+        else:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
-    def serve() -> None:
-        while not done.is_set():
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=one, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        done.set()
-        thread.join(5)
-        server.close()
+    with hostile_server(answer, hold=False, timeout=5) as port:
+        yield port
 
 
 @pytest.fixture

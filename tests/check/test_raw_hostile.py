@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from statuskit.check.raw import RawExchange, raw_exchange
 from statuskit.check.target import parse_target
 from statuskit.defaults import CHECK_MAX_BODY, CHECK_READ_LIMIT, MiB
 from support.cli_memory import run_statuskit
+from support.hostile import hostile_server
 
 GET = b"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n"
 # Each hostile answer stops on its own after this much (bounded loops): far past
@@ -39,46 +39,10 @@ def _endless(conn: socket.socket, head: bytes, piece: bytes,
 
 
 def _serve(answer: Answer) -> Iterator[int]:
-    """A server on a free loopback port: each connection's request head is read, then
-    ``answer`` writes whatever it writes; the connection stays open until the
+    """``answer`` on a free loopback port; each connection stays open after it until the
     client goes or the test ends."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    server.settimeout(0.1)
-    done = threading.Event()
-
-    def one(conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(30)
-            data = b""
-            try:
-                while b"\r\n\r\n" not in data:
-                    if not (chunk := conn.recv(65536)):
-                        return
-                    data += chunk
-                answer(conn)
-                while not done.is_set() and conn.recv(65536):
-                    pass
-            except OSError:
-                return
-
-    def accept() -> None:
-        while not done.is_set():
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=one, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        done.set()
-        thread.join(5)
-        server.close()
+    with hostile_server(lambda conn, _head, _done: answer(conn)) as port:
+        yield port
 
 
 def _exchange(port: int, timeout: float = 20.0) -> RawExchange:

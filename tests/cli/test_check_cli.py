@@ -257,3 +257,61 @@ def test_serve_port_0_banner_shows_the_real_port() -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+# -- the check command's own process ---------------------------------------------------------
+
+_LOADED = """
+import atexit, json, runpy, sys
+from pathlib import Path
+
+OUT = Path(sys.argv[1])
+
+
+def _loaded() -> None:
+    from statuskit import _preload
+
+    _preload.settled(_preload.VALUES)
+    names = ("trio", "pytest", "_pytest", "hypothesis", "httplint")
+    OUT.write_text(json.dumps(sorted(n for n in names if sys.modules.get(n) is not None)))
+
+atexit.register(_loaded)
+sys.argv = ["statuskit", *sys.argv[2:]]
+runpy.run_module("statuskit", run_name="__main__", alter_sys=True)
+"""
+
+
+def _source() -> str:
+    """Where the statuskit under test is, for a child process to import the same."""
+    import statuskit
+
+    return str(Path(statuskit.__file__).parent.parent)
+
+
+def test_a_check_process_loads_neither_trio_nor_pytest(tmp_path: Path) -> None:
+    # httpcore2 imports trio when it is installed, and trio's hypothesis plugin imports
+    # pytest: some 0.2 s of a run that uses neither.
+    from openapi.fastapi_app import create_app
+    from support.servers import serve
+
+    loaded = tmp_path / "loaded.json"
+    report = tmp_path / "report.json"
+    with serve(create_app()) as port:
+        done = subprocess.run(
+            [sys.executable, "-c", _LOADED, str(loaded), "check", f"http://127.0.0.1:{port}/",
+             "--openapi", "--only", "404,values", "--max-requests", "60", "--seed", "1",
+             "--json", str(report)], capture_output=True, text=True, timeout=180,
+            env={**os.environ, "PYTHONPATH": _source()})
+    assert done.returncode in (0, 1), done.stderr
+    assert json.loads(loaded.read_text()) == ["httplint", "hypothesis"]
+    verdicts = json.loads(report.read_text())["verdicts"]
+    assert any(v["name"].startswith("values") for v in verdicts)
+
+
+def test_a_library_process_keeps_trio() -> None:
+    pytest.importorskip("trio")
+    code = ("import statuskit.check.openapi, httpcore2._synchronization as s, sys; "
+            "print(s.trio is not None, sys.modules.get('trio') is not None)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PYTHONPATH": _source()})
+    assert done.stdout.split() == ["True", "True"], done.stderr

@@ -14,7 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from statuskit.check._openapi_document import Operation, Parameter
 from statuskit.check._openapi_exchange import Exchanger
@@ -81,10 +81,19 @@ class RunContext:
             self.answers.setdefault((op.name, seen.status), seen)
         location = seen.header("location")
         if seen.status == 201 and location:
-            self.created.add(urljoin(seen.url, location).split("?")[0])
+            self.created.add(resource_url(urljoin(seen.url, location)))
         elif method == "DELETE" and seen.status // 100 == 2:
-            self.created.discard(url)
+            self.created.discard(resource_url(url))
         return seen
+
+
+def resource_url(url: str) -> str:
+    """One spelling of the resource ``url`` names, so that a Location and the URL a
+    probe built from the id in it compare equal: the query left out, each path segment
+    percent-encoded the one way (RFC 3986 §6.2.2.2: %41 and A name the same segment)."""
+    parts = urlsplit(url)
+    path = "/".join(path_segment(unquote(part)) for part in parts.path.split("/"))
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 def _template_pattern(path: str) -> re.Pattern[str]:
@@ -535,14 +544,34 @@ def item_path(create: Operation, operations: Iterable[Operation]) -> tuple[str, 
     return None
 
 
-def _created_id(seen: Exchange, collection_url: str, parameter: str) -> str | None:
+def path_segment(value: str) -> str:
+    """``value`` as one path segment: every character that could end or split it (``/``,
+    ``?``, ``#``, ``;``) or be read as an escape percent-encoded (RFC 3986 §3.3)."""
+    return quote(value, safe="")
+
+
+def location_id(seen: Exchange, collection_url: str) -> str | None:
+    """The id in the Location of ``seen``, decoded, when it names an item right under
+    ``collection_url`` (``/notes/7`` under ``/notes``); else None."""
     location = seen.header("location")
-    if location:
-        created = urlsplit(urljoin(seen.url, location)).path
-        base = urlsplit(collection_url).path.rstrip("/") + "/"
-        rest = created[len(base):].strip("/")
-        if created.startswith(base) and rest and "/" not in rest:
-            return rest
+    if not location:
+        return None
+    created = urlsplit(urljoin(seen.url, location)).path
+    base = urlsplit(collection_url).path.rstrip("/") + "/"
+    rest = created[len(base):].strip("/")
+    if created.startswith(base) and rest and "/" not in rest:
+        return unquote(rest)
+    return None
+
+
+def created_id(seen: Exchange, collection_url: str, parameter: str) -> str | None:
+    """The id of what a create's 2xx ``seen`` made, as the item path's ``parameter``
+    value (decoded; ``path_segment`` puts it in a path): its Location's last segment
+    when that names an item of the collection, else the body's ``parameter`` or ``id``.
+    Probes, the value phase's chains and their clean-up all read it here."""
+    found = location_id(seen, collection_url)
+    if found is not None:
+        return found
     try:
         body = json.loads(seen.body)
     except ValueError:
@@ -551,7 +580,7 @@ def _created_id(seen: Exchange, collection_url: str, parameter: str) -> str | No
         for key in (parameter, "id"):
             value = body.get(key)
             if isinstance(value, str | int) and not isinstance(value, bool):
-                return quote(str(value), safe="")
+                return str(value)
     return None
 
 
@@ -577,12 +606,12 @@ def plan_create(create: Operation, operations: list[Operation]) -> Planned | Non
             broke(verdict, CREATED_IS_201, "a 201 without Location")
         if seen.status // 100 != 2 or item is None:
             return [verdict]
-        created = _created_id(seen, where.url, item[1])
+        created = created_id(seen, where.url, item[1])
         if created is None:
             verdict.reason = "; ".join(filter(None, [
                 verdict.reason, "no Location or id names the created resource; it stays"]))
             return [verdict]
-        url = ctx.ex.url(item[0].replace("{" + item[1] + "}", created))
+        url = ctx.ex.url(item[0].replace("{" + item[1] + "}", path_segment(created)))
         return [verdict, *await _use_created(ctx, by_method, url)]
 
     # Its later verdicts (304, 412, DELETE, 404 after it) belong to the item's operations.

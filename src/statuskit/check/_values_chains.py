@@ -22,12 +22,13 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx2
 
 from statuskit.check._openapi_document import Link, Operation
-from statuskit.check._openapi_probes import RunContext, item_path
+from statuskit.check._openapi_probes import RunContext, item_path, resource_url
+from statuskit.check._openapi_probes import created_id as probes_created_id
 from statuskit.check._values_cases import Case, shape_of, to_request
 from statuskit.check._values_judge import response_problems
 from statuskit.check.record import Exchange
@@ -101,30 +102,18 @@ def evaluate(expression: Any, seen: Exchange) -> str | None:
 
 def created_id(chain: Chain, seen: Exchange, collection: str) -> str | None:
     """The id of what ``seen`` (a 2xx to the chain's create) made, as the item path's
-    value: from the link, else Location under ``collection``, else the body's id."""
-    if chain.link is not None:
-        value = evaluate(chain.link.parameters[chain.parameter], seen)
-        if value is not None and chain.link.parameters[chain.parameter] == \
-                "$response.header.Location":
-            value = urlsplit(urljoin(seen.url, value)).path.rstrip("/").rsplit("/", 1)[-1]
-        return value
-    location = seen.header("location")
-    if location:
-        created = urlsplit(urljoin(seen.url, location)).path
-        base = urlsplit(collection).path.rstrip("/") + "/"
-        rest = created[len(base):].strip("/")
-        if created.startswith(base) and rest and "/" not in rest:
-            return rest
-    try:
-        body = json.loads(seen.body)
-    except ValueError:
-        return None
-    if isinstance(body, dict):
-        for key in (chain.parameter, "id"):
-            value = body.get(key)
-            if isinstance(value, str | int) and not isinstance(value, bool):
-                return str(value)
-    return None
+    value: from the link, else as every create is read (``_openapi_probes.created_id``)."""
+    if chain.link is None:
+        return probes_created_id(seen, collection, chain.parameter)
+    expression = chain.link.parameters[chain.parameter]
+    if expression == "$response.header.Location":
+        # the item's URL, of which the parameter is the last segment
+        location = seen.header("location")
+        if not location:
+            return None
+        segment = urlsplit(urljoin(seen.url, location)).path.rstrip("/").rsplit("/", 1)[-1]
+        return unquote(segment) or None
+    return evaluate(expression, seen)
 
 
 def _evidence(seen: Exchange) -> list[Any]:
@@ -195,7 +184,7 @@ async def run_chain(ctx: RunContext, chain: Chain, bodies: Mapping[str, list[Cas
             deleted = True
     notes = [] if deleted else [f"chain: left {chain.parameter}={value} (no DELETE)"]
     if made.header("location"):
-        ctx.created.discard(urljoin(made.url, made.header("location") or "").split("?")[0])
+        ctx.created.discard(resource_url(urljoin(made.url, made.header("location") or "")))
     return verdicts, notes
 
 
@@ -274,7 +263,7 @@ async def delete_created(ctx: RunContext, chain: Chain, value: str) -> bool:
         seen = await ctx.send(None, "DELETE", url, headers=request.headers, force=True)
     except httpx2.HTTPError:
         return False
-    ctx.created.discard(url)
+    ctx.created.discard(resource_url(url))
     return seen.status // 100 == 2 or seen.status in (404, 410)
 
 

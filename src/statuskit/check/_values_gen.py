@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import importlib
 import string
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from random import Random
 from typing import TYPE_CHECKING, Any
@@ -23,7 +25,8 @@ from statuskit.check._values_cases import LOCATIONS, NO_BODY, Case, Shape
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-__all__ = ["MISSING_MESSAGE", "FuzzMissing", "case_strategy", "minimal_case", "require"]
+__all__ = ["MISSING_MESSAGE", "FuzzMissing", "case_strategy", "find_case", "minimal_case",
+           "require"]
 
 MISSING_MESSAGE = ("the value phase of --openapi needs hypothesis and hypothesis-jsonschema: "
                    "pip install 'statuskit[fuzz]'")
@@ -38,6 +41,9 @@ class FuzzMissing(RuntimeError):
 
 def require() -> None:
     """Raise FuzzMissing, with the one line to show, when the extra is missing."""
+    from statuskit import _preload
+
+    _preload.settled(_preload.VALUES)
     for module in ("hypothesis", "hypothesis_jsonschema", "jsonschema"):
         try:
             importlib.import_module(module)
@@ -172,18 +178,85 @@ def settings_for(max_examples: int, *, shrink: bool = True) -> Any:
                     derandomize=False)
 
 
+# -- the same values for the same seed, wherever statuskit is installed ----------------------
+#
+# hypothesis draws, now and then, a constant it found in the source of "local" modules:
+# any module outside site-packages, so statuskit's own when it is installed editable, and
+# only those imported when the draw happens. A --seed would then send other values from
+# a checkout than from a wheel, and other values again if a module loads a moment
+# earlier. The value phase's draws use hypothesis's built-in constants alone: what an
+# installed statuskit draws anyway.
+
+_draws = threading.local()
+_GLOBAL_ONLY: dict[Any, tuple[Any, ...]] = {}
+
+
+def _guard_constants() -> None:
+    """Make the value phase's draws (inside ``_own_draws``) ignore local constants; any
+    other hypothesis user in the process draws as before."""
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        provider: Any = providers.HypothesisProvider
+        original = provider._maybe_draw_constant
+        global_constants = providers.GLOBAL_CONSTANTS
+        constraints_key = getattr(providers, "choice_constraints_key")  # noqa: B009
+        permitted = getattr(providers, "choice_permitted")  # noqa: B009
+    except (ImportError, AttributeError):  # another hypothesis: its own behaviour stands
+        return
+    if getattr(original, "statuskit_guard", False):
+        return
+
+    def maybe_draw_constant(self: Any, choice_type: Any, constraints: Any, *,
+                            p: float = 0.05) -> Any:
+        if not getattr(_draws, "own", False):
+            return original(self, choice_type, constraints, p=p)
+        # hypothesis's own steps with an empty local pool, random draw for random draw
+        if self._random.random() > p:
+            return None
+        key = (choice_type, constraints_key(choice_type, constraints))
+        pool = _GLOBAL_ONLY.get(key)
+        if pool is None:
+            pool = _GLOBAL_ONLY[key] = tuple(c for c in global_constants.set_for_type(
+                choice_type) if permitted(c, constraints))
+        if not pool:
+            return None
+        return self._random.choice(self._random.choice([pool]))
+
+    maybe_draw_constant.statuskit_guard = True  # type: ignore[attr-defined]
+    provider._maybe_draw_constant = maybe_draw_constant
+
+
+@contextmanager
+def _own_draws() -> Iterator[None]:
+    _guard_constants()
+    before = getattr(_draws, "own", False)
+    _draws.own = True
+    try:
+        yield
+    finally:
+        _draws.own = before
+
+
+def find_case(strategy: SearchStrategy[Case], condition: Callable[[Case], bool],
+              settings: Any, seed: int | str) -> Case:
+    """hypothesis's ``find`` with the value phase's seed and constants."""
+    from hypothesis import find
+
+    with _own_draws():
+        return find(strategy, condition, settings=settings, random=Random(seed))
+
+
 def minimal_case(shape: Shape, seed: int) -> Case | None:
     """The simplest valid case (hypothesis shrinks to it), checked by the oracle; None
     when the schemas give none."""
-    from hypothesis import find
     from hypothesis.errors import HypothesisException
 
     strategy = case_strategy(shape)
     try:
         # hypothesis tries the simplest choice sequence first: the first case drawn is
         # the one shrinking would end at, with no shrinking to pay for.
-        case: Case = find(strategy, lambda _: True, settings=settings_for(1, shrink=False),
-                          random=Random(seed))
+        case = find_case(strategy, lambda _: True, settings_for(1, shrink=False), seed)
     except (HypothesisException, ValueError, TypeError, RecursionError, SystemError):
         return None
     return case if shape.oracle.valid(case) else None

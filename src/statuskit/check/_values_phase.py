@@ -215,9 +215,7 @@ def _key(shape: Shape, case: Case) -> tuple[Any, ...]:
 
 def _draw(shape: Shape, seed: str, examples: int) -> list[Case]:
     """``examples`` valid cases, drawn by hypothesis with no request made (in a thread)."""
-    from hypothesis import find
-
-    from statuskit.check._values_gen import case_strategy, settings_for
+    from statuskit.check._values_gen import case_strategy, find_case, settings_for
 
     drawn: list[Case] = []
 
@@ -227,8 +225,7 @@ def _draw(shape: Shape, seed: str, examples: int) -> list[Case]:
         return False
 
     with contextlib.suppress(Exception):  # NoSuchExample after the last; or an unfillable schema
-        find(case_strategy(shape), keep, settings=settings_for(examples, shrink=False),
-             random=random.Random(seed))
+        find_case(case_strategy(shape), keep, settings_for(examples, shrink=False), seed)
     return drawn
 
 
@@ -271,14 +268,11 @@ def _shrink(state: _Operation, ctx: RunContext, loop: asyncio.AbstractEventLoop,
             examples: int, target: tuple[str, str], known: dict[tuple[Any, ...], _Sent],
             calls: list[int]) -> _Hunt:
     """hypothesis's shrinking of ``target`` to the smallest case that draws it."""
-    from hypothesis import find
-
-    from statuskit.check._values_gen import case_strategy, settings_for
+    from statuskit.check._values_gen import case_strategy, find_case, settings_for
 
     hunt = _Hunt(state, ctx, loop, target, known, calls)
     with contextlib.suppress(Exception):  # NoSuchExample: a server that changed its mind
-        find(case_strategy(state.shape), hunt, settings=settings_for(examples),
-             random=random.Random(seed))
+        find_case(case_strategy(state.shape), hunt, settings_for(examples), seed)
     return hunt
 
 

@@ -35,6 +35,9 @@ def lint_response(
 ) -> list[LintNote]:
     """httplint's notes at the given levels for one exchange; ``complete`` False when
     ``body`` is not all the content (cut at the checker's limit, or unfinished)."""
+    from statuskit import _preload
+
+    _preload.settled(_preload.LINT)
     from httplint import HttpRequestLinter, HttpResponseLinter
 
     request = HttpRequestLinter()
@@ -76,3 +79,4 @@ def _known_false_positive(note: object, status: int, media: str) -> bool:
     # part, not in the header section; httplint's 206 check does not look at parts.
     return (status == 206 and media.lower().startswith("multipart/byteranges")
             and name == "PARTIAL_WITHOUT_RANGE")
+

@@ -299,7 +299,7 @@ async def check_openapi(url: str, given: str | None, options: OpenAPIOptions | N
         # Credentials in the URL go with every probe but the one that asks without.
         options = replace(options, headers={**options.headers,
                                             "Authorization": target.authorization})
-    async with httpx2.AsyncClient(timeout=options.timeout, verify=target.tls or True,
+    async with httpx2.AsyncClient(timeout=options.timeout, verify=target.client_tls,
                                  headers={"User-Agent": "statuskit-check"}) as client:
         source = await find_source(client, target.url, given)
         if source.document is None:

@@ -267,7 +267,7 @@ def _client(target: Target, options: Options) -> httpx2.AsyncClient:
     # connection at any moment (RFC 9112 §9.5), and a verdict must not hang on that race.
     limits = httpx2.Limits(max_connections=32, max_keepalive_connections=0)
     return httpx2.AsyncClient(timeout=options.timeout, limits=limits, headers=headers,
-                             verify=target.tls or True)
+                             verify=target.client_tls)
 
 
 async def check_server(url: str | Target, options: Options | None = None,

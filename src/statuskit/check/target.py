@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import os
 import socket
 import ssl
@@ -41,6 +42,13 @@ class Target:
         parts = urlsplit(self.url)
         return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
+    @property
+    def client_tls(self) -> ssl.SSLContext:
+        """What an httpx client of this run verifies with: the target's own context for
+        https, else (a document fetched over https, say) the default one. Each is built
+        once per process: loading the CA certificates is some 20 ms a client."""
+        return self.tls if self.tls is not None else _default_tls()
+
 
 def parse_target(text: str, *, cacert: str | None = None, insecure: bool = False) -> Target:
     if "://" not in text:
@@ -66,7 +74,23 @@ def parse_target(text: str, *, cacert: str | None = None, insecure: bool = False
     return Target(url, scheme, parts.hostname, port, authority, authorization, tls)
 
 
+@functools.cache
+def _default_tls() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
 def _tls_context(cacert: str | None, insecure: bool) -> ssl.SSLContext:
+    # The file's identity is in the key: a certificate written again is read again.
+    try:
+        stat = os.stat(cacert) if cacert is not None else None
+    except OSError:
+        stat = None
+    changed = (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat is not None else None
+    return _built_tls(cacert, insecure, changed)
+
+
+@functools.lru_cache(maxsize=8)
+def _built_tls(cacert: str | None, insecure: bool, _changed: object) -> ssl.SSLContext:
     try:
         context = ssl.create_default_context(cafile=cacert)
     except (OSError, ssl.SSLError) as exc:
