@@ -88,6 +88,16 @@ CASES = [
     Case("OPTIONS *", b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n", (204, 299),
          "RFC 9110 §9.3.7: OPTIONS * is about the server, answered without a resource"),
     Case("absolute-form", b"GET http://t/ HTTP/1.1\r\n" + H + b"\r\n", (200, 299)),
+    Case("absolute-form, empty path", b"GET http://t HTTP/1.1\r\n" + H + b"\r\n",
+         (200, 299), "RFC 9112 §3.2.2: MUST accept it; RFC 3986 §6.2.3: an empty path is /"),
+    Case("chunked, then an empty member", b"POST /echo HTTP/1.1\r\n" + H
+         + b"Transfer-Encoding: chunked,\r\n\r\n3\r\nabc\r\n0\r\n\r\n", (200, 299),
+         "RFC 9110 §5.6.1: a recipient ignores empty list elements"),
+    Case("only empty members", b"POST /echo HTTP/1.1\r\n" + H
+         + b"Transfer-Encoding: ,\r\n\r\n3\r\nabc\r\n0\r\n\r\n", (400,)),
+    Case("empty line between pipelined requests", b"GET / HTTP/1.1\r\n" + H
+         + b"\r\n\r\nGET / HTTP/1.1\r\n" + H + b"\r\n", (200, 200, 299),
+         "RFC 9112 §2.2: a server SHOULD ignore an empty line before the request-line"),
     Case("CONNECT", b"CONNECT t:443 HTTP/1.1\r\nHost: t:443\r\n\r\n", (501,),
          "RFC 9110 §9.3.6: an origin server opens no tunnel; 501 (RFC 9110 §15.6.2)"),
     Case("unknown method", b"FROB / HTTP/1.1\r\n" + H + b"\r\n", (501,),

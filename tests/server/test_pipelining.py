@@ -77,3 +77,45 @@ def test_refusal_carries_content_when_a_later_head_request_shares_its_target(sta
         assert refused.status == 400
         assert refused.json()["status"] == 400
         assert conn.is_closed()
+
+
+FIRST = b"GET /status/200 HTTP/1.1\r\nHost: t\r\n\r\n"
+SECOND = b"GET /status/404 HTTP/1.1\r\nHost: t\r\nX-A: b\r\n\r\n"
+
+
+def test_pipelined_head_split_anywhere_after_the_first_answer_is_one_request(wire):
+    # Found by the pipelined flood (issue 26): on h11 the bytes of the next head that
+    # arrived after the first answer went out were taken for empty lines before a
+    # request-line and stripped, when the head had begun in an earlier read; a split
+    # just before a CRLF gave 400, one inside the final CRLF CRLF left the head open.
+    port = wire()
+    for cut in range(len(FIRST), len(FIRST) + len(SECOND)):
+        stream = FIRST + SECOND
+        with RawConnection(port) as conn:
+            conn.send(stream[:cut])
+            first = conn.read_response()  # answered before the rest of the next head
+            conn.send(stream[cut:])
+            second = conn.read_response()
+            assert (first.status, second.status) == (200, 404), cut
+            assert second.body == b"some content"
+            assert second.header("connection") is None
+
+
+def test_empty_line_between_pipelined_requests_is_ignored(wire):
+    # RFC 9112 §2.2: empty lines before a request-line are ignored, also when they
+    # follow a pipelined request in the same read (h11 answered 400).
+    with RawConnection(wire()) as conn:
+        conn.send(FIRST + b"\r\n\r\n" + SECOND + b"\r\n" + FIRST)
+        answers = [conn.read_response() for _ in range(3)]
+    assert [a.status for a in answers] == [200, 404, 200]
+    assert all(a.body == b"some content" for a in answers)
+
+
+def test_empty_line_arriving_while_a_response_is_pending_is_ignored(wire):
+    with RawConnection(wire()) as conn:
+        conn.send(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.2)  # the app is running: the next bytes arrive while it waits
+        conn.send(b"\r\n" + SECOND)
+        first, second = conn.read_response(), conn.read_response()
+    assert (first.status, first.body) == (200, b"slow")
+    assert (second.status, second.body) == (404, b"some content")

@@ -141,3 +141,17 @@ def test_early_answer_to_a_large_upload_arrives_whole_then_closes(stack):
             conn.send(b"u" * 100_000)  # still sending when the server closes
             assert conn.is_closed(5)
 
+
+
+@pytest.mark.parametrize(("target", "seen"), [
+    (b"http://t", b"/ "),
+    (b"http://t:80", b"/ "),
+    (b"http://t?x=2", b"/ x=2"),
+    (b"https://127.0.0.1:8443?a=1&b", b"/ a=1&b"),
+])
+def test_absolute_form_with_an_empty_path_routes_to_the_root(stack, target, seen):
+    # RFC 9112 §3.2.2 with RFC 3986 §6.2.3: an empty path is "/". httptools found no
+    # path in it and uvicorn answered 400; h11 routed it (issue 26 brief item 2).
+    answer = request(stack(app=_where), b"GET " + target + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert (answer.status, answer.body) == (200, seen)
+    assert answer.header("content-type") == "text/plain"

@@ -21,6 +21,7 @@ from statuskit.server._rules import (
     origin_form,
     scan_fields,
     target_verdict,
+    tidied_transfer_encoding,
     transfer_coding_verdict,
 )
 from statuskit.server._wire import (
@@ -41,11 +42,26 @@ class _HeadKeepingBuffer(ReceiveBuffer):
     a refusal h11 raises while building the event can still be judged by the wire."""
 
     head_lines: list[bytearray] | None = None
+    # A request head is awaited (not content, not a chunked trailer section).
+    awaiting_head = True
 
     def maybe_extract_lines(self) -> list[bytearray] | None:
         lines = super().maybe_extract_lines()
+        if lines and self.awaiting_head:
+            # h11 takes one Transfer-Encoding line of exactly "chunked" and refuses the
+            # rest with 501 before the wire is asked; the list it means is read here.
+            tidied = tidied_transfer_encoding(lines[1:])  # type: ignore[arg-type]
+            if tidied is not None:
+                lines[1:] = tidied  # type: ignore[assignment]
         self.head_lines = lines
         return lines
+
+    def drop_empty_lines(self) -> None:
+        """RFC 9112 §2.2: empty lines before a request-line are ignored (h11 refuses
+        them with 400, and they may sit behind a pipelined request)."""
+        data = self._data
+        if data[:1] == b"\r" or data[:1] == b"\n":
+            self._extract(len(data) - len(data.lstrip(b"\r\n")))
 
 
 class _CheckedConnection(h11.Connection):
@@ -63,6 +79,19 @@ class _CheckedConnection(h11.Connection):
         super().__init__(*args, **kwargs)
         self._receive_buffer = _HeadKeepingBuffer()
 
+    def receive_data(self, data: bytes) -> None:
+        super().receive_data(data)
+        buffer: _HeadKeepingBuffer = self._receive_buffer  # type: ignore[assignment]
+        if buffer.awaiting_head:
+            buffer.drop_empty_lines()
+
+    def start_next_cycle(self) -> None:
+        super().start_next_cycle()
+        buffer: _HeadKeepingBuffer = self._receive_buffer  # type: ignore[assignment]
+        buffer.awaiting_head = True
+        # A pipelined request read while the last response was pending starts here.
+        buffer.drop_empty_lines()
+
     def next_event(self) -> Any:
         try:
             event = super().next_event()
@@ -71,6 +100,7 @@ class _CheckedConnection(h11.Connection):
             self.verdict = self._refusal_verdict(exc.error_status_hint)
             raise
         if type(event) is h11.Request:
+            self._receive_buffer.awaiting_head = False  # type: ignore[attr-defined]
             self.head_request = event.method == b"HEAD"
             verdict = self._request_verdict(event)
             self.asterisk = verdict == ASTERISK_OPTIONS
@@ -193,15 +223,13 @@ class StatusH11Protocol(WireSettings, HeadDeadline, h11_impl.H11Protocol):
     def data_received(self, data: bytes) -> None:
         if self.transport.lingering:
             return  # closing: read only to keep the close from turning into a reset
-        wire = self._wire
-        if wire.in_head and not wire.message_started:
-            # RFC 9112 §2.2: empty lines before a request-line SHOULD be ignored (h11
-            # takes them for a bad request-line).
-            data = data.lstrip(b"\r\n")
-            if not data:
-                return
-            wire.message_started = True
         super().data_received(data)
+
+    def _request_begun(self) -> bool:
+        # Bytes of the awaited head are held (empty lines before it are dropped as
+        # they come). Asked by the head clock only while no request is being served.
+        buffer: _HeadKeepingBuffer = self.conn._receive_buffer  # type: ignore[assignment]
+        return buffer.awaiting_head and len(buffer) > 0
 
     def handle_events(self) -> None:
         previous = self.cycle
@@ -212,7 +240,6 @@ class StatusH11Protocol(WireSettings, HeadDeadline, h11_impl.H11Protocol):
         cycle = self.cycle
         if cycle is not previous and cycle is not None:
             self._wire.in_head = False
-            self._wire.message_started = False
             if may_outgrow(scan_fields(self.headers), self.discard_limit):
                 cycle.send = closes_on_unread_body(cycle, cycle.send)
 

@@ -16,8 +16,10 @@ from statuskit.server._rules import (
     host_verdict,
     is_websocket_handshake,
     may_outgrow,
+    origin_form,
     scan_fields,
     target_verdict,
+    tidied_transfer_encoding,
     transfer_coding_verdict,
 )
 from statuskit.server._wire import (
@@ -272,6 +274,11 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             # llhttp took it as 1*DIGIT. (After an Upgrade head it parses nothing more:
             # _after_upgrade takes the content.)
             wire.body_left = int(fields.content_length)
+        if self.url[:1] != b"/":
+            # RFC 9112 §3.2.2: an absolute-form target is routed by its path and query,
+            # an empty path as "/" (RFC 3986 §6.2.3); httptools.parse_url finds no path
+            # in "http://host" and uvicorn failed on it.
+            self.url = origin_form(self.url)
         if verdict == ASTERISK_OPTIONS:
             self._start_cycle_with(asterisk_options)
         elif self.response_hygiene:
@@ -505,7 +512,28 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             if len(version) == 3 and version[:1].isdigit() and version[1:2] == b"." \
                     and version[2:].isdigit() and version not in (b"1.0", b"1.1"):
                 return 505  # RFC 9110 §15.6.6: a well-formed version we do not speak
+        if self._wire.message_head and self._reparse_tidied_framing():
+            return 0
         return 400
+
+    def _reparse_tidied_framing(self) -> bool:
+        """RFC 9110 §5.6.1: llhttp refuses ``chunked,`` (an empty list member after
+        chunked) and an empty Transfer-Encoding line beside another; parse the head
+        again with the list as it reads without them. Asked only once llhttp failed."""
+        wire = self._wire
+        data = wire.head_data.lstrip(b"\r\n")
+        end = data.find(_SECTION_END)
+        # Only whole lines are tidied: a line still arriving is left as it is.
+        head = data[:end] if end >= 0 else data[:max(0, data.rfind(b"\r\n"))]
+        request_line, *lines = head.split(b"\r\n")
+        tidied = tidied_transfer_encoding(lines)
+        if tidied is None:
+            return False
+        self.parser = _new_parser(self)
+        wire.head_data = b""
+        wire.in_head = wire.message_head = True
+        self._feed(b"\r\n".join([request_line, *tidied]) + data[len(head):])
+        return True
 
     def _reparse_as_http11(self, line: bytes) -> bool:
         """RFC 9110 §6.2: serve HTTP/1.2 (and later minors) as HTTP/1.1."""

@@ -121,9 +121,11 @@ def transfer_coding_verdict(fields: HeadFields) -> int | None:
         return None
     codings = [c.strip(b" \t").lower() for value in fields.transfer_encodings
                for c in value.split(b",")]
-    codings = [c for c in codings if c]
+    codings = [c for c in codings if c]  # RFC 9110 §5.6.1: empty members are ignored
     if not codings:
-        return None
+        # The field says the content is coded but names no coding: no framing to
+        # read it by (RFC 9112 §6.1, §6.3).
+        return 400
     if fields.content_length is not None:
         # RFC 9112 §6.3 item 3: both framings smell of smuggling; a server MAY reject
         # and MUST close either way.
@@ -133,6 +135,27 @@ def transfer_coding_verdict(fields: HeadFields) -> int | None:
     if len(codings) > 1:
         return 501
     return None
+
+
+# A Transfer-Encoding field line, as both parsers take its name (no space before ":").
+_TRANSFER_ENCODING_LINE = re.compile(rb"transfer-encoding:", re.IGNORECASE)
+
+
+def tidied_transfer_encoding(lines: list[bytes]) -> list[bytes] | None:
+    """``lines`` (a head's field lines) with its Transfer-Encoding as one field line of
+    the list's non-empty members, which is what the field means (RFC 9110 §5.3, §5.6.1);
+    neither parser reads an empty member as nothing. None when there is nothing to tidy,
+    or when no member is left (the framing rule answers that)."""
+    at = [i for i, line in enumerate(lines) if _TRANSFER_ENCODING_LINE.match(line)]
+    if not at:
+        return None
+    members = [m.strip(b" \t") for i in at for m in lines[i].split(b":", 1)[1].split(b",")]
+    kept = [m for m in members if m]
+    if not kept or (len(at) == 1 and len(kept) == len(members)):
+        return None
+    tidied = [line for i, line in enumerate(lines) if i not in at]
+    tidied.insert(at[0], b"Transfer-Encoding: " + b", ".join(kept))
+    return tidied
 
 
 def may_outgrow(fields: HeadFields, discard_limit: int) -> bool:
@@ -183,5 +206,6 @@ __all__ = [
     "may_outgrow",
     "scan_fields",
     "target_verdict",
+    "tidied_transfer_encoding",
     "transfer_coding_verdict",
 ]

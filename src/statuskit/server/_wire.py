@@ -74,12 +74,11 @@ class WireState:
     """
 
     __slots__ = ("backlog", "body_left", "deadline", "deferred", "discarding", "head_data",
-                 "idle_deadline", "in_head", "message_head", "message_started", "raw_left",
+                 "idle_deadline", "in_head", "message_head", "raw_left",
                  "running", "send_watch", "tail", "timer", "upgrade", "verdict")
 
     def __init__(self) -> None:
         self.in_head = True  # between requests: the next header section is awaited
-        self.message_started = False  # bytes of the awaited head have arrived
         self.deadline = 0.0
         # httptools only: when an idle keep-alive connection closes (uvicorn's
         # timeout_keep_alive after the last response); none before the first.
@@ -203,7 +202,8 @@ class HeadDeadline:
         def timeout_keep_alive_handler(self) -> None: ...
 
     def _request_begun(self) -> bool:
-        return self._wire.message_started
+        """Whether bytes of the awaited head have arrived (each parser knows)."""
+        raise NotImplementedError
 
     def _refuse(self, status: int, *, head: bool = False) -> None:
         """Answer what the app never sees, then close."""
