@@ -12,6 +12,7 @@ from uvicorn.protocols.http import h11_impl
 
 from statuskit.defaults import MAX_HEADER_SIZE, MAX_TARGET_LENGTH
 from statuskit.http.methods import REGISTERED_METHODS
+from statuskit.server._date import date_per_response
 from statuskit.server._linger import LingeringTransport, closes_on_unread_body
 from statuskit.server._rules import (
     ASTERISK_OPTIONS,
@@ -232,6 +233,7 @@ class StatusH11Protocol(WireSettings, HeadDeadline, h11_impl.H11Protocol):
         return buffer.awaiting_head and len(buffer) > 0
 
     def handle_events(self) -> None:
+        date_per_response(self.server_state)  # before a cycle takes the list
         previous = self.cycle
         if self.response_hygiene:
             _hygienic_handle_events(self)

@@ -9,6 +9,7 @@ import httptools
 from uvicorn.protocols.http import httptools_impl
 
 from statuskit.http import is_token
+from statuskit.server._date import date_per_response
 from statuskit.server._linger import LingeringTransport, closes_on_unread_body
 from statuskit.server._rules import (
     ASTERISK_OPTIONS,
@@ -218,6 +219,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
     # -- parser callbacks -----------------------------------------------------------
 
     def on_headers_complete(self) -> None:
+        date_per_response(self.server_state)  # before the cycle takes the list
         wire = self._wire
         parser = self.parser
         url = self.url
