@@ -1,6 +1,7 @@
 """The in-process cost of statuskit.monitor.Monitor at sample=1.0, in one run.
 
     python bench/monitor.py [--rounds 15] [--calls 2000]
+    python bench/monitor.py --instructions [--requests 2000]   # valgrind; a few minutes
 
 Each app is called as an ASGI app with no server, bare and wrapped in
 Monitor(app, sample=1.0): every exchange judged by rules.OBSERVED (httplint runs once
@@ -9,7 +10,12 @@ answer in a shape no rule can find anything in is triaged without being recorded
 then the same with sample=0.01, production's default share. Rounds are ABBA
 (bare, monitored, monitored, bare), each contender a batch of ``--calls`` calls, timed
 in this process's CPU time; the overhead is the monitored/bare ratio of each round,
-reported as median and range. Not part of the test suite. (No ``from __future__
+reported as median and range, and the minimum of the rounds' ratios (the round the
+machine's load disturbed least). ``--instructions`` counts instead, under valgrind
+(cachegrind, no cache model): each counted process builds and warms both sides alike,
+then serves one side ``--requests`` times; a process that only warms is subtracted,
+so the instructions per request are exact and a loaded machine does not move them.
+Not part of the test suite. (No ``from __future__
 import annotations``: FastAPI reads the endpoints' annotations at run time.)
 """
 
@@ -99,17 +105,70 @@ async def _compare(name: str, app: Any, sample: float, rounds: int, calls: int) 
     over = [100 * (r - 1) for r in ratios]
     print(f"{name}, sample={sample}: bare {statistics.median(bare_us):.1f} us/request, "
           f"monitored {statistics.median(watched_us):.1f} us; "
-          f"overhead median {statistics.median(over):+.1f} %"
-          f" (range {min(over):+.1f} .. {max(over):+.1f} %, {rounds} ABBA rounds of {calls})")
+          f"overhead median {statistics.median(over):+.1f} %, min {min(over):+.1f} %"
+          f" (max {max(over):+.1f} %, {rounds} ABBA rounds of {calls})")
+
+
+APPS = (("Starlette JSONResponse", starlette_app), ("FastAPI, a pydantic model", fastapi_app))
+
+
+async def _serve_one(which: int, side: int, requests: int) -> None:
+    """In a counted process: warm both sides of app ``which`` alike, then serve one."""
+    app = APPS[which][1]()
+    monitored = Monitor(app, sample=1.0, logger=None)
+    scope = _scope("/items/7")
+    for contender in (app, monitored):
+        await _batch(contender, scope, 200)
+    assert not monitored.observer.sightings
+    if requests:
+        await _batch((app, monitored)[side], scope, requests)
+
+
+def _instructions(requests: int) -> None:
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind")
+
+    def counted(which: int, side: int, n: int) -> int:
+        done = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+             "--cachegrind-out-file=/dev/null", sys.executable, __file__,
+             f"--serve-one={which},{side},{n}"], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts every run
+        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        assert found is not None, done.stderr[-500:]
+        return int(found.group(1).replace(",", ""))
+
+    print(f"instructions per request under valgrind, {requests} requests each, sample=1.0:")
+    for which, (name, _) in enumerate(APPS):
+        startup = counted(which, 0, 0)
+        bare = (counted(which, 0, requests) - startup) / requests
+        watched = (counted(which, 1, requests) - startup) / requests
+        print(f"  {name:<28} bare {bare:,.0f}, monitored {watched:,.0f}: "
+              f"{100 * (watched / bare - 1):+.1f} %", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per request under valgrind instead")
+    parser.add_argument("--requests", type=int, default=2000,
+                        help="requests per counted process (--instructions)")
+    parser.add_argument("--serve-one", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    for name, build in (("Starlette JSONResponse", starlette_app),
-                        ("FastAPI, a pydantic model", fastapi_app)):
+    if args.serve_one is not None:
+        which, side, requests = (int(part) for part in args.serve_one.split(","))
+        asyncio.run(_serve_one(which, side, requests))
+        return
+    if args.instructions:
+        _instructions(args.requests)
+        return
+    for name, build in APPS:
         for sample in (1.0, 0.01):
             asyncio.run(_compare(name, build(), sample, args.rounds, args.calls))
 

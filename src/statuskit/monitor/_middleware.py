@@ -18,6 +18,7 @@ import logging
 import math
 import random
 import re
+from collections.abc import Awaitable
 from typing import Any
 
 from statuskit.check.record import Exchange
@@ -54,31 +55,93 @@ class Monitor:
         if scope["type"] != "http" or (self.sample < 1.0 and self._random() >= self.sample):
             await self.app(scope, receive, send)
             return
-        watch = _Watch(scope, self.max_body)
+        # The messages as the app sends them, read once the answer is complete: the
+        # common exchange costs one plain call a message, no coroutine of ours. Past
+        # _FOLD_AT they are folded into a _Watch (sent[0]), so memory stays bounded.
+        sent: list[Any] = []
+        append = sent.append
+        fold = self._fold
+
+        def watched(message: Message) -> Awaitable[None]:
+            append(message)
+            if len(sent) > _FOLD_AT:
+                fold(sent)
+            return send(message)
+
+        root_path: str = scope.get("root_path", "")
+        if scope.get("method") in _NO_BODY_METHODS or not _json_request(scope):
+            try:
+                await self.app(scope, receive, watched)
+            finally:
+                if sent:
+                    self._judge_sent(sent, scope, root_path)
+            return
+        watch = _Watch(root_path, self.max_body)  # the request's JSON is kept too
+        sent.append(watch)
         try:
-            await self.app(scope, watch.receiving(receive) if watch.reads else receive,
-                           watch.sending(send))
+            await self.app(scope, watch.receiving(receive), watched)
         finally:
-            if watch.complete and not watch.broken:
-                self._judge(watch, scope)
+            self._judge_sent(sent, scope, root_path)
+
+    def _fold(self, sent: list[Any]) -> None:
+        """Reads the messages held so far into the _Watch at sent[0]; never raises."""
+        first = sent[0]
+        watch = first if type(first) is _Watch else _Watch(None, self.max_body)
+        try:
+            if not watch.broken:
+                for message in sent[1:] if first is watch else sent:
+                    watch.take(message)
+        except Exception:  # what the app sent is the server's to refuse, not ours
+            watch.broken = True
+        sent[:] = [watch]
+
+    def _judge_sent(self, sent: list[Any], scope: Scope, root_path: str) -> None:
+        if len(sent) == 2 and self._counted(sent[0], sent[1], scope, root_path):
+            return
+        self._fold(sent)
+        watch = sent[0]
+        if watch.complete and not watch.broken:
+            if watch.root_path is None:
+                watch.root_path = root_path
+            self._judge(watch, scope)
+
+    def _counted(self, start: Any, body: Any, scope: Scope, root_path: str) -> bool:
+        """Whether a one-part answer is exactly (every field, name and value) one seen
+        clean before at the same route, with as many content bytes: then it is counted,
+        with nothing recorded or judged again (``Observer.counted``)."""
+        try:
+            if type(start) is not dict or start is body or start["type"] != _START \
+                    or body["type"] != _BODY or body.get("more_body", False):
+                return False
+            headers = start.get("headers", ())
+            anchor = scope.get("route") or scope.get("endpoint")
+            if anchor is None or type(headers) not in _SEQUENCES:
+                return False
+            key = (id(anchor), root_path, scope.get("root_path", ""), scope["method"],
+                   start["status"], tuple(headers))
+            return self.observer.counted(key, len(body.get("body", b"")))
+        except Exception:  # unhashable fields, odd messages: the full path says why
+            return False
 
     def _judge(self, watch: _Watch, scope: Scope) -> None:
         try:
             method: str = scope["method"]
+            root = watch.root_path or ""
             route = None
             if method != "HEAD" and not watch.unknown_length:
                 # What the router matched stands for the route: naming it costs more.
                 anchor = scope.get("route") or scope.get("endpoint")
                 if anchor is None:
-                    route = anchor = f"{method} {route_of(scope, watch.root_path)}"
+                    route = anchor = f"{method} {route_of(scope, root)}"
                     place: tuple[Any, ...] = (route,)
                 else:
-                    place = (id(anchor), watch.root_path, scope.get("root_path", ""))
+                    place = (id(anchor), root, scope.get("root_path", ""))
                 if self.observer.triage(place, anchor, method, watch.status, watch.headers,
-                                        watch.length, watch.captured >= 0):
+                                        watch.length, watch.captured >= 0,
+                                        exact=watch.parts == 1 and route is None):
                     return  # a shape seen before, in which no rule can find anything
             if route is None:
-                route = f"{method} {route_of(scope, watch.root_path)}"
+                route = f"{method} {route_of(scope, root)}"
             seen = watch.exchange(scope)
         except Exception:  # what the app or server put in the scope: never the app's problem
             self.observer.errors += 1
@@ -86,16 +149,23 @@ class Monitor:
         self.observer.observe(seen, route)
 
 
+_FOLD_AT = 2  # messages held unread: a start and one part; a stream is read as it goes,
+# holding no more than two of its parts past their send
+_START, _BODY = "http.response.start", "http.response.body"
+_SEQUENCES = (list, tuple)
+
+
 class _Watch:
-    """What one exchange showed, recorded as its messages pass. Everything but the
-    limit and the scope's root_path starts as a class default: an exchange sets only
-    what it shows, so a watch costs little to make."""
+    """What one exchange showed, read from its messages. Everything but the limit and
+    the scope's root_path starts as a class default: an exchange sets only what it
+    shows, so a watch costs little to make."""
 
     status = 0
     headers: list[Any] | tuple[Any, ...] = ()
     chunks: list[bytes] | None = None
     captured = 0  # bytes held in chunks; -1 once the content outgrew max_body
     length = 0
+    parts = 0  # body messages
     complete = False
     broken = False
     unknown_length = False
@@ -103,11 +173,12 @@ class _Watch:
     request_length = 0
     request_complete = False
     reads = False  # the request's content is kept: JSON, which malformed-400 reads
+    last: object = None  # the message read last: an app that reuses one is not judged
 
-    def __init__(self, scope: Scope, max_body: int) -> None:
+    def __init__(self, root_path: str | None, max_body: int) -> None:
         self.max_body = max_body
-        self.root_path: str = scope.get("root_path", "")
-        if scope.get("method") not in _NO_BODY_METHODS and _json_request(scope):
+        self.root_path = root_path
+        if root_path is not None:
             self.reads = True
 
     def receiving(self, receive: Receive) -> Receive:
@@ -129,41 +200,40 @@ class _Watch:
 
         return watched
 
-    def sending(self, send: Send) -> Send:
-        async def watched(message: Message) -> None:
-            try:
-                kind = message["type"]
-                if kind == "http.response.body":
-                    body = message.get("body", b"")
-                    size = len(body)
-                    self.length += size
-                    captured = self.captured
-                    if captured >= 0:
-                        if captured + size > self.max_body:
-                            self.chunks, self.captured = None, -1
-                        elif size:
-                            if self.chunks is None:
-                                self.chunks = [body]
-                            else:
-                                self.chunks.append(body)
-                            self.captured = captured + size
-                    if not message.get("more_body", False):
-                        self.complete = True
-                elif kind == "http.response.start":
-                    self.status = message["status"]
-                    headers = message.get("headers", ())
-                    if isinstance(headers, list | tuple):
-                        self.headers = headers
+    def take(self, message: Message) -> None:
+        """Reads one message the app sent (it has gone on to the server already)."""
+        if message is self.last:
+            self.broken = True  # one dict sent twice: what it held the first time is gone
+            return
+        self.last = message
+        kind = message["type"]
+        if kind == _BODY:
+            body = message.get("body", b"")
+            size = len(body)
+            self.length += size
+            self.parts += 1
+            captured = self.captured
+            if captured >= 0:
+                if captured + size > self.max_body:
+                    self.chunks, self.captured = None, -1
+                elif size:
+                    if self.chunks is None:
+                        self.chunks = [body]
                     else:
-                        self.broken = True  # an iterator: reading it would consume it
-                elif kind in ("http.response.pathsend", "http.response.zerocopysend"):
-                    self.unknown_length = True
-                    self.complete = not message.get("more_body", False)
-            except Exception:
-                self.broken = True
-            await send(message)
-
-        return watched
+                        self.chunks.append(body)
+                    self.captured = captured + size
+            if not message.get("more_body", False):
+                self.complete = True
+        elif kind == _START:
+            self.status = message["status"]
+            headers = message.get("headers", ())
+            if isinstance(headers, list | tuple):
+                self.headers = headers
+            else:
+                self.broken = True  # an iterator: reading it would consume it
+        elif kind in ("http.response.pathsend", "http.response.zerocopysend"):
+            self.unknown_length = True
+            self.complete = not message.get("more_body", False)
 
     def exchange(self, scope: Scope) -> Exchange:
         method: str = scope["method"]

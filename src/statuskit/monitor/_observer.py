@@ -54,6 +54,10 @@ _LINT_LEFT_OUT = frozenset({
 # What a 304 is compared with (rules.FIELDS_REPEATED_ON_304): a 200 with none of these
 # fields is not remembered (and forgets an earlier one: a 304 has nothing to repeat).
 _REMEMBERED = tuple(n.lower() for n in rules.FIELDS_REPEATED_ON_304)
+# Answers counted by their exact fields (Observer.counted), and the most field bytes one
+# may hold: 1024 answers of at most 1 KiB each, besides the shapes.
+_MAX_COUNTED = 1024
+_MAX_COUNTED_FIELDS = 1024
 _LINT_LEFT_OUT_PREFIXES = ("RANGE_", "REFERER_", "CORS_PREFLIGHT_REQ_", "STATUS_")
 
 
@@ -147,6 +151,9 @@ class Observer:
         self._history = _History(max_history)
         self._shapes: set[tuple[Any, ...]] = set()
         self._plans: dict[tuple[Any, ...], _Plan] = {}
+        # Answers triaged clean, by every field: (place, method, status, fields) -> the
+        # content length their Content-Length says, -1 with none (Observer.counted).
+        self._counted: dict[tuple[Any, ...], int] = {}
         self._by_status: dict[int, tuple[Rule, ...]] = {}
         self._lock = threading.Lock()  # a TestClient runs the app in a thread of its own
 
@@ -194,14 +201,17 @@ class Observer:
         return [self._sighted(p, seen, route, evidence) for p in problems]
 
     def triage(self, place: tuple[Any, ...], anchor: object, method: str, status: int,
-               headers: Sequence[Any], length: int, whole: bool) -> bool:
+               headers: Sequence[Any], length: int, whole: bool, *,
+               exact: bool = False) -> bool:
         """Whether an answer (its ASGI fields as sent, ``length`` content bytes, -1 not
         known, ``whole``: the content held) is judged without being recorded, and
         counted: its shape was seen before at ``place`` and no rule can find anything in
         it (a Content-Length it carries is ``length``). False: ``observe`` must judge it;
         the first answer of each shape at each place goes there, and httplint reads it.
         ``place`` stands for the route (it may hold ``id(anchor)``: the plan keeps
-        ``anchor`` alive, so no other object takes that id while the plan is kept)."""
+        ``anchor`` alive, so no other object takes that id while the plan is kept).
+        ``exact``: an answer in one part, whose every field (names and values) may be
+        kept for ``counted`` once it is triaged."""
         content_type = b""
         names = []
         for name, value in headers:
@@ -221,6 +231,24 @@ class Observer:
         if plan.judged_whole or plan.remember:
             return False
         if plan.length_at >= 0 and headers[plan.length_at][1] != b"%d" % length:
+            return False
+        self.exchanges += 1
+        if exact and len(self._counted) < _MAX_COUNTED:
+            self._count_as((*place, method, status, tuple(headers)),
+                           length if plan.length_at >= 0 else -1, headers)
+        return True
+
+    def _count_as(self, key: tuple[Any, ...], length: int, headers: Sequence[Any]) -> None:
+        if sum(len(name) + len(value) for name, value in headers) <= _MAX_COUNTED_FIELDS:
+            self._counted[key] = length
+
+    def counted(self, key: tuple[Any, ...], length: int) -> bool:
+        """Whether an answer is counted as judged, judged already: ``key`` is (its
+        triage place, method, status, every field as sent) and it was triaged clean
+        before, then with ``length`` content bytes too where a Content-Length is
+        among the fields (the one rule that could still find anything in it)."""
+        expected = self._counted.get(key)
+        if expected is None or (expected >= 0 and expected != length):
             return False
         self.exchanges += 1
         return True
