@@ -277,20 +277,29 @@ def find_case(strategy: SearchStrategy[Case], condition: Callable[[Case], bool],
         return find(strategy, condition, settings=settings, random=Random(seed))
 
 
-def _any_case(_: Case) -> bool:
-    return True
-
-
 def minimal_case(shape: Shape, seed: int) -> Case | None:
     """The simplest valid case (hypothesis shrinks to it), checked by the oracle; None
     when the schemas give none."""
-    from hypothesis.errors import HypothesisException
+    from hypothesis.errors import HypothesisException, NoSuchExample
 
     strategy = case_strategy(shape)
+    drawn: list[Case] = []
+
+    def first(case: Case) -> bool:
+        # Never "found": hypothesis ends after this one example without replaying it
+        # to report it (a pretty-printed value and a traceback, half of each call).
+        drawn.append(case)
+        return False
+
     try:
         # hypothesis tries the simplest choice sequence first: the first case drawn is
         # the one shrinking would end at, with no shrinking to pay for.
-        case = find_case(strategy, _any_case, settings_for(1, shrink=False), seed)
+        find_case(strategy, first, settings_for(1, shrink=False), seed)
+    except NoSuchExample:
+        pass
     except (HypothesisException, ValueError, TypeError, RecursionError, SystemError):
         return None
+    if not drawn:
+        return None
+    case = drawn[0]
     return case if shape.oracle.valid(case) else None
