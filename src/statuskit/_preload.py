@@ -42,11 +42,6 @@ def lean_process() -> None:
     if "trio" not in sys.modules:
         sys.modules["trio"] = None  # type: ignore[assignment]
     os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
-    # The event loop's thread gives up the GIL at every send and poll; with hypothesis
-    # (or an import) busy in another thread it waited up to the 5 ms switch interval to
-    # get it back, for each of a run's thousand syscalls. A shorter interval hands it
-    # back sooner.
-    sys.setswitchinterval(float(os.environ.get("STATUSKIT_SWITCH", "0.0005")))
 
 
 # Answers with the fields servers send most: httplint compiles each field's grammar the
