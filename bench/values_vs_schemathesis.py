@@ -11,11 +11,13 @@ ABBA order (statuskit, schemathesis, schemathesis, statuskit per round), so load
 the machine falls on both alike; ``--baseline`` runs schemathesis once only (it is the
 slow one) and statuskit ``--rounds`` times. Before anything is timed, one untimed run
 of each writes the bytecode of every module they load, so that no timed run pays
-for compiling (a fresh checkout's first run is twice as slow). Printed: wall time of
-each run (median and range), the ratio, and what each found: statuskit's value-phase
-findings one by one, and schemathesis's failures; ``--findings`` prints every
-finding of both tools (statuskit's of all its checks, schemathesis's failure
-sections).
+for compiling (a fresh checkout's first run is twice as slow). Each schemathesis run
+starts in a directory of its own, as a first run does: with one directory it replays
+the failures earlier runs stored in ./.hypothesis (``--shared-db`` times it so).
+Printed: wall time of each run (median and range), the ratio, and what each found:
+statuskit's value-phase findings one by one, and schemathesis's failures;
+``--findings`` prints every finding of both tools (statuskit's of all its checks,
+schemathesis's failure sections).
 
 Not part of the test suite.
 """
@@ -125,14 +127,23 @@ def _schemathesis_details(stdout: str) -> list[str]:
     return out
 
 
+_SHARED_DB = ""  # --shared-db: one directory, so one example database, for every run
+
+
 def run_schemathesis(document: str, url: str) -> tuple[float, str]:
     cli = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
     command = [cli, "run", document, "--url", url, "--seed", "1"] if not document.startswith(
         "http") else [cli, "run", document, "--seed", "1"]
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "NO_COLOR": "1"}, cwd=tempfile.gettempdir())
-    return time.perf_counter() - started, done.stdout
+    # A directory of its own for each run: schemathesis keeps the failures it found in
+    # ./.hypothesis and replays them first in the next run, so a shared directory would
+    # time a run that already knows the answer (statuskit keeps nothing between runs).
+    # ``shared_db`` times it that way all the same.
+    with tempfile.TemporaryDirectory() as fresh:
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900,
+                              env={**os.environ, "NO_COLOR": "1"},
+                              cwd=_SHARED_DB if _SHARED_DB else fresh)
+        return time.perf_counter() - started, done.stdout
 
 
 def _value_findings(report: dict) -> list[tuple[str, str]]:
@@ -166,7 +177,11 @@ def main() -> None:
                         help="run schemathesis once (not twice per round)")
     parser.add_argument("--findings", action="store_true",
                         help="print every finding of both tools")
+    parser.add_argument("--shared-db", action="store_true",
+                        help="let schemathesis keep its example database between runs "
+                             "(it replays earlier failures first)")
     args = parser.parse_args()
+    global _SHARED_DB
     port = _free_port()
     script = _SERVE.format(tests=str(ROOT / "tests"), app=args.app, port=port)
     server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
@@ -179,6 +194,8 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/"
         with tempfile.TemporaryDirectory() as name:
             tmp = Path(name)
+            if args.shared_db:
+                _SHARED_DB = str(tmp)
             document = _document(args.app, port, tmp)
             # Untimed: bytecode written for both, the app's routes warmed.
             run_statuskit(url, document, tmp, seed=1)

@@ -22,7 +22,6 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
 
 __all__ = ["LINT", "VALUES", "lean_process", "settled", "start"]
 
@@ -84,16 +83,12 @@ def _lint() -> None:
 def _values() -> None:
     import importlib
 
-    importlib.import_module("jsonschema")  # the response schemas' validators
-    from hypothesis import HealthCheck, Phase, find, settings
-    from hypothesis_jsonschema import from_schema
-
-    schema: dict[str, Any] = {"type": "object", "required": ["a", "b"],
-              "properties": {"a": {"type": "integer", "minimum": 1},
-                             "b": {"type": "string", "maxLength": 8}}}
-    find(from_schema(schema), lambda _: True, settings=settings(
-        max_examples=1, database=None, deadline=None, phases=(Phase.generate,),
-        suppress_health_check=list(HealthCheck)))
+    # Imports only: a draw here would have hypothesis read the source of every module
+    # outside site-packages for constants (seconds), which the value phase's own draws
+    # never ask for (statuskit.check._values_gen.find_case).
+    for name in ("jsonschema", "hypothesis", "hypothesis.strategies",
+                 "hypothesis_jsonschema"):
+        importlib.import_module(name)
 
 
 _WORK: dict[str, Callable[[], None]] = {LINT: _lint, VALUES: _values}

@@ -7,6 +7,7 @@ on Linux, so it would measure the test runner, not the command.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,13 @@ sys.exit(main(sys.argv[2:]))
 def run_statuskit(args: list[str], scratch: Path,
                   timeout: float = 120) -> tuple[int, int, str, str]:
     """(exit code, peak RSS in KiB, stdout, stderr) of ``statuskit ARGS``."""
+    import statuskit
+
     peak = scratch / "peak-rss-kib"
+    # The child imports the statuskit under test, wherever the runner found it.
+    source = str(Path(statuskit.__file__).parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [source, *filter(None, [os.environ.get("PYTHONPATH")])])}
     done = subprocess.run([sys.executable, "-c", _RUN, str(peak), *args],
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, env=env)
     return done.returncode, int(peak.read_text()), done.stdout, done.stderr

@@ -14,6 +14,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx2
 
+from statuskit.check.bounded import exchange_bounded
 from statuskit.check.raw import RawExchange, raw_exchange
 from statuskit.check.record import Exchange
 from statuskit.check.target import Target
@@ -60,12 +61,11 @@ class Exchanger:
                    content: bytes = b"", force: bool = False) -> Exchange:
         """One exchange through the client; httpx errors propagate to the probe."""
         self.budget.take(force=force)
-        response = await self.client.request(method, url, headers=headers or {},
-                                             content=content or None)
         # In process no server drops content from a HEAD answer (RFC 9110 §9.3.2 is the
         # server's duty; uvicorn and h11 perform it), so it is dropped here as they would.
         body = b"" if method == "HEAD" and not self.wire else None
-        return Exchange.from_httpx(response, body=body)
+        return await exchange_bounded(self.client, method, url, headers=headers or {},
+                                      content=content or None, body=body)
 
     async def declared_length(self, method: str, target: str, fields: list[tuple[str, str]],
                               length: int, wait: float) -> RawExchange:

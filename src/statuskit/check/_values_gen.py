@@ -51,25 +51,52 @@ def require() -> None:
             raise FuzzMissing(MISSING_MESSAGE) from None
 
 
+# Named functions, not lambdas: hypothesis describes a drawn value by the functions that
+# made it, and a lambda it can only describe by parsing the source file around it.
+
+
+def _time_text(t: Any) -> str:
+    return str(t.replace(microsecond=0).isoformat()) + "Z"
+
+
+def _moment_text(d: datetime) -> str:
+    return d.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _email(local: str, host: str) -> str:
+    return f"{local}@{host}.example.com"
+
+
+def _uri(host: str, path: str) -> str:
+    return f"https://{host}.example.com/{path}"
+
+
+def _hostname(label: str) -> str:
+    return f"{label}.example.com"
+
+
+def _base64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
 def _formats() -> dict[str, SearchStrategy[str]]:
     from hypothesis import strategies as st
 
     label = st.text(_ALNUM, min_size=1, max_size=12)
     dates = st.dates(_LOW_DATE, _HIGH_DATE)
-    times = st.times().map(lambda t: t.replace(microsecond=0).isoformat() + "Z")
+    times = st.times().map(_time_text)
     moments = st.datetimes(datetime(1970, 1, 2), datetime(2099, 12, 30),
-                           timezones=st.just(UTC)).map(
-        lambda d: d.replace(microsecond=0).isoformat().replace("+00:00", "Z"))
-    emails = st.builds(lambda local, host: f"{local}@{host}.example.com", label, label)
-    uris = st.builds(lambda host, path: f"https://{host}.example.com/{path}", label, label)
+                           timezones=st.just(UTC)).map(_moment_text)
+    emails = st.builds(_email, label, label)
+    uris = st.builds(_uri, label, label)
     by_version = {f"uuid{v}": st.uuids(version=v).map(str) for v in (1, 3, 4, 5)}
     formats: dict[str, SearchStrategy[str]] = {
         "date": dates.map(date.isoformat), "date-time": moments, "time": times,
         "email": emails, "idn-email": emails, "uri": uris, "url": uris,
-        "hostname": label.map(lambda h: f"{h}.example.com"),
+        "hostname": label.map(_hostname),
         "ipv4": st.ip_addresses(v=4).map(str), "ipv6": st.ip_addresses(v=6).map(str),
         "uuid": st.uuids().map(str), **by_version,
-        "byte": st.binary(max_size=24).map(lambda b: base64.b64encode(b).decode()),
+        "byte": st.binary(max_size=24).map(_base64),
         "binary": st.text(_ALNUM, max_size=24), "password": st.text(_ALNUM, max_size=24),
     }
     return {_OWN_FORMAT + name: strategy for name, strategy in formats.items()}
@@ -105,6 +132,10 @@ def _field_value(value: Any) -> bool:
     return value == value.strip(" \t") and all(0x20 <= ord(c) < 0x7F for c in value)
 
 
+def _cookie_value(value: Any) -> bool:
+    return _field_value(value) and not any(c in str(value) for c in ' ";,\\')
+
+
 # RFC 3986 §2.3: unreserved characters, which no server or router reads as anything but
 # themselves; not starting with a dot (``.`` and ``..`` name other paths).
 _SEGMENT = "^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$"
@@ -133,8 +164,7 @@ def _slot_strategy(location: str, schema: Mapping[str, Any]) -> SearchStrategy[A
     if location == "header":
         return strategy.filter(_field_value)
     if location == "cookie":
-        return strategy.filter(lambda v: _field_value(v) and not any(
-            c in str(v) for c in ' ";,\\'))
+        return strategy.filter(_cookie_value)
     return strategy
 
 
@@ -250,13 +280,26 @@ def find_case(strategy: SearchStrategy[Case], condition: Callable[[Case], bool],
 def minimal_case(shape: Shape, seed: int) -> Case | None:
     """The simplest valid case (hypothesis shrinks to it), checked by the oracle; None
     when the schemas give none."""
-    from hypothesis.errors import HypothesisException
+    from hypothesis.errors import HypothesisException, NoSuchExample
 
     strategy = case_strategy(shape)
+    drawn: list[Case] = []
+
+    def first(case: Case) -> bool:
+        # Never "found": hypothesis ends after this one example without replaying it
+        # to report it (a pretty-printed value and a traceback, half of each call).
+        drawn.append(case)
+        return False
+
     try:
         # hypothesis tries the simplest choice sequence first: the first case drawn is
         # the one shrinking would end at, with no shrinking to pay for.
-        case = find_case(strategy, lambda _: True, settings_for(1, shrink=False), seed)
+        find_case(strategy, first, settings_for(1, shrink=False), seed)
+    except NoSuchExample:
+        pass
     except (HypothesisException, ValueError, TypeError, RecursionError, SystemError):
         return None
+    if not drawn:
+        return None
+    case = drawn[0]
     return case if shape.oracle.valid(case) else None

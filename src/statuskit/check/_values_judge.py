@@ -154,7 +154,8 @@ def response_problems(op: Operation, seen: Exchange,
                                       "which its document does not declare",
                                       f"it declares {listed}")]
     schema = declared[match]
-    if not _is_json(_essence(match)) or not _is_json(media) or not schema:
+    if not _is_json(_essence(match)) or not _is_json(media) or not schema \
+            or not seen.body_complete:  # a part of the content is no evidence of its schema
         return []
     try:
         value = json.loads(seen.body, parse_int=_integer)

@@ -58,8 +58,10 @@ class Evidence:
                    _redact_bytes(sent), _redact_bytes(follow_up))
 
     @classmethod
-    def from_httpx(cls, response: httpx2.Response, note: str = "") -> Evidence:
-        """From an httpx exchange; httpx keeps no raw bytes, so lines are rebuilt."""
+    def from_httpx(cls, response: httpx2.Response, note: str = "", *,
+                   content: bytes | None = None) -> Evidence:
+        """From an httpx exchange; httpx keeps no raw bytes, so lines are rebuilt.
+        ``content``: what was read of a streamed answer."""
         request = response.request
         target = request.url.raw_path.decode("ascii", "replace")
         lines = [f"{request.method} {target} HTTP/1.1",
@@ -69,7 +71,8 @@ class Evidence:
         status = f"{response.http_version} {response.status_code} {response.reason_phrase}"
         answer = "\n".join([status.rstrip(), *(f"{k}: {v}" for k, v in
                                                redact_fields(response.headers.items()))])
-        content = response.content
+        if content is None:
+            content = response.content
         raw = "\r\n".join([*lines, "", ""]).encode("latin-1", "replace") + sent
         return cls(text, answer, excerpt(content, len(content)), len(content), note,
                    str(request.url), raw)

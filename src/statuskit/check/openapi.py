@@ -37,10 +37,12 @@ from statuskit.check._openapi_probes import (
     skipped_for,
 )
 from statuskit.check._values_phase import DEFAULT_EXAMPLES, new_seed, run_values
+from statuskit.check.bounded import request_bounded
 from statuskit.check.plan import Plan, PlanError, plan_from_document
 from statuskit.check.rules import NO_ANSWER
 from statuskit.check.target import Target, parse_target
 from statuskit.check.verdict import Verdict, failed
+from statuskit.defaults import CHECK_MAX_BODY
 
 __all__ = [
     "DEFAULT_MAX_REQUESTS",
@@ -115,12 +117,16 @@ def _is_document(value: Any) -> bool:
 
 async def _fetch(client: httpx2.AsyncClient, url: str) -> Any:
     try:
-        response = await client.get(url, headers={"Accept": "application/json"})
+        response, content, cut = await request_bounded(
+            client, "GET", url, headers={"Accept": "application/json"})
     except httpx2.HTTPError as exc:
         raise OpenAPIError(f"{url}: {type(exc).__name__}: {exc}") from None
     if response.status_code != 200:
         raise OpenAPIError(f"{url} answered {response.status_code}")
-    return _parse(response.content, url)
+    if cut:
+        raise OpenAPIError(f"{url}: the document goes on past {CHECK_MAX_BODY} bytes, the "
+                           "most check reads of one answer; save it and give the file")
+    return _parse(content, url)
 
 
 async def find_source(client: httpx2.AsyncClient, url: str, given: str | None) -> Source:
@@ -299,7 +305,7 @@ async def check_openapi(url: str, given: str | None, options: OpenAPIOptions | N
         # Credentials in the URL go with every probe but the one that asks without.
         options = replace(options, headers={**options.headers,
                                             "Authorization": target.authorization})
-    async with httpx2.AsyncClient(timeout=options.timeout, verify=target.client_tls,
+    async with httpx2.AsyncClient(timeout=options.timeout, verify=target.client_tls(given or ""),
                                  headers={"User-Agent": "statuskit-check"}) as client:
         source = await find_source(client, target.url, given)
         if source.document is None:

@@ -42,6 +42,7 @@ class Exchange:
     # (-1: unknown beyond ``body``). The same for the request's content.
     body_complete: bool = True
     body_length: int = -1
+    cut: int = 0  # bytes kept when check stopped reading the content at its cap
     request_complete: bool = True
     # The header fields of the last 200 seen to the same GET (its Vary'd fields the
     # same), where whoever recorded this exchange saw one: what a 304 must repeat.
@@ -50,8 +51,12 @@ class Exchange:
     _index: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
-    def from_httpx(cls, response: httpx2.Response, *, body: bytes | None = None) -> Exchange:
-        """From an exchange httpx made; ``body`` replaces the content it read."""
+    def from_httpx(cls, response: httpx2.Response, *, body: bytes | None = None,
+                   content: bytes | None = None, note: str = "") -> Exchange:
+        """From an exchange httpx made; ``body`` replaces the content it read, ``content``
+        is what was read of a streamed answer (``statuskit.check.bounded``)."""
+        if content is None:
+            content = response.content
         request = response.request
         try:
             sent = request.content
@@ -59,8 +64,9 @@ class Exchange:
             sent = b""
         return cls(request.method, str(request.url), list(request.headers.items()),
                    response.status_code, response.reason_phrase, list(response.headers.items()),
-                   response.content if body is None else body,
-                   evidence=Evidence.from_httpx(response), request_body=sent,
+                   content if body is None else body,
+                   evidence=Evidence.from_httpx(response, note, content=content),
+                   request_body=sent,
                    response_version=response.http_version)
 
     @property

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx2
 
+from statuskit.check.bounded import exchange_bounded
 from statuskit.check.exchange import Context, Options, Waiting, send
 from statuskit.check.framing import FRAMING
 from statuskit.check.plan import (
@@ -102,10 +103,11 @@ async def _run_step(ctx: Context, probe: Probe, step: Step, bindings: Bindings,
         if step.name and isinstance(seen, Exchange):
             bindings.remember(step.name, dict(seen.headers), seen.body)
         return seen
-    response = await ctx.client.request(step.method, url, headers=headers, content=content)
+    seen = await exchange_bounded(ctx.client, step.method, url, headers=headers,
+                                  content=content)
     if step.name:
-        bindings.remember(step.name, dict(response.headers), response.content)
-    return Exchange.from_httpx(response)
+        bindings.remember(step.name, dict(seen.headers), seen.body)
+    return seen
 
 
 async def run_plan_probe(ctx: Context, probe: Probe) -> Verdict:
@@ -155,7 +157,7 @@ async def run_load_probe(ctx: Context, probe: Probe) -> Verdict:
     """A bounded burst (at most 200 requests, 10 s) until the code shows up."""
     step = probe.steps[-1]
     url = urljoin(ctx.options.load_base or ctx.target.url, step.path)
-    found: list[httpx2.Response] = []
+    found: list[Exchange] = []
     deadline = asyncio.get_running_loop().time() + 10
     sent = 0
     ctx.wait_note(str(probe.code), f"a burst of up to 200 requests for {probe.code}")
@@ -165,17 +167,18 @@ async def run_load_probe(ctx: Context, probe: Probe) -> Verdict:
         while not found and sent < 200 and asyncio.get_running_loop().time() < deadline:
             sent += 1
             try:
-                response = await ctx.client.request(step.method, url, headers=step.headers)
+                seen = await exchange_bounded(ctx.client, step.method, url,
+                                              headers=step.headers)
             except httpx2.HTTPError:
                 continue
-            if response.status_code == probe.code:
-                found.append(response)
+            if seen.status == probe.code:
+                found.append(seen)
 
     await asyncio.gather(*(one() for _ in range(16)))
     if not found:
         return failed(probe.code, status_rule(probe.code), f"no {probe.code} in a bounded "
                       "burst", probe.why or "a bounded burst", detail=f"{sent} requests")
-    return judge(probe.code, Exchange.from_httpx(found[0]), {probe.code},
+    return judge(probe.code, found[0], {probe.code},
                  probe=f"a burst; {probe.code} after {sent} requests")
 
 
@@ -267,7 +270,7 @@ def _client(target: Target, options: Options) -> httpx2.AsyncClient:
     # connection at any moment (RFC 9112 §9.5), and a verdict must not hang on that race.
     limits = httpx2.Limits(max_connections=32, max_keepalive_connections=0)
     return httpx2.AsyncClient(timeout=options.timeout, limits=limits, headers=headers,
-                             verify=target.client_tls)
+                             verify=target.client_tls())
 
 
 async def check_server(url: str | Target, options: Options | None = None,

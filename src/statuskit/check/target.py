@@ -42,12 +42,18 @@ class Target:
         parts = urlsplit(self.url)
         return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
-    @property
-    def client_tls(self) -> ssl.SSLContext:
+    def client_tls(self, *others: str) -> ssl.SSLContext:
         """What an httpx client of this run verifies with: the target's own context for
-        https, else (a document fetched over https, say) the default one. Each is built
-        once per process: loading the CA certificates is some 20 ms a client."""
-        return self.tls if self.tls is not None else _default_tls()
+        https. For an http target no certificate is ever asked for, unless one of
+        ``others`` (a document's URL, say) is https: then the default context; else one
+        that verifies against no CA at all, so that an https URL met by chance fails
+        closed. Each is built once per process: loading the CA certificates is some
+        20 ms, which an http run never needs."""
+        if self.tls is not None:
+            return self.tls
+        if any(o.lower().startswith("https:") for o in others):
+            return _default_tls()
+        return _no_ca_tls()
 
 
 def parse_target(text: str, *, cacert: str | None = None, insecure: bool = False) -> Target:
@@ -77,6 +83,11 @@ def parse_target(text: str, *, cacert: str | None = None, insecure: bool = False
 @functools.cache
 def _default_tls() -> ssl.SSLContext:
     return ssl.create_default_context()
+
+
+@functools.cache
+def _no_ca_tls() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, and trusts nobody
 
 
 def _tls_context(cacert: str | None, insecure: bool) -> ssl.SSLContext:

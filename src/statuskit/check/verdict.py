@@ -221,6 +221,10 @@ def judge(
     if forbid_interim and seen.interim:
         problems.append(Problem(rules.NO_CONTINUE_BEFORE_REFUSAL, rules.INVITED_1_TB,
                                 f"then answered {seen.status}"))
-    return Verdict(code, Outcome.FAIL if problems else Outcome.PASS, _reason(problems), probe,
+    reason = _reason(problems)
+    if seen.cut:  # read through httpx and cut (statuskit.check.bounded)
+        reason = "; ".join(filter(None, (reason, f"content cut at {seen.cut} bytes: not "
+                                                 "judged on the content")))
+    return Verdict(code, Outcome.FAIL if problems else Outcome.PASS, reason, probe,
                    seen.status, notes, rule=rule, evidence=evidence, name=name,
                    operation=operation, problems=problems, judged=seen.evidence)
