@@ -2,6 +2,7 @@
 and ratios.
 
     python bench/run.py [--quick]
+    python bench/run.py --only versus --instructions [--requests 1000]   # callgrind
 
 Sections: in-process ASGI calls/s (no sockets); loopback requests/s and p99 with
 wrk (from apt; a bounded Python load generator when wrk is absent); import and
@@ -462,6 +463,102 @@ def _paired(pair: _Pair, loop: str, seconds: float, rounds: int) -> None:
             proc.wait(10)
 
 
+def _exchange(sock: Any, request: bytes) -> tuple[bytes, bytes]:
+    """One request on a keep-alive socket; its answer's head and content."""
+    sock.sendall(request)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    found = re.search(rb"\r\ncontent-length: *(\d+)", head, re.IGNORECASE)
+    length = int(found.group(1)) if found else 0
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head, body
+
+
+def _counted_server(mode: str, path: str, requests: int, loop: str) -> dict[str, float]:
+    """Instructions per request of one server under callgrind: GET, then 304, each
+    ``requests`` times on one keep-alive connection, counted between two dumps (the
+    start-up and a warm-up are counted apart and left out)."""
+    import socket
+    import tempfile
+
+    port = free_port()
+    out = tempfile.mkdtemp(prefix="versus-ir-")
+    proc = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg.%p",
+         sys.executable, __file__, "--serve", mode, str(port), loop],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts every run
+
+    def dump() -> int:
+        subprocess.run(["callgrind_control", "-d", str(proc.pid)], capture_output=True,
+                       check=True)
+        files = sorted((f for f in os.listdir(out) if re.fullmatch(r"cg\.\d+\.\d+", f)),
+                       key=lambda f: int(f.rsplit(".", 1)[1]))
+        with open(os.path.join(out, files[-1])) as dumped:
+            found = re.search(r"^summary: (\d+)", dumped.read(), re.MULTILINE)
+        assert found is not None
+        return int(found.group(1))
+
+    try:
+        wait_for(port, 300)
+        base = f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: application/json\r\n"
+        with socket.create_connection(("127.0.0.1", port), 60) as sock:
+            head, _ = _exchange(sock, base.encode() + b"\r\n")
+            etag = re.search(rb"\r\netag: *([^\r]+)", head, re.IGNORECASE)
+            assert etag is not None, head
+            cases = {"GET": base.encode() + b"\r\n",
+                     "304": base.encode() + b"If-None-Match: " + etag.group(1) + b"\r\n\r\n"}
+            for request in cases.values():  # warm: specialised bytecode, filled caches
+                for _ in range(200):
+                    _exchange(sock, request)
+            dump()
+            # uvicorn's main loop ticks ten times a second whatever the traffic, and
+            # under valgrind the same requests take longer on a busier machine: the
+            # idle instructions per second are counted and taken out of each interval.
+            started = time.monotonic()
+            time.sleep(2.0)
+            idle = dump() / (time.monotonic() - started)
+            counted = {}
+            for kind, request in cases.items():
+                status = b" 304 " if kind == "304" else b" 200 "
+                started = time.monotonic()
+                for _ in range(requests):
+                    head, _ = _exchange(sock, request)
+                    assert status in head.split(b"\r\n", 1)[0], head
+                spent = dump() - idle * (time.monotonic() - started)
+                counted[kind] = spent / requests
+        return counted
+    finally:
+        proc.terminate()
+        proc.wait(60)
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def versus_instructions(requests: int, loops: tuple[str, ...]) -> None:
+    """The versus pairs by instructions per request under callgrind, which a shared
+    machine's load does not move (its CPU-time ratios swing by 10-20 %). The ratio is
+    the other server's instructions over ours (above 1: ours does less work)."""
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        print("versus instructions: skipped (needs valgrind)")
+        return
+    print(f"instructions per request under callgrind ({requests} sequential requests on "
+          "one connection, after 200 of each to warm up):", flush=True)
+    for pair in PAIRS:
+        for loop in loops:
+            ours = _counted_server(pair.ours, pair.path, requests, loop)
+            theirs = _counted_server(pair.theirs, pair.path, requests, loop)
+            for kind in ("GET", "304"):
+                row("ratio", f"{kind}: {pair.question}, {loop}, instructions",
+                    f"{theirs[kind] / ours[kind]:.3f}x  ({ours[kind]:,.0f} / "
+                    f"{theirs[kind]:,.0f} per request)")
+
+
 def workers(seconds: float, rounds: int) -> None:
     """The reference over one SQLite file (a file store reads SQLite every time: another
     worker may have written it) from one and from two worker processes."""
@@ -694,6 +791,11 @@ def main() -> None:
                         help="the event loop of every loopback server (default: asyncio)")
     parser.add_argument("--only", default="inprocess,loopback,versus,workers,startup,client,storm",
                         help="comma-separated sections to run")
+    parser.add_argument("--instructions", action="store_true",
+                        help="versus counts instructions per request under callgrind instead "
+                             "of requests/s and CPU time (~15 min)")
+    parser.add_argument("--requests", type=int, default=1000,
+                        help="requests of each kind per counted server (--instructions)")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve[0], int(args.serve[1]), args.serve[2])
@@ -706,7 +808,9 @@ def main() -> None:
         "client": lambda: client_overhead(500 if args.quick else 2000),
         "storm": lambda: retry_storm(2 if args.quick else 4),
         "workers": lambda: workers(2 if args.quick else 3, 1 if args.quick else 2),
-        "versus": lambda: versus(1 if args.quick else 2, 3 if args.quick else 5),
+        "versus": lambda: (versus_instructions(args.requests, ("asyncio", "uvloop"))
+                           if args.instructions
+                           else versus(1 if args.quick else 2, 3 if args.quick else 5)),
         "reference": lambda: reference_in_process(0.2 if args.quick else 0.5),
     }
     unknown = [name for name in args.only.split(",") if name not in sections]

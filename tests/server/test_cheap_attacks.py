@@ -9,6 +9,7 @@ read. The issue-sized runs: ``bench/attacks.py``.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import time
@@ -169,3 +170,114 @@ def test_client_that_reads_slowly_but_steadily_is_not_aborted(parser):
                 time.sleep(0.01)  # under 800 KiB/s: far slower than the server writes
             assert tcp_state(sock) != TCP_CLOSE
     assert got > 512 * 1024, got
+
+
+# -- H6: WebSocket buffers, all sockets together ---------------------------------------
+
+WS_HANDSHAKE = (b"GET /ws/echo HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                b"Sec-WebSocket-Version: 13\r\n\r\n")
+
+
+def ws_frame(payload: bytes, opcode: int = 2) -> bytes:
+    """A client's frame, FIN set; masked with a zero key (RFC 6455 §5.3 allows any key;
+    zero leaves the payload as it is, so 1 MiB needs no XOR here)."""
+    size = len(payload)
+    if size < 126:
+        length = bytes([0x80 | size])
+    elif size < 1 << 16:
+        length = bytes([0x80 | 126]) + struct.pack("!H", size)
+    else:
+        length = bytes([0x80 | 127]) + struct.pack("!Q", size)
+    return bytes([0x80 | opcode]) + length + b"\0\0\0\0" + payload
+
+
+def ws_open(port: int, *, receive_buffer: int | None = None) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if receive_buffer is not None:  # before connect: the window is agreed on then
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", port))
+    sock.sendall(WS_HANDSHAKE)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(1)  # byte by byte: nothing after the head is taken
+        assert chunk, head
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 101 "), head
+    return sock
+
+
+def ws_read_message(sock: socket.socket) -> tuple[int, bytes]:
+    def exactly(n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("closed")
+            data += chunk
+        return data
+
+    first, second = exactly(2)
+    size = second & 0x7F
+    if size == 126:
+        size = struct.unpack("!H", exactly(2))[0]
+    elif size == 127:
+        size = struct.unpack("!Q", exactly(8))[0]
+    return first & 0x0F, exactly(size)
+
+
+def test_never_reading_websocket_clients_are_held_to_one_total(parser):
+    # The issue's shape: clients sending 1 MiB messages to an echo and never reading
+    # the echoes (40 took 4.7 MB each; 1,000 sockets 5-8 GB). Each such connection
+    # keeps a part of its echoes in the server's write buffer and its next messages
+    # in the read buffers; under a total of 2 MiB for all of them, 24 clients cannot
+    # keep it: the ones holding the most are aborted (1008, which a client that reads
+    # nothing cannot be told), and a client that reads what it is sent is still served.
+    message = ws_frame(b"m" * MiB)
+    with memory_server(parser, ws_max_total=2 * MiB) as (port, pid):
+        before = peak_rss(pid)
+        attackers = [ws_open(port, receive_buffer=4096) for _ in range(24)]
+        polite = ws_open(port)
+        try:
+            for sock in attackers:
+                send_for(sock, message * 4, 0.3)
+            time.sleep(0.5)
+            grown = peak_rss(pid) - before
+            polite.sendall(ws_frame(b"still here"))
+            polite.settimeout(10)
+            assert ws_read_message(polite) == (2, b"still here")
+            closed = sum(tcp_state(sock) == TCP_CLOSE for sock in attackers)
+        finally:
+            for sock in (*attackers, polite):
+                sock.close()
+    # Each holds a few hundred KiB of echoes the kernel did not take, 24 of them more
+    # than 2 MiB together: some had to go (before the total, none did).
+    assert closed >= 1, f"{closed} of 24 closed"
+    # Peak RSS counts the messages in flight as well (read, assembled, echoed).
+    assert grown < 112 * MiB, f"{grown / MiB:.0f} MiB"
+
+
+def test_websocket_total_is_a_setting_and_closes_with_a_close_code(parser):
+    # Clients that read but whose messages never end (a 1 MiB frame, all but its
+    # last byte) hold what they sent; past a total of 4 MiB the largest gets 1009.
+    start = ws_frame(b"p" * (MiB - 1024))[:-1]
+    with memory_server(parser, ws_max_total=4 * MiB) as (port, _):
+        socks = [ws_open(port) for _ in range(8)]
+        try:
+            for sock in socks:
+                sock.sendall(start)
+                time.sleep(0.05)
+            codes = []
+            for sock in socks:
+                sock.settimeout(0.5)
+                with contextlib.suppress(TimeoutError, ConnectionError):
+                    opcode, payload = ws_read_message(sock)
+                    if opcode == 8:
+                        codes.append(struct.unpack("!H", payload[:2])[0])
+        finally:
+            for sock in socks:
+                sock.close()
+    # 8 of about 1 MiB against 4 MiB: at least 4 closed, each with 1009 (RFC 6455 §7.4.1).
+    assert len(codes) >= 4, codes
+    assert set(codes) == {1009}, codes

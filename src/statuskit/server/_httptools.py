@@ -219,7 +219,9 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
     # -- parser callbacks -----------------------------------------------------------
 
     def on_headers_complete(self) -> None:
-        date_per_response(self.server_state)  # before the cycle takes the list
+        state = self.server_state
+        if type(state.default_headers) is list:  # uvicorn's tick put a new one in place
+            date_per_response(state)  # before the cycle takes it
         wire = self._wire
         parser = self.parser
         url = self.url

@@ -33,6 +33,11 @@ WS_MAX_MESSAGE_SIZE = MiB
 # reading: with the size above, at most 8 MiB buffered per connection.
 WS_MAX_QUEUE = 8
 
+# What all the WebSocket connections of one server may hold together (bytes read and
+# not yet a whole message, messages the app has not taken, bytes written and not yet
+# taken by the client); past it the one holding the most is closed (server/_websocket.py).
+WS_MAX_TOTAL = 64 * MiB
+
 
 class EscapeControls(logging.Filter):
     """Control characters in logged values become visible escapes, so that a target
@@ -72,6 +77,7 @@ def config(
     send_timeout: float = SEND_TIMEOUT,
     ws_max_message_size: int = WS_MAX_MESSAGE_SIZE,
     ws_max_queue: int = WS_MAX_QUEUE,
+    ws_max_total: int = WS_MAX_TOTAL,
     loop: Literal["auto", "uvloop", "asyncio"] = "auto",
     uvicorn_options: dict[str, Any] | None = None,
     **guard_settings: Any,
@@ -100,10 +106,20 @@ def config(
         send_timeout=send_timeout,
     )
     options = {"ws_max_size": ws_max_message_size, "ws_max_queue": ws_max_queue,
-               "loop": loop, **(uvicorn_options or {})}
+               "ws": _websocket_protocol(ws_max_total), "loop": loop,
+               **(uvicorn_options or {})}
     built = uvicorn.Config(served, host=host, port=port, http=protocol, **options)
     _escape_logged_controls()
     return built
+
+
+def _websocket_protocol(max_total: int) -> Any:
+    """Ours where uvicorn would pick websockets' sans-I/O implementation, else its choice."""
+    try:
+        from statuskit.server._websocket import websocket_protocol
+    except ImportError:  # no websockets installed: uvicorn falls back to wsproto or none
+        return "auto"
+    return websocket_protocol(max_total=max_total)
 
 
 def _guarded(app: Any, guard_settings: dict[str, Any]) -> tuple[Any, Guard]:
@@ -156,7 +172,7 @@ def run(
 
     Other keywords: ``max_header_size``, ``parser`` ("httptools" or "h11"),
     ``discard_limit``, ``linger_timeout``, ``max_pending_requests``, ``send_timeout``,
-    ``ws_max_message_size``, ``ws_max_queue``,
+    ``ws_max_message_size``, ``ws_max_queue``, ``ws_max_total``,
     ``loop`` ("auto", "uvloop" or "asyncio"), ``uvicorn_options`` (passed to
     ``uvicorn.Config``) and any Guard setting.
     """
