@@ -78,8 +78,32 @@ class Library:
                 f"{self.name}._multipart").MultipartStream
         except (ImportError, AttributeError):  # pragma: no cover - a future layout
             self.MultipartStream = None
+        # The library's own response streams read the connection's stream inside a
+        # context manager that maps its errors: a generator and a context manager
+        # per response. A body over one reads the connection's stream itself and
+        # maps an error only when one is raised (``mapped``). None: another layout.
+        default = _module(f"{self.name}._transports.default")
+        self.ResponseStream: Any = getattr(default, "ResponseStream", None)
+        self.AsyncResponseStream: Any = getattr(default, "AsyncResponseStream", None)
+        self.map_errors: Any = getattr(default, "map_httpcore_exceptions", None)
+        if self.map_errors is None:
+            self.ResponseStream = self.AsyncResponseStream = None
         self.SyncBody: Any = type("SyncBody", (SyncBody, module.SyncByteStream), {})
         self.AsyncBody: Any = type("AsyncBody", (AsyncBody, module.AsyncByteStream), {})
+
+    def read_error(self, error: Exception, raw: bool) -> Exception:
+        """The library's error for ``error``, raised while a body read ``raw`` (the
+        connection's stream) or the library's stream; raises what is no
+        TransportError, as the library's stream would have."""
+        if raw:
+            try:
+                with self.map_errors():
+                    raise error
+            except self.TransportError as mapped:
+                return mapped
+        if not isinstance(error, self.TransportError):
+            raise error
+        return error
 
     def failure(self, error: BaseException) -> Failure:
         if isinstance(error, self.permanent) or _certificate_failed(error):
@@ -88,6 +112,13 @@ class Library:
             # Nothing reached the server: the connection itself failed, or never came.
             return Failure.NOT_SENT
         return Failure.MAYBE_SENT
+
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # pragma: no cover - a future layout
+        return None
 
 
 def _certificate_failed(error: BaseException) -> bool:
@@ -364,6 +395,8 @@ class SyncEngine(_Engine):
                 body = response.stream = library.SyncBody()
                 body.engine, body.request, body._origin = self, request, history
                 body.status, body.headers, body.stream = status, response.headers, stream
+                body.source = stream._httpcore_stream \
+                    if stream.__class__ is library.ResponseStream else stream
         except BaseException:
             response.close()  # a hook raised: the response goes nowhere
             raise
@@ -480,6 +513,8 @@ class AsyncEngine(_Engine):
                 body = response.stream = library.AsyncBody()
                 body.engine, body.request, body._origin = self, request, history
                 body.status, body.headers, body.stream = status, response.headers, stream
+                body.source = stream._httpcore_stream \
+                    if stream.__class__ is library.AsyncResponseStream else stream
         except BaseException:
             await response.aclose()  # a hook raised: the response goes nowhere
             raise
@@ -553,8 +588,8 @@ class _Body:
     history goes on the error; a resumable GET asks for the rest instead."""
 
     # Slots: one body is made per streamed response.
-    __slots__ = ("_origin", "_resumable", "engine", "headers", "received", "request", "status",
-                 "stream")
+    __slots__ = ("_origin", "_resumable", "engine", "headers", "received", "request", "source",
+                 "status", "stream")
 
     # Set at a break, not here (one body is made per streamed response, most never
     # break): ``received``, the bytes handed out, and ``_resumable``.
@@ -568,6 +603,9 @@ class _Body:
     status: int
     headers: Any
     stream: Any  # where the bytes come from now
+    # What the first read iterates: ``stream``, or the connection's stream under the
+    # library's own response stream (see Library.ResponseStream).
+    source: Any
     _origin: Exchange | FirstTry  # the exchange, or the history of a first try's success
 
     @property
@@ -675,13 +713,14 @@ class SyncBody(_Body):
     __slots__ = ()
     def __iter__(self) -> Iterator[bytes]:
         received = 0  # a local: counted per chunk, kept only at a break
+        source = self.source
         try:
-            for chunk in self.stream:
+            for chunk in source:
                 received += len(chunk)
                 yield chunk
             return
-        except self.engine.library.TransportError as error:
-            broke = error
+        except Exception as error:
+            broke = self.engine.library.read_error(error, source is not self.stream)
         self.received = received
         yield from self._resumed(broke)
 
@@ -717,13 +756,14 @@ class AsyncBody(_Body):
     __slots__ = ()
     async def __aiter__(self) -> AsyncIterator[bytes]:
         received = 0  # a local: counted per chunk, kept only at a break
+        source = self.source
         try:
-            async for chunk in self.stream:
+            async for chunk in source:
                 received += len(chunk)
                 yield chunk
             return
-        except self.engine.library.TransportError as error:
-            broke = error
+        except Exception as error:
+            broke = self.engine.library.read_error(error, source is not self.stream)
         self.received = received
         async for chunk in self._resumed(broke):
             yield chunk
@@ -762,8 +802,11 @@ def _wrapped(cls: type[_Body], engine: _Engine, request: Any, response: Any,
     frame less per streamed response.)"""
     body = cls()
     body.engine, body.request, body._origin = engine, request, origin
-    body.status, body.headers, body.stream = response.status_code, response.headers, \
-        response.stream
+    stream = body.stream = response.stream
+    body.status, body.headers = response.status_code, response.headers
+    library = engine.library
+    body.source = stream._httpcore_stream if stream.__class__ in (
+        library.ResponseStream, library.AsyncResponseStream) else stream
     return body
 
 
