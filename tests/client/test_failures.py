@@ -368,3 +368,25 @@ def test_a_first_try_whose_body_breaks_raises_with_its_one_attempt(
     assert attempt.url.endswith(path) and attempt.method == "GET"
     assert any("statuskit attempts" in note for note in broken.value.__notes__)
     assert script.count(path) == 1
+
+
+@pytest.mark.parametrize("adapter", ["httpx", "httpx-async", "httpx2", "httpx2-async"])
+def test_a_first_try_body_that_breaks_raises_the_library_s_own_error_with_its_cause(
+        server: Server, adapter: str) -> None:
+    # The body of a first try reads the connection's stream itself (no mapping
+    # context per response): a break still reaches the caller as the library's
+    # RemoteProtocolError caused by httpcore's, as bare httpx raises it.
+    base, script = server
+    path = f"/first-try-mapped-{adapter}"
+    script.on(path, (200, {"X-Break": "1"}, b"half a bo"))
+    library = httpx2 if adapter.startswith("httpx2") else httpx
+    client = runner(adapter, base)
+    try:
+        with pytest.raises(library.RemoteProtocolError) as broken:
+            client.send("GET", path)
+    finally:
+        client.close()
+    assert type(broken.value.__cause__).__module__.startswith("httpcore")
+    (attempt,) = attempts_of(broken.value)
+    assert (attempt.number, attempt.status, attempt.decision) == (1, 200, "done")
+    assert script.count(path) == 1

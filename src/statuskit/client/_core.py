@@ -88,8 +88,8 @@ class FirstTry(Sequence[Attempt]):
 
     __slots__ = ("_attempts", "elapsed", "policy", "replayable", "request", "started", "status")
 
-    # No __init__: the engine makes one per request as ``object.__new__`` and these
-    # fields, a Python frame less than a class call (``_Engine.first_success``).
+    # No __init__: the engine makes one per request as ``FirstTry()`` and these
+    # fields (``SyncEngine.handle``): no __init__ frame.
     request: Any
     status: int
     elapsed: float  # seconds from the try's start to its answer

@@ -54,7 +54,6 @@ POLICY = "statuskit_policy"  # request.extensions key: this request's own RetryP
 CHAIN = "statuskit_exchange"  # request.extensions key: the exchange a redirect hop continues
 
 Rewind = Callable[[], None]
-_new_object = object.__new__
 
 
 class Library:
@@ -79,8 +78,32 @@ class Library:
                 f"{self.name}._multipart").MultipartStream
         except (ImportError, AttributeError):  # pragma: no cover - a future layout
             self.MultipartStream = None
+        # The library's own response streams read the connection's stream inside a
+        # context manager that maps its errors: a generator and a context manager
+        # per response. A body over one reads the connection's stream itself and
+        # maps an error only when one is raised (``mapped``). None: another layout.
+        default = _module(f"{self.name}._transports.default")
+        self.ResponseStream: Any = getattr(default, "ResponseStream", None)
+        self.AsyncResponseStream: Any = getattr(default, "AsyncResponseStream", None)
+        self.map_errors: Any = getattr(default, "map_httpcore_exceptions", None)
+        if self.map_errors is None:
+            self.ResponseStream = self.AsyncResponseStream = None
         self.SyncBody: Any = type("SyncBody", (SyncBody, module.SyncByteStream), {})
         self.AsyncBody: Any = type("AsyncBody", (AsyncBody, module.AsyncByteStream), {})
+
+    def read_error(self, error: Exception, raw: bool) -> Exception:
+        """The library's error for ``error``, raised while a body read ``raw`` (the
+        connection's stream) or the library's stream; raises what is no
+        TransportError, as the library's stream would have."""
+        if raw:
+            try:
+                with self.map_errors():
+                    raise error
+            except self.TransportError as mapped:
+                return mapped
+        if not isinstance(error, self.TransportError):
+            raise error
+        return error
 
     def failure(self, error: BaseException) -> Failure:
         if isinstance(error, self.permanent) or _certificate_failed(error):
@@ -89,6 +112,13 @@ class Library:
             # Nothing reached the server: the connection itself failed, or never came.
             return Failure.NOT_SENT
         return Failure.MAYBE_SENT
+
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # pragma: no cover - a future layout
+        return None
 
 
 def _certificate_failed(error: BaseException) -> bool:
@@ -267,29 +297,14 @@ class _Engine:
             return self.budget
         return self.own_budgets.of((url.scheme, url.host, url.port))
 
-    def first_success(self, request: Any, response: Any, policy: RetryPolicy,
-                      started: float, rewind: Rewind | None, body: type[_Body]) -> None:
-        """Ready a first try's success to go to the caller: what ``hand_back``
-        does, without an exchange, and with a history built only when read. (If
-        the hook raises, the caller closes the response.)"""
+    def refill(self, url: Any) -> None:
+        """A first try's success given back to the origin's budget, where it is short."""
         own = self.own_budgets
         if own is None:
             assert self.budget is not None
             self.budget.record_success()
         elif not own.all_full:
-            url = request.url
             own.record_success((url.scheme, url.host, url.port))
-        # Made as object.__new__ and its fields: no __init__ frame, one is made per request.
-        history = _new_object(FirstTry)
-        history.request, history.status = request, response.status_code
-        history.elapsed, history.started = time.monotonic() - started, started
-        history.policy, history.replayable = policy, rewind is not None
-        on_attempt = self.observers.on_attempt
-        if on_attempt is not None:
-            on_attempt(history[0])
-        response.extensions[ATTEMPTS] = history  # the response's own dict
-        if not isinstance(response.stream, self.library.ByteStream):  # in memory: no break
-            response.stream = _wrapped(body, self, request, response, history)
 
     def after_error(self, exchange: Exchange, error: Exception) -> Retry | None:
         retry = exchange.after_error(error, self.library.failure(error))
@@ -343,13 +358,14 @@ class SyncEngine(_Engine):
         if CHAIN in request.extensions:
             return self._exchange(request, *self.continued(request), None)
         # The first try's own work, inline: most requests need no more.
-        rewind = _nothing if isinstance(request.stream, self.library.ByteStream) \
-            else _rewinder(self.library, request)
+        library = self.library
+        rewind = _nothing if isinstance(request.stream, library.ByteStream) \
+            else _rewinder(library, request)
         policy = request.extensions.get(POLICY) or scoped_policy() or self.policy
         started = time.monotonic()
         try:
             response = self.transport.handle_request(request)
-        except self.library.TransportError as error:
+        except library.TransportError as error:
             exchange = self.exchange(request, policy, rewind is not None, started)
             retry = self.after_error(exchange, error)
             if retry is None:
@@ -360,9 +376,27 @@ class SyncEngine(_Engine):
         if status >= 400 or status in REDIRECTS:
             exchange = self.exchange(request, policy, rewind is not None, started)
             return self._exchange(request, exchange, rewind, response)
+        # What ``hand_back`` does, without an exchange and with a history built
+        # only when read; inline, as it runs for nearly every request.
         try:
-            self.first_success(request, response, policy, started, rewind,
-                               self.library.SyncBody)
+            if self.own_budgets is None or not self.own_budgets.all_full:
+                self.refill(request.url)
+            # No __init__ (no frame): the class call, then the fields. (Cheaper than
+            # object.__new__(cls), a builtin taking *args.)
+            history = FirstTry()
+            history.request, history.status, history.policy = request, status, policy
+            history.elapsed, history.started = time.monotonic() - started, started
+            history.replayable = rewind is not None
+            if self.observers.on_attempt is not None:
+                self.observers.on_attempt(history[0])
+            response.extensions[ATTEMPTS] = history  # the response's own dict
+            stream = response.stream
+            if not isinstance(stream, library.ByteStream):  # in memory: no break
+                body = response.stream = library.SyncBody()
+                body.engine, body.request, body._origin = self, request, history
+                body.status, body.headers, body.stream = status, response.headers, stream
+                body.source = stream._httpcore_stream \
+                    if stream.__class__ is library.ResponseStream else stream
         except BaseException:
             response.close()  # a hook raised: the response goes nowhere
             raise
@@ -446,13 +480,14 @@ class AsyncEngine(_Engine):
         if CHAIN in request.extensions:
             return await self._exchange(request, *self.continued(request), None)
         # The first try's own work, inline: most requests need no more.
-        rewind = _nothing if isinstance(request.stream, self.library.ByteStream) \
-            else _rewinder(self.library, request)
+        library = self.library
+        rewind = _nothing if isinstance(request.stream, library.ByteStream) \
+            else _rewinder(library, request)
         policy = request.extensions.get(POLICY) or scoped_policy() or self.policy
         started = time.monotonic()
         try:
             response = await self.transport.handle_async_request(request)
-        except self.library.TransportError as error:
+        except library.TransportError as error:
             exchange = self.exchange(request, policy, rewind is not None, started)
             retry = self.after_error(exchange, error)
             if retry is None:
@@ -463,9 +498,23 @@ class AsyncEngine(_Engine):
         if status >= 400 or status in REDIRECTS:
             exchange = self.exchange(request, policy, rewind is not None, started)
             return await self._exchange(request, exchange, rewind, response)
-        try:
-            self.first_success(request, response, policy, started, rewind,
-                               self.library.AsyncBody)
+        try:  # as SyncEngine.handle
+            if self.own_budgets is None or not self.own_budgets.all_full:
+                self.refill(request.url)
+            history = FirstTry()
+            history.request, history.status, history.policy = request, status, policy
+            history.elapsed, history.started = time.monotonic() - started, started
+            history.replayable = rewind is not None
+            if self.observers.on_attempt is not None:
+                self.observers.on_attempt(history[0])
+            response.extensions[ATTEMPTS] = history
+            stream = response.stream
+            if not isinstance(stream, library.ByteStream):
+                body = response.stream = library.AsyncBody()
+                body.engine, body.request, body._origin = self, request, history
+                body.status, body.headers, body.stream = status, response.headers, stream
+                body.source = stream._httpcore_stream \
+                    if stream.__class__ is library.AsyncResponseStream else stream
         except BaseException:
             await response.aclose()  # a hook raised: the response goes nowhere
             raise
@@ -539,8 +588,8 @@ class _Body:
     history goes on the error; a resumable GET asks for the rest instead."""
 
     # Slots: one body is made per streamed response.
-    __slots__ = ("_origin", "_resumable", "engine", "headers", "received", "request", "status",
-                 "stream")
+    __slots__ = ("_origin", "_resumable", "engine", "headers", "received", "request", "source",
+                 "status", "stream")
 
     # Set at a break, not here (one body is made per streamed response, most never
     # break): ``received``, the bytes handed out, and ``_resumable``.
@@ -554,6 +603,9 @@ class _Body:
     status: int
     headers: Any
     stream: Any  # where the bytes come from now
+    # What the first read iterates: ``stream``, or the connection's stream under the
+    # library's own response stream (see Library.ResponseStream).
+    source: Any
     _origin: Exchange | FirstTry  # the exchange, or the history of a first try's success
 
     @property
@@ -661,13 +713,14 @@ class SyncBody(_Body):
     __slots__ = ()
     def __iter__(self) -> Iterator[bytes]:
         received = 0  # a local: counted per chunk, kept only at a break
+        source = self.source
         try:
-            for chunk in self.stream:
+            for chunk in source:
                 received += len(chunk)
                 yield chunk
             return
-        except self.engine.library.TransportError as error:
-            broke = error
+        except Exception as error:
+            broke = self.engine.library.read_error(error, source is not self.stream)
         self.received = received
         yield from self._resumed(broke)
 
@@ -703,13 +756,14 @@ class AsyncBody(_Body):
     __slots__ = ()
     async def __aiter__(self) -> AsyncIterator[bytes]:
         received = 0  # a local: counted per chunk, kept only at a break
+        source = self.source
         try:
-            async for chunk in self.stream:
+            async for chunk in source:
                 received += len(chunk)
                 yield chunk
             return
-        except self.engine.library.TransportError as error:
-            broke = error
+        except Exception as error:
+            broke = self.engine.library.read_error(error, source is not self.stream)
         self.received = received
         async for chunk in self._resumed(broke):
             yield chunk
@@ -744,13 +798,15 @@ class AsyncBody(_Body):
 
 def _wrapped(cls: type[_Body], engine: _Engine, request: Any, response: Any,
              origin: Exchange | FirstTry) -> _Body:
-    """``response``'s body, read through ``cls``. (Made as object.__new__ and its
-    fields: a class call with __init__ costs a frame more, and one is made per
-    streamed response.)"""
-    body = _new_object(cls)
+    """``response``'s body, read through ``cls``. (The bodies have no __init__: a
+    frame less per streamed response.)"""
+    body = cls()
     body.engine, body.request, body._origin = engine, request, origin
-    body.status, body.headers, body.stream = response.status_code, response.headers, \
-        response.stream
+    stream = body.stream = response.stream
+    body.status, body.headers = response.status_code, response.headers
+    library = engine.library
+    body.source = stream._httpcore_stream if stream.__class__ in (
+        library.ResponseStream, library.AsyncResponseStream) else stream
     return body
 
 
