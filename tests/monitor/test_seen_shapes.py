@@ -3,7 +3,7 @@ counted cheaply, and a defect that appears after them is still found, once, coun
 
 ``Monitor`` skips work for an answer whose shape (route, method, status, fields) it has
 seen clean: by its field names (``Observer.triage``) and, from the third such answer on,
-by every field as sent (``Observer.counted``). These tests drive the same route many
+by every field as sent (``Observer.clean``). These tests drive the same route many
 times and then change one thing; and they compare, over mixed traffic, every sighting
 and count with an observer that judges each exchange in full.
 """
@@ -112,10 +112,7 @@ class _JudgesEverything(Observer):
     """The reference: every exchange recorded and judged by every rule, no shape kept."""
 
     def triage(self, *args: Any, **kwargs: Any) -> bool:
-        return False
-
-    def counted(self, key: tuple[Any, ...], length: int) -> bool:
-        return False
+        return False  # and so nothing ever goes into Observer.clean
 
 
 def _mixed(seed: int) -> Any:

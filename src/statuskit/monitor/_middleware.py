@@ -50,6 +50,7 @@ class Monitor:
         self.observer = observer if observer is not None else Observer(lint=lint, logger=logger)
         self.max_body = max_body
         self._random = random.random
+        self._clean = self.observer.clean  # the same dict, read once a request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (self.sample < 1.0 and self._random() >= self.sample):
@@ -60,28 +61,39 @@ class Monitor:
         # _FOLD_AT they are folded into a _Watch (sent[0]), so memory stays bounded.
         sent: list[Any] = []
         append = sent.append
-        fold = self._fold
 
         def watched(message: Message) -> Awaitable[None]:
             append(message)
             if len(sent) > _FOLD_AT:
-                fold(sent)
+                self._fold(sent)
             return send(message)
 
         root_path: str = scope.get("root_path", "")
-        if scope.get("method") in _NO_BODY_METHODS or not _json_request(scope):
-            try:
-                await self.app(scope, receive, watched)
-            finally:
-                if sent:
-                    self._judge_sent(sent, scope, root_path)
-            return
-        watch = _Watch(root_path, self.max_body)  # the request's JSON is kept too
-        sent.append(watch)
+        if scope.get("method") not in _NO_BODY_METHODS and _json_request(scope):
+            watch = _Watch(root_path, self.max_body)  # the request's JSON is kept too
+            sent.append(watch)
+            receive = watch.receiving(receive)
         try:
-            await self.app(scope, watch.receiving(receive), watched)
-        finally:
-            self._judge_sent(sent, scope, root_path)
+            await self.app(scope, receive, watched)
+        except BaseException:
+            self._judge_sent(sent, scope, root_path)  # a 500 sent before the app raised
+            raise
+        # The common answer: one part, every field as an answer counted clean before at
+        # this route (Observer.clean). Anything else, or anything odd, goes the full way.
+        try:
+            start, body = sent
+            headers = start.get("headers", ())
+            anchor = scope.get("route") or scope.get("endpoint")
+            if body["type"] == _BODY and start["type"] == _START and anchor is not None \
+                    and type(headers) in _SEQUENCES and not body.get("more_body", False):
+                length = self._clean.get((id(anchor), root_path, scope.get("root_path", ""),
+                                          scope["method"], start["status"], tuple(headers)))
+                if length is not None and (length < 0 or length == len(body.get("body", b""))):
+                    self.observer.exchanges += 1
+                    return
+        except Exception:  # not two messages, unhashable fields: the full path says why
+            pass
+        self._judge_sent(sent, scope, root_path)
 
     def _fold(self, sent: list[Any]) -> None:
         """Reads the messages held so far into the _Watch at sent[0]; never raises."""
@@ -96,7 +108,7 @@ class Monitor:
         sent[:] = [watch]
 
     def _judge_sent(self, sent: list[Any], scope: Scope, root_path: str) -> None:
-        if len(sent) == 2 and self._counted(sent[0], sent[1], scope, root_path):
+        if not sent:
             return
         self._fold(sent)
         watch = sent[0]
@@ -104,24 +116,6 @@ class Monitor:
             if watch.root_path is None:
                 watch.root_path = root_path
             self._judge(watch, scope)
-
-    def _counted(self, start: Any, body: Any, scope: Scope, root_path: str) -> bool:
-        """Whether a one-part answer is exactly (every field, name and value) one seen
-        clean before at the same route, with as many content bytes: then it is counted,
-        with nothing recorded or judged again (``Observer.counted``)."""
-        try:
-            if type(start) is not dict or start is body or start["type"] != _START \
-                    or body["type"] != _BODY or body.get("more_body", False):
-                return False
-            headers = start.get("headers", ())
-            anchor = scope.get("route") or scope.get("endpoint")
-            if anchor is None or type(headers) not in _SEQUENCES:
-                return False
-            key = (id(anchor), root_path, scope.get("root_path", ""), scope["method"],
-                   start["status"], tuple(headers))
-            return self.observer.counted(key, len(body.get("body", b"")))
-        except Exception:  # unhashable fields, odd messages: the full path says why
-            return False
 
     def _judge(self, watch: _Watch, scope: Scope) -> None:
         try:

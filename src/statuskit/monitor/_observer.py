@@ -54,7 +54,7 @@ _LINT_LEFT_OUT = frozenset({
 # What a 304 is compared with (rules.FIELDS_REPEATED_ON_304): a 200 with none of these
 # fields is not remembered (and forgets an earlier one: a 304 has nothing to repeat).
 _REMEMBERED = tuple(n.lower() for n in rules.FIELDS_REPEATED_ON_304)
-# Answers counted by their exact fields (Observer.counted), and the most field bytes one
+# Answers counted by their exact fields (Observer.clean), and the most field bytes one
 # may hold: 1024 answers of at most 1 KiB each, besides the shapes.
 _MAX_COUNTED = 1024
 _MAX_COUNTED_FIELDS = 1024
@@ -152,8 +152,11 @@ class Observer:
         self._shapes: set[tuple[Any, ...]] = set()
         self._plans: dict[tuple[Any, ...], _Plan] = {}
         # Answers triaged clean, by every field: (place, method, status, fields) -> the
-        # content length their Content-Length says, -1 with none (Observer.counted).
-        self._counted: dict[tuple[Any, ...], int] = {}
+        # content length their Content-Length says, -1 with none. An answer in one part
+        # with the same key and length is clean too: the Monitor counts it in
+        # ``exchanges`` with no call (no rule's verdict on it could differ; httplint
+        # read its shape already).
+        self.clean: dict[tuple[Any, ...], int] = {}
         self._by_status: dict[int, tuple[Rule, ...]] = {}
         self._lock = threading.Lock()  # a TestClient runs the app in a thread of its own
 
@@ -211,7 +214,7 @@ class Observer:
         ``place`` stands for the route (it may hold ``id(anchor)``: the plan keeps
         ``anchor`` alive, so no other object takes that id while the plan is kept).
         ``exact``: an answer in one part, whose every field (names and values) may be
-        kept for ``counted`` once it is triaged."""
+        kept in ``clean`` once it is triaged."""
         content_type = b""
         names = []
         for name, value in headers:
@@ -233,25 +236,14 @@ class Observer:
         if plan.length_at >= 0 and headers[plan.length_at][1] != b"%d" % length:
             return False
         self.exchanges += 1
-        if exact and len(self._counted) < _MAX_COUNTED:
+        if exact and len(self.clean) < _MAX_COUNTED:
             self._count_as((*place, method, status, tuple(headers)),
                            length if plan.length_at >= 0 else -1, headers)
         return True
 
     def _count_as(self, key: tuple[Any, ...], length: int, headers: Sequence[Any]) -> None:
         if sum(len(name) + len(value) for name, value in headers) <= _MAX_COUNTED_FIELDS:
-            self._counted[key] = length
-
-    def counted(self, key: tuple[Any, ...], length: int) -> bool:
-        """Whether an answer is counted as judged, judged already: ``key`` is (its
-        triage place, method, status, every field as sent) and it was triaged clean
-        before, then with ``length`` content bytes too where a Content-Length is
-        among the fields (the one rule that could still find anything in it)."""
-        expected = self._counted.get(key)
-        if expected is None or (expected >= 0 and expected != length):
-            return False
-        self.exchanges += 1
-        return True
+            self.clean[key] = length
 
     def _rules_for(self, status: int) -> tuple[Rule, ...]:
         found = self._by_status.get(status)
