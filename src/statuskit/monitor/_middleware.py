@@ -81,14 +81,15 @@ class Monitor:
         # The common answer: one part, every field as an answer counted clean before at
         # this route (Observer.clean). Anything else, or anything odd, goes the full way.
         try:
+            # Fields and content left out, a tuple of fields: the full path reads them.
             start, body = sent
-            headers = start.get("headers", ())
+            headers = start["headers"]
             anchor = scope.get("route") or scope.get("endpoint")
             if body["type"] == _BODY and start["type"] == _START and anchor is not None \
-                    and type(headers) in _SEQUENCES and not body.get("more_body", False):
+                    and type(headers) is list and not body.get("more_body", False):
                 length = self._clean.get((id(anchor), root_path, scope.get("root_path", ""),
                                           scope["method"], start["status"], tuple(headers)))
-                if length is not None and (length < 0 or length == len(body.get("body", b""))):
+                if length is not None and (length < 0 or length == len(body["body"])):
                     self.observer.exchanges += 1
                     return
         except Exception:  # not two messages, unhashable fields: the full path says why
@@ -146,7 +147,6 @@ class Monitor:
 _FOLD_AT = 2  # messages held unread: a start and one part; a stream is read as it goes,
 # holding no more than two of its parts past their send
 _START, _BODY = "http.response.start", "http.response.body"
-_SEQUENCES = (list, tuple)
 
 
 class _Watch:
