@@ -40,27 +40,19 @@ _ALWAYS_SUPPORTED = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class Exchange(GuardExchange):
     """One request under the contract: the guard's exchange, with what the helpers ask
-    of its response. One object per request, whose ``send`` is the only wrapper the
-    app's messages pass through (the edit, then the guard's checks)."""
+    of its response (its ``edit``, applied in the guard's one send wrapper)."""
 
-    __slots__ = ("__weakref__", "contract", "edit", "scope")
+    __slots__ = ("__weakref__", "contract", "scope")
 
-    # Set by Contract._enter before the app runs: the request's scope, its contract, and
-    # a ResponseEdit once a helper or a declaration asks for one.
+    # Set by Contract._enter before the app runs: the request's scope and its contract.
     scope: Scope
     contract: Contract
-    edit: Any
 
-    def send(self, message: Message) -> Awaitable[None]:
-        # The common case adds one call and no coroutine frame.
-        edit = self.edit
-        if edit is None:
-            if message.get("status") == 413 and self.contract.problems \
-                    and _LIMIT_SCOPE_KEY in self.scope:
-                self.edit = edit = LimitAnswer(self.contract.limit_detail)
-            else:
-                return self.checked_send(message)
-        return edit.send(message, self.checked_send)  # type: ignore[no-any-return]
+    def edit_refusal(self, message: Message) -> Any:
+        # The app's own body-limit 413, in its words, made a problem document.
+        if self.contract.problems and _LIMIT_SCOPE_KEY in self.scope:
+            return LimitAnswer(self.contract.limit_detail)
+        return None
 
 
 # Starlette's RequestBodyLimitMiddleware (which FastAPI's limits use too) marks the
@@ -73,21 +65,29 @@ _LIMIT_SCOPE_KEY = "starlette.max_body_size"
 class LimitAnswer:
     """The app's own body-limit 413 as a problem document (RFC 9110 §15.5.14)."""
 
-    __slots__ = ("detail",)
+    __slots__ = ("body", "sent")
+
+    takes_content = True  # the app's content is replaced
 
     def __init__(self, detail: str) -> None:
-        self.detail = detail
+        self.body = problem_body(413, detail)
+        self.sent = False  # the problem's content went out; the app's is dropped
 
-    async def send(self, message: Message, send: Send) -> None:
-        if message["type"] == "http.response.start":
-            body = problem_body(413, self.detail)
-            kept = [(n, v) for n, v in message.get("headers", ())
-                    if n.lower() not in (b"content-type", b"content-length")]
-            await send({"type": "http.response.start", "status": 413,
-                        "headers": problem_headers(body) + kept})
-            await send({"type": "http.response.body", "body": body, "more_body": False})
-        elif message["type"] != "http.response.body":
-            await send(message)  # an extension's message; the content is ours
+    def edited(self, message: Message) -> Message:
+        kept = [(n, v) for n, v in message.get("headers", ())
+                if n.lower() not in (b"content-type", b"content-length")]
+        return {"type": message["type"], "status": 413,
+                "headers": problem_headers(self.body) + kept}
+
+    def take(self, message: Message, send: Send) -> Awaitable[None]:
+        if self.sent:
+            return _nothing()  # the rest of the app's content
+        self.sent = True
+        return send({"type": "http.response.body", "body": self.body, "more_body": False})
+
+
+async def _nothing() -> None:
+    return None
 
 
 def exchange_of(scope: Scope) -> Exchange | None:
@@ -138,7 +138,6 @@ class Contract(Guard):
         # that takes it costs no coroutine frame of this layer's own. (The guard makes
         # the exchange of this layer's exchange_type.)
         exchange.contract = self
-        exchange.edit = None
         if scope["method"] in self.routed or not self.method_contract:
             exchange.scope = scope
             # A weak reference: the exchange holds the scope, so a strong one would make
@@ -170,7 +169,7 @@ class Contract(Guard):
 
     async def _decide(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
         method: str = scope["method"]
-        send = exchange.checked_send
+        send = exchange.send
         if method == "OPTIONS" and scope["path"] == "*" and not _preflight(scope):
             # RFC 9110 §9.3.7: the asterisk-form asks about the server in general.
             await self._options(self.table.implemented, send)

@@ -26,7 +26,7 @@ from statuskit.starlette._contract import exchange_edit
 from statuskit.starlette._negotiation import negotiated_type
 from statuskit.starlette._response import ResponseEdit
 from statuskit.starlette._validators import REQUIRED_DETAIL, Validators, evaluate
-from statuskit.types import ASGIApp, Receive, Send
+from statuskit.types import ASGIApp, Receive
 
 __all__ = ["Chosen", "Declaration", "DeclaredRoute", "chosen", "representation"]
 
@@ -205,8 +205,7 @@ class DeclaredRoute:
             media = negotiated_type(provides, edit.request_fields.get(b"accept"))
             if media is None:
                 # RFC 9110 §15.5.7: none of the types is acceptable.
-                await _send_problem(edit, 406, f"Available: {', '.join(provides)}.",
-                                    exchange.checked_send)
+                await _send_problem(exchange, 406, f"Available: {', '.join(provides)}.")
                 return
             edit.media_type = media
         edit.ranges = declaration.ranges
@@ -219,7 +218,7 @@ class DeclaredRoute:
             verdict = evaluate(edit, current, declaration.require, declaration.cache_control)
             edit.decided = True
             if verdict is not None:
-                await _answer(edit, verdict, exchange.checked_send)
+                await _answer(exchange, verdict)
                 return
         await app(exchange.scope, receive, exchange.send)
 
@@ -245,20 +244,19 @@ def _validator_params(declaration: Declaration, match: Match[str]) -> dict[str, 
     return params
 
 
-async def _answer(edit: ResponseEdit, status: int, send: Send) -> None:
+async def _answer(exchange: Any, status: int) -> None:
+    # Through the exchange's send: its edit adds the validators and Vary.
     if status == 304:
         # RFC 9110 §15.4.5: no content; the edit adds the 200's validators and Vary.
-        await edit.send({"type": "http.response.start", "status": 304, "headers": []}, send)
-        await edit.send({"type": "http.response.body", "body": b"", "more_body": False}, send)
+        await exchange.send({"type": "http.response.start", "status": 304, "headers": []})
+        await exchange.send({"type": "http.response.body", "body": b"", "more_body": False})
         return
-    await _send_problem(edit, status, _DETAILS.get(status), send)
+    await _send_problem(exchange, status, _DETAILS.get(status))
 
 
-async def _send_problem(edit: ResponseEdit, status: int, detail: str | None,
-                        send: Send) -> None:
+async def _send_problem(exchange: Any, status: int, detail: str | None) -> None:
     body = problem_body(status, detail)
-    head = edit.head
-    await edit.send({"type": "http.response.start", "status": status,
-                     "headers": problem_headers(body)}, send)
-    await edit.send({"type": "http.response.body", "body": b"" if head else body,
-                     "more_body": False}, send)
+    await exchange.send({"type": "http.response.start", "status": status,
+                         "headers": problem_headers(body)})
+    await exchange.send({"type": "http.response.body", "body": b"" if exchange.head else body,
+                         "more_body": False})

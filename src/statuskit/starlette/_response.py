@@ -52,7 +52,7 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 class ResponseEdit:
     __slots__ = ("_body", "_held", "_start", "cache_control", "chosen", "decided", "etag",
                  "head", "last_modified", "media_type", "method", "ranges", "request_fields",
-                 "scope", "validators", "vary")
+                 "scope", "takes_content", "validators", "vary")
 
     def __init__(self, exchange: Exchange) -> None:
         # The request, not the exchange: the exchange holds this edit, and a reference
@@ -80,6 +80,7 @@ class ResponseEdit:
         self.request_fields = joined
         self.decided = False  # the preconditions were evaluated before the app ran
         self._start: Message | None = None  # held while a ranged body is collected
+        self.takes_content = False  # while held, the content comes to take()
         # _body and _held (the bytes in it) are set only once a ranged 200 is held.
 
     def field(self, name: bytes) -> str | None:
@@ -89,26 +90,29 @@ class ResponseEdit:
             return request_field(self.scope, name)
         return self.request_fields.get(name)
 
-    def send(self, message: Message, send: Send) -> Awaitable[None]:
-        if self._start is not None:
-            return self._collect(message, send)
-        if message["type"] != "http.response.start":
-            return send(message)
-        status: int = message["status"]
-        headers: RawHeaders = list(message.get("headers", ()))
+    def edited(self, start: Message) -> Message | None:
+        """The response start with what the helpers decided; None where a ranged 200
+        is held (its content then comes to ``take``)."""
+        status: int = start["status"]
+        headers: RawHeaders = list(start.get("headers", ()))
         # The response's fields by lower-case name, read once for every question below
         # (a loop in this frame: a comprehension is a call of its own on CPython 3.11).
         present: dict[bytes, bytes] = {}
         for name, value in headers:
             present[name.lower()] = value
         self._add_fields(status, headers, present)
-        message = {**message, "headers": headers}
+        start = {**start, "headers": headers}
         if self.ranges and status == 200 and self._ranged(headers, present):
-            self._start = message
+            self._start = start
             self._body: list[bytes] = []
             self._held = 0
-            return _nothing()
-        return send(message)
+            self.takes_content = True
+            return None
+        return start
+
+    def take(self, message: Message, send: Send) -> Awaitable[None]:
+        """The held ranged 200's content."""
+        return self._collect(message, send)
 
     # -- fields ---------------------------------------------------------------------
 
@@ -152,9 +156,6 @@ class ResponseEdit:
         return self.method == "GET" and b"range" in self.request_fields
 
     async def _collect(self, message: Message, send: Send) -> None:
-        if message["type"] != "http.response.body":
-            await send(message)
-            return
         chunk: bytes = message.get("body", b"")
         self._body.append(chunk)
         self._held += len(chunk)
@@ -163,6 +164,7 @@ class ResponseEdit:
                 await self._release(send)
             return
         start, self._start = self._start, None
+        self.takes_content = False
         assert start is not None
         await self._send_ranged(start, b"".join(self._body), send)
 
@@ -170,6 +172,7 @@ class ResponseEdit:
         """Give up the range: the 200 goes out whole, streaming from here on (RFC 9110
         §14.2: a server may ignore Range), without Accept-Ranges (§14.3)."""
         start, self._start = self._start, None
+        self.takes_content = False
         assert start is not None
         headers = [(n, v) for n, v in start["headers"] if n != b"accept-ranges"]
         await send({**start, "headers": headers})
