@@ -111,17 +111,22 @@ def declaration_of(route: Any) -> Declaration | None:
                               bool(conditional.get("require")),
                               conditional.get("cache_control"))
     declaration.overrides = getattr(route, "dependency_overrides_provider", None)
-    if current is not None:
-        from statuskit.starlette._fastapi import share_decisions
+    from statuskit.starlette._fastapi import inject_decisions, share_decisions
 
+    if current is not None:
         share_decisions(getattr(route, "dependant", None), declaration)
+    inject_decisions(getattr(route, "dependant", None), declaration.overrides)
     return declaration
 
 
 def dependency_helpers(route: Any) -> dict[str, Any]:
     """The statuskit dependencies a FastAPI route uses, by kind, with their options."""
     found: dict[str, Any] = {}
-    for call in _calls(getattr(route, "dependant", None)):
+    dependant = getattr(route, "dependant", None)
+    # Helpers whose values install() hands the endpoint (_fastapi.inject_decisions).
+    for kind, options in getattr(getattr(dependant, "call", None), "statuskit_folded", ()):
+        found.setdefault(kind, options)
+    for call in _calls(dependant):
         declared = getattr(call, "statuskit_helper", None)
         if declared is not None:
             kind, options = declared
