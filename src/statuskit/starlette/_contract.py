@@ -27,12 +27,14 @@ from statuskit.problem import problem_body, problem_headers
 from statuskit.starlette._routes import ANY_METHOD, RouteTable, route_path
 from statuskit.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["EXCHANGE_KEY", "Contract", "Exchange", "contract_of", "exchange_edit",
+__all__ = ["EDIT_KEY", "EXCHANGE_KEY", "Contract", "Exchange", "contract_of", "exchange_edit",
            "exchange_of"]
 
 _weak = weakref.ref
 # Where a request's Exchange waits for the helpers (preconditions, ranges, negotiation).
 EXCHANGE_KEY = "statuskit.exchange"
+# And its ResponseEdit, once made, for chosen() to read in one lookup.
+EDIT_KEY = "statuskit.edit"
 _PREFLIGHT_FIELD = b"access-control-request-method"
 # RFC 9110 §9.1: every general-purpose server supports GET and HEAD; never 501 for them.
 _ALWAYS_SUPPORTED = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -131,6 +133,9 @@ class Contract(Guard):
         # Routes that declare their representation contract (statuskit.starlette.
         # representation), kept here before the app routes the request.
         self.declared = tuple(table.declared) or None
+        # The same routes by the first segment of their path, so a request tries the
+        # few that can match it (a FastAPI app lists /openapi.json, /docs, ... first).
+        self.by_segment, self.unsegmented = _by_first_segment(self.declared or ())
 
     def _enter(self, scope: Scope, receive: Receive,  # type: ignore[override]
                exchange: Exchange) -> Awaitable[None]:
@@ -158,7 +163,7 @@ class Contract(Guard):
         coroutine that then runs the app; any other request costs no frame."""
         path = route_path(scope)
         method = scope["method"]
-        for route in self.declared or ():
+        for route in self.by_segment.get(path[1:].partition("/")[0], self.unsegmented):
             match = route.regex.match(path)
             if match is not None and (method in route.methods or route.methods is ANY_METHOD):
                 if route.declaration is not None:
@@ -212,6 +217,21 @@ class Contract(Guard):
         await send({"type": "http.response.start", "status": self.options_status,
                     "headers": headers})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _by_first_segment(routes: tuple[Any, ...]
+                      ) -> tuple[dict[str, tuple[Any, ...]], tuple[Any, ...]]:
+    """Per literal first path segment, the routes a request whose path starts with it
+    can match, in route order (those whose first segment is a parameter, or that have
+    no path, in every list); and the list for any other segment."""
+    def candidates(segment: str | None) -> tuple[Any, ...]:
+        kept = [r for r in routes if r.segment is None or r.segment == segment]
+        while kept and kept[-1].declaration is None:
+            kept.pop()  # the app's router answers for what follows the last declared
+        return tuple(kept)
+
+    segments = {r.segment for r in routes if r.segment is not None}
+    return {segment: candidates(segment) for segment in segments}, candidates(None)
 
 
 def _preflight(scope: Scope) -> bool:

@@ -22,7 +22,7 @@ from re import Match, Pattern
 from typing import Any, NamedTuple, TypeVar
 
 from statuskit.problem import problem_body, problem_headers
-from statuskit.starlette._contract import exchange_edit
+from statuskit.starlette._contract import EDIT_KEY, exchange_edit
 from statuskit.starlette._negotiation import negotiated_type
 from statuskit.starlette._response import ResponseEdit
 from statuskit.starlette._validators import REQUIRED_DETAIL, Validators, evaluate
@@ -172,9 +172,13 @@ def representation(*, provides: Sequence[str] = (),
 
 def chosen(request: Any) -> Chosen:
     """The media type and validators the route's declaration chose for ``request``."""
-    edit = exchange_edit(request.scope)
+    # The scope's own key first; through the exchange where a middleware copied the
+    # scope before the edit was made.
+    edit = request.scope.get(EDIT_KEY)
     if edit is None:
-        return _NOTHING_CHOSEN
+        edit = exchange_edit(request.scope)
+        if edit is None:
+            return _NOTHING_CHOSEN
     found: Chosen | None = edit.chosen
     if found is None:
         # tuple.__new__, not Chosen(...): CPython 3.11 runs a NamedTuple's Python
@@ -187,13 +191,16 @@ def chosen(request: Any) -> Chosen:
 class DeclaredRoute:
     """A declared route as the contract matches it: its path pattern and methods."""
 
-    __slots__ = ("declaration", "methods", "regex")
+    __slots__ = ("declaration", "methods", "regex", "segment")
 
     def __init__(self, regex: Pattern[str], methods: frozenset[str],
-                 declaration: Declaration | None) -> None:
+                 declaration: Declaration | None, segment: str | None = None) -> None:
         self.regex = regex
         self.methods = methods
         self.declaration = declaration
+        # The literal first segment of the route's path ("notes" for /notes/{id}); None
+        # where it is a parameter or the route has no path (it may match any).
+        self.segment = segment
 
     async def serve(self, app: ASGIApp, exchange: Any, match: Match[str],
                     receive: Receive) -> None:
@@ -202,7 +209,7 @@ class DeclaredRoute:
         coroutine for both: a request pays for no frame of the decision's own."""
         declaration = self.declaration
         assert declaration is not None  # the contract serves only declared routes here
-        edit = exchange.edit = ResponseEdit(exchange)
+        edit = exchange.edit = exchange.scope[EDIT_KEY] = ResponseEdit(exchange)
         provides = declaration.provides
         if provides:
             if len(provides) > 1:

@@ -10,7 +10,7 @@ from fastapi import Depends
 from fastapi.dependencies.utils import get_dependant, get_typed_signature, solve_dependencies
 from starlette.requests import Request
 
-from statuskit.starlette._contract import exchange_edit
+from statuskit.starlette._contract import EDIT_KEY, exchange_edit
 from statuskit.starlette._negotiation import choose_media_type
 from statuskit.starlette._ranges import accept_ranges
 from statuskit.starlette._validators import Validators, preconditions
@@ -214,7 +214,8 @@ def inject_decisions(dependant: Any, overrides: Any) -> None:
 
     async def call(**values: Any) -> Any:
         request: Request = values[request_name] if own_request else values.pop(request_name)
-        edit = exchange_edit(request.scope)
+        scope = request.scope
+        edit = scope.get(EDIT_KEY) or exchange_edit(scope)
         if edit is None or not _decided(edit, kinds) or _overridden(overrides, calls):
             values.update(await _solved_values(request, removed, overrides))
         else:

@@ -15,7 +15,7 @@ from typing import Any
 from statuskit.http import ETag, format_http_date, parse_etag, parse_http_date
 from statuskit.problem import problem_body, problem_headers
 from statuskit.resource import select_range
-from statuskit.starlette._contract import Exchange, exchange_of
+from statuskit.starlette._contract import EDIT_KEY, Exchange, exchange_of
 from statuskit.types import Message, RawHeaders, Scope, Send
 
 __all__ = ["MAX_RANGE_BUFFER", "MAX_STREAMED_RANGE_HOLD", "ResponseEdit", "edit_of",
@@ -44,20 +44,21 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
                            helper)
         return None
     if exchange.edit is None:
-        exchange.edit = ResponseEdit(exchange)
+        exchange.edit = scope[EDIT_KEY] = ResponseEdit(exchange)
     edit: ResponseEdit = exchange.edit
     return edit
 
 
 class ResponseEdit:
     __slots__ = ("_body", "_held", "_start", "cache_control", "chosen", "decided", "etag",
-                 "head", "last_modified", "media_type", "method", "ranges", "request_fields",
-                 "scope", "takes_content", "validators", "vary")
+                 "head", "headers", "last_modified", "media_type", "method", "ranges",
+                 "request_fields", "takes_content", "validators", "vary")
 
     def __init__(self, exchange: Exchange) -> None:
-        # The request, not the exchange: the exchange holds this edit, and a reference
-        # back would make a cycle that only the garbage collector frees.
-        self.scope = exchange.scope
+        # The request's header list, not the exchange or the scope: both hold this edit
+        # (the scope for chosen()), and a reference back would make a cycle that only
+        # the garbage collector frees.
+        self.headers = exchange.scope["headers"]
         self.head = exchange.head
         # The request's method as the client sent it (HEAD, which the app sees as GET).
         self.method: str = "HEAD" if exchange.head else exchange.scope["method"]
@@ -72,11 +73,17 @@ class ResponseEdit:
         # The request fields the helpers read (accept, the conditions, range), each one
         # list (RFC 9110 §5.3), read from the header section once, here: every edit is
         # made for a helper or a declaration that reads some of them.
+        headers = exchange.scope["headers"]
         joined: dict[bytes, str] = {}
-        for name, value in exchange.scope["headers"]:
-            if name in _READ_FIELDS:
-                text = value.decode("latin-1")
-                joined[name] = joined[name] + ", " + text if name in joined else text
+        fields = dict(headers)  # in C; a name sent on several lines is read line by line
+        if len(fields) == len(headers):
+            for name in _READ_FIELDS.intersection(fields):
+                joined[name] = fields[name].decode("latin-1")
+        else:
+            for name, value in headers:
+                if name in _READ_FIELDS:
+                    text = value.decode("latin-1")
+                    joined[name] = joined[name] + ", " + text if name in joined else text
         self.request_fields = joined
         self.decided = False  # the preconditions were evaluated before the app ran
         self._start: Message | None = None  # held while a ranged body is collected
@@ -87,7 +94,7 @@ class ResponseEdit:
         """The request's field ``name`` (lower case), its lines joined into one list
         (RFC 9110 §5.3); the header section is read once per request, not per field."""
         if name not in _READ_FIELDS:
-            return request_field(self.scope, name)
+            return _joined(self.headers, name)
         return self.request_fields.get(name)
 
     def edited(self, start: Message) -> Message | None:
@@ -225,7 +232,11 @@ async def _nothing() -> None:
 def request_field(scope: Scope, name: bytes) -> str | None:
     """The request's field ``name`` (lower case), its lines joined into one list
     (RFC 9110 §5.3); None when absent."""
-    values = [v for n, v in scope["headers"] if n == name]
+    return _joined(scope["headers"], name)
+
+
+def _joined(headers: RawHeaders, name: bytes) -> str | None:
+    values = [v for n, v in headers if n == name]
     return b", ".join(values).decode("latin-1") if values else None
 
 
