@@ -2,6 +2,7 @@
 
     python bench/starlette_install.py [--rounds 15] [--batch 400]
     python bench/starlette_install.py --instructions [--requests 1000]   # valgrind; ~10 min
+    python bench/starlette_install.py --bytecodes                        # seconds
 
 GET: the benchmark's FastAPI note endpoint (bench/apps.py's: it negotiates and answers
 304 by hand) as it is, behind a bare Guard, and after install(). Then the same note
@@ -13,6 +14,10 @@ against each of them.
 Each contender is paired with the stock endpoint and measured in ABBA rounds of CPU
 time (``--rounds``, ``--batch``): one ratio per round, the median and range printed,
 so a change in the machine's load falls on both sides of each ratio.
+``--bytecodes`` counts the bytecodes one warm request runs, in every frame: on a loaded
+machine the CPU ratios follow these (each one a dispatch, an indirect branch the
+processor mispredicts often) more closely than the instruction counts, since statuskit's
+share of a request is bytecode-dense and FastAPI's spends more in C.
 ``--instructions`` counts instead, under valgrind (cachegrind, no cache model): every
 process builds and warms every app alike, then serves one contender ``--requests``
 times, so the instructions per request of each are exact and a loaded machine does
@@ -279,6 +284,44 @@ def _instructions(requests: int) -> None:
               flush=True)
 
 
+async def _bytecodes_of(app: Any, scope: dict[str, Any]) -> int:
+    """Bytecodes one warm request runs (sys.settrace opcode events), in every frame."""
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    for _ in range(20):  # warm: what a first request builds or caches is not counted
+        await app(dict(scope), receive, send)
+    count = 0
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal count
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            count += 1
+        return trace
+
+    request = dict(scope)
+    sys.settrace(trace)
+    try:
+        await app(request, receive, send)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def _bytecodes() -> None:
+    async def run() -> None:
+        print("bytecodes per request (sys.settrace opcode events; stock / contender):")
+        for name, base, other, scope in _pairs():
+            stock, contender = await _bytecodes_of(base, scope), await _bytecodes_of(other, scope)
+            print(f"  {name:<66} {stock / contender:.3f}x ({stock:,} / {contender:,})")
+
+    asyncio.run(run())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=15, help="ABBA rounds per pair")
@@ -287,6 +330,8 @@ def main() -> None:
                         help="count instructions per request under valgrind instead")
     parser.add_argument("--requests", type=int, default=1000,
                         help="requests per counted process (--instructions)")
+    parser.add_argument("--bytecodes", action="store_true",
+                        help="count the bytecodes each request runs instead (seconds)")
     parser.add_argument("--serve-one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_one is not None:
@@ -295,6 +340,9 @@ def main() -> None:
         return
     if args.instructions:
         _instructions(args.requests)
+        return
+    if args.bytecodes:
+        _bytecodes()
         return
     import statistics
 

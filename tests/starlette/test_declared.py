@@ -221,3 +221,45 @@ def _validators_of(app: FastAPI) -> Any:
         helpers = dependency_helpers(route)
         if "conditional" in helpers:
             yield helpers["conditional"]["current"]
+
+
+def test_a_route_whose_first_segment_is_a_parameter_still_comes_first() -> None:
+    # The declared routes are tried by the first segment of the path; a route whose
+    # first segment is a parameter can match any of them and keeps its place in order.
+    app = FastAPI()
+
+    async def current(name: str) -> Validators | None:
+        return Validators(etag="same")
+
+    @app.get("/{kind}/special")
+    async def special(kind: str) -> dict[str, str]:
+        return {"route": "special", "kind": kind}
+
+    @app.get("/items/{name}")
+    @representation(validators=current)
+    async def named(name: str) -> dict[str, str]:
+        return {"route": name}
+
+    @app.get("/other/{name}")
+    @representation(validators=current, provides=("application/json",))
+    async def other(name: str) -> dict[str, str]:
+        return {"route": "other"}
+
+    from starlette.testclient import TestClient
+
+    client = TestClient(install(app))
+    cached = {"If-None-Match": '"same"'}
+    first = client.get("/items/special", headers=cached)
+    assert first.status_code == 200  # the parameter route came first: no 304 for it
+    assert first.json() == {"route": "special", "kind": "items"}
+    assert first.headers.get("etag") is None
+    declared = client.get("/items/x", headers=cached)
+    assert declared.status_code == 304  # RFC 9110 §13.2.2
+    assert declared.headers["etag"] == '"same"'
+    assert declared.content == b""
+    refused = client.get("/other/x", headers={"Accept": "image/png"})
+    assert refused.status_code == 406  # RFC 9110 §15.5.7, the second segment's route
+    assert refused.headers["content-type"] == "application/problem+json"
+    unknown = client.get("/nowhere/x", headers=cached)
+    assert unknown.status_code == 404
+    assert unknown.headers.get("etag") is None

@@ -93,6 +93,7 @@ class Exchange:
         "deadline",
         "deadline_scope",
         "declared_length",
+        "edit",
         "head",
         "pace",
         "received",
@@ -114,6 +115,12 @@ class Exchange:
         # The client's timeout (anyio's clock) and the cancel scope keeping it, while set.
         self.deadline: float | None = None
         self.deadline_scope: anyio.CancelScope | None = None
+        # What a layer built on the guard (statuskit.starlette) does to the response
+        # before these checks, in this one send: ``edited(start)`` gives the response
+        # start to check and pass on, or None to hold it; while ``takes_content``, the
+        # content goes to ``take(message, checked_send)`` instead (a ranged 200 held
+        # and cut, a 413 replaced by a problem document).
+        self.edit: Any = None
 
     def watch_body(
         self,
@@ -201,13 +208,16 @@ class Exchange:
         await self.answer(413, retry_after=self.body_retry_after, close=True)
         return _DISCONNECT
 
-    def send(self, message: Message) -> Awaitable[None]:
+    def send(self, message: Message, _edited: bool = False) -> Awaitable[None]:
         # A plain function handing back the server's awaitable: the common path adds
-        # no coroutine frame; only the rare cases below get one.
+        # no coroutine frame; only the rare cases below get one. The one wrapper the
+        # app's messages pass through: the layer's edit first, then the checks.
         if self.answered:
             return _nothing()
         kind = message["type"]
         if kind == "http.response.body":
+            if self.edit is not None and self.edit.takes_content and not _edited:
+                return self.edit.take(message, self.checked_send)  # type: ignore[no-any-return]
             if self.strip_body:
                 # RFC 9110 §9.3.2 (HEAD), §15.3.5 (204), §15.4.5 (304): no content goes out.
                 if message.get("body"):
@@ -228,9 +238,20 @@ class Exchange:
                     )
             return self._send(message)
         if kind == "http.response.start":
+            edit = self.edit
+            if edit is not None and not _edited:
+                edited = edit.edited(message)
+                if edited is None:
+                    return _nothing()  # held: ``take`` gets the content, sends it later
+                message = edited
             if self.deadline is not None and self._past_deadline():
                 return _nothing()  # the 504 is the answer; the app is being cancelled
             status = message["status"]
+            if status == 413 and edit is None:
+                replaced = self.edit_refusal(message)
+                if replaced is not None:
+                    self.edit = replaced
+                    return self.send(message)
             if status == 204 or status == 304:
                 # RFC 9110 §15.3.5, §15.4.5: no content; and RFC 9110 §8.6, RFC 9112 §6.1:
                 # no Content-Length or Transfer-Encoding on 204. On 304 Content-Length MAY
@@ -247,20 +268,30 @@ class Exchange:
             if not 200 <= status <= 599:
                 return self._not_final(status)
             if self.check_length:
-                for name, value in message.get("headers", ()):
-                    if len(name) == 14 and name.lower() == b"content-length":
-                        # RFC 5234 DIGIT: ASCII only (bytes.isdigit() knows no other
-                        # script); a numeral too long for int() is no true length.
-                        if not value.isdigit() or len(value) > 18:
-                            return self._length_not_a_number()
-                        self.declared_length = int(value)
-                        break
+                headers = message.get("headers", ())
+                # Looked up in C: frameworks send lower-case names, each once (else the
+                # names are read one by one, as the first with that name counts).
+                fields = dict(headers)
+                value = fields.get(b"content-length")
+                if value is None or len(fields) != len(headers):
+                    value = _content_length(headers)
+                if value is not None:
+                    # RFC 5234 DIGIT: ASCII only (bytes.isdigit() knows no other
+                    # script); a numeral too long for int() is no true length.
+                    if not value.isdigit() or len(value) > 18:
+                        return self._length_not_a_number()
+                    self.declared_length = int(value)
             self.started = True
             return self._send(message)
         return self._send(message)
 
-    # The checks without what a subclass puts in front of them (``send`` overridden).
-    checked_send = send
+    def checked_send(self, message: Message) -> Awaitable[None]:
+        """The checks without the edit in front of them: what an edit sends of its own."""
+        return self.send(message, True)
+
+    def edit_refusal(self, message: Message) -> Any:
+        """An edit for the app's own 413 (a layer's problem document), or None."""
+        return None
 
     def _past_deadline(self) -> bool:
         """Whether the client's timeout ran out before this response started; if not,
@@ -283,6 +314,13 @@ class Exchange:
     async def _length_not_a_number(self) -> None:
         logger.error("app sent a Content-Length that is not a number; answered 500")
         await self.answer(500)
+
+
+def _content_length(headers: Any) -> bytes | None:
+    for name, value in headers:
+        if len(name) == 14 and name.lower() == b"content-length":
+            return value  # type: ignore[no-any-return]
+    return None
 
 
 def _without_framing(message: Message) -> Message:

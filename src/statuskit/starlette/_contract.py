@@ -27,12 +27,14 @@ from statuskit.problem import problem_body, problem_headers
 from statuskit.starlette._routes import ANY_METHOD, RouteTable, route_path
 from statuskit.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["EXCHANGE_KEY", "Contract", "Exchange", "contract_of", "exchange_edit",
+__all__ = ["EDIT_KEY", "EXCHANGE_KEY", "Contract", "Exchange", "contract_of", "exchange_edit",
            "exchange_of"]
 
 _weak = weakref.ref
 # Where a request's Exchange waits for the helpers (preconditions, ranges, negotiation).
 EXCHANGE_KEY = "statuskit.exchange"
+# And its ResponseEdit, once made, for chosen() to read in one lookup.
+EDIT_KEY = "statuskit.edit"
 _PREFLIGHT_FIELD = b"access-control-request-method"
 # RFC 9110 §9.1: every general-purpose server supports GET and HEAD; never 501 for them.
 _ALWAYS_SUPPORTED = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -40,27 +42,19 @@ _ALWAYS_SUPPORTED = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class Exchange(GuardExchange):
     """One request under the contract: the guard's exchange, with what the helpers ask
-    of its response. One object per request, whose ``send`` is the only wrapper the
-    app's messages pass through (the edit, then the guard's checks)."""
+    of its response (its ``edit``, applied in the guard's one send wrapper)."""
 
-    __slots__ = ("__weakref__", "contract", "edit", "scope")
+    __slots__ = ("__weakref__", "contract", "scope")
 
-    # Set by Contract._enter before the app runs: the request's scope, its contract, and
-    # a ResponseEdit once a helper or a declaration asks for one.
+    # Set by Contract._enter before the app runs: the request's scope and its contract.
     scope: Scope
     contract: Contract
-    edit: Any
 
-    def send(self, message: Message) -> Awaitable[None]:
-        # The common case adds one call and no coroutine frame.
-        edit = self.edit
-        if edit is None:
-            if message.get("status") == 413 and self.contract.problems \
-                    and _LIMIT_SCOPE_KEY in self.scope:
-                self.edit = edit = LimitAnswer(self.contract.limit_detail)
-            else:
-                return self.checked_send(message)
-        return edit.send(message, self.checked_send)  # type: ignore[no-any-return]
+    def edit_refusal(self, message: Message) -> Any:
+        # The app's own body-limit 413, in its words, made a problem document.
+        if self.contract.problems and _LIMIT_SCOPE_KEY in self.scope:
+            return LimitAnswer(self.contract.limit_detail)
+        return None
 
 
 # Starlette's RequestBodyLimitMiddleware (which FastAPI's limits use too) marks the
@@ -73,21 +67,29 @@ _LIMIT_SCOPE_KEY = "starlette.max_body_size"
 class LimitAnswer:
     """The app's own body-limit 413 as a problem document (RFC 9110 §15.5.14)."""
 
-    __slots__ = ("detail",)
+    __slots__ = ("body", "sent")
+
+    takes_content = True  # the app's content is replaced
 
     def __init__(self, detail: str) -> None:
-        self.detail = detail
+        self.body = problem_body(413, detail)
+        self.sent = False  # the problem's content went out; the app's is dropped
 
-    async def send(self, message: Message, send: Send) -> None:
-        if message["type"] == "http.response.start":
-            body = problem_body(413, self.detail)
-            kept = [(n, v) for n, v in message.get("headers", ())
-                    if n.lower() not in (b"content-type", b"content-length")]
-            await send({"type": "http.response.start", "status": 413,
-                        "headers": problem_headers(body) + kept})
-            await send({"type": "http.response.body", "body": body, "more_body": False})
-        elif message["type"] != "http.response.body":
-            await send(message)  # an extension's message; the content is ours
+    def edited(self, message: Message) -> Message:
+        kept = [(n, v) for n, v in message.get("headers", ())
+                if n.lower() not in (b"content-type", b"content-length")]
+        return {"type": message["type"], "status": 413,
+                "headers": problem_headers(self.body) + kept}
+
+    def take(self, message: Message, send: Send) -> Awaitable[None]:
+        if self.sent:
+            return _nothing()  # the rest of the app's content
+        self.sent = True
+        return send({"type": "http.response.body", "body": self.body, "more_body": False})
+
+
+async def _nothing() -> None:
+    return None
 
 
 def exchange_of(scope: Scope) -> Exchange | None:
@@ -131,6 +133,9 @@ class Contract(Guard):
         # Routes that declare their representation contract (statuskit.starlette.
         # representation), kept here before the app routes the request.
         self.declared = tuple(table.declared) or None
+        # The same routes by the first segment of their path, so a request tries the
+        # few that can match it (a FastAPI app lists /openapi.json, /docs, ... first).
+        self.by_segment, self.unsegmented = _by_first_segment(self.declared or ())
 
     def _enter(self, scope: Scope, receive: Receive,  # type: ignore[override]
                exchange: Exchange) -> Awaitable[None]:
@@ -138,7 +143,6 @@ class Contract(Guard):
         # that takes it costs no coroutine frame of this layer's own. (The guard makes
         # the exchange of this layer's exchange_type.)
         exchange.contract = self
-        exchange.edit = None
         if scope["method"] in self.routed or not self.method_contract:
             exchange.scope = scope
             # A weak reference: the exchange holds the scope, so a strong one would make
@@ -159,7 +163,7 @@ class Contract(Guard):
         coroutine that then runs the app; any other request costs no frame."""
         path = route_path(scope)
         method = scope["method"]
-        for route in self.declared or ():
+        for route in self.by_segment.get(path[1:].partition("/")[0], self.unsegmented):
             match = route.regex.match(path)
             if match is not None and (method in route.methods or route.methods is ANY_METHOD):
                 if route.declaration is not None:
@@ -170,7 +174,7 @@ class Contract(Guard):
 
     async def _decide(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
         method: str = scope["method"]
-        send = exchange.checked_send
+        send = exchange.send
         if method == "OPTIONS" and scope["path"] == "*" and not _preflight(scope):
             # RFC 9110 §9.3.7: the asterisk-form asks about the server in general.
             await self._options(self.table.implemented, send)
@@ -213,6 +217,21 @@ class Contract(Guard):
         await send({"type": "http.response.start", "status": self.options_status,
                     "headers": headers})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _by_first_segment(routes: tuple[Any, ...]
+                      ) -> tuple[dict[str, tuple[Any, ...]], tuple[Any, ...]]:
+    """Per literal first path segment, the routes a request whose path starts with it
+    can match, in route order (those whose first segment is a parameter, or that have
+    no path, in every list); and the list for any other segment."""
+    def candidates(segment: str | None) -> tuple[Any, ...]:
+        kept = [r for r in routes if r.segment is None or r.segment == segment]
+        while kept and kept[-1].declaration is None:
+            kept.pop()  # the app's router answers for what follows the last declared
+        return tuple(kept)
+
+    segments = {r.segment for r in routes if r.segment is not None}
+    return {segment: candidates(segment) for segment in segments}, candidates(None)
 
 
 def _preflight(scope: Scope) -> bool:

@@ -22,11 +22,11 @@ from re import Match, Pattern
 from typing import Any, NamedTuple, TypeVar
 
 from statuskit.problem import problem_body, problem_headers
-from statuskit.starlette._contract import exchange_edit
+from statuskit.starlette._contract import EDIT_KEY, exchange_edit
 from statuskit.starlette._negotiation import negotiated_type
 from statuskit.starlette._response import ResponseEdit
 from statuskit.starlette._validators import REQUIRED_DETAIL, Validators, evaluate
-from statuskit.types import ASGIApp, Receive, Send
+from statuskit.types import ASGIApp, Receive
 
 __all__ = ["Chosen", "Declaration", "DeclaredRoute", "chosen", "representation"]
 
@@ -111,17 +111,22 @@ def declaration_of(route: Any) -> Declaration | None:
                               bool(conditional.get("require")),
                               conditional.get("cache_control"))
     declaration.overrides = getattr(route, "dependency_overrides_provider", None)
-    if current is not None:
-        from statuskit.starlette._fastapi import share_decisions
+    from statuskit.starlette._fastapi import inject_decisions, share_decisions
 
+    if current is not None:
         share_decisions(getattr(route, "dependant", None), declaration)
+    inject_decisions(getattr(route, "dependant", None), declaration.overrides)
     return declaration
 
 
 def dependency_helpers(route: Any) -> dict[str, Any]:
     """The statuskit dependencies a FastAPI route uses, by kind, with their options."""
     found: dict[str, Any] = {}
-    for call in _calls(getattr(route, "dependant", None)):
+    dependant = getattr(route, "dependant", None)
+    # Helpers whose values install() hands the endpoint (_fastapi.inject_decisions).
+    for kind, options in getattr(getattr(dependant, "call", None), "statuskit_folded", ()):
+        found.setdefault(kind, options)
+    for call in _calls(dependant):
         declared = getattr(call, "statuskit_helper", None)
         if declared is not None:
             kind, options = declared
@@ -167,9 +172,13 @@ def representation(*, provides: Sequence[str] = (),
 
 def chosen(request: Any) -> Chosen:
     """The media type and validators the route's declaration chose for ``request``."""
-    edit = exchange_edit(request.scope)
+    # The scope's own key first; through the exchange where a middleware copied the
+    # scope before the edit was made.
+    edit = request.scope.get(EDIT_KEY)
     if edit is None:
-        return _NOTHING_CHOSEN
+        edit = exchange_edit(request.scope)
+        if edit is None:
+            return _NOTHING_CHOSEN
     found: Chosen | None = edit.chosen
     if found is None:
         # tuple.__new__, not Chosen(...): CPython 3.11 runs a NamedTuple's Python
@@ -182,13 +191,16 @@ def chosen(request: Any) -> Chosen:
 class DeclaredRoute:
     """A declared route as the contract matches it: its path pattern and methods."""
 
-    __slots__ = ("declaration", "methods", "regex")
+    __slots__ = ("declaration", "methods", "regex", "segment")
 
     def __init__(self, regex: Pattern[str], methods: frozenset[str],
-                 declaration: Declaration | None) -> None:
+                 declaration: Declaration | None, segment: str | None = None) -> None:
         self.regex = regex
         self.methods = methods
         self.declaration = declaration
+        # The literal first segment of the route's path ("notes" for /notes/{id}); None
+        # where it is a parameter or the route has no path (it may match any).
+        self.segment = segment
 
     async def serve(self, app: ASGIApp, exchange: Any, match: Match[str],
                     receive: Receive) -> None:
@@ -197,7 +209,7 @@ class DeclaredRoute:
         coroutine for both: a request pays for no frame of the decision's own."""
         declaration = self.declaration
         assert declaration is not None  # the contract serves only declared routes here
-        edit = exchange.edit = ResponseEdit(exchange)
+        edit = exchange.edit = exchange.scope[EDIT_KEY] = ResponseEdit(exchange)
         provides = declaration.provides
         if provides:
             if len(provides) > 1:
@@ -205,8 +217,7 @@ class DeclaredRoute:
             media = negotiated_type(provides, edit.request_fields.get(b"accept"))
             if media is None:
                 # RFC 9110 §15.5.7: none of the types is acceptable.
-                await _send_problem(edit, 406, f"Available: {', '.join(provides)}.",
-                                    exchange.checked_send)
+                await _send_problem(exchange, 406, f"Available: {', '.join(provides)}.")
                 return
             edit.media_type = media
         edit.ranges = declaration.ranges
@@ -219,7 +230,7 @@ class DeclaredRoute:
             verdict = evaluate(edit, current, declaration.require, declaration.cache_control)
             edit.decided = True
             if verdict is not None:
-                await _answer(edit, verdict, exchange.checked_send)
+                await _answer(exchange, verdict)
                 return
         await app(exchange.scope, receive, exchange.send)
 
@@ -245,20 +256,19 @@ def _validator_params(declaration: Declaration, match: Match[str]) -> dict[str, 
     return params
 
 
-async def _answer(edit: ResponseEdit, status: int, send: Send) -> None:
+async def _answer(exchange: Any, status: int) -> None:
+    # Through the exchange's send: its edit adds the validators and Vary.
     if status == 304:
         # RFC 9110 §15.4.5: no content; the edit adds the 200's validators and Vary.
-        await edit.send({"type": "http.response.start", "status": 304, "headers": []}, send)
-        await edit.send({"type": "http.response.body", "body": b"", "more_body": False}, send)
+        await exchange.send({"type": "http.response.start", "status": 304, "headers": []})
+        await exchange.send({"type": "http.response.body", "body": b"", "more_body": False})
         return
-    await _send_problem(edit, status, _DETAILS.get(status), send)
+    await _send_problem(exchange, status, _DETAILS.get(status))
 
 
-async def _send_problem(edit: ResponseEdit, status: int, detail: str | None,
-                        send: Send) -> None:
+async def _send_problem(exchange: Any, status: int, detail: str | None) -> None:
     body = problem_body(status, detail)
-    head = edit.head
-    await edit.send({"type": "http.response.start", "status": status,
-                     "headers": problem_headers(body)}, send)
-    await edit.send({"type": "http.response.body", "body": b"" if head else body,
-                     "more_body": False}, send)
+    await exchange.send({"type": "http.response.start", "status": status,
+                         "headers": problem_headers(body)})
+    await exchange.send({"type": "http.response.body", "body": b"" if exchange.head else body,
+                         "more_body": False})

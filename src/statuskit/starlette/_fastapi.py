@@ -10,7 +10,7 @@ from fastapi import Depends
 from fastapi.dependencies.utils import get_dependant, get_typed_signature, solve_dependencies
 from starlette.requests import Request
 
-from statuskit.starlette._contract import exchange_edit
+from statuskit.starlette._contract import EDIT_KEY, exchange_edit
 from statuskit.starlette._negotiation import choose_media_type
 from statuskit.starlette._ranges import accept_ranges
 from statuskit.starlette._validators import Validators, preconditions
@@ -176,3 +176,96 @@ async def _solved(request: Request, original: Any, overrides: Any) -> Any:
     if solved.errors:
         raise RequestValidationError(solved.errors)
     return await original.call(**solved.values)
+
+
+_INJECTED_REQUEST = "statuskit_injected_request"
+
+
+def inject_decisions(dependant: Any, overrides: Any) -> None:
+    """Hand the endpoint what install() decided, instead of FastAPI solving the
+    ``provides`` and (shared) ``conditional`` dependencies that return it.
+
+    Each dependency FastAPI solves costs a pass of its dependency injection (its
+    parameters read, a cache key made, the call classified) that dwarfs what ours do;
+    where the layer decided the request, their values are the exchange's. The endpoint
+    (``async def`` only: FastAPI classified it when the route was made) is wrapped to
+    take them from there; where the layer did not decide (no declaration ran, an
+    override of one of them), FastAPI solves the originals as it would have. Once per
+    dependant; their parameters stay declared (the endpoint takes them, else they are
+    left alone), so the OpenAPI document and FastAPI's validation are unchanged.
+    """
+    endpoint = getattr(dependant, "call", None)
+    if endpoint is None or getattr(endpoint, "statuskit_folded", None) is not None \
+            or not inspect.iscoroutinefunction(endpoint):
+        return
+    own_paths = {param.name for param in dependant.path_params}
+    taken = [sub for sub in dependant.dependencies if _injectable(sub, own_paths)]
+    if not taken:
+        return
+    from fastapi.dependencies.models import Dependant
+
+    removed = Dependant(dependencies=taken, path=dependant.path)
+    kinds = tuple((sub.name, sub.call.statuskit_helper[0]) for sub in taken)
+    calls = frozenset(sub.call for sub in taken)
+    request_name = dependant.request_param_name
+    own_request = request_name is not None
+    if request_name is None:
+        request_name = dependant.request_param_name = _INJECTED_REQUEST
+
+    async def call(**values: Any) -> Any:
+        request: Request = values[request_name] if own_request else values.pop(request_name)
+        scope = request.scope
+        edit = scope.get(EDIT_KEY) or exchange_edit(scope)
+        if edit is None or not _decided(edit, kinds) or _overridden(overrides, calls):
+            values.update(await _solved_values(request, removed, overrides))
+        else:
+            for name, kind in kinds:
+                values[name] = edit.media_type if kind == "provides" else edit.validators
+        return await endpoint(**values)
+
+    call.__wrapped__ = endpoint  # type: ignore[attr-defined]
+    call.__name__ = getattr(endpoint, "__name__", call.__name__)
+    call.__qualname__ = getattr(endpoint, "__qualname__", call.__qualname__)
+    # What the OpenAPI declaration and a later install() read of the helpers taken.
+    call.statuskit_folded = [  # type: ignore[attr-defined]
+        (sub.call.statuskit_helper[0], sub.call.statuskit_helper[1]) for sub in taken
+    ] + [item for sub in taken for item in getattr(sub.call, "statuskit_folded", ())]
+    dependant.dependencies = [d for d in dependant.dependencies if d not in taken]
+    dependant.call = call
+
+
+def _injectable(sub: Any, own_paths: set[str]) -> bool:
+    helper = getattr(sub.call, "statuskit_helper", None)
+    if sub.name is None or helper is None or sub.dependencies or sub.query_params \
+            or sub.header_params or sub.cookie_params or sub.body_params:
+        return False
+    if helper[0] == "provides":
+        return True
+    # The conditional whose current the layer evaluates (share_decisions made it), on
+    # path parameters the endpoint itself takes.
+    return helper[0] == "conditional" and hasattr(sub.call, "statuskit_folded") \
+        and {param.name for param in sub.path_params} <= own_paths
+
+
+def _decided(edit: Any, kinds: tuple[tuple[str, str], ...]) -> bool:
+    for _, kind in kinds:
+        if (kind == "provides" and edit.media_type is None) or \
+                (kind == "conditional" and not edit.decided):
+            return False
+    return True
+
+
+def _overridden(provider: Any, calls: frozenset[Any]) -> bool:
+    overrides: dict[Any, Any] | None = getattr(provider, "dependency_overrides", None)
+    return bool(overrides) and not calls.isdisjoint(overrides or ())
+
+
+async def _solved_values(request: Request, dependant: Any, overrides: Any) -> dict[str, Any]:
+    from fastapi.exceptions import RequestValidationError
+
+    solved = await solve_dependencies(
+        request=request, dependant=dependant, dependency_overrides_provider=overrides,
+        async_exit_stack=request.scope["fastapi_inner_astack"], embed_body_fields=False)
+    if solved.errors:
+        raise RequestValidationError(solved.errors)
+    return solved.values

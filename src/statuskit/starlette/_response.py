@@ -15,7 +15,7 @@ from typing import Any
 from statuskit.http import ETag, format_http_date, parse_etag, parse_http_date
 from statuskit.problem import problem_body, problem_headers
 from statuskit.resource import select_range
-from statuskit.starlette._contract import Exchange, exchange_of
+from statuskit.starlette._contract import EDIT_KEY, Exchange, exchange_of
 from statuskit.types import Message, RawHeaders, Scope, Send
 
 __all__ = ["MAX_RANGE_BUFFER", "MAX_STREAMED_RANGE_HOLD", "ResponseEdit", "edit_of",
@@ -44,20 +44,21 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
                            helper)
         return None
     if exchange.edit is None:
-        exchange.edit = ResponseEdit(exchange)
+        exchange.edit = scope[EDIT_KEY] = ResponseEdit(exchange)
     edit: ResponseEdit = exchange.edit
     return edit
 
 
 class ResponseEdit:
     __slots__ = ("_body", "_held", "_start", "cache_control", "chosen", "decided", "etag",
-                 "head", "last_modified", "media_type", "method", "ranges", "request_fields",
-                 "scope", "validators", "vary")
+                 "head", "headers", "last_modified", "media_type", "method", "ranges",
+                 "request_fields", "takes_content", "validators", "vary")
 
     def __init__(self, exchange: Exchange) -> None:
-        # The request, not the exchange: the exchange holds this edit, and a reference
-        # back would make a cycle that only the garbage collector frees.
-        self.scope = exchange.scope
+        # The request's header list, not the exchange or the scope: both hold this edit
+        # (the scope for chosen()), and a reference back would make a cycle that only
+        # the garbage collector frees.
+        self.headers = exchange.scope["headers"]
         self.head = exchange.head
         # The request's method as the client sent it (HEAD, which the app sees as GET).
         self.method: str = "HEAD" if exchange.head else exchange.scope["method"]
@@ -72,43 +73,53 @@ class ResponseEdit:
         # The request fields the helpers read (accept, the conditions, range), each one
         # list (RFC 9110 §5.3), read from the header section once, here: every edit is
         # made for a helper or a declaration that reads some of them.
+        headers = exchange.scope["headers"]
         joined: dict[bytes, str] = {}
-        for name, value in exchange.scope["headers"]:
-            if name in _READ_FIELDS:
-                text = value.decode("latin-1")
-                joined[name] = joined[name] + ", " + text if name in joined else text
+        fields = dict(headers)  # in C; a name sent on several lines is read line by line
+        if len(fields) == len(headers):
+            for name in _READ_FIELDS.intersection(fields):
+                joined[name] = fields[name].decode("latin-1")
+        else:
+            for name, value in headers:
+                if name in _READ_FIELDS:
+                    text = value.decode("latin-1")
+                    joined[name] = joined[name] + ", " + text if name in joined else text
         self.request_fields = joined
         self.decided = False  # the preconditions were evaluated before the app ran
         self._start: Message | None = None  # held while a ranged body is collected
+        self.takes_content = False  # while held, the content comes to take()
         # _body and _held (the bytes in it) are set only once a ranged 200 is held.
 
     def field(self, name: bytes) -> str | None:
         """The request's field ``name`` (lower case), its lines joined into one list
         (RFC 9110 §5.3); the header section is read once per request, not per field."""
         if name not in _READ_FIELDS:
-            return request_field(self.scope, name)
+            return _joined(self.headers, name)
         return self.request_fields.get(name)
 
-    def send(self, message: Message, send: Send) -> Awaitable[None]:
-        if self._start is not None:
-            return self._collect(message, send)
-        if message["type"] != "http.response.start":
-            return send(message)
-        status: int = message["status"]
-        headers: RawHeaders = list(message.get("headers", ()))
+    def edited(self, start: Message) -> Message | None:
+        """The response start with what the helpers decided; None where a ranged 200
+        is held (its content then comes to ``take``)."""
+        status: int = start["status"]
+        headers: RawHeaders = list(start.get("headers", ()))
         # The response's fields by lower-case name, read once for every question below
         # (a loop in this frame: a comprehension is a call of its own on CPython 3.11).
         present: dict[bytes, bytes] = {}
         for name, value in headers:
             present[name.lower()] = value
         self._add_fields(status, headers, present)
-        message = {**message, "headers": headers}
+        start = {**start, "headers": headers}
         if self.ranges and status == 200 and self._ranged(headers, present):
-            self._start = message
+            self._start = start
             self._body: list[bytes] = []
             self._held = 0
-            return _nothing()
-        return send(message)
+            self.takes_content = True
+            return None
+        return start
+
+    def take(self, message: Message, send: Send) -> Awaitable[None]:
+        """The held ranged 200's content."""
+        return self._collect(message, send)
 
     # -- fields ---------------------------------------------------------------------
 
@@ -152,9 +163,6 @@ class ResponseEdit:
         return self.method == "GET" and b"range" in self.request_fields
 
     async def _collect(self, message: Message, send: Send) -> None:
-        if message["type"] != "http.response.body":
-            await send(message)
-            return
         chunk: bytes = message.get("body", b"")
         self._body.append(chunk)
         self._held += len(chunk)
@@ -163,6 +171,7 @@ class ResponseEdit:
                 await self._release(send)
             return
         start, self._start = self._start, None
+        self.takes_content = False
         assert start is not None
         await self._send_ranged(start, b"".join(self._body), send)
 
@@ -170,6 +179,7 @@ class ResponseEdit:
         """Give up the range: the 200 goes out whole, streaming from here on (RFC 9110
         §14.2: a server may ignore Range), without Accept-Ranges (§14.3)."""
         start, self._start = self._start, None
+        self.takes_content = False
         assert start is not None
         headers = [(n, v) for n, v in start["headers"] if n != b"accept-ranges"]
         await send({**start, "headers": headers})
@@ -222,7 +232,11 @@ async def _nothing() -> None:
 def request_field(scope: Scope, name: bytes) -> str | None:
     """The request's field ``name`` (lower case), its lines joined into one list
     (RFC 9110 §5.3); None when absent."""
-    values = [v for n, v in scope["headers"] if n == name]
+    return _joined(scope["headers"], name)
+
+
+def _joined(headers: RawHeaders, name: bytes) -> str | None:
+    values = [v for n, v in headers if n == name]
     return b", ".join(values).decode("latin-1") if values else None
 
 

@@ -165,15 +165,26 @@ def _declared(route: Any) -> Any:
     if _is_websocket(getattr(route, "original_route", route)):
         return DeclaredRoute(_NOTHING, frozenset(), None)
     declaration = declaration_of(route) if regex is not None and methods else None
+    segment = _first_segment(route) if regex is not None else None
     if declaration is None:
         return DeclaredRoute(regex or _ANYTHING, frozenset(methods) if methods
-                             else ANY_METHOD, None)
+                             else ANY_METHOD, None, segment)
     assert regex is not None and methods is not None
     missing = set(declaration.params) - set(regex.groupindex)
     if missing:
         raise ValueError(f"the validators of {getattr(route, 'path', regex.pattern)} take "
                          f"{', '.join(sorted(missing))}, which its path does not give")
-    return DeclaredRoute(regex, frozenset(methods), declaration)
+    return DeclaredRoute(regex, frozenset(methods), declaration, segment)
+
+
+def _first_segment(route: Any) -> str | None:
+    """The literal first segment of the route's path template, the one every path it
+    matches starts with; None where it holds a parameter or the template is unknown."""
+    path = getattr(route, "path", None)
+    if not isinstance(path, str) or not path.startswith("/"):
+        return None
+    first = path[1:].partition("/")[0]
+    return None if "{" in first else first
 
 
 def _endpoint_methods(endpoint: Any) -> frozenset[str]:
