@@ -95,15 +95,15 @@ class Library:
         """The library's error for ``error``, raised while a body read ``raw`` (the
         connection's stream) or the library's stream; raises what is no
         TransportError, as the library's stream would have."""
+        if isinstance(error, self.TransportError):
+            return error
         if raw:
             try:
                 with self.map_errors():
                     raise error
             except self.TransportError as mapped:
                 return mapped
-        if not isinstance(error, self.TransportError):
-            raise error
-        return error
+        raise error
 
     def failure(self, error: BaseException) -> Failure:
         if isinstance(error, self.permanent) or _certificate_failed(error):
