@@ -10,7 +10,9 @@ off a hop to another origin.
 
 The response handed back reads its body through ``SyncBody`` / ``AsyncBody``:
 an error while reading it carries the exchange's history, and a GET that can be
-resumed (see ``_resume``) asks for the rest instead of failing.
+resumed (see ``_resume``) asks for the rest instead of failing. Over the
+library's own response stream the body takes that layer's place rather than
+adding one (``Library.ResponseStream``).
 """
 
 from __future__ import annotations
