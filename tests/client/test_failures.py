@@ -413,3 +413,13 @@ def test_a_body_error_that_is_no_transport_error_reaches_the_caller_unchanged(
             pytest.raises(ValueError, match="own bug") as raised:
         client.get("http://faulty.test/")
     assert getattr(raised.value, ATTEMPTS, None) is None
+
+
+@pytest.mark.parametrize("transport", [RetryTransport, RetryTransport2])
+def test_the_installed_library_keeps_the_response_stream_the_body_reads_past(
+        transport: Any) -> None:
+    # Looked up by name (private to httpx): were one renamed, bodies would fall back
+    # to one generator more per response, silently; this says so at once.
+    library = transport.library
+    assert library.ResponseStream is not None and library.AsyncResponseStream is not None
+    assert callable(library.map_errors)
