@@ -7,7 +7,8 @@ import gc
 import math
 import os
 import pickle
-from collections.abc import MutableSequence, Sequence
+from collections.abc import Iterator, MutableSequence, Sequence
+from typing import Any
 
 import httpx
 import httpx2
@@ -26,6 +27,7 @@ from statuskit.client import (
     RetryTransport,
     attempts_of,
 )
+from statuskit.client.httpx2 import RetryTransport as RetryTransport2
 
 Server = tuple[str, Script]
 TLSServer = tuple[str, Script, str]
@@ -390,3 +392,34 @@ def test_a_first_try_body_that_breaks_raises_the_library_s_own_error_with_its_ca
     (attempt,) = attempts_of(broken.value)
     assert (attempt.number, attempt.status, attempt.decision) == (1, 200, "done")
     assert script.count(path) == 1
+
+
+@pytest.mark.parametrize("library", [httpx, httpx2])
+def test_a_body_error_that_is_no_transport_error_reaches_the_caller_unchanged(
+        library: Any) -> None:
+    # Only the library's transport errors are breaks to resume or mark; a bug in
+    # an inner transport's stream is not the network's and is not dressed as one.
+    class Faulty(library.SyncByteStream):  # type: ignore[misc, name-defined]
+        def __iter__(self) -> Iterator[bytes]:
+            yield b"half"
+            raise ValueError("the inner stream's own bug")
+
+    def answer(request: Any) -> Any:
+        return library.Response(200, headers={"content-length": "8"}, stream=Faulty())
+
+    transport = (RetryTransport if library is httpx else RetryTransport2)(
+        library.MockTransport(answer))
+    with library.Client(transport=transport) as client, \
+            pytest.raises(ValueError, match="own bug") as raised:
+        client.get("http://faulty.test/")
+    assert getattr(raised.value, ATTEMPTS, None) is None
+
+
+@pytest.mark.parametrize("transport", [RetryTransport, RetryTransport2])
+def test_the_installed_library_keeps_the_response_stream_the_body_reads_past(
+        transport: Any) -> None:
+    # Looked up by name (private to httpx): were one renamed, bodies would fall back
+    # to one generator more per response, silently; this says so at once.
+    library = transport.library
+    assert library.ResponseStream is not None and library.AsyncResponseStream is not None
+    assert callable(library.map_errors)

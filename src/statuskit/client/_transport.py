@@ -10,7 +10,9 @@ off a hop to another origin.
 
 The response handed back reads its body through ``SyncBody`` / ``AsyncBody``:
 an error while reading it carries the exchange's history, and a GET that can be
-resumed (see ``_resume``) asks for the rest instead of failing.
+resumed (see ``_resume``) asks for the rest instead of failing. Over the
+library's own response stream the body takes that layer's place rather than
+adding one (``Library.ResponseStream``).
 """
 
 from __future__ import annotations
@@ -95,15 +97,15 @@ class Library:
         """The library's error for ``error``, raised while a body read ``raw`` (the
         connection's stream) or the library's stream; raises what is no
         TransportError, as the library's stream would have."""
+        if isinstance(error, self.TransportError):
+            return error
         if raw:
             try:
                 with self.map_errors():
                     raise error
             except self.TransportError as mapped:
                 return mapped
-        if not isinstance(error, self.TransportError):
-            raise error
-        return error
+        raise error
 
     def failure(self, error: BaseException) -> Failure:
         if isinstance(error, self.permanent) or _certificate_failed(error):
