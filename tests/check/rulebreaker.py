@@ -58,6 +58,9 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.rfile.read(length)
             # No Host check at all (RFC 9112 §3.2 broken), and keep-alive even after
             # Content-Length with Transfer-Encoding (RFC 9112 §6.1 broken).
+            if self.server.silent_on_no_host and "host" not in fields:  # type: ignore[attr-defined]
+                self.rfile.read(1)  # as a server too loaded to answer within the timeout
+                return
             self.wfile.write(_answer(method, fields))
             self.wfile.flush()
 
@@ -65,11 +68,20 @@ class _Handler(socketserver.StreamRequestHandler):
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    silent_on_no_host = False
 
 
 @contextlib.contextmanager
-def rule_breaker() -> Iterator[int]:
+def silent_on_no_host() -> Iterator[int]:
+    """The rule breaker, except that a request with no Host never gets an answer."""
+    with rule_breaker(silent_on_no_host=True) as port:
+        yield port
+
+
+@contextlib.contextmanager
+def rule_breaker(*, silent_on_no_host: bool = False) -> Iterator[int]:
     server = _Server(("127.0.0.1", 0), _Handler)
+    server.silent_on_no_host = silent_on_no_host
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -34,3 +34,22 @@ def test_findings_and_verdicts_are_the_same_at_timeouts_2_5_and_8() -> None:
     # Transfer-Encoding (RFC 9112 §6.1), whatever the timeout.
     assert tables[0][("cl-te-close", "the connection stayed open: a second request on it "
                                      "was answered")] == ("fail", 1)
+
+
+def test_no_host_unanswered_is_the_same_finding_as_no_host_answered_200() -> None:
+    # A server too slow for --timeout (or silent) on a request with no Host has broken
+    # RFC 9112 §3.2 as surely as one that answers 200: the finding must not change with it.
+    from check.rulebreaker import rule_breaker, silent_on_no_host
+
+    def host_problems(port: int) -> set[tuple[str, str]]:
+        verdicts = asyncio.run(check_server(f"http://127.0.0.1:{port}/", Options(timeout=0.5)))
+        missing = next(v for v in verdicts if v.name == "host-missing")
+        assert missing.outcome.name == "FAIL"
+        return {(p.rule.id, p.cause) for p in missing.problems}
+
+    with rule_breaker() as answered:
+        seen_answered = host_problems(answered)
+    with silent_on_no_host() as silent:
+        seen_silent = host_problems(silent)
+    assert seen_answered == seen_silent == {
+        ("host-400", "no 400 for an HTTP/1.1 request with no Host")}

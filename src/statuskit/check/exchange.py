@@ -151,11 +151,19 @@ def _fields_of(sent: bytes) -> list[tuple[str, str]]:
 
 
 def judged(code: int, sent: Sent, expected: Collection[int], *, probe: str,
-           **kwargs: Any) -> Verdict:
-    """``judge`` on what ``sent`` brought back, its evidence and what went wrong included."""
+           unanswered_is_the_cause: bool = False, **kwargs: Any) -> Verdict:
+    """``judge`` on what ``sent`` brought back, its evidence and what went wrong included.
+
+    ``unanswered_is_the_cause``: no answer breaks the rule the way a wrong status does
+    (no 400 is no 400), so the finding keeps the probe's cause and the missing answer
+    goes in the detail; a verdict must not change with the timeout or the load.
+    """
     kwargs.setdefault("evidence", [sent.evidence])
-    verdict = judge(code, sent.seen, expected, probe=probe, error=sent.error,
-                    error_cause=sent.cause, **kwargs)
+    error, error_cause = sent.error, sent.cause
+    if unanswered_is_the_cause:
+        error, error_cause = "; ".join(filter(None, (sent.cause, sent.error))), kwargs["cause"]
+    verdict = judge(code, sent.seen, expected, probe=probe, error=error,
+                    error_cause=error_cause, **kwargs)
     if sent.seen is not None and not sent.raw.content_complete:
         # What the verdict could not rest on, said where every report shows the verdict.
         cut = (f"content cut at {sent.raw.cut} bytes" if sent.raw.cut

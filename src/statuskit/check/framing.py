@@ -96,6 +96,7 @@ async def probe_host_missing(ctx: Context) -> Verdict:
     status = sent.seen.status if sent.seen else 0
     return judged(400, sent, {400}, probe="HTTP/1.1 GET with no Host field", rule=HOST_400,
                   name=name, cause="no 400 for an HTTP/1.1 request with no Host",
+                  unanswered_is_the_cause=True,
                   detail=f"answered {status}")
 
 
@@ -108,6 +109,7 @@ async def probe_host_duplicated(ctx: Context) -> Verdict:
     status = sent.seen.status if sent.seen else 0
     return judged(400, sent, {400}, probe="GET with two Host fields (its own, then another)",
                   rule=HOST_400, name=name, cause="no 400 for a request with two Host fields",
+                  unanswered_is_the_cause=True,
                   detail=f"answered {status}")
 
 
