@@ -21,27 +21,32 @@ Headers = list[tuple[bytes, bytes]]
 
 
 class DatedHeaders(Headers):
-    """uvicorn's default headers, the first being its Date, made current when read."""
+    """uvicorn's default headers, the first being its Date, made current when read.
 
-    __slots__ = ("_until",)
+    A clock stepped back leaves a Date a second ahead at most: uvicorn's tick puts a
+    new list in place each second, and the connection dates that one afresh."""
+
+    __slots__ = ("_plain", "_until")
 
     def __init__(self, headers: Headers) -> None:
         super().__init__(headers)
+        self._plain = list(headers)  # the same, as a plain list: its + is C's alone
         self._until = 0.0  # the end of the second the Date names; dated at first use
 
     def __add__(self, other: Any) -> Any:
-        if not self._until - 1.0 <= time() < self._until:
+        if time() >= self._until:
             self._redate()
-        return list.__add__(self, other)
+        return self._plain + other
 
     def __iter__(self) -> Any:
-        if not self._until - 1.0 <= time() < self._until:
+        if time() >= self._until:
             self._redate()
-        return list.__iter__(self)
+        return iter(self._plain)
 
     def _redate(self) -> None:
         second = int(time())
-        self[0] = (b"date", formatdate(second, usegmt=True).encode("ascii"))
+        date = (b"date", formatdate(second, usegmt=True).encode("ascii"))
+        self[0] = self._plain[0] = date
         self._until = second + 1.0
 
 
