@@ -19,6 +19,7 @@ from statuskit.defaults import (
     SEND_TIMEOUT,
 )
 from statuskit.guard._answers import DETAILS, problem_response
+from statuskit.server._date import date_per_response
 from statuskit.server._linger import DISCARD_LIMIT, LINGER_TIMEOUT
 from statuskit.server._send_timeout import SendWatch, abort_stalled
 
@@ -208,6 +209,9 @@ class HeadDeadline:
     def _refuse(self, status: int, *, head: bool = False) -> None:
         """Answer what the app never sees, then close."""
         if not self.transport.is_closing():
+            # A refusal can come before any head completes: date the list here too
+            # (RFC 9110 §6.6.1), not only as a cycle takes it.
+            date_per_response(self.server_state)
             defaults = self.server_state.default_headers
             self.transport.write(wire_response(status, defaults, head=head))
             self.transport.close()
