@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Awaitable
 from typing import Any, NamedTuple
 
@@ -24,6 +25,12 @@ logger = logging.getLogger("statuskit.guard")
 _FRAMING_FIELDS = (b"content-length", b"transfer-encoding")
 _FRAMING_LENGTHS = frozenset(len(name) for name in _FRAMING_FIELDS)
 _DISCONNECT: dict[str, Any] = {"type": "http.disconnect"}
+# Final statuses that may carry content and that the send edits in no way (RFC 9110
+# §15.3.5, §15.4.5: not 204 or 304; not 413, which a layer may replace).
+_PLAIN_FINAL = frozenset(range(200, 600)) - {204, 304, 413}
+# RFC 9110 §8.6: Content-Length = 1*DIGIT (ASCII), at most 18 of them (what int() of
+# any length would read is no true length past that).
+_LENGTH_NUMERAL = re.compile(rb"[0-9]{1,18}").fullmatch
 
 
 async def _nothing() -> None:
@@ -229,13 +236,14 @@ class Exchange:
                 # RFC 9112 §6.3: the client frames by Content-Length, so it must stay
                 # true. Once the head is out a mismatch cannot be repaired: abort, so the
                 # client sees an incomplete message, not a desynchronised connection.
-                self.sent_length += len(message.get("body", b""))
-                if self.sent_length > declared or (
-                    self.sent_length != declared and not message.get("more_body", False)
-                ):
+                # The last (most often the only) part asks one sum; a part before it,
+                # only that it does not pass the length.
+                sent = self.sent_length + len(message.get("body", b""))
+                if sent != declared if not message.get("more_body", False) else sent > declared:
                     raise ResponseFramingError(
-                        f"app declared Content-Length {declared} and sent {self.sent_length}"
+                        f"app declared Content-Length {declared} and sent {sent}"
                     )
+                self.sent_length = sent
             return self._send(message)
         if kind == "http.response.start":
             edit = self.edit
@@ -247,26 +255,11 @@ class Exchange:
             if self.deadline is not None and self._past_deadline():
                 return _nothing()  # the 504 is the answer; the app is being cancelled
             status = message["status"]
-            if status == 413 and edit is None:
-                replaced = self.edit_refusal(message)
-                if replaced is not None:
-                    self.edit = replaced
-                    return self.send(message)
-            if status == 204 or status == 304:
-                # RFC 9110 §15.3.5, §15.4.5: no content; and RFC 9110 §8.6, RFC 9112 §6.1:
-                # no Content-Length or Transfer-Encoding on 204. On 304 Content-Length MAY
-                # describe the selected representation, but servers (uvicorn among them)
-                # frame the 304 by it, so it is dropped there too. In this frame: every
-                # 304 passes here.
-                self.strip_body = True
-                self.started = True
-                for name, _ in message.get("headers", ()):
-                    # Only names of those two lengths are lowered and looked up.
-                    if len(name) in _FRAMING_LENGTHS and name.lower() in _FRAMING_FIELDS:
-                        return self._send(_without_framing(message))
-                return self._send(message)
-            if not 200 <= status <= 599:
-                return self._not_final(status)
+            # One lookup for the statuses the send edits in no way; the others first.
+            if status not in _PLAIN_FINAL:
+                special = self._special_start(message, status, edit)
+                if special is not None:
+                    return special
             if self.check_length:
                 headers = message.get("headers", ())
                 # Looked up in C: frameworks send lower-case names, each once (else the
@@ -276,14 +269,39 @@ class Exchange:
                 if value is None or len(fields) != len(headers):
                     value = _content_length(headers)
                 if value is not None:
-                    # RFC 5234 DIGIT: ASCII only (bytes.isdigit() knows no other
-                    # script); a numeral too long for int() is no true length.
-                    if not value.isdigit() or len(value) > 18:
+                    # RFC 5234 DIGIT: ASCII only; a numeral too long for int() is no
+                    # true length.
+                    if _LENGTH_NUMERAL(value) is None:
                         return self._length_not_a_number()
                     self.declared_length = int(value)
             self.started = True
             return self._send(message)
         return self._send(message)
+
+    def _special_start(self, message: Message, status: Any, edit: Any
+                       ) -> Awaitable[None] | None:
+        """A response start whose status the send must look at (413, 204, 304, one that
+        is not final): what to send instead, or None when it is checked as any other."""
+        if status == 413 and edit is None:
+            replaced = self.edit_refusal(message)
+            if replaced is not None:
+                self.edit = replaced
+                return self.send(message)
+        if status == 204 or status == 304:
+            # RFC 9110 §15.3.5, §15.4.5: no content; and RFC 9110 §8.6, RFC 9112 §6.1:
+            # no Content-Length or Transfer-Encoding on 204. On 304 Content-Length MAY
+            # describe the selected representation, but servers (uvicorn among them)
+            # frame the 304 by it, so it is dropped there too.
+            self.strip_body = True
+            self.started = True
+            for name, _ in message.get("headers", ()):
+                # Only names of those two lengths are lowered and looked up.
+                if len(name) in _FRAMING_LENGTHS and name.lower() in _FRAMING_FIELDS:
+                    return self._send(_without_framing(message))
+            return self._send(message)
+        if not 200 <= status <= 599:
+            return self._not_final(status)
+        return None
 
     def checked_send(self, message: Message) -> Awaitable[None]:
         """The checks without the edit in front of them: what an edit sends of its own."""
