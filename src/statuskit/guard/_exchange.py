@@ -119,9 +119,10 @@ class Exchange:
         self.strip_body = head
         self.declared_length: int | None = None
         self.sent_length = 0
-        # The client's timeout (anyio's clock) and the cancel scope keeping it, while set.
+        # The client's timeout (anyio's clock), while set; its ``deadline_scope`` (the
+        # cancel scope keeping it) is set by the guard with it, on the requests that
+        # have one.
         self.deadline: float | None = None
-        self.deadline_scope: anyio.CancelScope | None = None
         # What a layer built on the guard (statuskit.starlette) does to the response
         # before these checks, in this one send: ``edited(start)`` gives the response
         # start to check and pass on, or None to hold it; while ``takes_content``, the

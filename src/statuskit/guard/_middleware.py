@@ -225,6 +225,7 @@ class Guard:
         if self._timeout_header is not None:
             interesting.add(self._timeout_header)
         self._interesting = frozenset(interesting)
+        self._plain_http1 = self._timeout_param is None and self._requires_length is None
 
     # The three load settings, settable at runtime; a request asks one flag of them.
     @property
@@ -284,6 +285,16 @@ class Guard:
             return
         # The run, in this frame: one coroutine fewer per request than a _serve() of its own.
         exchange = self.exchange_type(send, method == "HEAD", self.check_content_length)
+        if terms is None and self._max_concurrency is None:
+            # The common case: nothing to watch, no clock and no count to keep.
+            try:
+                await self._enter(scope, receive, exchange)
+            except Exception as exc:
+                await self._app_failed(exc, scope, exchange)
+                return
+            if not exchange.started:
+                await self._no_response(scope, exchange)
+            return
         timeout = None
         if terms is not None:  # content to watch or a client timeout to keep
             if terms.has_body:
@@ -335,6 +346,10 @@ class Guard:
             # Body framing, an expectation or a Request-Timeout: read them properly.
             return self._content_terms(scope, method, version, _read_fields(
                 headers, self._timeout_header))
+        if self._plain_http1 and not other_version:
+            # No client timeout to read and no length to require (decided once, at
+            # construction): an HTTP/1 request without framing fields has no body.
+            return None
         param = self._timeout_param
         # bytes.find, not ``in``: ``in`` first tries its operand as an integer and pays
         # for the TypeError on every request (0.2 µs).
@@ -472,6 +487,7 @@ class Guard:
         # the app starts its response in time the deadline is lifted (Exchange.send);
         # past it, what the app still sends is not heard.
         deadline = anyio.current_time() + timeout
+        exchange.deadline_scope = None
         exchange.deadline = deadline
         try:
             with anyio.CancelScope(deadline=deadline) as cancel:
