@@ -110,6 +110,9 @@ class Exchange:
         "waited",
     )
 
+    # Set (with ``deadline``) only on a request with a client timeout.
+    deadline_scope: anyio.CancelScope | None
+
     def __init__(self, send: Send, head: bool, check_length: bool = True) -> None:
         self._send = send
         self.head = head
