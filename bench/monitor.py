@@ -2,6 +2,7 @@
 
     python bench/monitor.py [--rounds 15] [--calls 2000]
     python bench/monitor.py --instructions [--requests 2000]   # valgrind; a few minutes
+    python bench/monitor.py --bytecodes                         # seconds
 
 Each app is called as an ASGI app with no server, bare and wrapped in
 Monitor(app, sample=1.0): every exchange judged by rules.OBSERVED (httplint runs once
@@ -15,6 +16,8 @@ machine's load disturbed least). ``--instructions`` counts instead, under valgri
 (cachegrind, no cache model): each counted process builds and warms both sides alike,
 then serves one side ``--requests`` times; a process that only warms is subtracted,
 so the instructions per request are exact and a loaded machine does not move them.
+``--bytecodes`` counts the bytecodes one warm request runs in every frame, bare and
+monitored (sys.settrace opcode events), and the monitor's own share by function.
 Not part of the test suite. (No ``from __future__
 import annotations``: FastAPI reads the endpoints' annotations at run time.)
 """
@@ -151,6 +154,55 @@ def _instructions(requests: int) -> None:
               f"{100 * (watched / bare - 1):+.1f} %", flush=True)
 
 
+async def _bytecodes_of(app: Any, scope: dict[str, Any]) -> tuple[int, dict[str, int]]:
+    """Bytecodes one warm request runs, in all and by function of statuskit.monitor."""
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    for _ in range(300):  # warm: what a first request builds or caches is not counted
+        await app(dict(scope), receive, send)
+    count = 0
+    ours: dict[str, int] = {}
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal count
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            count += 1
+            if "statuskit" in frame.f_code.co_filename:
+                name = frame.f_code.co_name
+                ours[name] = ours.get(name, 0) + 1
+        return trace
+
+    request = dict(scope)
+    sys.settrace(trace)
+    try:
+        await app(request, receive, send)
+    finally:
+        sys.settrace(None)
+    return count, ours
+
+
+def _bytecodes() -> None:
+    async def run() -> None:
+        print("bytecodes per request (sys.settrace opcode events), sample=1.0:")
+        for name, build in APPS:
+            app = build()
+            monitored = Monitor(app, sample=1.0, logger=None)
+            scope = _scope("/items/7")
+            bare, _ = await _bytecodes_of(app, scope)
+            watched, ours = await _bytecodes_of(monitored, scope)
+            assert not monitored.observer.sightings
+            mine = ", ".join(f"{k} {v}" for k, v in sorted(ours.items()))
+            print(f"  {name:<28} bare {bare}, monitored {watched}: "
+                  f"{100 * (watched / bare - 1):+.1f} % ({mine})")
+
+    asyncio.run(run())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
@@ -159,6 +211,8 @@ def main() -> None:
                         help="count instructions per request under valgrind instead")
     parser.add_argument("--requests", type=int, default=2000,
                         help="requests per counted process (--instructions)")
+    parser.add_argument("--bytecodes", action="store_true",
+                        help="count bytecodes per warm request instead")
     parser.add_argument("--serve-one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_one is not None:
@@ -167,6 +221,9 @@ def main() -> None:
         return
     if args.instructions:
         _instructions(args.requests)
+        return
+    if args.bytecodes:
+        _bytecodes()
         return
     for name, build in APPS:
         for sample in (1.0, 0.01):

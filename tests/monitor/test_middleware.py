@@ -387,3 +387,34 @@ def test_a_routed_shape_seen_clean_still_judges_a_wrong_content_length_later() -
     (sighting,) = monitor.observer.sightings
     assert sighting.rule.id == "content-length" and sighting.route == "GET /notes/{n}"
     assert monitor.observer.exchanges == 3 and monitor.observer.errors == 0
+
+
+def test_uvicorn_takes_the_monitor_for_an_asgi_3_app() -> None:
+    import uvicorn
+
+    # Its __call__ is a plain function handing back the app's awaitable; uvicorn tells
+    # ASGI 3 from ASGI 2 by a coroutine function, and an ASGI 2 reading would call it
+    # with the scope alone.
+    config = uvicorn.Config(Monitor(_raw_405(headers=[]), logger=None), lifespan="off")
+    config.load()
+    assert config.interface == "asgi3"
+
+
+def test_an_answer_is_judged_when_its_last_message_goes_on_not_when_the_app_returns() -> None:
+    seen: list[int] = []
+    monitor: Monitor
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # RFC 9110 §15.5.6: a 405 sends Allow; this one does not.
+        await send({"type": "http.response.start", "status": 405,
+                    "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+        seen.append(len(monitor.observer.sightings))  # as a background task would run
+        await send({"type": "http.response.body", "body": b"late"})  # the server's to refuse
+
+    monitor = Monitor(app, logger=None)
+    sent = asyncio.run(_call(monitor, _scope()))
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body",
+                                         "http.response.body"]
+    assert seen == [1] and monitor.observer.exchanges == 1
+    assert [s.problem.rule.id for s in monitor.observer.sightings] == ["allow-on-405"]

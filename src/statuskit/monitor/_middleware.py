@@ -14,6 +14,8 @@ left out by sampling: ``sample=0.01`` judges one request in a hundred.
 
 from __future__ import annotations
 
+import asyncio.coroutines
+import inspect
 import logging
 import math
 import random
@@ -50,51 +52,85 @@ class Monitor:
         self.observer = observer if observer is not None else Observer(lint=lint, logger=logger)
         self.max_body = max_body
         self._random = random.random
+        self._sampled = self.sample < 1.0
         self._clean = self.observer.clean  # the same dict, read once a request
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (self.sample < 1.0 and self._random() >= self.sample):
-            await self.app(scope, receive, send)
-            return
-        # The messages as the app sends them, read once the answer is complete: the
-        # common exchange costs one plain call a message, no coroutine of ours. Past
-        # _FOLD_AT they are folded into a _Watch (sent[0]), so memory stays bounded.
-        sent: list[Any] = []
-        append = sent.append
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # A plain call that hands back the app's own awaitable: no coroutine of ours
+        # per request, and none between the app and the server while it runs. The
+        # exchange is judged when its last message goes on (_last), not when the app
+        # returns: what an app does after its answer (a background task) is not waited.
+        if scope["type"] != "http" or (self._sampled and self._random() >= self.sample):
+            return self.app(scope, receive, send)
+        # What the app sent so far: its first message (the start); from a second one
+        # on that no count covers, a list of them (the full path, _last: past _FOLD_AT
+        # they are folded into a _Watch at [0], so memory stays bounded); _DONE once
+        # the answer was counted. The common exchange costs one plain call a message.
+        held: Any = None
+        root_path: str = scope.get("root_path", "")
 
         def watched(message: Message) -> Awaitable[None]:
-            append(message)
-            if len(sent) > _FOLD_AT:
-                self._fold(sent)
-            return send(message)
+            nonlocal held
+            if held is None:
+                held = message
+                return send(message)
+            if held.__class__ is dict:
+                # The common answer: one part, every field as an answer counted clean
+                # before at this route (Observer.clean), by one lookup.
+                try:
+                    headers = held["headers"]
+                    if message["type"] == _BODY and held["type"] == _START \
+                            and type(headers) is list \
+                            and ("more_body" not in message or not message["more_body"]):
+                        length = self._clean.get((
+                            id(scope.get("route") or scope.get("endpoint")), root_path,
+                            scope.get("root_path", ""), scope["method"], held["status"],
+                            tuple(headers)))
+                        if length is not None \
+                                and (length < 0 or length == len(message["body"])):
+                            self.observer.exchanges += 1
+                            held = _DONE
+                            return send(message)
+                except Exception:  # unhashable fields, a start without them: _last says why
+                    pass
+                held = [held]
+            elif held is _DONE:  # a message after the answer's last: the server's to refuse
+                return send(message)
+            held.append(message)
+            return self._last(held, scope, root_path, send(message))
 
-        root_path: str = scope.get("root_path", "")
         if scope.get("method") not in _NO_BODY_METHODS and _json_request(scope):
             watch = _Watch(root_path, self.max_body)  # the request's JSON is kept too
-            sent.append(watch)
+            held = [watch]
             receive = watch.receiving(receive)
+        return self.app(scope, receive, watched)
+
+    def _last(self, sent: list[Any], scope: Scope, root_path: str,
+              sending: Awaitable[None]) -> Awaitable[None]:
+        """``sending`` (the server's send of sent[-1]), judged after it if that message
+        ends the answer; never raises."""
+        if sent[0] is _DONE:  # a message after the answer's last: the server's to refuse
+            del sent[1:]
+            return sending
+        message = sent[-1]
         try:
-            await self.app(scope, receive, watched)
-        except BaseException:
-            self._judge_sent(sent, scope, root_path)  # a 500 sent before the app raised
-            raise
-        # The common answer: one part, every field as an answer counted clean before at
-        # this route (Observer.clean). Anything else, or anything odd, goes the full way.
+            final = message["type"] in _LAST_KINDS and not message.get("more_body", False)
+        except Exception:  # what the app sent is the server's to refuse, not ours
+            final = False
+        if len(sent) > _FOLD_AT or final:
+            self._fold(sent)
+        if not final:
+            return sending
+        held = sent[:]
+        sent[:] = [_DONE]
+        return self._judged_after(sending, held, scope, root_path)
+
+    async def _judged_after(self, sending: Awaitable[None], held: list[Any], scope: Scope,
+                            root_path: str) -> None:
         try:
-            # Fields and content left out, a tuple of fields: the full path reads them.
-            start, body = sent
-            headers = start["headers"]
-            anchor = scope.get("route") or scope.get("endpoint")
-            if body["type"] == _BODY and start["type"] == _START and anchor is not None \
-                    and type(headers) is list and not body.get("more_body", False):
-                length = self._clean.get((id(anchor), root_path, scope.get("root_path", ""),
-                                          scope["method"], start["status"], tuple(headers)))
-                if length is not None and (length < 0 or length == len(body["body"])):
-                    self.observer.exchanges += 1
-                    return
-        except Exception:  # not two messages, unhashable fields: the full path says why
-            pass
-        self._judge_sent(sent, scope, root_path)
+            await sending
+        finally:  # judged even when the server's send raised: the app sent it all
+            self._judge_sent(held, scope, root_path)
 
     def _fold(self, sent: list[Any]) -> None:
         """Reads the messages held so far into the _Watch at sent[0]; never raises."""
@@ -144,9 +180,26 @@ class Monitor:
         self.observer.observe(seen, route)
 
 
+def _mark_coroutine_function(function: Any) -> None:
+    """Marks a plain function that returns an awaitable as an ASGI 3 app's call: uvicorn
+    tells ASGI 3 from ASGI 2 by a coroutine function (inspect's on 3.12 and later,
+    asyncio's on 3.11, which reads the marker asyncio's own decorators set)."""
+    mark = getattr(inspect, "markcoroutinefunction", None)
+    if mark is not None:
+        mark(function)
+    marker = getattr(asyncio.coroutines, "_is_coroutine", None)
+    if marker is not None:
+        function._is_coroutine = marker
+
+
+_mark_coroutine_function(Monitor.__call__)
+
 _FOLD_AT = 2  # messages held unread: a start and one part; a stream is read as it goes,
 # holding no more than two of its parts past their send
 _START, _BODY = "http.response.start", "http.response.body"
+# The messages that may end an answer (with no more_body).
+_LAST_KINDS = frozenset({_BODY, "http.response.pathsend", "http.response.zerocopysend"})
+_DONE = object()  # sent[0] once the answer's last message went on
 
 
 class _Watch:
