@@ -74,13 +74,14 @@ class Monitor:
             if held is None:
                 held = message
                 return send(message)
-            if held.__class__ is dict:
+            if type(held) is dict:
                 # The common answer: one part, every field as an answer counted clean
-                # before at this route (Observer.clean), by one lookup.
+                # before at this route (Observer.clean), by one lookup. The first
+                # message's type goes unread: a first message with a status and fields
+                # is a start, or one every server refuses (and so never on the wire).
                 try:
                     headers = held["headers"]
-                    if message["type"] == _BODY and held["type"] == _START \
-                            and type(headers) is list \
+                    if message["type"] == _BODY and type(headers) is list \
                             and ("more_body" not in message or not message["more_body"]):
                         length = self._clean.get((
                             id(scope.get("route") or scope.get("endpoint")), root_path,
