@@ -31,7 +31,10 @@ import time
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "src"))
+
+from _measure import bytecodes_of, instructions_of, need_valgrind  # noqa: E402
 
 from statuskit.monitor import Monitor  # noqa: E402
 
@@ -128,22 +131,10 @@ async def _serve_one(which: int, side: int, requests: int) -> None:
 
 
 def _instructions(requests: int) -> None:
-    import re
-    import shutil
-    import subprocess
-
-    if shutil.which("valgrind") is None:
-        raise SystemExit("--instructions needs valgrind")
+    need_valgrind()
 
     def counted(which: int, side: int, n: int) -> int:
-        done = subprocess.run(
-            ["valgrind", "--tool=cachegrind", "--cache-sim=no",
-             "--cachegrind-out-file=/dev/null", sys.executable, __file__,
-             f"--serve-one={which},{side},{n}"], capture_output=True, text=True, check=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts every run
-        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-        assert found is not None, done.stderr[-500:]
-        return int(found.group(1).replace(",", ""))
+        return instructions_of(__file__, f"{which},{side},{n}")
 
     print(f"instructions per request under valgrind, {requests} requests each, sample=1.0:")
     for which, (name, _) in enumerate(APPS):
@@ -154,38 +145,6 @@ def _instructions(requests: int) -> None:
               f"{100 * (watched / bare - 1):+.1f} %", flush=True)
 
 
-async def _bytecodes_of(app: Any, scope: dict[str, Any]) -> tuple[int, dict[str, int]]:
-    """Bytecodes one warm request runs, in all and by function of statuskit.monitor."""
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        return None
-
-    for _ in range(300):  # warm: what a first request builds or caches is not counted
-        await app(dict(scope), receive, send)
-    count = 0
-    ours: dict[str, int] = {}
-
-    def trace(frame: Any, event: str, arg: Any) -> Any:
-        nonlocal count
-        frame.f_trace_opcodes = True
-        if event == "opcode":
-            count += 1
-            if "statuskit" in frame.f_code.co_filename:
-                name = frame.f_code.co_name
-                ours[name] = ours.get(name, 0) + 1
-        return trace
-
-    request = dict(scope)
-    sys.settrace(trace)
-    try:
-        await app(request, receive, send)
-    finally:
-        sys.settrace(None)
-    return count, ours
-
-
 def _bytecodes() -> None:
     async def run() -> None:
         print("bytecodes per request (sys.settrace opcode events), sample=1.0:")
@@ -193,8 +152,9 @@ def _bytecodes() -> None:
             app = build()
             monitored = Monitor(app, sample=1.0, logger=None)
             scope = _scope("/items/7")
-            bare, _ = await _bytecodes_of(app, scope)
-            watched, ours = await _bytecodes_of(monitored, scope)
+            bare, _ = await bytecodes_of(app, scope, warm=300)
+            watched, ours = await bytecodes_of(monitored, scope, warm=300,
+                                               ours="statuskit")
             assert not monitored.observer.sightings
             mine = ", ".join(f"{k} {v}" for k, v in sorted(ours.items()))
             print(f"  {name:<28} bare {bare}, monitored {watched}: "

@@ -38,6 +38,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "src"))
 
 import apps  # noqa: E402
+from _measure import bytecodes_of, instructions_of, need_valgrind  # noqa: E402
 from run import _scope  # noqa: E402
 
 
@@ -252,22 +253,10 @@ async def _serve_one(pair: int, side: int, requests: int) -> None:
 
 
 def _instructions(requests: int) -> None:
-    import re
-    import shutil
-    import subprocess
-
-    if shutil.which("valgrind") is None:
-        raise SystemExit("--instructions needs valgrind")
+    need_valgrind()
 
     def counted(pair: int, side: int, n: int) -> int:
-        done = subprocess.run(
-            ["valgrind", "--tool=cachegrind", "--cache-sim=no",
-             "--cachegrind-out-file=/dev/null", sys.executable, __file__,
-             f"--serve-one={pair},{side},{n}"], capture_output=True, text=True, check=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts every run
-        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-        assert found is not None, done.stderr[-500:]
-        return int(found.group(1).replace(",", ""))
+        return instructions_of(__file__, f"{pair},{side},{n}")
 
     names = [name for name, *_ in _pairs()]
     startup = counted(-1, 0, 0)
@@ -284,39 +273,12 @@ def _instructions(requests: int) -> None:
               flush=True)
 
 
-async def _bytecodes_of(app: Any, scope: dict[str, Any]) -> int:
-    """Bytecodes one warm request runs (sys.settrace opcode events), in every frame."""
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        return None
-
-    for _ in range(20):  # warm: what a first request builds or caches is not counted
-        await app(dict(scope), receive, send)
-    count = 0
-
-    def trace(frame: Any, event: str, arg: Any) -> Any:
-        nonlocal count
-        frame.f_trace_opcodes = True
-        if event == "opcode":
-            count += 1
-        return trace
-
-    request = dict(scope)
-    sys.settrace(trace)
-    try:
-        await app(request, receive, send)
-    finally:
-        sys.settrace(None)
-    return count
-
-
 def _bytecodes() -> None:
     async def run() -> None:
         print("bytecodes per request (sys.settrace opcode events; stock / contender):")
         for name, base, other, scope in _pairs():
-            stock, contender = await _bytecodes_of(base, scope), await _bytecodes_of(other, scope)
+            (stock, _), (contender, _) = (await bytecodes_of(base, scope, warm=20),
+                                           await bytecodes_of(other, scope, warm=20))
             print(f"  {name:<66} {stock / contender:.3f}x ({stock:,} / {contender:,})")
 
     asyncio.run(run())
