@@ -418,3 +418,14 @@ def test_an_answer_is_judged_when_its_last_message_goes_on_not_when_the_app_retu
                                          "http.response.body"]
     assert seen == [1] and monitor.observer.exchanges == 1
     assert [s.problem.rule.id for s in monitor.observer.sightings] == ["allow-on-405"]
+
+
+def test_a_server_asking_inspect_takes_the_monitor_for_an_asgi_app() -> None:
+    import inspect
+
+    # Hypercorn tells an ASGI app from a WSGI one by inspect.iscoroutinefunction of its
+    # __call__ (asyncio's marker does not count there): a monitored app must still be
+    # one, on 3.11 as on 3.12 and later.
+    monitor = Monitor(_raw_405(headers=[]), logger=None)
+    assert inspect.iscoroutinefunction(monitor.__call__)
+    assert inspect.iscoroutinefunction(type(monitor).__call__)

@@ -14,7 +14,6 @@ left out by sampling: ``sample=0.01`` judges one request in a hundred.
 
 from __future__ import annotations
 
-import asyncio.coroutines
 import inspect
 import logging
 import math
@@ -181,19 +180,26 @@ class Monitor:
         self.observer.observe(seen, route)
 
 
-def _mark_coroutine_function(function: Any) -> None:
-    """Marks a plain function that returns an awaitable as an ASGI 3 app's call: uvicorn
-    tells ASGI 3 from ASGI 2 by a coroutine function (inspect's on 3.12 and later,
-    asyncio's on 3.11, which reads the marker asyncio's own decorators set)."""
+def _as_asgi3_call(cls: type[Monitor]) -> None:
+    """Servers tell ASGI 3 from ASGI 2 (or from WSGI) by whether ``__call__`` is a
+    coroutine function: uvicorn asks asyncio, Hypercorn asks inspect. From 3.12 on,
+    inspect can mark the plain call as one for both. On 3.11 inspect reads only the
+    code's flags, so there the plain call is wrapped in a coroutine of ours (one per
+    request, what 3.11 costs)."""
+    plain = cls.__call__
     mark = getattr(inspect, "markcoroutinefunction", None)
     if mark is not None:
-        mark(function)
-    marker = getattr(asyncio.coroutines, "_is_coroutine", None)
-    if marker is not None:
-        function._is_coroutine = marker
+        mark(plain)
+        return
+
+    async def __call__(self: Monitor, scope: Scope, receive: Receive, send: Send) -> None:
+        await plain(self, scope, receive, send)
+
+    __call__.__doc__ = plain.__doc__
+    cls.__call__ = __call__  # type: ignore[method-assign]
 
 
-_mark_coroutine_function(Monitor.__call__)
+_as_asgi3_call(Monitor)
 
 _FOLD_AT = 2  # messages held unread: a start and one part; a stream is read as it goes,
 # holding no more than two of its parts past their send
