@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from statuskit.problem import problem_body, problem_headers
 from statuskit.starlette._contract import EDIT_KEY, exchange_edit
-from statuskit.starlette._negotiation import negotiated_type
+from statuskit.starlette._negotiation import negotiated_field
 from statuskit.starlette._response import ResponseEdit
 from statuskit.starlette._validators import REQUIRED_DETAIL, Validators, evaluate
 from statuskit.types import ASGIApp, Receive
@@ -55,11 +55,13 @@ class Declaration:
     """One route's representation contract (see ``representation``)."""
 
     __slots__ = ("cache_control", "is_async", "overrides", "params", "provides", "ranges",
-                 "require", "validators")
+                 "require", "validators", "vary")
 
     def __init__(self, provides: Sequence[str], validators: Callable[..., Any] | None,
                  ranges: bool, require: bool, cache_control: str | None) -> None:
         self.provides = tuple(provides)
+        # RFC 9110 §12.5.5: a choice among several types varies with Accept.
+        self.vary: tuple[str, ...] = ("Accept",) if len(self.provides) > 1 else ()
         self.validators = validators
         self.ranges = ranges
         self.require = require
@@ -191,7 +193,7 @@ def chosen(request: Any) -> Chosen:
 class DeclaredRoute:
     """A declared route as the contract matches it: its path pattern and methods."""
 
-    __slots__ = ("declaration", "methods", "regex", "segment")
+    __slots__ = ("declaration", "methods", "plain", "regex", "segment", "text_params")
 
     def __init__(self, regex: Pattern[str], methods: frozenset[str],
                  declaration: Declaration | None, segment: str | None = None) -> None:
@@ -201,6 +203,14 @@ class DeclaredRoute:
         # The literal first segment of the route's path ("notes" for /notes/{id}); None
         # where it is a parameter or the route has no path (it may match any).
         self.segment = segment
+        # Validators that take every path parameter, each as text, by name: the match's
+        # groupdict() is their arguments as it is (decided once, not per request), where
+        # no app's dependency_overrides may replace them.
+        self.text_params = declaration is not None and declaration.validators is not None \
+            and set(declaration.params) == set(regex.groupindex) \
+            and all(convert is str for convert in declaration.params.values())
+        self.plain = self.text_params and declaration is not None \
+            and declaration.overrides is None
 
     async def serve(self, app: ASGIApp, exchange: Any, match: Match[str],
                     receive: Receive) -> None:
@@ -209,33 +219,39 @@ class DeclaredRoute:
         coroutine for both: a request pays for no frame of the decision's own."""
         declaration = self.declaration
         assert declaration is not None  # the contract serves only declared routes here
-        edit = exchange.edit = exchange.scope[EDIT_KEY] = ResponseEdit(exchange)
+        edit = exchange.edit = exchange.scope[EDIT_KEY] = ResponseEdit(
+            exchange, declaration.vary, declaration.ranges)
         provides = declaration.provides
         if provides:
-            if len(provides) > 1:
-                edit.vary.append("Accept")  # RFC 9110 §12.5.5
-            media = negotiated_type(provides, edit.request_fields.get(b"accept"))
+            media = negotiated_field(provides, edit.request_fields.get(b"accept"))
             if media is None:
                 # RFC 9110 §15.5.7: none of the types is acceptable.
                 await _send_problem(exchange, 406, f"Available: {', '.join(provides)}.")
                 return
             edit.media_type = media
-        edit.ranges = declaration.ranges
-        params = _validator_params(declaration, match)
-        if params is not None:
-            current = declaration.validators(**params)  # type: ignore[misc]
-            if declaration.is_async or inspect.isawaitable(current):
-                current = await current
-            # Positional: CPython 3.11 specialises no call with keywords (+0.2k instructions).
-            verdict = evaluate(edit, current, declaration.require, declaration.cache_control)
-            edit.decided = True
-            if verdict is not None:
-                await _answer(exchange, verdict)
-                return
+        validators = declaration.validators
+        if validators is not None:
+            if self.plain:
+                params: dict[str, Any] | None = match.groupdict()
+            else:
+                params = _validator_params(declaration, match, self.text_params)
+            if params is not None:
+                current = validators(**params)
+                if declaration.is_async or inspect.isawaitable(current):
+                    current = await current
+                # Positional: CPython 3.11 specialises no call with keywords (+0.2k
+                # instructions).
+                verdict = evaluate(edit, current, declaration.require,
+                                   declaration.cache_control)
+                edit.decided = True
+                if verdict is not None:
+                    await _answer(exchange, verdict)
+                    return
         await app(exchange.scope, receive, exchange.send)
 
 
-def _validator_params(declaration: Declaration, match: Match[str]) -> dict[str, Any] | None:
+def _validator_params(declaration: Declaration, match: Match[str], text_params: bool
+                      ) -> dict[str, Any] | None:
     """What to call the validators with; None where they are not evaluated here: none
     declared, a test's own override (the dependency evaluates it), or a path the
     handler refuses itself (FastAPI's 404 / 422)."""
@@ -245,6 +261,8 @@ def _validator_params(declaration: Declaration, match: Match[str]) -> dict[str, 
     if overrides and declaration.validators in overrides:
         return None
     found = match.groupdict()
+    if text_params:
+        return found  # every group, as text, by name
     params: dict[str, Any] = {}
     for name, convert in declaration.params.items():
         if name not in found:

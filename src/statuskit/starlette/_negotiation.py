@@ -10,7 +10,7 @@ from starlette.requests import Request
 from statuskit.http import negotiate
 from statuskit.starlette._response import edit_of, request_field
 
-__all__ = ["choose_media_type", "negotiated_type"]
+__all__ = ["choose_media_type", "negotiated_field", "negotiated_type"]
 
 # Clients repeat a few Accept values; the choice for each is remembered (bounded in
 # entries and in the length of a value worth remembering).
@@ -48,4 +48,21 @@ def negotiated_type(provides: tuple[str, ...], accept: str | None) -> str | None
         if len(_chosen) < _CACHE_LIMIT and (accept is None or
                                             len(accept) <= _CACHED_ACCEPT_LENGTH):
             _chosen[key] = chosen
+        return chosen
+
+
+_chosen_by_field: dict[tuple[tuple[str, ...], bytes | None], str | None] = {}
+
+
+def negotiated_field(provides: tuple[str, ...], accept: bytes | None) -> str | None:
+    """``negotiated_type`` for Accept as the request sent it (bytes, its lines joined):
+    a value seen before costs one lookup, with no decoding."""
+    key = (provides, accept)
+    try:
+        return _chosen_by_field[key]
+    except KeyError:
+        chosen = negotiate(provides, None if accept is None else accept.decode("latin-1"))
+        if len(_chosen_by_field) < _CACHE_LIMIT and (accept is None or
+                                                     len(accept) <= _CACHED_ACCEPT_LENGTH):
+            _chosen_by_field[key] = chosen
         return chosen

@@ -51,116 +51,115 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 
 class ResponseEdit:
     __slots__ = ("_body", "_held", "_start", "cache_control", "chosen", "decided", "etag",
-                 "head", "headers", "last_modified", "media_type", "method", "ranges",
+                 "headers", "last_modified", "media_type", "method", "ranges",
                  "request_fields", "takes_content", "validators", "vary")
 
-    def __init__(self, exchange: Exchange) -> None:
+    # Set once a ranged 200 is held (``edited``), and read only after that.
+    _start: Message | None
+
+    def __init__(self, exchange: Exchange, vary: tuple[str, ...] = (),
+                 ranges: bool = False) -> None:
+        scope = exchange.scope
         # The request's header list, not the exchange or the scope: both hold this edit
         # (the scope for chosen()), and a reference back would make a cycle that only
         # the garbage collector frees.
-        self.headers = exchange.scope["headers"]
-        self.head = exchange.head
+        headers = self.headers = scope["headers"]
         # The request's method as the client sent it (HEAD, which the app sees as GET).
-        self.method: str = "HEAD" if exchange.head else exchange.scope["method"]
+        self.method: str = "HEAD" if exchange.head else scope["method"]
         self.etag: ETag | None = None
         self.last_modified: float | None = None
         self.cache_control: str | None = None
-        self.vary: list[str] = []
-        self.ranges = False
+        # A route's declaration gives what does not depend on the request (its Vary,
+        # whether it takes ranges) here, instead of a store of its own after.
+        self.vary: list[str] = [*vary]
+        self.ranges = ranges
         self.media_type: str | None = None  # chosen by a route's declaration
         self.validators: Any = None  # the route's current Validators, once evaluated
         self.chosen: Any = None  # what statuskit.starlette.chosen() made of the two
-        # The request fields the helpers read (accept, the conditions, range), each one
-        # list (RFC 9110 §5.3), read from the header section once, here: every edit is
-        # made for a helper or a declaration that reads some of them.
-        headers = exchange.scope["headers"]
-        joined: dict[bytes, str] = {}
-        fields = dict(headers)  # in C; a name sent on several lines is read line by line
-        if len(fields) == len(headers):
-            for name in _READ_FIELDS.intersection(fields):
-                joined[name] = fields[name].decode("latin-1")
-        else:
-            for name, value in headers:
-                if name in _READ_FIELDS:
-                    text = value.decode("latin-1")
-                    joined[name] = joined[name] + ", " + text if name in joined else text
-        self.request_fields = joined
+        # The request's fields by name, as sent (bytes): made in C, and decoded only
+        # where one is read. A name on several lines is one list (RFC 9110 §5.3): then
+        # the fields the helpers read (_READ_FIELDS) are joined, line by line.
+        fields: dict[bytes, bytes] = dict(headers)
+        if len(fields) != len(headers):
+            fields = _joined_fields(headers)
+        self.request_fields = fields
         self.decided = False  # the preconditions were evaluated before the app ran
-        self._start: Message | None = None  # held while a ranged body is collected
         self.takes_content = False  # while held, the content comes to take()
-        # _body and _held (the bytes in it) are set only once a ranged 200 is held.
+        # _start, _body and _held (the bytes in it) are set only once a ranged 200 is
+        # held.
 
     def field(self, name: bytes) -> str | None:
         """The request's field ``name`` (lower case), its lines joined into one list
         (RFC 9110 §5.3); the header section is read once per request, not per field."""
         if name not in _READ_FIELDS:
             return _joined(self.headers, name)
-        return self.request_fields.get(name)
+        value = self.request_fields.get(name)
+        return None if value is None else value.decode("latin-1")
 
     def edited(self, start: Message) -> Message | None:
         """The response start with what the helpers decided; None where a ranged 200
         is held (its content then comes to ``take``)."""
+        # One frame for every field below: the Vary, validator and range questions
+        # inline, each one a lookup in the response's fields read once.
         status: int = start["status"]
         headers: RawHeaders = list(start.get("headers", ()))
-        # The response's fields by lower-case name, read once for every question below
-        # (a loop in this frame: a comprehension is a call of its own on CPython 3.11).
-        present: dict[bytes, bytes] = {}
-        for name, value in headers:
-            present[name.lower()] = value
-        self._add_fields(status, headers, present)
+        # The response's fields by lower-case name (the last line of a name counts).
+        # Frameworks send lower-case names: then the dict made in C is that already.
+        present: dict[bytes, bytes] = dict(headers)
+        if not b"".join(present).islower():
+            present = {}
+            for name, value in headers:
+                present[name.lower()] = value
+        vary = self.vary
+        if vary:
+            # RFC 9110 §12.5.5: name the request fields the choice looked at.
+            if b"vary" in present:
+                _merge_vary(headers, vary)
+            elif vary == _ACCEPT:
+                headers.append(_VARY_ACCEPT)  # the usual one, made once
+            else:
+                headers.append((b"vary", ", ".join(vary).encode("latin-1")))
+        if status in _VALIDATED and self.method in _READS:
+            # RFC 9110 §15.4.5: a 304 carries the validator and cache fields the 200
+            # would, but Last-Modified only where no ETag identifies the representation.
+            etag = self.etag
+            if etag is not None and b"etag" not in present:
+                headers.append((b"etag", etag.text.encode("latin-1")))
+                present[b"etag"] = b""
+            if self.last_modified is not None and b"last-modified" not in present \
+                    and not (status == 304 and b"etag" in present):
+                headers.append((b"last-modified",
+                                format_http_date(self.last_modified).encode()))
+            if self.cache_control is not None and b"cache-control" not in present:
+                headers.append((b"cache-control", self.cache_control.encode("latin-1")))
         start = {**start, "headers": headers}
-        if self.ranges and status == 200 and self._ranged(headers, present):
-            self._start = start
-            self._body: list[bytes] = []
-            self._held = 0
-            self.takes_content = True
-            return None
+        # Whether to hold this 200 and cut ranges from it (the route opts in), inline:
+        if self.ranges and status == 200 and b"accept-ranges" not in present \
+                and b"content-range" not in present:  # else the app answers ranges itself
+            coding = present.get(b"content-encoding")
+            if coding is not None and coding.strip().lower() != b"identity":
+                # Coded by the app's own middleware (GZip) under the route's ETag, which
+                # is the same for every coding: a range of these bytes could be joined
+                # to an identity copy by If-Range (RFC 9110 §8.8.3, §13.1.5). Ignore it
+                # (§14.2).
+                return start
+            length = present.get(b"content-length")
+            if length is None or not length.isdigit() or int(length) > MAX_RANGE_BUFFER:
+                return start  # a streaming response declines (§14.3: no Accept-Ranges)
+            headers.append(_ACCEPT_RANGES)  # RFC 9110 §14.3
+            if self.method == "GET" and b"range" in self.request_fields:
+                self._start = start
+                self._body: list[bytes] = []
+                self._held = 0
+                self.takes_content = True
+                return None
         return start
 
     def take(self, message: Message, send: Send) -> Awaitable[None]:
         """The held ranged 200's content."""
         return self._collect(message, send)
 
-    # -- fields ---------------------------------------------------------------------
-
-    def _add_fields(self, status: int, headers: RawHeaders,
-                    present: dict[bytes, bytes]) -> None:
-        if self.vary:
-            # RFC 9110 §12.5.5: name the request fields the choice looked at.
-            if b"vary" in present:
-                _merge_vary(headers, self.vary)
-            else:
-                headers.append((b"vary", ", ".join(self.vary).encode("latin-1")))
-        read = self.method in ("GET", "HEAD")
-        if not (read and (200 <= status < 300 or status == 304)):
-            return
-        # RFC 9110 §15.4.5: a 304 carries the validator and cache fields the 200 would,
-        # but Last-Modified only where no ETag identifies the representation.
-        if self.etag is not None and b"etag" not in present:
-            headers.append((b"etag", self.etag.text.encode("latin-1")))
-            present[b"etag"] = b""
-        if self.last_modified is not None and b"last-modified" not in present \
-                and not (status == 304 and b"etag" in present):
-            headers.append((b"last-modified", format_http_date(self.last_modified).encode()))
-        if self.cache_control is not None and b"cache-control" not in present:
-            headers.append((b"cache-control", self.cache_control.encode("latin-1")))
-
     # -- ranges ---------------------------------------------------------------------
-
-    def _ranged(self, headers: RawHeaders, fields: dict[bytes, bytes]) -> bool:
-        """Whether to hold this 200 and cut ranges from it (the route opts in)."""
-        if b"accept-ranges" in fields or b"content-range" in fields:
-            return False  # the app answers ranges itself (FileResponse does)
-        if fields.get(b"content-encoding", b"identity").strip().lower() != b"identity":
-            # Coded by the app's own middleware (GZip) under the route's ETag, which is
-            # the same for every coding: a range of these bytes could be joined to an
-            # identity copy by If-Range (RFC 9110 §8.8.3, §13.1.5). Ignore it (§14.2).
-            return False
-        length = fields.get(b"content-length")
-        if length is None or not length.isdigit() or int(length) > MAX_RANGE_BUFFER:
-            return False  # a streaming response declines (RFC 9110 §14.3: no Accept-Ranges)
-        headers.append((b"accept-ranges", b"bytes"))  # RFC 9110 §14.3
-        return self.method == "GET" and b"range" in self.request_fields
 
     async def _collect(self, message: Message, send: Send) -> None:
         chunk: bytes = message.get("body", b"")
@@ -243,7 +242,21 @@ def _joined(headers: RawHeaders, name: bytes) -> str | None:
 # The request fields the helpers read: the header section is scanned once for these.
 _READ_FIELDS = frozenset({b"accept", b"if-match", b"if-none-match", b"if-modified-since",
                           b"if-unmodified-since", b"range", b"if-range"})
+_READS = frozenset({"GET", "HEAD"})
+# The statuses that carry the validator and cache fields (RFC 9110 §15.4.5): 2xx, 304.
+_VALIDATED = frozenset([*range(200, 300), 304])
+_ACCEPT = ["Accept"]
+_VARY_ACCEPT = (b"vary", b"Accept")
+_ACCEPT_RANGES = (b"accept-ranges", b"bytes")
 
+
+def _joined_fields(headers: RawHeaders) -> dict[bytes, bytes]:
+    """The fields the helpers read, a name on several lines joined into one list."""
+    joined: dict[bytes, bytes] = {}
+    for name, value in headers:
+        if name in _READ_FIELDS:
+            joined[name] = joined[name] + b", " + value if name in joined else value
+    return joined
 
 
 def _merge_vary(headers: RawHeaders, fields: list[str]) -> None:

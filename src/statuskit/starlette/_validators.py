@@ -21,8 +21,6 @@ from statuskit.starlette._response import ResponseEdit, edit_of
 
 __all__ = ["REQUIRED_DETAIL", "Validators", "evaluate", "preconditions"]
 
-
-
 _TAG_CACHE_LIMIT = 4096
 _TAGS: dict[str, ETag] = {}
 
@@ -91,25 +89,34 @@ def evaluate(edit: ResponseEdit, current: Validators | None, require: bool = Fal
     §3, where ``require``) or None when the handler answers; the validators go on the
     response either way."""
     method = edit.method
-    etag = current.entity_tag() if current is not None else None
+    if current is None:
+        etag = dated = None
+    else:
+        # Validators.entity_tag() inlined: a str tag already parsed is one lookup.
+        tag = current.etag
+        etag = (_TAGS.get(tag) or current.entity_tag()) if isinstance(tag, str) else tag
+        # Most routes give an entity tag alone: no date to convert then.
+        dated = current if current.last_modified is not None else None
     edit.etag = etag
-    # Most routes give an entity tag alone: no date to convert then.
-    dated = current if current is not None and current.last_modified is not None else None
     edit.last_modified = dated.modified() if dated is not None else None
     edit.cache_control = cache_control
     edit.validators = current
     edit.chosen = None  # what chosen() returns is made again
-    # RFC 9110 §5.3: a list field sent on several lines is one list; Starlette's
-    # headers.get() would hand over the first line only.
     fields = edit.request_fields
-    if_match, if_none_match = fields.get(b"if-match"), fields.get(b"if-none-match")
-    if_modified_since = fields.get(b"if-modified-since")
-    if_unmodified_since = fields.get(b"if-unmodified-since")
-    if if_match is None and if_none_match is None and if_unmodified_since is None:
+    if _CONDITIONS.isdisjoint(fields):
+        # No precondition at all: nothing to evaluate (RFC 9110 §13.2), one question of
+        # the request's fields.
         if require and current is not None and method not in SAFE_METHODS:
             return 428  # RFC 6585 §3: this route takes writes only when they say what
-        if if_modified_since is None:
-            return None  # no precondition at all: nothing to evaluate (RFC 9110 §13.2)
+        return None
+    # RFC 9110 §5.3: a list field sent on several lines is one list (the edit joined
+    # them); Starlette's headers.get() would hand over the first line only.
+    if_match, if_none_match = _text(fields, b"if-match"), _text(fields, b"if-none-match")
+    if_modified_since = _text(fields, b"if-modified-since")
+    if_unmodified_since = _text(fields, b"if-unmodified-since")
+    if if_match is None and if_none_match is None and if_unmodified_since is None \
+            and require and current is not None and method not in SAFE_METHODS:
+        return 428  # RFC 6585 §3: If-Modified-Since alone says nothing of a write
     verdict = evaluate_preconditions(
         method,
         if_match=if_match,
@@ -123,3 +130,13 @@ def evaluate(edit: ResponseEdit, current: Validators | None, require: bool = Fal
         etag=etag, last_modified=dated.modified_second() if dated is not None else None,
         exists=current is not None)
     return verdict
+
+
+# RFC 9110 §13.1: the request fields that make a request conditional.
+_CONDITIONS = frozenset({b"if-match", b"if-none-match", b"if-modified-since",
+                         b"if-unmodified-since"})
+
+
+def _text(fields: dict[bytes, bytes], name: bytes) -> str | None:
+    value = fields.get(name)
+    return None if value is None else value.decode("latin-1")
