@@ -51,7 +51,7 @@ def edit_of(scope: Scope, helper: str) -> ResponseEdit | None:
 
 class ResponseEdit:
     __slots__ = ("_body", "_held", "_start", "cache_control", "chosen", "decided", "etag",
-                 "headers", "last_modified", "media_type", "method", "ranges",
+                 "last_modified", "media_type", "method", "ranges",
                  "request_fields", "takes_content", "validators", "vary")
 
     # Set once a ranged 200 is held (``edited``), and read only after that.
@@ -60,10 +60,7 @@ class ResponseEdit:
     def __init__(self, exchange: Exchange, vary: tuple[str, ...] = (),
                  ranges: bool = False) -> None:
         scope = exchange.scope
-        # The request's header list, not the exchange or the scope: both hold this edit
-        # (the scope for chosen()), and a reference back would make a cycle that only
-        # the garbage collector frees.
-        headers = self.headers = scope["headers"]
+        headers = scope["headers"]
         # The request's method as the client sent it (HEAD, which the app sees as GET).
         self.method: str = "HEAD" if exchange.head else scope["method"]
         self.etag: ETag | None = None
@@ -78,7 +75,9 @@ class ResponseEdit:
         self.chosen: Any = None  # what statuskit.starlette.chosen() made of the two
         # The request's fields by name, as sent (bytes): made in C, and decoded only
         # where one is read. A name on several lines is one list (RFC 9110 §5.3): then
-        # the fields the helpers read (_READ_FIELDS) are joined, line by line.
+        # they are joined, line by line. (Not the exchange or the scope: both hold this
+        # edit, the scope for chosen(), and a reference back would make a cycle that
+        # only the garbage collector frees.)
         fields: dict[bytes, bytes] = dict(headers)
         if len(fields) != len(headers):
             fields = _joined_fields(headers)
@@ -91,18 +90,16 @@ class ResponseEdit:
     def field(self, name: bytes) -> str | None:
         """The request's field ``name`` (lower case), its lines joined into one list
         (RFC 9110 §5.3); the header section is read once per request, not per field."""
-        if name not in _READ_FIELDS:
-            return _joined(self.headers, name)
         value = self.request_fields.get(name)
         return None if value is None else value.decode("latin-1")
 
     def edited(self, start: Message) -> Message | None:
         """The response start with what the helpers decided; None where a ranged 200
         is held (its content then comes to ``take``)."""
-        # One frame for every field below: the Vary, validator and range questions
-        # inline, each one a lookup in the response's fields read once.
+        # One frame for the usual response: the Vary, validator and range questions
+        # inline, over the response's fields read once.
         status: int = start["status"]
-        headers: RawHeaders = list(start.get("headers", ()))
+        headers: RawHeaders = [*start.get("headers", ())]
         # The response's fields by lower-case name (the last line of a name counts).
         # Frameworks send lower-case names: then the dict made in C is that already.
         present: dict[bytes, bytes] = dict(headers)
@@ -110,6 +107,41 @@ class ResponseEdit:
             present = {}
             for name, value in headers:
                 present[name.lower()] = value
+        if not _OWN_FIELDS.isdisjoint(present):
+            return self._edited_around(start, status, headers, present)
+        # The usual response: the app sent none of the fields edited here, so each is
+        # added without asking whether it is there (the same answers as
+        # _edited_around gives, for less).
+        vary = self.vary
+        if vary:
+            # RFC 9110 §12.5.5: name the request fields the choice looked at.
+            headers.append(_VARY_ACCEPT if vary == _ACCEPT else
+                           (b"vary", ", ".join(vary).encode("latin-1")))
+        if status in _VALIDATED and self.method in _READS:
+            # RFC 9110 §15.4.5: a 304 carries the validator and cache fields the 200
+            # would, but Last-Modified only where no ETag identifies the representation.
+            etag = self.etag
+            if etag is not None:
+                headers.append((b"etag", etag.text.encode("latin-1")))
+            if self.last_modified is not None and not (status == 304 and etag is not None):
+                headers.append((b"last-modified",
+                                format_http_date(self.last_modified).encode()))
+            if self.cache_control is not None:
+                headers.append((b"cache-control", self.cache_control.encode("latin-1")))
+        start = {**start, "headers": headers}
+        if self.ranges and status == 200:
+            # No coding, and the app answers no ranges itself: only the length decides.
+            length = present.get(b"content-length")
+            if length is not None and length.isdigit() and int(length) <= MAX_RANGE_BUFFER:
+                headers.append(_ACCEPT_RANGES)  # RFC 9110 §14.3
+                if b"range" in self.request_fields and self.method == "GET":
+                    self._hold(start)
+                    return None
+        return start
+
+    def _edited_around(self, start: Message, status: int, headers: RawHeaders,
+                       present: dict[bytes, bytes]) -> Message | None:
+        """``edited`` for a response that sends some of the edited fields itself."""
         vary = self.vary
         if vary:
             # RFC 9110 §12.5.5: name the request fields the choice looked at.
@@ -148,12 +180,16 @@ class ResponseEdit:
                 return start  # a streaming response declines (§14.3: no Accept-Ranges)
             headers.append(_ACCEPT_RANGES)  # RFC 9110 §14.3
             if self.method == "GET" and b"range" in self.request_fields:
-                self._start = start
-                self._body: list[bytes] = []
-                self._held = 0
-                self.takes_content = True
+                self._hold(start)
                 return None
         return start
+
+    def _hold(self, start: Message) -> None:
+        """Hold the ranged 200: its content comes to ``take`` and is cut when whole."""
+        self._start = start
+        self._body: list[bytes] = []
+        self._held = 0
+        self.takes_content = True
 
     def take(self, message: Message, send: Send) -> Awaitable[None]:
         """The held ranged 200's content."""
@@ -239,23 +275,22 @@ def _joined(headers: RawHeaders, name: bytes) -> str | None:
     return b", ".join(values).decode("latin-1") if values else None
 
 
-# The request fields the helpers read: the header section is scanned once for these.
-_READ_FIELDS = frozenset({b"accept", b"if-match", b"if-none-match", b"if-modified-since",
-                          b"if-unmodified-since", b"range", b"if-range"})
 _READS = frozenset({"GET", "HEAD"})
 # The statuses that carry the validator and cache fields (RFC 9110 §15.4.5): 2xx, 304.
 _VALIDATED = frozenset([*range(200, 300), 304])
 _ACCEPT = ["Accept"]
 _VARY_ACCEPT = (b"vary", b"Accept")
 _ACCEPT_RANGES = (b"accept-ranges", b"bytes")
+# The response fields the edit adds or reads, where the app may have sent them itself.
+_OWN_FIELDS = frozenset({b"vary", b"etag", b"last-modified", b"cache-control",
+                         b"accept-ranges", b"content-range", b"content-encoding"})
 
 
 def _joined_fields(headers: RawHeaders) -> dict[bytes, bytes]:
-    """The fields the helpers read, a name on several lines joined into one list."""
+    """The request's fields by name, a name on several lines joined into one list."""
     joined: dict[bytes, bytes] = {}
     for name, value in headers:
-        if name in _READ_FIELDS:
-            joined[name] = joined[name] + b", " + value if name in joined else value
+        joined[name] = joined[name] + b", " + value if name in joined else value
     return joined
 
 

@@ -88,46 +88,47 @@ def evaluate(edit: ResponseEdit, current: Validators | None, require: bool = Fal
     """RFC 9110 §13.2.2 for the request ``edit`` belongs to: 304, 412, 428 (RFC 6585
     §3, where ``require``) or None when the handler answers; the validators go on the
     response either way."""
-    method = edit.method
     if current is None:
-        etag = dated = None
+        edit.etag = edit.last_modified = None
     else:
         # Validators.entity_tag() inlined: a str tag already parsed is one lookup.
         tag = current.etag
-        etag = (_TAGS.get(tag) or current.entity_tag()) if isinstance(tag, str) else tag
+        edit.etag = (_TAGS.get(tag) or current.entity_tag()) if isinstance(tag, str) else tag
         # Most routes give an entity tag alone: no date to convert then.
-        dated = current if current.last_modified is not None else None
-    edit.etag = etag
-    edit.last_modified = dated.modified() if dated is not None else None
+        edit.last_modified = None if current.last_modified is None else current.modified()
     edit.cache_control = cache_control
     edit.validators = current
     edit.chosen = None  # what chosen() returns is made again
-    fields = edit.request_fields
-    if _CONDITIONS.isdisjoint(fields):
+    if _CONDITIONS.isdisjoint(edit.request_fields):
         # No precondition at all: nothing to evaluate (RFC 9110 §13.2), one question of
         # the request's fields.
-        if require and current is not None and method not in SAFE_METHODS:
+        if require and current is not None and edit.method not in SAFE_METHODS:
             return 428  # RFC 6585 §3: this route takes writes only when they say what
         return None
+    method = edit.method
+    fields = edit.request_fields
     # RFC 9110 §5.3: a list field sent on several lines is one list (the edit joined
     # them); Starlette's headers.get() would hand over the first line only.
-    if_match, if_none_match = _text(fields, b"if-match"), _text(fields, b"if-none-match")
-    if_modified_since = _text(fields, b"if-modified-since")
-    if_unmodified_since = _text(fields, b"if-unmodified-since")
+    if_match, if_none_match = fields.get(b"if-match"), fields.get(b"if-none-match")
+    if_modified_since = fields.get(b"if-modified-since")
+    if_unmodified_since = fields.get(b"if-unmodified-since")
     if if_match is None and if_none_match is None and if_unmodified_since is None \
             and require and current is not None and method not in SAFE_METHODS:
         return 428  # RFC 6585 §3: If-Modified-Since alone says nothing of a write
+    dated = current if current is not None and current.last_modified is not None else None
     verdict = evaluate_preconditions(
         method,
-        if_match=if_match,
-        if_none_match=if_none_match,
-        if_modified_since=if_modified_since,
-        if_unmodified_since=if_unmodified_since,
+        if_match=None if if_match is None else if_match.decode("latin-1"),
+        if_none_match=None if if_none_match is None else if_none_match.decode("latin-1"),
+        if_modified_since=None if if_modified_since is None else
+        if_modified_since.decode("latin-1"),
+        if_unmodified_since=None if if_unmodified_since is None else
+        if_unmodified_since.decode("latin-1"),
         # RFC 9110 §13.1.4: the representation's own modification date. The field
         # went out a second early when the change was recent, so a date the client
         # echoes can only err towards 412 (and 200 for If-Modified-Since): never a
         # lost update or a stale 304.
-        etag=etag, last_modified=dated.modified_second() if dated is not None else None,
+        etag=edit.etag, last_modified=dated.modified_second() if dated is not None else None,
         exists=current is not None)
     return verdict
 
@@ -136,7 +137,3 @@ def evaluate(edit: ResponseEdit, current: Validators | None, require: bool = Fal
 _CONDITIONS = frozenset({b"if-match", b"if-none-match", b"if-modified-since",
                          b"if-unmodified-since"})
 
-
-def _text(fields: dict[bytes, bytes], name: bytes) -> str | None:
-    value = fields.get(name)
-    return None if value is None else value.decode("latin-1")
