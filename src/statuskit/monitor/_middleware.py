@@ -72,7 +72,10 @@ class Monitor:
         held: Any = None
         root_path: str = scope.get("root_path", "")
 
-        def watched(message: Message) -> Awaitable[None]:
+        # What watched reads and never rebinds comes as defaults, not as cells: a cell
+        # each costs more to make than a default, and a default is as cheap to read.
+        def watched(message: Message, send: Send = send, scope: Scope = scope,
+                    root_path: str = root_path, self: Monitor = self) -> Awaitable[None]:
             nonlocal held
             if held is None:
                 held = message
@@ -90,8 +93,9 @@ class Monitor:
                             id(scope.get("route") or scope.get("endpoint")), root_path,
                             scope.get("root_path", ""), scope["method"], held["status"],
                             tuple(headers)))
-                        if length is not None \
-                                and (length < 0 or length == len(message["body"])):
+                        # -1: counted with no Content-Length, any content length is
+                        # clean; None (no answer in these fields counted) equals neither.
+                        if length == len(message["body"]) or length == -1:
                             self.observer.exchanges += 1
                             held = _DONE
                             return send(message)
