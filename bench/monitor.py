@@ -8,16 +8,19 @@ Each app is called as an ASGI app with no server, bare and wrapped in
 Monitor(app, sample=1.0): every exchange judged by rules.OBSERVED (httplint runs once
 per message shape, so only the first call of each shape pays for it; after it, an
 answer in a shape no rule can find anything in is triaged without being recorded);
-then the same with sample=0.01, production's default share. Rounds are ABBA
+then the same with sample=0.01, production's default share; and the floor, a
+middleware that wraps send in a function that only forwards each message (Forward:
+what any middleware that sees the answer costs), so the monitor's own share over it
+shows. Rounds are ABBA
 (bare, monitored, monitored, bare), each contender a batch of ``--calls`` calls, timed
 in this process's CPU time; the overhead is the monitored/bare ratio of each round,
 reported as median and range, and the minimum of the rounds' ratios (the round the
 machine's load disturbed least). ``--instructions`` counts instead, under valgrind
-(cachegrind, no cache model): each counted process builds and warms both sides alike,
+(cachegrind, no cache model): each counted process builds and warms every side alike,
 then serves one side ``--requests`` times; a process that only warms is subtracted,
 so the instructions per request are exact and a loaded machine does not move them.
-``--bytecodes`` counts the bytecodes one warm request runs in every frame, bare and
-monitored (sys.settrace opcode events), and the monitor's own share by function.
+``--bytecodes`` counts the bytecodes one warm request runs in every frame, bare,
+forward-only and monitored (sys.settrace opcode events), and the monitor's own share by function.
 Not part of the test suite. (No ``from __future__
 import annotations``: FastAPI reads the endpoints' annotations at run time.)
 """
@@ -92,13 +95,14 @@ async def _batch(app: Any, scope: dict[str, Any], calls: int) -> float:
     return (time.process_time() - started) / calls
 
 
-async def _compare(name: str, app: Any, sample: float, rounds: int, calls: int) -> None:
-    monitored = Monitor(app, sample=sample, logger=None)
+async def _compare(name: str, app: Any, sample: float | None, rounds: int, calls: int) -> None:
+    """``sample`` None: the forward-only floor against bare."""
+    monitored = Forward(app) if sample is None else Monitor(app, sample=sample, logger=None)
     scope = _scope("/items/7")
     for contender in (app, monitored):  # warm up; and the monitor must judge, not skip
         await _batch(contender, scope, 200)
-    assert not monitored.observer.sightings and (
-        sample < 1.0 or monitored.observer.exchanges == 200)
+    assert sample is None or (not monitored.observer.sightings and (
+        sample < 1.0 or monitored.observer.exchanges == 200))
     ratios, bare_us, watched_us = [], [], []
     for _ in range(rounds):
         a1 = await _batch(app, scope, calls)
@@ -109,8 +113,9 @@ async def _compare(name: str, app: Any, sample: float, rounds: int, calls: int) 
         bare_us.append((a1 + a2) / 2 * 1e6)
         watched_us.append((b1 + b2) / 2 * 1e6)
     over = [100 * (r - 1) for r in ratios]
-    print(f"{name}, sample={sample}: bare {statistics.median(bare_us):.1f} us/request, "
-          f"monitored {statistics.median(watched_us):.1f} us; "
+    which = "forward-only" if sample is None else f"sample={sample}"
+    print(f"{name}, {which}: bare {statistics.median(bare_us):.1f} us/request, "
+          f"wrapped {statistics.median(watched_us):.1f} us; "
           f"overhead median {statistics.median(over):+.1f} %, min {min(over):+.1f} %"
           f" (max {max(over):+.1f} %, {rounds} ABBA rounds of {calls})")
 
@@ -118,16 +123,37 @@ async def _compare(name: str, app: Any, sample: float, rounds: int, calls: int) 
 APPS = (("Starlette JSONResponse", starlette_app), ("FastAPI, a pydantic model", fastapi_app))
 
 
+class Forward:
+    """The floor: ASGI middleware that wraps the server's send in a function that only
+    hands each message on, what any middleware that sees the answer costs at least."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        def forwarded(message: Any) -> Any:
+            return send(message)
+
+        return self.app(scope, receive, forwarded)
+
+
+SIDES = ("bare", "forward-only", "monitored", "monitored, sample=0.01")
+
+
+def _sides(app: Any) -> tuple[Any, ...]:
+    return (app, Forward(app), Monitor(app, sample=1.0, logger=None),
+            Monitor(app, sample=0.01, logger=None))
+
+
 async def _serve_one(which: int, side: int, requests: int) -> None:
-    """In a counted process: warm both sides of app ``which`` alike, then serve one."""
-    app = APPS[which][1]()
-    monitored = Monitor(app, sample=1.0, logger=None)
+    """In a counted process: warm every side of app ``which`` alike, then serve one."""
+    sides = _sides(APPS[which][1]())
     scope = _scope("/items/7")
-    for contender in (app, monitored):
+    for contender in sides:
         await _batch(contender, scope, 200)
-    assert not monitored.observer.sightings
+    assert not sides[2].observer.sightings and sides[2].observer.exchanges == 200
     if requests:
-        await _batch((app, monitored)[side], scope, requests)
+        await _batch(sides[side], scope, requests)
 
 
 def _instructions(requests: int) -> None:
@@ -136,29 +162,33 @@ def _instructions(requests: int) -> None:
     def counted(which: int, side: int, n: int) -> int:
         return instructions_of(__file__, f"{which},{side},{n}")
 
-    print(f"instructions per request under valgrind, {requests} requests each, sample=1.0:")
+    print(f"instructions per request under valgrind, {requests} requests each:")
     for which, (name, _) in enumerate(APPS):
         startup = counted(which, 0, 0)
-        bare = (counted(which, 0, requests) - startup) / requests
-        watched = (counted(which, 1, requests) - startup) / requests
-        print(f"  {name:<28} bare {bare:,.0f}, monitored {watched:,.0f}: "
-              f"{100 * (watched / bare - 1):+.1f} %", flush=True)
+        bare, floor, *watched = ((counted(which, side, requests) - startup) / requests
+                                 for side in range(len(SIDES)))
+        print(f"  {name}: bare {bare:,.0f}, forward-only {floor:,.0f} "
+              f"({100 * (floor / bare - 1):+.1f} %)", flush=True)
+        for side, count in zip(SIDES[2:], watched, strict=True):
+            print(f"    {side:<24} {count:,.0f}: {100 * (count / bare - 1):+.1f} % over bare, "
+                  f"{100 * (count / floor - 1):+.1f} % over forward-only", flush=True)
 
 
 def _bytecodes() -> None:
     async def run() -> None:
         print("bytecodes per request (sys.settrace opcode events), sample=1.0:")
         for name, build in APPS:
-            app = build()
-            monitored = Monitor(app, sample=1.0, logger=None)
+            app, forward, monitored, _ = _sides(build())
             scope = _scope("/items/7")
             bare, _ = await bytecodes_of(app, scope, warm=300)
+            floor, _ = await bytecodes_of(forward, scope, warm=300)
             watched, ours = await bytecodes_of(monitored, scope, warm=300,
                                                ours="statuskit")
             assert not monitored.observer.sightings
             mine = ", ".join(f"{k} {v}" for k, v in sorted(ours.items()))
-            print(f"  {name:<28} bare {bare}, monitored {watched}: "
-                  f"{100 * (watched / bare - 1):+.1f} % ({mine})")
+            print(f"  {name:<28} bare {bare}, forward-only {floor}, monitored {watched}: "
+                  f"{100 * (watched / bare - 1):+.1f} % over bare, "
+                  f"{100 * (watched / floor - 1):+.1f} % over forward-only ({mine})")
 
     asyncio.run(run())
 
@@ -186,7 +216,7 @@ def main() -> None:
         _bytecodes()
         return
     for name, build in APPS:
-        for sample in (1.0, 0.01):
+        for sample in (1.0, 0.01, None):
             asyncio.run(_compare(name, build(), sample, args.rounds, args.calls))
 
 

@@ -422,10 +422,52 @@ def test_an_answer_is_judged_when_its_last_message_goes_on_not_when_the_app_retu
 
 def test_a_server_asking_inspect_takes_the_monitor_for_an_asgi_app() -> None:
     import inspect
+    import sys
+
+    from hypercorn.app_wrappers import ASGIWrapper
+    from hypercorn.utils import wrap_app
 
     # Hypercorn tells an ASGI app from a WSGI one by inspect.iscoroutinefunction of its
     # __call__ (asyncio's marker does not count there): a monitored app must still be
-    # one, on 3.11 as on 3.12 and later.
+    # one, on 3.11 as on 3.12 and later. Servers ask the instance's attribute; from
+    # 3.12 the class's plain call is marked as well.
     monitor = Monitor(_raw_405(headers=[]), logger=None)
     assert inspect.iscoroutinefunction(monitor.__call__)
-    assert inspect.iscoroutinefunction(type(monitor).__call__)
+    assert isinstance(wrap_app(monitor, 1024, None), ASGIWrapper)  # Hypercorn's own reading
+    if sys.version_info >= (3, 12):
+        assert inspect.iscoroutinefunction(type(monitor).__call__)
+
+
+def test_the_call_a_server_makes_hands_back_the_apps_own_awaitable() -> None:
+    # monitor(...) is no coroutine of ours on any version (what a request costs); the
+    # __call__ a server asks about, called itself, judges the same exchange.
+    handed: list[Any] = []
+
+    def app(scope: Scope, receive: Receive, send: Send) -> Any:
+        handed.append(_raw_405(headers=[])(scope, receive, send))
+        return handed[-1]
+
+    monitor = Monitor(app, logger=None)
+
+    async def both() -> list[list[Message]]:
+        sent: list[list[Message]] = [[], []]
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        for n, call in enumerate((monitor, monitor.__call__)):
+            async def send(message: Message, n: int = n) -> None:
+                sent[n].append(message)
+
+            awaitable = call(_scope(), receive, send)
+            assert (awaitable is handed[-1]) == (n == 0)
+            await awaitable
+        return sent
+
+    plain, asked = asyncio.run(both())
+    # RFC 9110 §15.5.6: a 405 sends Allow; this one does not, found once with a count.
+    assert plain == asked == [{"type": "http.response.start", "status": 405, "headers": []},
+                              {"type": "http.response.body", "body": b""}]
+    (sighting,) = monitor.observer.sightings
+    assert sighting.problem.rule.id == "allow-on-405" and sighting.count == 2
+    assert monitor.observer.exchanges == 2

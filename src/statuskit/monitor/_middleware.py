@@ -19,7 +19,8 @@ import logging
 import math
 import random
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from types import MethodType
 from typing import Any
 
 from statuskit.check.record import Exchange
@@ -53,6 +54,9 @@ class Monitor:
         self._random = random.random
         self._sampled = self.sample < 1.0
         self._clean = self.observer.clean  # the same dict, read once a request
+        if _ASKED_CALL is not None:  # 3.11: what servers ask about (_as_asgi3_call)
+            # Assigned, not put in vars(self): a __dict__ made would slow every attribute.
+            self.__call__ = MethodType(_ASKED_CALL, self)  # type: ignore[method-assign]
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # A plain call that hands back the app's own awaitable: no coroutine of ours
@@ -68,7 +72,10 @@ class Monitor:
         held: Any = None
         root_path: str = scope.get("root_path", "")
 
-        def watched(message: Message) -> Awaitable[None]:
+        # What watched reads and never rebinds comes as defaults, not as cells: a cell
+        # each costs more to make than a default, and a default is as cheap to read.
+        def watched(message: Message, send: Send = send, scope: Scope = scope,
+                    root_path: str = root_path, self: Monitor = self) -> Awaitable[None]:
             nonlocal held
             if held is None:
                 held = message
@@ -86,8 +93,9 @@ class Monitor:
                             id(scope.get("route") or scope.get("endpoint")), root_path,
                             scope.get("root_path", ""), scope["method"], held["status"],
                             tuple(headers)))
-                        if length is not None \
-                                and (length < 0 or length == len(message["body"])):
+                        # -1: counted with no Content-Length, any content length is
+                        # clean; None (no answer in these fields counted) equals neither.
+                        if length == len(message["body"]) or length == -1:
                             self.observer.exchanges += 1
                             held = _DONE
                             return send(message)
@@ -180,26 +188,30 @@ class Monitor:
         self.observer.observe(seen, route)
 
 
-def _as_asgi3_call(cls: type[Monitor]) -> None:
+def _as_asgi3_call(cls: type[Monitor]) -> Callable[..., Awaitable[None]] | None:
     """Servers tell ASGI 3 from ASGI 2 (or from WSGI) by whether ``__call__`` is a
-    coroutine function: uvicorn asks asyncio, Hypercorn asks inspect. From 3.12 on,
-    inspect can mark the plain call as one for both. On 3.11 inspect reads only the
-    code's flags, so there the plain call is wrapped in a coroutine of ours (one per
-    request, what 3.11 costs)."""
+    coroutine function: uvicorn asks asyncio, Hypercorn inspect, both of the
+    instance's ``__call__`` attribute. From 3.12 on, inspect can mark the plain call
+    as one. On 3.11 inspect reads only the code's flags; there what a server asks
+    about is a coroutine function bound on each Monitor (the instance's attribute
+    comes before the class's function), while the call a server makes,
+    ``monitor(...)``, goes to the class's plain ``__call__`` (a call looks the type
+    up, never the instance): no coroutine of ours per request on 3.11 either. Hands
+    back the coroutine function ``__init__`` binds on 3.11, None from 3.12."""
     plain = cls.__call__
     mark = getattr(inspect, "markcoroutinefunction", None)
     if mark is not None:
         mark(plain)
-        return
+        return None
 
     async def __call__(self: Monitor, scope: Scope, receive: Receive, send: Send) -> None:
         await plain(self, scope, receive, send)
 
     __call__.__doc__ = plain.__doc__
-    cls.__call__ = __call__  # type: ignore[method-assign]
+    return __call__  # bound on each monitor: a cycle, one a monitor
 
 
-_as_asgi3_call(Monitor)
+_ASKED_CALL = _as_asgi3_call(Monitor)
 
 _FOLD_AT = 2  # messages held unread: a start and one part; a stream is read as it goes,
 # holding no more than two of its parts past their send
