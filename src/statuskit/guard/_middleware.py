@@ -226,6 +226,9 @@ class Guard:
             interesting.add(self._timeout_header)
         self._interesting = frozenset(interesting)
         self._plain_http1 = self._timeout_param is None and self._requires_length is None
+        # Read from the instance, where CPython 3.11 specialises the lookup (not from
+        # the class); a layer built on the guard sets its own after this.
+        self._exchange_type = self.exchange_type
 
     # The three load settings, settable at runtime; a request asks one flag of them.
     @property
@@ -262,7 +265,9 @@ class Guard:
     # What a request's exchange is made of, and how the app is entered with it: a layer
     # built on the guard (statuskit.starlette's contract) keeps its own per-request state
     # on the same object and edits the response inside the same send, so a request pays
-    # for one exchange and one send wrapper, not one per layer.
+    # for one exchange and one send wrapper, not one per layer. Such a layer also has a
+    # ``__call__`` of its own, the head's part of this one with its entry in place of the
+    # common run's: one frame per request for both.
     exchange_type: type[Exchange] = Exchange
 
     def _enter(self, scope: Scope, receive: Receive, exchange: Exchange) -> Awaitable[None]:
@@ -278,23 +283,32 @@ class Guard:
             if self._load_checked:  # maintenance, a rate limit or load shedding
                 await self._check_load(scope)
         except Refusal as refusal:
-            if refusal.drain:
-                await drain(receive)
-            await send_problem(send, refusal.status, head=method == "HEAD", detail=refusal.detail,
-                               retry_after=refusal.retry_after, close=refusal.close)
+            await self._refuse(refusal, receive, send, method)
             return
         # The run, in this frame: one coroutine fewer per request than a _serve() of its own.
-        exchange = self.exchange_type(send, method == "HEAD", self.check_content_length)
+        exchange = self._exchange_type(send, method == "HEAD", self.check_content_length)
         if terms is None and self._max_concurrency is None:
             # The common case: nothing to watch, no clock and no count to keep.
             try:
-                await self._enter(scope, receive, exchange)
+                await self.app(scope, receive, exchange.send)
             except Exception as exc:
                 await self._app_failed(exc, scope, exchange)
                 return
             if not exchange.started:
                 await self._no_response(scope, exchange)
             return
+        await self._run(scope, receive, exchange, terms)
+
+    async def _refuse(self, refusal: Refusal, receive: Receive, send: Send, method: str
+                      ) -> None:
+        if refusal.drain:
+            await drain(receive)
+        await send_problem(send, refusal.status, head=method == "HEAD", detail=refusal.detail,
+                           retry_after=refusal.retry_after, close=refusal.close)
+
+    async def _run(self, scope: Scope, receive: Receive, exchange: Exchange,
+                   terms: _Terms | None) -> None:
+        """The run with content or a client timeout to watch, or a count to keep."""
         timeout = None
         if terms is not None:  # content to watch or a client timeout to keep
             if terms.has_body:

@@ -23,6 +23,7 @@ from typing import Any
 
 from statuskit.guard import Guard
 from statuskit.guard._exchange import Exchange as GuardExchange
+from statuskit.guard._middleware import Refusal
 from statuskit.problem import problem_body, problem_headers
 from statuskit.starlette._routes import ANY_METHOD, RouteTable, route_path
 from statuskit.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,7 +47,7 @@ class Exchange(GuardExchange):
 
     __slots__ = ("__weakref__", "contract", "scope")
 
-    # Set by Contract._enter before the app runs: the request's scope and its contract.
+    # Set by the contract before the app runs: the request's scope and its contract.
     scope: Scope
     contract: Contract
 
@@ -115,6 +116,7 @@ class Contract(Guard):
     (one frame, one exchange, one send wrapper per request) for both."""
 
     exchange_type = Exchange
+    _exchange_type: type[Exchange]  # the guard's instance copy of exchange_type
 
     def __init__(self, app: ASGIApp, table: RouteTable, *, options_status: int = 204,
                  methods: bool = True, bodies: str = "problem", **guard_settings: Any) -> None:
@@ -137,20 +139,57 @@ class Contract(Guard):
         # few that can match it (a FastAPI app lists /openapi.json, /docs, ... first).
         self.by_segment, self.unsegmented = _by_first_segment(self.declared or ())
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The guard's __call__ with this layer's entry in its common run, not a call
+        # away: one frame per request for both layers (the head's checks are the
+        # guard's own methods, so only this outline is repeated here).
+        if scope["type"] != "http":
+            await self._not_http(scope, receive, send)
+            return
+        method: str = scope["method"]
+        try:
+            terms = self._read_head(scope, method)
+            if self._load_checked:  # maintenance, a rate limit or load shedding
+                await self._check_load(scope)
+        except Refusal as refusal:
+            await self._refuse(refusal, receive, send, method)
+            return
+        exchange = self._exchange_type(send, method == "HEAD", self.check_content_length)
+        if terms is not None or self._max_concurrency is not None:
+            await self._run(scope, receive, exchange, terms)  # it enters by _enter()
+            return
+        exchange.contract = self
+        try:
+            if method in self.routed or not self.method_contract:
+                exchange.scope = scope
+                # A weak reference: the exchange holds the scope, so a strong one would
+                # make every request a reference cycle, its scope and all it holds (the
+                # Request, the response) left for the garbage collector instead of freed
+                # as the request ends (2-3 % of a FastAPI GET). This frame keeps the
+                # exchange alive while the request runs.
+                scope[EXCHANGE_KEY] = _weak(exchange)
+                if self.declared is None:
+                    await self.app(scope, receive, exchange.send)
+                else:
+                    await self._run_declared(scope, receive, exchange)
+            else:
+                await self._decide(scope, receive, exchange)
+        except Exception as exc:
+            await self._app_failed(exc, scope, exchange)
+            return
+        if not exchange.started:
+            await self._no_response(scope, exchange)
+
     def _enter(self, scope: Scope, receive: Receive,  # type: ignore[override]
                exchange: Exchange) -> Awaitable[None]:
-        # A plain function handing back the app's awaitable: a GET or POST to a route
-        # that takes it costs no coroutine frame of this layer's own. (The guard makes
-        # the exchange of this layer's exchange_type.)
+        # The entry of a run the guard watches (content, a client timeout, a count):
+        # what __call__ does in its common run. A plain function handing back the
+        # app's awaitable: a GET or POST to a route that takes it costs no coroutine
+        # frame of this layer's own.
         exchange.contract = self
         if scope["method"] in self.routed or not self.method_contract:
             exchange.scope = scope
-            # A weak reference: the exchange holds the scope, so a strong one would make
-            # every request a reference cycle, its scope and all it holds (the Request,
-            # the response) left for the garbage collector instead of freed as the
-            # request ends (2-3 % of a FastAPI GET). The guard's frame keeps the
-            # exchange alive while the request runs.
-            scope[EXCHANGE_KEY] = _weak(exchange)
+            scope[EXCHANGE_KEY] = _weak(exchange)  # weak: see __call__
             if self.declared is not None:
                 return self._run_declared(scope, receive, exchange)
             return self.app(scope, receive, exchange.send)

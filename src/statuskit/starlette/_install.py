@@ -5,10 +5,15 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+from starlette._utils import is_async_callable
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
 
 from statuskit.codes import preload
 from statuskit.guard import GUARD_SETTINGS_STATE, Guard
@@ -20,7 +25,7 @@ from statuskit.starlette._problems import (
     validation_handler,
 )
 from statuskit.starlette._routes import RouteTable
-from statuskit.types import ASGIApp
+from statuskit.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["install"]
 
@@ -78,6 +83,7 @@ def install(app: App, *, methods: bool = True, statuses: bool = True,
         stack = build_original()
         if server_errors:
             stack = _without_server_error_page(app, stack)
+        _lighten_exception_layer(stack)
         table = RouteTable.of(app)
         # A method the app's own routes take is one this server implements, registered
         # with IANA or not (RFC 9110 §16.1): the guard's 501 is for the others.
@@ -137,6 +143,78 @@ def _without_server_error_page(app: Starlette, stack: ASGIApp) -> ASGIApp:
     if isinstance(stack, ServerErrorMiddleware):
         return stack.app
     return stack
+
+
+def _lighten_exception_layer(stack: ASGIApp) -> None:
+    """Starlette's ExceptionMiddleware in the app's stack made a ``LeanExceptions``:
+    the same handlers and the same answers, at less per request."""
+    layer: Any = stack
+    for _ in range(16):  # the layers Starlette and FastAPI put in front, and the app's
+        if type(layer) is ExceptionMiddleware:
+            if isinstance(getattr(layer, "_exception_handlers", None), dict) \
+                    and isinstance(getattr(layer, "_status_handlers", None), dict):
+                # In place: whatever holds the layer keeps holding the same object.
+                layer.__class__ = LeanExceptions
+            return
+        layer = getattr(layer, "app", None)
+        if layer is None:
+            return
+
+
+class LeanExceptions(ExceptionMiddleware):
+    """ExceptionMiddleware for an HTTP request without the per-request objects it
+    needs only when the app raises: the ``Request`` its handlers are given is made
+    then, and the response start is noted by a plain function, not a coroutine
+    per message (a FastAPI GET passes two messages through it). It finds a handler,
+    answers and raises by Starlette's rules for its exception handlers (a status
+    handler for an HTTPException, else the first class of the exception's MRO; an
+    exception with no handler raised on; a handled one after the response started
+    a RuntimeError). A WebSocket or lifespan scope goes to Starlette's own code."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # Read now, as Starlette does: a mounted app's own layer replaces the
+        # scope's entry on its way in.
+        handlers = scope["starlette.exception_handlers"] = (
+            self._exception_handlers, self._status_handlers)
+        started = False
+
+        def noting_start(message: Message) -> Awaitable[None]:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            return send(message)
+
+        try:
+            await self.app(scope, receive, noting_start)
+        except Exception as exc:
+            await _answer_exception(exc, handlers, started, scope, receive, send,
+                                    noting_start)
+
+
+async def _answer_exception(exc: Exception, handlers: Any, started: bool, scope: Scope,
+                            receive: Receive, send: Send, noting_start: Send) -> None:
+    by_class, by_status = handlers
+    handler = by_status.get(exc.status_code) if isinstance(exc, HTTPException) else None
+    if handler is None:
+        handler = next((by_class[cls] for cls in type(exc).__mro__ if cls in by_class),
+                       None)
+    if handler is None:
+        raise exc
+    if started:
+        # Starlette's words, which its users' tests match.
+        raise RuntimeError("Caught handled exception, but response already started.") \
+            from exc
+    request = Request(scope, receive, send)
+    if is_async_callable(handler):
+        response = await handler(request, exc)
+    else:
+        response = await run_in_threadpool(handler, request, exc)
+    if response is not None:
+        await response(scope, receive, noting_start)
+    exc.__traceback__ = None  # a reused exception instance would keep each traceback
 
 
 def _document(app: Starlette, **switches: Any) -> None:
