@@ -123,27 +123,27 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             wire.backlog += data
             self.flow.pause_reading()
             return
-        if self._one_whole_head(data):
-            # The common read: one head and nothing after it, between two messages with
-            # room in the queue. _feed would cut it nowhere; given to the parser at once.
+        # The common read: one whole head between two messages, nothing before it to
+        # drop or after it to hold, and room for one more pending request. _feed would
+        # cut it nowhere; it goes to the parser at once (the tests inline: a call each
+        # is a frame per request).
+        running = wire.running
+        if (wire.message_head and not wire.head_data and not wire.raw_left and not wire.tail
+                and data.find(_SECTION_END) == len(data) - 4
+                and data[0] != 13 and data[0] != 10  # CR, LF: empty lines first
+                and len(self.pipeline) + (running is not None and not running.response_complete)
+                < self.max_pending_requests):
             wire.head_data = data
-            if self._parse(data, b"") and wire.message_head \
-                    and len(wire.head_data) > self.max_header_size:
+            try:
+                self.parser.feed_data(data)
+            except (httptools.HttpParserError, httptools.HttpParserUpgrade) as error:
+                if not self._parse_failed(error, data, b""):
+                    return
+            if wire.message_head and len(wire.head_data) > self.max_header_size \
+                    and not self.transport.is_closing() and wire.deferred is None:
                 self._refuse_in_order(431, data.startswith(b"HEAD "))
             return
         self._feed(data)
-
-    def _one_whole_head(self, data: bytes) -> bool:
-        """Whether ``data`` is one whole head read between two messages, with nothing
-        before it to drop or after it to hold, and room for one more pending request."""
-        wire = self._wire
-        if not wire.message_head or wire.head_data or wire.raw_left or wire.tail:
-            return False
-        if data.find(_SECTION_END) != len(data) - 4 or data[:1] == b"\r" or data[:1] == b"\n":
-            return False
-        running = wire.running
-        pending = len(self.pipeline) + (running is not None and not running.response_complete)
-        return pending < self.max_pending_requests
 
     def _feed(self, data: bytes) -> None:
         """Give ``data`` to the parser a message at a time, so that the wire knows where
@@ -205,19 +205,23 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
 
     def _parse(self, piece: bytes, rest: bytes) -> bool:
         """Feed one piece; False when the parser stopped for good (a refusal, an upgrade)."""
-        wire = self._wire
         try:
             self.parser.feed_data(piece)
-        except httptools.HttpParserUpgrade as upgrade:
-            self._after_upgrade(piece[upgrade.args[0]:] + rest)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as error:
+            return self._parse_failed(error, piece, rest)
+        return not self.transport.is_closing() and self._wire.deferred is None
+
+    def _parse_failed(self, error: Exception, piece: bytes, rest: bytes) -> bool:
+        """The parser raised on ``piece``: an upgrade, a refusal, or a re-parse (True:
+        the rest follows)."""
+        if isinstance(error, httptools.HttpParserUpgrade):
+            self._after_upgrade(piece[error.args[0]:] + rest)
             return False
-        except httptools.HttpParserError as error:
-            status = wire.verdict or self._classify()
-            if status == 0:
-                return True  # re-parsed as HTTP/1.1; the rest follows
-            self._refuse_in_order(status, self._refused_head(error))
-            return False
-        return not self.transport.is_closing() and wire.deferred is None
+        status = self._wire.verdict or self._classify()
+        if status == 0:
+            return True  # re-parsed as HTTP/1.1; the rest follows
+        self._refuse_in_order(status, self._refused_head(error))
+        return False
 
     def _pending(self) -> int:
         """Requests parsed and not yet answered: the one being served and those queued."""
@@ -269,12 +273,15 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
                 and url[:1] == b"/" and url.find(b"#") < 0  # RFC 9112 §3.2.1: origin-form
                 and len(url) <= self.max_target_length  # RFC 9110 §15.5.15
                 and len(wire.head_data) <= self.max_header_size):  # RFC 6585 §5
-            wire.in_head = wire.message_head = False
+            wire.in_head = wire.message_head = wire.upgrade = False
             wire.head_data = b""
             if self.response_hygiene:
                 _hygienic_headers_complete(self)
             else:
                 _Stock.on_headers_complete(self)
+            pipeline = self.pipeline  # _note_started, inline
+            if not pipeline or pipeline[0][0] is not self.cycle:
+                wire.running = self.cycle
             return
         self._judged_headers_complete(host if hosts == 1 else None)
 
@@ -307,8 +314,10 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             self._start_cycle_with(asterisk_options)
         elif self.response_hygiene:
             _hygienic_headers_complete(self)
+            self._note_started()
         else:
             _Stock.on_headers_complete(self)
+            self._note_started()
         cycle = self.cycle
         if cycle is None or cycle.scope is not self.scope:
             return  # a WebSocket handshake: the upgrade follows
@@ -326,6 +335,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
                 _hygienic_headers_complete(self)
             else:
                 _Stock.on_headers_complete(self)
+            self._note_started()
         finally:
             self.app = own_app
 
@@ -350,11 +360,25 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         if wire.discarding:
             wire.discarding = False
             return
-        _Stock.on_message_complete(self)
+        # uvicorn's steps, here rather than a call to them (a frame per request): the
+        # request's content is whole, unless the connection switches protocols or the
+        # response is already out. wire.upgrade is set only for a handshake llhttp took
+        # for an upgrade (should_upgrade()), which is the test uvicorn asks; a switching
+        # one has no cycle of its own.
+        if wire.upgrade and self.ws_protocol_class is not None:
+            return
+        cycle = self.cycle
+        if cycle.response_complete:
+            return
+        cycle.more_body = False
+        cycle.message_event.set()
 
-    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
-        self._wire.running = cycle
-        _Stock._start_asgi_task(self, cycle, app)
+    def _note_started(self) -> None:
+        """After uvicorn's on_headers_complete: the cycle it made runs now, unless it
+        waits behind a pending response (then it is first in the pipeline)."""
+        pipeline = self.pipeline
+        if not pipeline or pipeline[0][0] is not self.cycle:
+            self._wire.running = self.cycle
 
     def on_response_complete(self) -> None:
         # uvicorn's steps (count, start the next pipelined request, resume reading),
@@ -363,9 +387,11 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         self.server_state.total_requests += 1
         if self.transport.is_closing():
             return
-        if self.pipeline:
-            self._start_asgi_task(*self.pipeline.pop())
         wire = self._wire
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            wire.running = cycle
+            self._start_asgi_task(cycle, app)
         cycle = wire.running
         if cycle.response_complete:  # else a pipelined request after this one is served
             wire.in_head = True

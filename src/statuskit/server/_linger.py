@@ -40,8 +40,8 @@ class LingeringTransport:
 
     What uvicorn calls per request or per connection (write, is_closing, the flow
     control's pause/resume, get_extra_info) is the real transport's own bound method,
-    so the common path costs nothing; anything else is looked up on the real one when
-    asked. ``close()`` half-closes, reads until the client closes or ``linger_timeout``
+    so the common path costs nothing; the rest of the interface is passed on to the real
+    one when called. ``close()`` half-closes, reads until the client closes or ``linger_timeout``
     passes, and only then closes. A close waits for the write buffer to drain; one whose
     buffer makes no progress for ``send_timeout`` seconds (a client that stopped reading)
     is aborted instead.
@@ -68,8 +68,41 @@ class LingeringTransport:
         self.resume_reading = real.resume_reading
         self.get_extra_info = real.get_extra_info
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
+    # The rest of asyncio.Transport's interface, each passed to the real transport.
+    # Methods, not a __getattr__: a class with one sends every attribute read on its
+    # instances (write and is_closing too, several a request) through a slower hook
+    # that the interpreter cannot specialise.
+
+    def abort(self) -> None:
+        self.real.abort()
+
+    def can_write_eof(self) -> bool:
+        return self.real.can_write_eof()
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self.real.get_protocol()
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self.real.get_write_buffer_limits()
+
+    def get_write_buffer_size(self) -> int:
+        return self.real.get_write_buffer_size()
+
+    def is_reading(self) -> bool:
+        return self.real.is_reading()
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self.real.set_protocol(protocol)
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self.real.set_write_buffer_limits(high, low)
+
+    def write_eof(self) -> None:
+        self.real.write_eof()
+
+    def writelines(self, list_of_data: Any) -> None:
+        if not self.lingering:
+            self.real.writelines(list_of_data)
 
     def close(self) -> None:
         real = self.real
