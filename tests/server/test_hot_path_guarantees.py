@@ -452,3 +452,17 @@ def test_header_deadline_counts_from_the_last_response_on_an_old_connection(prot
         conn.send(b"Host: a\r\n\r\n")
         late = conn.read_response()
     assert (late.status, late.body) == (200, b"ok")
+
+
+def test_a_host_in_the_trailer_section_is_no_host_of_the_next_request(plain):
+    # RFC 9112 §3.2: a request without Host is 400. A Host field in the previous
+    # request's trailer section is no field of the next head (RFC 9110 §6.5: a trailer
+    # belongs to its own message), however the wire counts Host fields.
+    with RawConnection(plain) as conn:
+        _served_first(conn)
+        conn.send(b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"2\r\nhi\r\n0\r\nHost: a\r\n\r\n")
+        echoed = conn.read_response()
+        assert (echoed.status, echoed.body) == (200, b"2")
+        conn.send(b"GET / HTTP/1.1\r\n\r\n")
+        _assert_refused(conn, 400)

@@ -86,6 +86,12 @@ def _parser_knows(method: bytes) -> bool:
     return known
 
 
+# The fields on_header notes for on_headers_complete: Host (RFC 9112 §3.2), framing
+# (RFC 9112 §6), Connection options (RFC 9112 §9.3; Proxy-Connection as its old
+# spelling) and Expect (RFC 9110 §10.1.1).
+_NOTABLE_FIELDS = frozenset({b"host", b"content-length", b"transfer-encoding", b"connection",
+                             b"proxy-connection", b"expect"})
+
 # RFC 9112 §2.1: a header section ends with an empty line, and so does chunked content
 # (last-chunk, trailer section, CRLF); llhttp takes CRLF only, never a bare LF.
 _SECTION_END = b"\r\n\r\n"
@@ -130,9 +136,9 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         running = wire.running
         if (wire.message_head and not wire.head_data and not wire.raw_left and not wire.tail
                 and data.find(_SECTION_END) == len(data) - 4
-                and data[0] != 13 and data[0] != 10  # CR, LF: empty lines first
-                and len(self.pipeline) + (running is not None and not running.response_complete)
-                < self.max_pending_requests):
+                and data[0] > 13  # not CR or LF (empty lines first) nor another control
+                # nothing pending (a pipelined read takes _feed's way, which counts them)
+                and (running is None or running.response_complete) and not self.pipeline):
             wire.head_data = data
             try:
                 self.parser.feed_data(data)
@@ -251,28 +257,20 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         url = self.url
         # The common request passes a few byte tests and starts at once; any other goes
         # through every question (_judged_headers_complete).
-        host, hosts, framed, persistence = b"", 0, False, False
-        for name, value in self.headers:
-            if name == b"host":
-                host = value
-                hosts += 1
-            elif name == b"content-length" or name == b"transfer-encoding":
-                framed = True
-            elif name == b"connection" or name == b"proxy-connection":
-                persistence = True
+        # on_header counted the Host fields and noted any framing or Connection field.
         # find(), not ``in``: bytes.__contains__ first tries its operand as an integer
         # and builds a TypeError each time (CPython 3.11).
-        spaced = wire.head_data.find(b"  ") >= 0
-        if (hosts == 1 and host in _PASSED_HOSTS  # RFC 9112 §3.2: a Host that passed
-                and not framed  # content: its framing rules and the unread-body decision
+        if (wire.hosts == 1 and wire.host in _PASSED_HOSTS  # RFC 9112 §3.2: a Host that passed
+                # no content (its framing rules and the unread-body decision), and
                 # HTTP/1.1: without a Connection option only 1.1 persists (RFC 9112
                 # §9.3), and llhttp says so; the version string costs more to build.
-                and not persistence and parser.should_keep_alive()
+                and wire.plain and parser.should_keep_alive()
                 and not parser.should_upgrade()  # CONNECT or Upgrade (RFC 9110 §9.3.6, §7.8)
-                and not spaced  # RFC 9112 §3: one SP between the parts of the request-line
+                # RFC 9112 §3: one SP between the parts of the request-line
+                and wire.head_data.find(b"  ") < 0
                 and url[:1] == b"/" and url.find(b"#") < 0  # RFC 9112 §3.2.1: origin-form
-                and len(url) <= self.max_target_length  # RFC 9110 §15.5.15
-                and len(wire.head_data) <= self.max_header_size):  # RFC 6585 §5
+                # RFC 6585 §5 and RFC 9110 §15.5.15: the target is inside the head
+                and len(wire.head_data) <= self.fast_head_limit):
             wire.in_head = wire.message_head = wire.upgrade = False
             wire.head_data = b""
             if self.response_hygiene:
@@ -283,7 +281,7 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
             if not pipeline or pipeline[0][0] is not self.cycle:
                 wire.running = self.cycle
             return
-        self._judged_headers_complete(host if hosts == 1 else None)
+        self._judged_headers_complete(wire.host if wire.hosts == 1 else None)
 
     def _judged_headers_complete(self, host: bytes | None) -> None:
         wire = self._wire
@@ -345,8 +343,16 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         # trailing space means the same on both parsers.
         name = name.lower()
         value = value.rstrip(b" \t")
-        if name == b"expect" and value.lower() == b"100-continue":
-            self.expect_100_continue = True
+        if name in _NOTABLE_FIELDS:
+            wire = self._wire
+            if name == b"host":
+                wire.host = value
+                wire.hosts += 1
+            elif name == b"expect":
+                if value.lower() == b"100-continue":
+                    self.expect_100_continue = True
+            else:
+                wire.plain = False  # framing or a Connection option: every question
         self.headers.append((name, value))
 
     def on_body(self, body: bytes) -> None:
@@ -357,6 +363,9 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
     def on_message_complete(self) -> None:
         wire = self._wire
         wire.message_head = True
+        # The next head is counted afresh (trailer fields of this one count for nothing).
+        wire.hosts = 0
+        wire.plain = True
         if wire.discarding:
             wire.discarding = False
             return
@@ -453,7 +462,10 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         if length:
             self.cycle.more_body = True
             self._wire.raw_left = length
-        self._wire.message_head = True
+        wire = self._wire
+        wire.message_head = True
+        wire.hosts = 0
+        wire.plain = True
         if rest:
             self._feed(rest)
 
@@ -582,6 +594,8 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         self.parser = _new_parser(self)
         wire.head_data = b""
         wire.in_head = wire.message_head = True
+        wire.hosts = 0
+        wire.plain = True
         self._feed(b"\r\n".join([request_line, *tidied]) + data[len(head):])
         return True
 
@@ -594,6 +608,8 @@ class StatusHttpToolsProtocol(WireSettings, HeadDeadline, httptools_impl.HttpToo
         self.parser = _new_parser(self)
         wire.head_data = b""
         wire.in_head = wire.message_head = True
+        wire.hosts = 0
+        wire.plain = True
         self._feed(line[:-3] + b"1.1" + data[len(line):])
         return True
 

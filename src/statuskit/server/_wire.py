@@ -75,8 +75,8 @@ class WireState:
     """
 
     __slots__ = ("backlog", "body_left", "deadline", "deferred", "discarding", "head_data",
-                 "idle_deadline", "in_head", "message_head", "raw_left",
-                 "running", "send_watch", "tail", "timer", "upgrade", "verdict")
+                 "host", "hosts", "idle_deadline", "in_head", "message_head", "plain",
+                 "raw_left", "running", "send_watch", "tail", "timer", "upgrade", "verdict")
 
     def __init__(self) -> None:
         self.in_head = True  # between requests: the next header section is awaited
@@ -109,6 +109,12 @@ class WireState:
         self.upgrade = False  # this request is a WebSocket opening handshake
         # httptools only: content still due for an Upgrade request served as HTTP.
         self.raw_left = 0
+        # httptools only, noted by on_header for the head being parsed: its Host fields
+        # (how many, the last one's value), and whether it has no framing or
+        # Connection field (then its questions are few).
+        self.hosts = 0
+        self.host = b""
+        self.plain = True
 
 
 async def asterisk_options(scope: Any, receive: Any, send: Any) -> None:
@@ -234,6 +240,13 @@ class WireSettings:
     linger_timeout: float = LINGER_TIMEOUT
     max_pending_requests: int = MAX_PENDING_REQUESTS
     send_timeout: float = SEND_TIMEOUT
+    # A head no longer than this is within both limits above (its target is inside it):
+    # one comparison on the common path. Kept by every subclass's creation.
+    fast_head_limit: int = min(MAX_HEADER_SIZE, MAX_TARGET_LENGTH)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.fast_head_limit = min(cls.max_header_size, cls.max_target_length)
 
 
 def protocol_class(
