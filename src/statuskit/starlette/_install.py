@@ -8,7 +8,6 @@ import sys
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from starlette._utils import is_async_callable
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -26,6 +25,17 @@ from statuskit.starlette._problems import (
 )
 from statuskit.starlette._routes import RouteTable
 from statuskit.types import ASGIApp, Message, Receive, Scope, Send
+
+try:  # Starlette's own test for an async handler, so LeanExceptions decides as it does
+    from starlette._utils import is_async_callable
+except ImportError:  # a Starlette that renamed its private helper: the same question asked here
+    import functools as _functools
+
+    def is_async_callable(obj: Any) -> bool:  # type: ignore[no-redef]
+        while isinstance(obj, _functools.partial):
+            obj = obj.func
+        return inspect.iscoroutinefunction(obj) or (
+            callable(obj) and inspect.iscoroutinefunction(type(obj).__call__))
 
 __all__ = ["install"]
 
