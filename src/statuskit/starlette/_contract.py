@@ -25,7 +25,12 @@ from statuskit.guard import Guard
 from statuskit.guard._exchange import Exchange as GuardExchange
 from statuskit.guard._middleware import Refusal
 from statuskit.problem import problem_body, problem_headers
-from statuskit.starlette._routes import ANY_METHOD, RouteTable, route_path
+from statuskit.starlette._routes import (
+    ANY_METHOD,
+    RouteTable,
+    note_app_root,
+    route_path,
+)
 from statuskit.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["EDIT_KEY", "EXCHANGE_KEY", "Contract", "Exchange", "contract_of", "exchange_edit",
@@ -168,6 +173,8 @@ class Contract(Guard):
                 # as the request ends (2-3 % of a FastAPI GET). This frame keeps the
                 # exchange alive while the request runs.
                 scope[EXCHANGE_KEY] = _weak(exchange)
+                if "app_root_path" in scope:  # below an outer app's Mount
+                    note_app_root(scope)
                 if self.declared is None:
                     await self.app(scope, receive, exchange.send)
                 else:
@@ -190,6 +197,8 @@ class Contract(Guard):
         if scope["method"] in self.routed or not self.method_contract:
             exchange.scope = scope
             scope[EXCHANGE_KEY] = _weak(exchange)  # weak: see __call__
+            if "app_root_path" in scope:
+                note_app_root(scope)
             if self.declared is not None:
                 return self._run_declared(scope, receive, exchange)
             return self.app(scope, receive, exchange.send)
@@ -240,6 +249,8 @@ class Contract(Guard):
     async def _pass(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
         exchange.scope = scope
         scope[EXCHANGE_KEY] = _weak(exchange)
+        if "app_root_path" in scope:
+            note_app_root(scope)
         if self.declared is not None:
             await self._run_declared(scope, receive, exchange)
             return

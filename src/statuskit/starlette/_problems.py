@@ -168,12 +168,12 @@ def _is_fastapi(request: Request) -> bool:
 
 def _allowed_here(request: Request) -> str | None:
     from statuskit.starlette._contract import contract_of
-    from statuskit.starlette._routes import ANY_METHOD, route_path
+    from statuskit.starlette._routes import ANY_METHOD, handler_route_path
 
     contract = contract_of(request.scope)
     if contract is None or not contract.method_contract:
         return None
-    declared = contract.table.allowed(route_path(request.scope))
+    declared = contract.table.allowed(handler_route_path(request.scope))
     if declared is None or declared is ANY_METHOD:
         return None
     return allow_value(declared)

@@ -22,7 +22,8 @@ from typing import Any
 
 from statuskit.types import Scope
 
-__all__ = ["ANY_METHOD", "RouteTable", "route_path"]
+__all__ = ["ANY_METHOD", "APP_ROOT_KEY", "RouteTable", "handler_route_path", "note_app_root",
+           "route_path"]
 
 
 class _AnyMethod(frozenset[str]):
@@ -42,14 +43,39 @@ _NOTHING = re.compile("(?!)")
 _STATIC_METHODS = frozenset({"GET", "HEAD"})
 
 
+# Where the contract notes the installed app's own root path when an outer app's Mount
+# put it below one: the app's router then rewrites the scope's root_path in place.
+APP_ROOT_KEY = "statuskit.app_root"
+
+
 def route_path(scope: Scope) -> str:
-    """The path the app's router matches: the request path below the app's root path
-    (inside a mount, Starlette keeps the app's own root path as ``app_root_path``)."""
-    path: str = scope["path"]
-    root: str = scope.get("app_root_path", scope.get("root_path", ""))
-    if root and path.startswith(root):
-        return path[len(root):] or "/"
-    return path
+    """The path the app's router matches, as the request enters the installed app: the
+    path below ``root_path`` (a server's prefix or an outer app's Mount)."""
+    return _below(scope["path"], scope.get("root_path", ""))
+
+
+def note_app_root(scope: Scope) -> None:
+    """Keep the root the installed app entered with, for handler_route_path."""
+    scope[APP_ROOT_KEY] = scope.get("root_path", "")
+
+
+def handler_route_path(scope: Scope) -> str:
+    """The same path, asked from inside the app after its router ran: the installed
+    app's root is then the noted one, or else Starlette's ``app_root_path`` (set by
+    the app's own mounts), or the unchanged ``root_path``."""
+    root = scope.get(APP_ROOT_KEY)
+    if root is None:
+        root = scope.get("app_root_path", scope.get("root_path", ""))
+    return _below(scope["path"], root)
+
+
+def _below(path: str, root: str) -> str:
+    # Starlette's rule: the root counts only where a segment boundary follows it, and
+    # the root itself is "" to the router, which no route pattern matches.
+    if not root or not path.startswith(root):
+        return path
+    rest = path[len(root):]
+    return rest if not rest or rest[0] == "/" else path
 
 
 class _Entry:
