@@ -26,7 +26,7 @@ from statuskit.starlette._contract import EDIT_KEY, exchange_edit
 from statuskit.starlette._negotiation import negotiated_field
 from statuskit.starlette._response import ResponseEdit
 from statuskit.starlette._validators import REQUIRED_DETAIL, Validators, evaluate
-from statuskit.types import ASGIApp, Receive
+from statuskit.types import ASGIApp, Receive, Scope
 
 __all__ = ["Chosen", "Declaration", "DeclaredRoute", "chosen", "representation"]
 
@@ -212,14 +212,14 @@ class DeclaredRoute:
         self.plain = self.text_params and declaration is not None \
             and declaration.overrides is None
 
-    async def serve(self, app: ASGIApp, exchange: Any, match: Match[str],
-                    receive: Receive) -> None:
+    async def serve(self, app: ASGIApp, scope: Scope, receive: Receive, exchange: Any,
+                    match: Match[str]) -> None:
         """The declared contract first, answering 406, 304, 412 or 428 here; else the
         app runs, the exchange's edit carrying what the handler's response needs. One
         coroutine for both: a request pays for no frame of the decision's own."""
         declaration = self.declaration
         assert declaration is not None  # the contract serves only declared routes here
-        edit = exchange.edit = exchange.scope[EDIT_KEY] = ResponseEdit(
+        edit = exchange.edit = scope[EDIT_KEY] = ResponseEdit(
             exchange, declaration.vary, declaration.ranges)
         provides = declaration.provides
         if provides:
@@ -247,7 +247,7 @@ class DeclaredRoute:
                 if verdict is not None:
                     await _answer(exchange, verdict)
                     return
-        await app(exchange.scope, receive, exchange.send)
+        await app(scope, receive, exchange.send)
 
 
 def _validator_params(declaration: Declaration, match: Match[str], text_params: bool
