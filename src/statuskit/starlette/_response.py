@@ -129,14 +129,12 @@ class ResponseEdit:
             if self.cache_control is not None:
                 headers.append((b"cache-control", self.cache_control.encode("latin-1")))
         start = {**start, "headers": headers}
-        if self.ranges and status == 200:
-            # No coding, and the app answers no ranges itself: only the length decides.
-            length = present.get(b"content-length")
-            if length is not None and length.isdigit() and int(length) <= MAX_RANGE_BUFFER:
-                headers.append(_ACCEPT_RANGES)  # RFC 9110 §14.3
-                if b"range" in self.request_fields and self.method == "GET":
-                    self._hold(start)
-                    return None
+        # No coding, and the app answers no ranges itself: only the length decides.
+        if self.ranges and status == 200 and _BUFFERABLE[present.get(b"content-length")]:
+            headers.append(_ACCEPT_RANGES)  # RFC 9110 §14.3
+            if b"range" in self.request_fields and self.method == "GET":
+                self._hold(start)
+                return None
         return start
 
     def _edited_around(self, start: Message, status: int, headers: RawHeaders,
@@ -175,8 +173,7 @@ class ResponseEdit:
                 # to an identity copy by If-Range (RFC 9110 §8.8.3, §13.1.5). Ignore it
                 # (§14.2).
                 return start
-            length = present.get(b"content-length")
-            if length is None or not length.isdigit() or int(length) > MAX_RANGE_BUFFER:
+            if not _BUFFERABLE[present.get(b"content-length")]:
                 return start  # a streaming response declines (§14.3: no Accept-Ranges)
             headers.append(_ACCEPT_RANGES)  # RFC 9110 §14.3
             if self.method == "GET" and b"range" in self.request_fields:
@@ -284,6 +281,24 @@ _ACCEPT_RANGES = (b"accept-ranges", b"bytes")
 # The response fields the edit adds or reads, where the app may have sent them itself.
 _OWN_FIELDS = frozenset({b"vary", b"etag", b"last-modified", b"cache-control",
                          b"accept-ranges", b"content-range", b"content-encoding"})
+
+
+class _Bufferable(dict[bytes | None, bool]):
+    """Whether a response's Content-Length (as sent; None: no length, a stream) is a
+    numeral of at most ``MAX_RANGE_BUFFER``: the answer remembered per numeral (one
+    lookup in C for the lengths a server sends again and again), for a bounded number
+    of them."""
+
+    def __missing__(self, length: bytes | None) -> bool:
+        bufferable = length is not None and length.isdigit() \
+            and int(length) <= MAX_RANGE_BUFFER
+        if len(self) < _BUFFERABLE_LIMIT:
+            self[length] = bufferable
+        return bufferable
+
+
+_BUFFERABLE_LIMIT = 4096
+_BUFFERABLE = _Bufferable()
 
 
 def _joined_fields(headers: RawHeaders) -> dict[bytes, bytes]:
