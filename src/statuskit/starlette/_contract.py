@@ -181,9 +181,11 @@ class Contract(Guard):
                     # _run_declared and route_path, inlined: a request to a declared
                     # route pays for no call of the lookup's own (one frame less).
                     path: str = scope["path"]
-                    root: str = scope.get("app_root_path", scope.get("root_path", ""))
+                    root: str = scope.get("root_path", "")
                     if root and path.startswith(root):
-                        path = path[len(root):] or "/"
+                        rest = path[len(root):]  # route_path's rule, see there
+                        if not rest or rest[0] == "/":
+                            path = rest
                     for route in self.by_segment.get(path[1:].partition("/")[0],
                                                      self.unsegmented):
                         match = route.regex.match(path)
