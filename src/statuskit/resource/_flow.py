@@ -39,6 +39,8 @@ from statuskit.resource._negotiation import (
 )
 from statuskit.resource._outcomes import Outcome, outcome_answer
 from statuskit.resource._preconditions import (
+    NOT_MODIFIED,
+    PRECONDITION_FAILED,
     Note,
     evaluate_preconditions,
     last_modified_field,
@@ -82,10 +84,12 @@ async def decide(resource: Resource, request: Request, trace: list[str] | None) 
     note("g7")
     if "exists" in resource._overridden and not await exists(resource):
         return await missing(resource, request, chosen, note)
-    validators = await _validators(resource) if resource._validated else _NO_VALIDATORS
+    validators = (await _awaited_validators(resource, request) if resource._validators_wait
+                  else _validators(resource)) if resource._validated else _NO_VALIDATORS
     verdict = _preconditions(request, validators, exists=True, creates=False, note=note)
     if verdict is not None:
-        return await precondition_answer(resource, validators, verdict)
+        caching = await _awaited_caching(resource) if resource._caching_waits else None
+        return precondition_answer(resource, validators, verdict, caching)
     return await act(resource, request, chosen, validators, note)
 
 
@@ -360,12 +364,14 @@ async def exists(resource: Resource) -> bool:
     return bool(found)
 
 
-async def precondition_answer(resource: Resource, validators: _Validators,
-                              verdict: int) -> Answer:
-    """j18 / g11 / h12 / l17: a precondition decided the answer (412 or 304)."""
+def precondition_answer(resource: Resource, validators: _Validators, verdict: int,
+                        caching: _Caching | None) -> Answer:
+    """j18 / g11 / h12 / l17: a precondition decided the answer (412 or 304).
+    ``caching``: the awaited answers of a class whose caching questions are async."""
     if verdict == 412:
         return problem(412)
-    caching = await _caching(resource) if resource._caches else _NO_CACHING
+    if caching is None:
+        caching = _caching(resource) if resource._caches else _NO_CACHING
     return not_modified(resource, validators, caching)
 
 
@@ -476,30 +482,52 @@ async def create(resource: Resource, request: Request, media_type: str, note: No
 # -- validators and preconditions -------------------------------------------------------
 
 
-class _Validators:
-    __slots__ = ("etag", "last_modified")
+_UNASKED: Any = object()
 
-    def __init__(self, etag: ETag | None, last_modified: float | None) -> None:
+
+class _Validators:
+    """The current ETag, and Last-Modified asked only when an answer needs it: a 304
+    for an echoed ETag never does (RFC 9110 §13.2.2 steps 3-4, §15.4.5)."""
+
+    __slots__ = ("_modified", "etag", "resource")
+
+    def __init__(self, etag: ETag | None, last_modified: float | None = _UNASKED,
+                 resource: Resource | None = None) -> None:
         self.etag = etag
-        self.last_modified = last_modified
+        self._modified = last_modified
+        self.resource = resource
+
+    @property
+    def last_modified(self) -> float | None:
+        """The change's own second: what dates are compared with (the field is moved
+        back, headers()). An ``async def`` last_modified is awaited first (awaited)."""
+        modified = self._modified
+        if modified is _UNASKED:
+            resource = self.resource
+            modified = None
+            if resource is not None and "last_modified" in resource._overridden:
+                modified = modified_second(resource.last_modified())  # type: ignore[arg-type]
+            self._modified = modified
+        return modified
+
+    async def awaited(self) -> None:
+        """Ask an ``async def`` last_modified now, where an answer needs it."""
+        resource = self.resource
+        if self._modified is _UNASKED and resource is not None and \
+                "last_modified" in resource._async:
+            self._modified = modified_second(await ask(resource, "last_modified"))
 
     def headers(self) -> Headers:
         out: Headers = []
         if self.etag is not None:
             out.append((b"etag", self.etag.field_value))
-        if self.last_modified is not None:
+        modified = self.last_modified
+        if modified is not None:
             # RFC 9110 §8.8.2.1: never later than Date; compared with, it stays the
             # change's own second (_validators).
-            field = last_modified_field(self.last_modified)
+            field = last_modified_field(modified)
             out.append((b"last-modified", _http_date_field(int(field))))
         return out
-
-    def not_modified_headers(self) -> Headers:
-        # RFC 9110 §15.4.5: a 304 carries the ETag a 200 would, but other representation
-        # metadata only where it guides a cache update: Last-Modified when there is no ETag.
-        if self.etag is not None:
-            return [(b"etag", self.etag.field_value)]
-        return self.headers()
 
 
 @functools.lru_cache(maxsize=512)
@@ -511,27 +539,38 @@ def _http_date_field(second: int) -> bytes:
 _NO_VALIDATORS = _Validators(None, None)
 
 
-async def _validators(resource: Resource) -> _Validators:
-    asks, asynchronous = resource._overridden, resource._async
-    etag: ETag | None = None
-    if "etag" in asks:
-        raw = resource.etag()
-        if "etag" in asynchronous:
-            raw = await raw  # type: ignore[misc]
-        etag = _etag(type(resource), raw) if isinstance(raw, str) else raw  # type: ignore[assignment]
-        coding = resource.encoding
-        if etag is not None and not etag.weak and coding is not None and coding != "identity":
-            # RFC 9110 §8.8.3: a strong tag names one representation's bytes, and
-            # the gzip representation is another one.
-            etag = _etag(type(resource), f"{etag.opaque}-{coding}")
-    modified: float | None = None
-    if "last_modified" in asks:
-        stamp: Any = resource.last_modified()
-        if "last_modified" in asynchronous:
-            stamp = await stamp
-        # The change's own second is compared with; the field is moved back (headers()).
-        modified = modified_second(stamp)
-    return _Validators(etag, modified)
+def _validators(resource: Resource) -> _Validators:
+    """The validators of a class whose etag and last_modified are plain methods;
+    last_modified is asked when an answer needs it."""
+    etag = _current_etag(resource, resource.etag()) if "etag" in resource._overridden \
+        else None
+    return _Validators(etag, resource=resource)
+
+
+async def _awaited_validators(resource: Resource, request: Request) -> _Validators:
+    """The validators of a class with an ``async def`` etag or last_modified; the
+    date is asked here when a date field needs it, else where the answer does
+    (read), as for plain methods."""
+    asks = resource._overridden
+    etag = _current_etag(resource, await ask(resource, "etag")) if "etag" in asks else None
+    validators = _Validators(etag, resource=resource)
+    fields = request.fields()
+    if b"if-modified-since" in fields or b"if-unmodified-since" in fields:
+        await validators.awaited()
+    return validators
+
+
+def _current_etag(resource: Resource, raw: Any) -> ETag | None:
+    etag: ETag | None = raw
+    if isinstance(raw, str):
+        # Tags repeat from request to request: the parsed ones are kept per class.
+        etag = type(resource)._etags.get(raw) or _etag(type(resource), raw)
+    coding = resource.encoding
+    if etag is not None and not etag.weak and coding is not None and coding != "identity":
+        # RFC 9110 §8.8.3: a strong tag names one representation's bytes, and
+        # the gzip representation is another one.
+        etag = _etag(type(resource), f"{etag.opaque}-{coding}")
+    return etag
 
 
 def _etag(cls: type[Resource], opaque: str) -> ETag:
@@ -551,18 +590,29 @@ def _preconditions(request: Request, v: _Validators, *, exists: bool, creates: b
     if_match, if_none_match = fields.get(b"if-match"), fields.get(b"if-none-match")
     if_modified_since = fields.get(b"if-modified-since")
     if_unmodified_since = fields.get(b"if-unmodified-since")
-    if exists and if_match is None and if_none_match is None \
-            and if_modified_since is None and if_unmodified_since is None:
-        if note is not no_note:
-            for node in ("g8", "h10", "i12", "l13"):
-                note(node)  # passed: no field to evaluate
-        return None  # the usual case: an unconditional request
+    if if_match is None and if_unmodified_since is None and exists:
+        if if_none_match is None and if_modified_since is None:
+            if note is not no_note:
+                for node in ("g8", "h10", "i12", "l13"):
+                    note(node)  # passed: no field to evaluate
+            return None  # the usual case: an unconditional request
+        etag = v.etag
+        if note is no_note and if_none_match is not None and etag is not None and \
+                if_none_match.decode("latin-1") == etag.text:
+            # The usual revalidation: the client echoes the tag it was given. What
+            # evaluate_preconditions answers after g8, h10, i12, k13 (a traced
+            # request goes that way): j18 (RFC 9110 §13.2.2 step 3).
+            method = request.method
+            return NOT_MODIFIED if method == "GET" or method == "HEAD" \
+                else PRECONDITION_FAILED
+    # Last-Modified is asked for only where a date field is compared with it.
+    dated = if_modified_since is not None or if_unmodified_since is not None
     return evaluate_preconditions(
         request.method, if_match=_text(if_match), if_none_match=_text(if_none_match),
         if_modified_since=_text(if_modified_since),
         if_unmodified_since=_text(if_unmodified_since),
-        etag=v.etag, last_modified=v.last_modified, exists=exists, creates=creates,
-        note=note)
+        etag=v.etag, last_modified=v.last_modified if dated else None, exists=exists,
+        creates=creates, note=note)
 
 
 def _text(value: bytes | None) -> str | None:
@@ -573,7 +623,10 @@ def _text(value: bytes | None) -> str | None:
 def not_modified(resource: Resource, v: _Validators, caching: _Caching) -> Answer:
     """304: the fields a 200 would carry that identify the representation or govern
     its caching, and no content (RFC 9110 §15.4.5)."""
-    headers = v.not_modified_headers()
+    etag = v.etag
+    # RFC 9110 §15.4.5: a 304 carries the ETag a 200 would, but other representation
+    # metadata only where it guides a cache update: Last-Modified when there is no ETag.
+    headers = [(b"etag", etag.field_value)] if etag is not None else v.headers()
     _cache_headers(resource, headers, caching)
     return Answer(304, headers)
 
@@ -582,19 +635,20 @@ _Caching = tuple[str | None, float | None]
 _NO_CACHING: _Caching = (None, None)
 
 
-async def _caching(resource: Resource) -> _Caching:
-    """Cache-Control and Expires, for the resources that set them."""
-    asks, asynchronous = resource._overridden, resource._async
-    cache_control: Any = None
-    if "cache_control" in asks:  # asked in place: no ask() coroutine per request
-        cache_control = resource.cache_control()
-        if "cache_control" in asynchronous:
-            cache_control = await cache_control
-    expires: Any = None
-    if "expires" in asks:
-        expires = resource.expires()
-        if "expires" in asynchronous:
-            expires = await expires
+def _caching(resource: Resource) -> _Caching:
+    """Cache-Control and Expires, for the resources that set them with plain methods
+    (asked in place: no coroutine per request)."""
+    asks = resource._overridden
+    cache_control: Any = resource.cache_control() if "cache_control" in asks else None
+    expires: Any = resource.expires() if "expires" in asks else None
+    return cache_control, timestamp(expires) if expires is not None else None
+
+
+async def _awaited_caching(resource: Resource) -> _Caching:
+    """Cache-Control and Expires, for a class that asks either with ``async def``."""
+    asks = resource._overridden
+    cache_control = await ask(resource, "cache_control") if "cache_control" in asks else None
+    expires = await ask(resource, "expires") if "expires" in asks else None
     return cache_control, timestamp(expires)
 
 
@@ -624,8 +678,11 @@ async def read(resource: Resource, request: Request, media_type: str, v: _Valida
         else render(value, media_type, resource.charset)
     if isinstance(body, Answer):
         return body
+    if resource._validators_wait:
+        await v.awaited()
     body, headers = representation_fields(resource, media_type, body, v)
-    caching = await _caching(resource) if resource._caches else _NO_CACHING
+    caching = (await _awaited_caching(resource) if resource._caching_waits
+               else _caching(resource)) if resource._caches else _NO_CACHING
     _cache_headers(resource, headers, caching)
     status = 200
     if "non_authoritative" in resource._overridden and \

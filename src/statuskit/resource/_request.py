@@ -43,12 +43,10 @@ class Request:
         questions that only need to know whether a field was sent at all."""
         fields = self._fields
         if fields is None:
-            fields = {}
-            for key, value in self.scope["headers"]:
-                if key in fields:
-                    fields[key] = fields[key] + b", " + value
-                else:
-                    fields[key] = value
+            headers = self.scope["headers"]
+            fields = dict(headers)  # one C call for the usual head: no name repeated
+            if len(fields) != len(headers):
+                fields = _joined(headers)
             self._fields = fields
         return fields
 
@@ -82,6 +80,17 @@ class Request:
                     break
             self._body = b"".join(chunks)
         return self._body
+
+
+def _joined(headers: Any) -> dict[bytes, bytes]:
+    # RFC 9110 §5.3: a repeated field is one list, its lines joined with commas.
+    fields: dict[bytes, bytes] = {}
+    for key, value in headers:
+        if key in fields:
+            fields[key] = fields[key] + b", " + value
+        else:
+            fields[key] = value
+    return fields
 
 
 class BodyTooLarge(Exception):

@@ -92,6 +92,8 @@ class Resource:
     _guards: ClassVar[bool] = False  # answers any of malformed/authorized/forbidden
     _validated: ClassVar[bool] = False  # answers etag or last_modified
     _caches: ClassVar[bool] = False  # answers cache_control or expires
+    _validators_wait: ClassVar[bool] = False  # etag or last_modified is async def
+    _caching_waits: ClassVar[bool] = False  # cache_control or expires is async def
     _negotiates: ClassVar[bool] = False  # has languages, charsets or encodings
     _asks_early: ClassVar[bool] = False  # answers a question of b13 .. b10
     _asks_first: ClassVar[bool] = False  # answers a question of b13 .. b7
@@ -115,6 +117,8 @@ class Resource:
                                               "forbidden"})
         cls._validated = bool(cls._overridden & {"etag", "last_modified"})
         cls._caches = bool(cls._overridden & {"cache_control", "expires"})
+        cls._validators_wait = bool(cls._async & cls._overridden & {"etag", "last_modified"})
+        cls._caching_waits = bool(cls._async & cls._overridden & {"cache_control", "expires"})
         cls._negotiates = bool(cls.languages or cls.charsets or cls.encodings)
         cls._asks_early = bool(
             cls._overridden & {"service_available", "uri_too_long", "allowed_methods"})
